@@ -1,0 +1,38 @@
+// The WASM engine (run here in Node from the site's own files) and the native
+// engine (`mcdewey search`, the code /mcp runs) rank the same ids.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
+import { buildSite, mcdeweyBin } from "./helpers.mjs";
+
+const QUERIES = [
+  "recording server unreachable", "START_RECORDING", "targetMediaAddress", "target media address",
+  "E0729", "RG-1042", "TLS1.3", "12.5(1)", "\"page markers\"", "supervisor", "recor", "chunk ids",
+  "base path github pages", "mcp endpoint tools", "configuraton", "install",
+];
+
+test("native and WASM rank the same ids", async () => {
+  const site = buildSite();
+  const glue = await import(pathToFileURL(join(site, "_static/engine/mcdewey_search_wasm.js")).href);
+  glue.initSync({ module: readFileSync(join(site, "_static/engine/mcdewey_search_wasm_bg.wasm")) });
+  const dir = join(site, "_search");
+  const engine = new glue.Engine(readFileSync(join(dir, "manifest.bin")));
+  for (const q of QUERIES) {
+    for (const prefix of [false, true]) {
+      for (let need = engine.plan(q, "", prefix); need.length; need = engine.plan(q, "", prefix)) {
+        need.forEach((p) => engine.add_file(p, readFileSync(join(dir, p))));
+      }
+      const res = JSON.parse(engine.search(q, "", prefix, 10));
+      const ords = Uint32Array.from(res.hits.map((h) => h[0]));
+      engine.fragments_for(ords).forEach((p) => engine.add_file(p, readFileSync(join(dir, p))));
+      const wasmIds = JSON.parse(engine.hits(ords, q, "", prefix)).map((h) => h.id);
+      const args = ["search", site, q, "--json", "-n", "10"].concat(prefix ? ["--prefix"] : []);
+      const native = JSON.parse(execFileSync(mcdeweyBin(), args, { encoding: "utf8" }));
+      assert.deepEqual(wasmIds, native.hits.map((h) => h.id), `query ${q} prefix=${prefix}`);
+      assert.equal(res.total, native.total, `total for ${q}`);
+    }
+  }
+});

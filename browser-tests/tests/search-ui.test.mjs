@@ -1,0 +1,98 @@
+// The search UI in headless Chromium on the sample library: typing, results
+// from the worker, keyboard navigation, facets, ?q= links, and the page view
+// highlighting the chosen chunk. Also checks no request leaves the site's host.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { buildSite, serve, launch, chromiumMissing } from "./helpers.mjs";
+
+let server, ctx, foreign = [];
+const skip = chromiumMissing();
+
+before(async () => {
+  if (skip) return;
+  server = await serve(buildSite());
+  ctx = await launch();
+  ctx.on("request", (r) => {
+    if (!r.url().startsWith(server.url) && !r.url().startsWith("data:")) foreign.push(r.url());
+  });
+});
+
+after(async () => {
+  if (ctx) await ctx.close();
+  if (server) server.stop();
+});
+
+async function results(page) {
+  await page.waitForSelector("#search-results a.result", { timeout: 15000 });
+  return page.$$eval("#search-results a.result", (as) => as.map((a) => ({
+    id: a.dataset.chunkId, href: a.getAttribute("href"), marks: [...a.querySelectorAll("mark")].map((m) => m.textContent),
+    page: a.querySelector(".result-page").textContent,
+  })));
+}
+
+test("typing shows ranked results with highlighted snippets", { skip }, async () => {
+  const page = await ctx.newPage();
+  await page.goto(server.url + "index.html");
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "search-input");
+  await page.keyboard.type("START_RECORDING", { delay: 20 });
+  const hits = await results(page);
+  assert.ok(hits.length >= 3, JSON.stringify(hits));
+  assert.ok(hits.filter((h) => h.id.startsWith("relay::")).length >= 3, JSON.stringify(hits.map((h) => h.id)));
+  assert.ok(hits.some((h) => h.marks.some((m) => /START_RECORDING/i.test(m))), JSON.stringify(hits.slice(0, 3)));
+  assert.match(hits[0].page, /^Page \S+/);
+  await page.close();
+});
+
+test("identifiers and printed page labels", { skip }, async () => {
+  const page = await ctx.newPage();
+  await page.goto(server.url + "index.html?q=E0729");
+  const hits = await results(page);
+  assert.ok(hits[0].id.startsWith("relay::"), JSON.stringify(hits.map((h) => h.id)));
+  // Chunks of the PDF-style manual show the printed page label, not the PDF page.
+  const manual = hits.find((h) => h.id.startsWith("relay::5.0::admin-guide::admin-guide::"));
+  assert.ok(manual, JSON.stringify(hits.map((h) => h.id)));
+  const pdfPage = Number(/\/p\/(\d+)\.html/.exec(manual.href)[1]);
+  assert.equal(manual.page, "Page " + (pdfPage - 3), "manual pages 4.. print 1..");
+  await page.close();
+});
+
+test("keyboard navigation opens the page view at the highlighted chunk", { skip }, async () => {
+  const page = await ctx.newPage();
+  await page.goto(server.url + "index.html");
+  await page.click("#search-input");
+  await page.keyboard.type("supervisor recording", { delay: 20 });
+  const hits = await results(page);
+  await page.keyboard.press("ArrowDown");
+  const active = await page.$eval("a.result.active", (a) => a.dataset.chunkId);
+  assert.equal(active, hits[1].id);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  const anchor = new URL(page.url()).hash.slice(1);
+  assert.match(anchor, /^c-\d+$/);
+  const section = await page.$eval("#" + anchor, (s) => ({
+    id: s.dataset.chunkId,
+    highlighted: s.classList.contains("highlight") && s.matches(":target"),
+    bg: getComputedStyle(s).backgroundColor,
+  }));
+  assert.equal(section.id, hits[1].id);
+  assert.ok(section.highlighted, JSON.stringify(section));
+  assert.notEqual(section.bg, "rgba(0, 0, 0, 0)");
+  await page.close();
+});
+
+test("facet filters narrow the results", { skip }, async () => {
+  const page = await ctx.newPage();
+  await page.goto(server.url + "index.html?q=recording");
+  await results(page);
+  const label = page.locator("#search-facets fieldset", { hasText: "Version" }).locator("label", { hasText: "4.2" });
+  await label.locator("input").check();
+  await page.waitForFunction(() => [...document.querySelectorAll("#search-results a.result")].every((a) => a.dataset.chunkId.includes("::4.2::")));
+  const hits = await results(page);
+  assert.ok(hits.length > 0);
+  assert.ok(hits.every((h) => h.id.includes("::4.2::")));
+  await page.close();
+});
+
+test("no request goes to another host", { skip }, async () => {
+  assert.deepEqual(foreign, []);
+});

@@ -1,0 +1,122 @@
+//! Command-line interface (clap derive). Parsing only: each subcommand's work
+//! lives in `cmd/<name>.rs`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcdewey",
+    version,
+    about = "Turn vendor documentation into a static, searchable multi-vendor library",
+    long_about = "McDewey reads a content tree laid out as product/version/doc-set/document.md, \
+splits every document into pages and chunks with stable ids, and writes a static site \
+that can be hosted anywhere and browsed with no backend.\n\n\
+Exit codes: 0 success; 1 finished, but some input files had errors (see the report); \
+2 usage or configuration error; 3 fatal I/O error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the static site from a content directory
+    Build(BuildArgs),
+    /// Serve a built site (building it first when given a content directory)
+    Serve(ServeArgs),
+    /// Search a built site from the terminal (same ranking as the browser)
+    Search(SearchArgs),
+    /// Serve a built site to an MCP client over standard input and output
+    Mcp(McpArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct McpArgs {
+    /// A built site directory
+    #[arg(default_value = "site")]
+    pub site: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SearchArgs {
+    /// A built site directory
+    pub site: PathBuf,
+    /// The query: words, "quoted phrases", identifiers
+    pub query: String,
+    /// Only these vendors (repeatable; display names)
+    #[arg(long)]
+    pub vendor: Vec<String>,
+    /// Only these products (repeatable; ids)
+    #[arg(long)]
+    pub product: Vec<String>,
+    /// Only these versions (repeatable; ids)
+    #[arg(long)]
+    pub version: Vec<String>,
+    /// Only these doc sets (repeatable; ids)
+    #[arg(long)]
+    pub doc_set: Vec<String>,
+    /// Only these documents (repeatable; ids within their doc set)
+    #[arg(long)]
+    pub document: Vec<String>,
+    /// Number of results
+    #[arg(short = 'n', long, default_value_t = 10)]
+    pub limit: usize,
+    /// Treat the last word as a prefix, as the search box does while typing
+    #[arg(long)]
+    pub prefix: bool,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// A built site, or a content directory to build first
+    #[arg(default_value = "content")]
+    pub path: PathBuf,
+    /// Where to build when PATH is a content directory
+    #[arg(short, long, default_value = "site")]
+    pub out: PathBuf,
+    /// Config file [default: ./mcdewey.toml when present]
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// Address to bind; use 0.0.0.0 only behind a reverse proxy you trust
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Port to listen on [default: 8080]
+    #[arg(short, long)]
+    pub port: Option<u16>,
+    /// Browser origin allowed to call /mcp besides the server's own, e.g. https://app.example.com (repeatable)
+    #[arg(long = "allow-origin", value_name = "URL")]
+    pub allow_origin: Vec<String>,
+    /// Host name /mcp accepts besides loopback, e.g. docs.example.com behind a proxy (repeatable)
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// Less output
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BuildArgs {
+    /// Content directory (product/version/doc-set/document.md)
+    #[arg(default_value = "content")]
+    pub content: PathBuf,
+    /// Output directory; a previous McDewey site there is replaced
+    #[arg(short, long, default_value = "site")]
+    pub out: PathBuf,
+    /// Config file [default: ./mcdewey.toml when present]
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// Theme directory whose files override the built-in theme, file by file
+    #[arg(long)]
+    pub theme: Option<PathBuf>,
+    /// URL path the site is served under, e.g. /my-repo/ on GitHub Pages
+    #[arg(long)]
+    pub base_path: Option<String>,
+    /// No progress bar and no summary, only diagnostics
+    #[arg(short, long)]
+    pub quiet: bool,
+}

@@ -1,0 +1,76 @@
+//! `mcdewey mcp [SITE]`: the MCP tools over stdin/stdout, for clients that
+//! start the server themselves. Also the `/mcp` part of `mcdewey serve`.
+
+use crate::cli::{McpArgs, ServeArgs};
+use crate::config::Config;
+use crate::serve::library::Library;
+use crate::serve::mcp;
+use crate::ExitError;
+use axum::Router;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+pub fn run(args: McpArgs) -> Result<(), ExitError> {
+    if !args.site.join(crate::render::SITE_MARKER).is_file() {
+        return Err(ExitError::usage(anyhow::anyhow!(
+            "{} is not a built McDewey site; run `mcdewey build` first",
+            args.site.display()
+        )));
+    }
+    let lib = Library::load(&args.site).map_err(ExitError::io)?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| ExitError::io(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
+    runtime
+        .block_on(mcp::serve_stdio(Arc::new(lib)))
+        .map_err(ExitError::io)
+}
+
+/// What `serve` adds for `/mcp`: the loaded library and who may call it.
+pub struct Endpoint {
+    lib: Arc<Library>,
+    origins: Vec<String>,
+    hosts: Vec<String>,
+}
+
+/// Loads the site for `/mcp`. A bad `--allow-origin` is a usage error; a
+/// site that cannot be loaded is still served, without `/mcp`.
+pub fn endpoint(
+    site: &Path,
+    args: &ServeArgs,
+    config: &Config,
+) -> Result<Option<Endpoint>, ExitError> {
+    let origins = args
+        .allow_origin
+        .iter()
+        .chain(&config.serve.allowed_origins)
+        .map(|o| mcp::check_origin(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ExitError::usage(anyhow::anyhow!(e)))?;
+    let hosts: Vec<String> = args
+        .allow_host
+        .iter()
+        .chain(&config.serve.allowed_hosts)
+        .map(|h| h.trim().to_string())
+        .collect();
+    match Library::load(site) {
+        Ok(lib) => Ok(Some(Endpoint {
+            lib: Arc::new(lib),
+            origins,
+            hosts,
+        })),
+        Err(e) => {
+            eprintln!("warning: no MCP endpoint: {e:#}");
+            Ok(None)
+        }
+    }
+}
+
+impl Endpoint {
+    /// Adds `/mcp` to the site's router, allowing the bound address's own
+    /// loopback origins plus the configured ones.
+    pub fn attach(self, router: Router, addr: SocketAddr) -> Router {
+        let opts = mcp::HttpOptions::for_addr(addr, &self.origins, &self.hosts);
+        router.merge(mcp::router(self.lib, &opts))
+    }
+}

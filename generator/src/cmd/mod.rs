@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod build;
+pub mod mcp;
+pub mod search;
+pub mod serve;

@@ -1,0 +1,55 @@
+//! `mcdewey search SITE QUERY`: the library's search from a terminal, through
+//! the same search-core ranking the browser and `/mcp` use.
+
+use crate::cli::SearchArgs;
+use crate::ExitError;
+use mcdewey_search_core::{parse_query, Filters};
+
+pub fn run(args: SearchArgs) -> Result<(), ExitError> {
+    let index = crate::search::load_index(&args.site).map_err(ExitError::usage)?;
+    let filters = Filters {
+        vendor: args.vendor,
+        product: args.product,
+        version: args.version,
+        doc_set: args.doc_set,
+        document: args.document,
+    };
+    let query = parse_query(&args.query, filters)
+        .with_prefix(args.prefix)
+        .with_limit(args.limit);
+    let result = index
+        .search(&query)
+        .map_err(|e| ExitError::io(anyhow::anyhow!("search failed: {e}")))?;
+    let mut hits = Vec::new();
+    for h in &result.hits {
+        let hit = index
+            .hit(h.ordinal, &query)
+            .map_err(|e| ExitError::io(anyhow::anyhow!("search failed: {e}")))?;
+        hits.push((hit, h.score));
+    }
+    if args.json {
+        let rows: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|(h, score)| {
+                serde_json::json!({
+                    "id": h.id, "url": h.url, "title": h.title, "page": h.page,
+                    "page_label": h.page_label, "breadcrumb": h.breadcrumb,
+                    "score": score, "snippet": h.snippet.text,
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "total": result.total, "hits": rows });
+        println!("{out}");
+    } else {
+        println!("{} matching chunks", result.total);
+        for (h, score) in &hits {
+            let page = h.page_label.clone().unwrap_or_else(|| h.page.to_string());
+            println!("\n{:.3}  {} — p. {}  [{}]", score, h.title, page, h.id);
+            if !h.breadcrumb.is_empty() {
+                println!("       {}", h.breadcrumb.join(" › "));
+            }
+            println!("       {}", h.snippet.text);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! `mcdewey.toml`: read strictly (unknown keys are errors), then validated into
+//! [`Config`]. Command-line flags override the file.
+
+use crate::content::document::ChunkingOptions;
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file as written. Every field is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawConfig {
+    pub title: Option<String>,
+    pub base_path: Option<String>,
+    pub site_url: Option<String>,
+    pub theme: Option<PathBuf>,
+    pub chunking: RawChunking,
+    pub serve: RawServe,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawChunking {
+    pub target_words: Option<usize>,
+    pub max_words: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawServe {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub allowed_origins: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Validated settings for a build.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Library name shown after the McDewey header, if any.
+    pub title: Option<String>,
+    /// Path prefix the site is served under, always starting and ending with `/`.
+    pub base_path: String,
+    /// Absolute origin for sitemap.xml (`https://example.org`), if known.
+    pub site_url: Option<String>,
+    pub theme: Option<PathBuf>,
+    pub chunking: ChunkingOptions,
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ServeConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub allowed_origins: Vec<String>,
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: None,
+            base_path: "/".into(),
+            site_url: None,
+            theme: None,
+            chunking: ChunkingOptions::default(),
+            serve: ServeConfig::default(),
+        }
+    }
+}
+
+/// Reads and validates a config file. Relative paths in it are relative to the
+/// file's directory.
+pub fn load(path: &Path) -> anyhow::Result<Config> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    let raw: RawConfig = toml::from_str(&text).map_err(|e| {
+        let line = e.span().map(|s| crate::diag::line_at(&text, s.start));
+        match line {
+            Some(l) => anyhow::anyhow!("{}:{}: {}", path.display(), l, e.message()),
+            None => anyhow::anyhow!("{}: {}", path.display(), e.message()),
+        }
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    validate(raw, dir).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
+    let mut config = Config {
+        title: raw.title.filter(|t| !t.trim().is_empty()),
+        ..Config::default()
+    };
+    if let Some(b) = raw.base_path {
+        config.base_path = normalise_base_path(&b)?;
+    }
+    if let Some(url) = raw.site_url {
+        let url = url.trim_end_matches('/').to_string();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("site_url must start with http:// or https://, got `{url}`");
+        }
+        config.site_url = Some(url);
+    }
+    config.theme = raw.theme.map(|t| dir.join(t));
+    let defaults = ChunkingOptions::default();
+    let target = raw.chunking.target_words.unwrap_or(defaults.target_words);
+    let max = raw
+        .chunking
+        .max_words
+        .unwrap_or(defaults.max_words.max(target));
+    if target == 0 {
+        bail!("chunking.target_words must be at least 1");
+    }
+    if max < target {
+        bail!(
+            "chunking.max_words ({max}) must not be smaller than chunking.target_words ({target})"
+        );
+    }
+    config.chunking = ChunkingOptions {
+        target_words: target,
+        max_words: max,
+    };
+    config.serve = ServeConfig {
+        host: raw.serve.host,
+        port: raw.serve.port,
+        allowed_origins: raw.serve.allowed_origins,
+        allowed_hosts: raw.serve.allowed_hosts,
+    };
+    Ok(config)
+}
+
+/// `/docs` → `/docs/`; `` → `/`. Rejects anything that is not a plain path.
+pub fn normalise_base_path(b: &str) -> anyhow::Result<String> {
+    let t = b.trim();
+    if t.contains("://") || t.contains(['?', '#', '"', '<', '>', '\\', ' ']) {
+        bail!("base_path must be a URL path such as /docs/, got `{b}`");
+    }
+    let inner = t.trim_matches('/');
+    Ok(if inner.is_empty() {
+        "/".into()
+    } else {
+        format!("/{inner}/")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> anyhow::Result<Config> {
+        let raw: RawConfig = toml::from_str(text)?;
+        validate(raw, Path::new("/site"))
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let e = parse("titel = \"x\"\n").unwrap_err().to_string();
+        assert!(e.contains("unknown field `titel`"), "{e}");
+        let e = parse("[chunking]\nwords = 3\n").unwrap_err().to_string();
+        assert!(e.contains("unknown field `words`"), "{e}");
+    }
+
+    #[test]
+    fn base_path_is_normalised() {
+        assert_eq!(normalise_base_path("docs").unwrap(), "/docs/");
+        assert_eq!(normalise_base_path("/a/b/").unwrap(), "/a/b/");
+        assert_eq!(normalise_base_path("").unwrap(), "/");
+        assert!(normalise_base_path("https://x/").is_err());
+    }
+
+    #[test]
+    fn chunking_bounds_are_checked() {
+        let c = parse("[chunking]\ntarget_words = 100\n").unwrap();
+        assert_eq!(c.chunking.target_words, 100);
+        assert_eq!(c.chunking.max_words, 400);
+        let e = parse("[chunking]\ntarget_words = 300\nmax_words = 100\n").unwrap_err();
+        assert!(e.to_string().contains("max_words (100)"), "{e}");
+        let c = parse("[chunking]\ntarget_words = 500\n").unwrap();
+        assert_eq!(c.chunking.max_words, 500);
+    }
+
+    #[test]
+    fn theme_is_relative_to_config() {
+        let c = parse("theme = \"mytheme\"\n").unwrap();
+        assert_eq!(c.theme.unwrap(), Path::new("/site/mytheme"));
+    }
+}

@@ -1,0 +1,931 @@
+//! Splitting one document body into pages and chunks: a pure function of the
+//! Markdown text and the chunking options, so rebuilding unchanged content
+//! yields the same pages, chunk numbers and bytes.
+//!
+//! Pages come from page markers (`<!-- page 12 label="iv" -->`) when the
+//! document has any, else from its top-level sections. Chunks never cross a
+//! page or a heading, and a code block, table or list is only cut when it alone
+//! is larger than `max_words`.
+
+use crate::markdown::{self, heading_level_num};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkingOptions {
+    /// A chunk is closed once it reaches this many words.
+    pub target_words: usize,
+    /// Blocks are cut only when larger than this; a chunk never grows past it
+    /// by merging blocks.
+    pub max_words: usize,
+}
+
+impl Default for ChunkingOptions {
+    fn default() -> Self {
+        ChunkingOptions {
+            target_words: 200,
+            max_words: 400,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Physical page number (1-based): the PDF page, or the section's position.
+    pub number: u32,
+    /// The page number printed on the page, when it differs from `number`.
+    pub label: Option<String>,
+    /// First heading on the page, if any.
+    pub title: Option<String>,
+    /// Raw Markdown of the page (without its marker).
+    pub markdown: String,
+    /// 1-based line in the source file where the page starts.
+    pub line: usize,
+    /// Indices into [`ParsedDoc::chunks`].
+    pub chunks: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    /// 1-based chunk number within the document, the last part of the chunk id.
+    pub n: u32,
+    /// Index into [`ParsedDoc::pages`].
+    pub page: usize,
+    pub markdown: String,
+    /// Heading path: the texts of the enclosing headings, outermost first.
+    pub breadcrumb: Vec<String>,
+    /// Ids of the headings inside this chunk, in order.
+    pub heading_ids: Vec<String>,
+    pub words: usize,
+    /// 1-based line in the source file where the chunk starts.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutlineEntry {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
+    pub page: usize,
+    pub chunk: usize,
+}
+
+/// A problem in a document. `fatal` problems make the document unusable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: usize,
+    pub message: String,
+    pub fatal: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParsedDoc {
+    /// Text of the document's single leading `#` heading, if it has one.
+    pub h1_title: Option<String>,
+    pub pages: Vec<Page>,
+    pub chunks: Vec<Chunk>,
+    pub outline: Vec<OutlineEntry>,
+    pub has_markers: bool,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Heading(u8, String),
+    Marker(u32, Option<String>),
+    Code,
+    Table,
+    List(Vec<Range<usize>>),
+    Paragraph,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+struct Block {
+    kind: Kind,
+    range: Range<usize>,
+    words: usize,
+}
+
+/// Parses a page marker comment. `Ok(None)`: not a marker at all;
+/// `Err`: looks like one but is malformed.
+fn parse_marker(html: &str) -> Result<Option<(u32, Option<String>)>, String> {
+    let t = html.trim();
+    let Some(inner) = t.strip_prefix("<!--").and_then(|r| r.strip_suffix("-->")) else {
+        return Ok(None);
+    };
+    let inner = inner.trim();
+    let Some(rest) = inner.strip_prefix("page") else {
+        return Ok(None);
+    };
+    if !rest.starts_with(char::is_whitespace) {
+        return Ok(None);
+    }
+    let rest = rest.trim_start();
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let number: u32 = digits
+        .parse()
+        .map_err(|_| format!("page number `{digits}` is too large"))?;
+    if number == 0 {
+        return Err("page numbers start at 1".into());
+    }
+    let rest = rest[digits.len()..].trim();
+    if rest.is_empty() {
+        return Ok(Some((number, None)));
+    }
+    let malformed = || {
+        format!("malformed page marker `{t}`: expected `<!-- page {number} -->` or `<!-- page {number} label=\"107\" -->`")
+    };
+    let value = rest
+        .strip_prefix("label")
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('='))
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('"'))
+        .and_then(|r| r.strip_suffix('"'))
+        .ok_or_else(malformed)?;
+    if value.contains('"') || value.trim().is_empty() {
+        return Err(malformed());
+    }
+    Ok(Some((number, Some(value.trim().to_string()))))
+}
+
+/// Words as a reader counts them: tokens with a letter or digit, so table
+/// pipes and heading marks do not inflate sizes.
+fn words(s: &str) -> usize {
+    s.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// Top-level blocks of `body`, with their byte ranges.
+fn blocks(body: &str, line_of: &dyn Fn(usize) -> usize, problems: &mut Vec<Problem>) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0usize;
+    let mut kind = Kind::Other;
+    let mut heading_text = String::new();
+    let mut items: Vec<Range<usize>> = Vec::new();
+    for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
+        match event {
+            Event::Start(tag) => {
+                if depth == 0 {
+                    start = range.start;
+                    heading_text.clear();
+                    items.clear();
+                    kind = match tag {
+                        Tag::Heading { level, .. } => {
+                            Kind::Heading(heading_level_num(level), String::new())
+                        }
+                        Tag::CodeBlock(_) => Kind::Code,
+                        Tag::Table(_) => Kind::Table,
+                        Tag::List(_) => Kind::List(Vec::new()),
+                        Tag::Paragraph => Kind::Paragraph,
+                        _ => Kind::Other,
+                    };
+                } else if depth == 1 && matches!(tag, Tag::Item) && matches!(kind, Kind::List(_)) {
+                    items.push(range.clone());
+                }
+                depth += 1;
+            }
+            Event::End(end) => {
+                depth -= 1;
+                if depth == 0 {
+                    let range = start..range.end;
+                    let src = &body[range.clone()];
+                    let kind = match (&kind, end) {
+                        (Kind::Heading(level, _), _) => {
+                            Kind::Heading(*level, heading_text.trim().to_string())
+                        }
+                        (Kind::List(_), _) => Kind::List(items.clone()),
+                        (_, TagEnd::HtmlBlock) => match parse_marker(src) {
+                            Ok(Some((n, label))) => Kind::Marker(n, label),
+                            Ok(None) => Kind::Other,
+                            Err(message) => {
+                                problems.push(Problem {
+                                    line: line_of(range.start),
+                                    message,
+                                    fatal: true,
+                                });
+                                Kind::Other
+                            }
+                        },
+                        (k, _) => k.clone(),
+                    };
+                    let w = if matches!(kind, Kind::Marker(..)) {
+                        0
+                    } else {
+                        words(src)
+                    };
+                    out.push(Block {
+                        kind,
+                        range,
+                        words: w,
+                    });
+                }
+            }
+            Event::Text(t) | Event::Code(t) if matches!(kind, Kind::Heading(..)) && depth > 0 => {
+                heading_text.push_str(&t);
+            }
+            Event::Html(h) | Event::InlineHtml(h) if depth > 1 || !matches!(kind, Kind::Other) => {
+                if let Ok(Some((n, _))) = parse_marker(&h) {
+                    problems.push(Problem {
+                        line: line_of(range.start),
+                        message: format!(
+                            "page marker {n} is inside another block (list, quote or paragraph) and is ignored; put it on a line of its own between blocks"
+                        ),
+                        fatal: false,
+                    });
+                }
+            }
+            Event::Rule if depth == 0 => out.push(Block {
+                kind: Kind::Other,
+                range: range.clone(),
+                words: 0,
+            }),
+            _ => {}
+        }
+    }
+    out
+}
+
+struct PageDraft {
+    number: u32,
+    label: Option<String>,
+    blocks: Vec<Block>,
+    line: usize,
+}
+
+/// Splits a document body. `line_offset` is the number of file lines before
+/// the body (front matter), so reported lines are file lines.
+pub fn parse(body: &str, line_offset: usize, opts: ChunkingOptions) -> ParsedDoc {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let line_of =
+        |byte: usize| -> usize { line_starts.partition_point(|&s| s <= byte) + line_offset };
+    let mut doc = ParsedDoc::default();
+    let all = blocks(body, &line_of, &mut doc.problems);
+    doc.has_markers = all.iter().any(|b| matches!(b.kind, Kind::Marker(..)));
+
+    let h1s: Vec<&Block> = all
+        .iter()
+        .filter(|b| matches!(b.kind, Kind::Heading(1, _)))
+        .collect();
+    let first_content = all.iter().find(|b| !matches!(b.kind, Kind::Marker(..)));
+    if let (1, Some(first)) = (h1s.len(), first_content) {
+        if let Kind::Heading(1, text) = &first.kind {
+            if !text.is_empty() {
+                doc.h1_title = Some(text.clone());
+            }
+        }
+    }
+
+    let drafts = if doc.has_markers {
+        pages_from_markers(all, &line_of, &mut doc.problems)
+    } else {
+        pages_from_sections(all, doc.h1_title.is_some(), &line_of)
+    };
+    if doc.problems.iter().any(|p| p.fatal) {
+        return doc;
+    }
+    let link_defs = markdown::LinkDefs::collect(body);
+    chunk_pages(body, drafts, opts, &line_of, &link_defs, &mut doc);
+    doc
+}
+
+fn pages_from_markers(
+    all: Vec<Block>,
+    line_of: &dyn Fn(usize) -> usize,
+    problems: &mut Vec<Problem>,
+) -> Vec<PageDraft> {
+    let mut drafts: Vec<PageDraft> = Vec::new();
+    let mut before: Vec<Block> = Vec::new();
+    let mut prev: Option<(u32, usize)> = None;
+    for block in all {
+        if let Kind::Marker(n, label) = &block.kind {
+            let line = line_of(block.range.start);
+            if let Some((p, pline)) = prev {
+                if *n <= p {
+                    problems.push(Problem {
+                        line,
+                        message: format!(
+                            "page marker {n} follows page {p} (line {pline}): page numbers must increase"
+                        ),
+                        fatal: true,
+                    });
+                    continue;
+                }
+                if *n > p + 1 {
+                    let missing = if *n == p + 2 {
+                        format!("page {}", p + 1)
+                    } else {
+                        format!("pages {}-{}", p + 1, n - 1)
+                    };
+                    problems.push(Problem {
+                        line,
+                        message: format!("{missing} missing: marker {n} follows page {p}"),
+                        fatal: false,
+                    });
+                }
+            }
+            prev = Some((*n, line));
+            drafts.push(PageDraft {
+                number: *n,
+                label: label.clone(),
+                blocks: Vec::new(),
+                line,
+            });
+        } else if let Some(page) = drafts.last_mut() {
+            page.blocks.push(block);
+        } else {
+            before.push(block);
+        }
+    }
+    if let Some(first) = before.first() {
+        let line = line_of(first.range.start);
+        if let Some(page) = drafts.first_mut() {
+            problems.push(Problem {
+                line,
+                message: format!(
+                    "text before the first page marker is put on page {}",
+                    page.number
+                ),
+                fatal: false,
+            });
+            before.append(&mut page.blocks);
+            page.blocks = before;
+        }
+    }
+    drafts
+}
+
+fn pages_from_sections(
+    all: Vec<Block>,
+    has_title: bool,
+    line_of: &dyn Fn(usize) -> usize,
+) -> Vec<PageDraft> {
+    // The top level is the smallest heading level below the title.
+    let top = all
+        .iter()
+        .filter_map(|b| match &b.kind {
+            Kind::Heading(l, _) if !(has_title && *l == 1) => Some(*l),
+            _ => None,
+        })
+        .min();
+    let mut drafts: Vec<PageDraft> = Vec::new();
+    let mut current: Vec<Block> = Vec::new();
+    let flush = |current: &mut Vec<Block>, drafts: &mut Vec<PageDraft>| {
+        if current.is_empty() {
+            return;
+        }
+        let line = line_of(current[0].range.start);
+        drafts.push(PageDraft {
+            number: drafts.len() as u32 + 1,
+            label: None,
+            blocks: std::mem::take(current),
+            line,
+        });
+    };
+    for block in all {
+        let starts_section = matches!(&block.kind, Kind::Heading(l, _) if Some(*l) == top);
+        // A title with nothing under it stays with the first section.
+        let has_content = current
+            .iter()
+            .any(|b| !matches!(b.kind, Kind::Heading(..)) && b.words > 0);
+        if starts_section && has_content {
+            flush(&mut current, &mut drafts);
+        }
+        current.push(block);
+    }
+    flush(&mut current, &mut drafts);
+    drafts
+}
+
+/// Pieces of a block larger than `max` words, each valid Markdown on its own.
+fn split_block(body: &str, block: &Block, max: usize) -> Vec<String> {
+    let src = &body[block.range.clone()];
+    if block.words <= max {
+        return vec![src.to_string()];
+    }
+    match &block.kind {
+        Kind::Code => split_code(src, max),
+        Kind::Table => split_table(src, max),
+        Kind::List(items) if items.len() > 1 => {
+            let pieces: Vec<(String, usize)> = items
+                .iter()
+                .map(|r| {
+                    let s = &body[r.clone()];
+                    (s.trim_end().to_string(), words(s))
+                })
+                .collect();
+            group(pieces, max, "\n")
+        }
+        Kind::Paragraph => {
+            let sentences: Vec<(String, usize)> = split_sentences(src)
+                .into_iter()
+                .map(|s| {
+                    let w = words(&s);
+                    (s, w)
+                })
+                .collect();
+            group(sentences, max, " ")
+        }
+        _ => vec![src.to_string()],
+    }
+}
+
+/// Greedily packs pieces into groups of at most `max` words.
+fn group(pieces: Vec<(String, usize)>, max: usize, sep: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut cur_words = 0;
+    for (text, w) in pieces {
+        if cur_words > 0 && cur_words + w > max {
+            out.push(std::mem::take(&mut cur));
+            cur_words = 0;
+        }
+        if !cur.is_empty() {
+            cur.push_str(sep);
+        }
+        cur.push_str(&text);
+        cur_words += w;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn split_sentences(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let text = src.split_whitespace().collect::<Vec<_>>();
+    for w in text {
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+        if w.ends_with(['.', '!', '?']) {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn split_code(src: &str, max: usize) -> Vec<String> {
+    let lines: Vec<&str> = src.trim_end().lines().collect();
+    let first = lines.first().map(|l| l.trim_start()).unwrap_or("");
+    let fenced = first.starts_with("```") || first.starts_with("~~~");
+    let (open, close, body): (String, String, &[&str]) = if fenced && lines.len() >= 2 {
+        let fence_char = first.chars().next().unwrap_or('`');
+        let fence_len = first.chars().take_while(|&c| c == fence_char).count();
+        let last = lines[lines.len() - 1].trim();
+        let closed = last.starts_with(&first[..fence_len]) && last.chars().all(|c| c == fence_char);
+        let end = if closed { lines.len() - 1 } else { lines.len() };
+        (
+            first.to_string(),
+            first[..fence_len].to_string(),
+            &lines[1..end],
+        )
+    } else {
+        // An indented code block becomes fenced so each piece stays code.
+        ("```".into(), "```".into(), &lines[..])
+    };
+    let strip = if fenced { 0 } else { 4 };
+    let pieces: Vec<(String, usize)> = body
+        .iter()
+        .map(|l| {
+            let l = if strip > 0 {
+                l.strip_prefix("    ")
+                    .or_else(|| l.strip_prefix('\t'))
+                    .unwrap_or(l)
+            } else {
+                l
+            };
+            (l.to_string(), words(l).max(1))
+        })
+        .collect();
+    group(pieces, max, "\n")
+        .into_iter()
+        .map(|inner| format!("{open}\n{inner}\n{close}"))
+        .collect()
+}
+
+fn split_table(src: &str, max: usize) -> Vec<String> {
+    let lines: Vec<&str> = src.trim_end().lines().collect();
+    if lines.len() < 3 {
+        return vec![src.to_string()];
+    }
+    let head = format!("{}\n{}", lines[0], lines[1]);
+    let head_words = words(&head);
+    let rows: Vec<(String, usize)> = lines[2..]
+        .iter()
+        .map(|l| (l.to_string(), words(l)))
+        .collect();
+    group(rows, max.saturating_sub(head_words).max(1), "\n")
+        .into_iter()
+        .map(|rows| format!("{head}\n{rows}"))
+        .collect()
+}
+
+struct ChunkDraft {
+    parts: Vec<String>,
+    words: usize,
+    content: bool,
+    breadcrumb: Option<Vec<String>>,
+    heading_ids: Vec<String>,
+    line: usize,
+}
+
+fn chunk_pages(
+    body: &str,
+    drafts: Vec<PageDraft>,
+    opts: ChunkingOptions,
+    line_of: &dyn Fn(usize) -> usize,
+    link_defs: &markdown::LinkDefs,
+    doc: &mut ParsedDoc,
+) {
+    let mut stack: Vec<(u8, String)> = Vec::new();
+    let mut used_ids: std::collections::BTreeMap<String, usize> = Default::default();
+    for draft in drafts {
+        let page_idx = doc.pages.len();
+        let chunk_start = doc.chunks.len();
+        let mut cur: Option<ChunkDraft> = None;
+        let mut title: Option<String> = None;
+        let close = |cur: &mut Option<ChunkDraft>, doc: &mut ParsedDoc, stack: &[(u8, String)]| {
+            if let Some(c) = cur.take() {
+                let n = doc.chunks.len() as u32 + 1;
+                doc.chunks.push(Chunk {
+                    n,
+                    page: page_idx,
+                    markdown: c.parts.join("\n\n"),
+                    breadcrumb: c
+                        .breadcrumb
+                        .unwrap_or_else(|| stack.iter().map(|(_, t)| t.clone()).collect()),
+                    heading_ids: c.heading_ids,
+                    words: c.words,
+                    line: c.line,
+                });
+            }
+        };
+        for block in &draft.blocks {
+            let line = line_of(block.range.start);
+            if let Kind::Heading(level, text) = &block.kind {
+                if cur.as_ref().is_some_and(|c| c.content) {
+                    close(&mut cur, doc, &stack);
+                }
+                while stack.last().is_some_and(|(l, _)| *l >= *level) {
+                    stack.pop();
+                }
+                stack.push((*level, text.clone()));
+                if title.is_none() && !text.is_empty() {
+                    title = Some(text.clone());
+                }
+                let base = markdown::slug(text);
+                let count = used_ids.entry(base.clone()).or_insert(0);
+                *count += 1;
+                let id = if *count == 1 {
+                    base
+                } else {
+                    format!("{base}-{count}")
+                };
+                doc.outline.push(OutlineEntry {
+                    level: *level,
+                    text: text.clone(),
+                    id: id.clone(),
+                    page: page_idx,
+                    chunk: doc.chunks.len(),
+                });
+                let c = cur.get_or_insert_with(|| ChunkDraft {
+                    parts: Vec::new(),
+                    words: 0,
+                    content: false,
+                    breadcrumb: None,
+                    heading_ids: Vec::new(),
+                    line,
+                });
+                c.parts
+                    .push(body[block.range.clone()].trim_end().to_string());
+                c.words += block.words;
+                c.heading_ids.push(id);
+                continue;
+            }
+            for piece in split_block(body, block, opts.max_words) {
+                let w = words(&piece);
+                if let Some(c) = &cur {
+                    if c.content && (c.words >= opts.target_words || c.words + w > opts.max_words) {
+                        close(&mut cur, doc, &stack);
+                    }
+                }
+                let c = cur.get_or_insert_with(|| ChunkDraft {
+                    parts: Vec::new(),
+                    words: 0,
+                    content: false,
+                    breadcrumb: None,
+                    heading_ids: Vec::new(),
+                    line,
+                });
+                if !c.content {
+                    c.breadcrumb = Some(stack.iter().map(|(_, t)| t.clone()).collect());
+                }
+                c.parts.push(piece.trim_end().to_string());
+                c.words += w;
+                c.content = true;
+            }
+        }
+        close(&mut cur, doc, &stack);
+        let markdown = match (draft.blocks.first(), draft.blocks.last()) {
+            (Some(f), Some(l)) => {
+                let text = body[f.range.start..l.range.end].trim_end();
+                let defs = link_defs.used_in(text);
+                if defs.is_empty() {
+                    format!("{text}\n")
+                } else {
+                    format!("{text}\n\n{defs}")
+                }
+            }
+            _ => String::new(),
+        };
+        doc.pages.push(Page {
+            number: draft.number,
+            label: draft.label,
+            title,
+            markdown,
+            line: draft.line,
+            chunks: chunk_start..doc.chunks.len(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(target: usize, max: usize) -> ChunkingOptions {
+        ChunkingOptions {
+            target_words: target,
+            max_words: max,
+        }
+    }
+
+    /// Compact view of a parse: one line per page and per chunk.
+    fn check(src: &str, o: ChunkingOptions, expect: &str) {
+        let doc = parse(src, 0, o);
+        let mut out = String::new();
+        for p in &doc.problems {
+            out.push_str(&format!(
+                "{} line {}: {}\n",
+                if p.fatal { "error" } else { "warning" },
+                p.line,
+                p.message
+            ));
+        }
+        for page in &doc.pages {
+            out.push_str(&format!(
+                "page {}{} line {} title {:?}\n",
+                page.number,
+                page.label
+                    .as_ref()
+                    .map(|l| format!(" [{l}]"))
+                    .unwrap_or_default(),
+                page.line,
+                page.title.as_deref().unwrap_or("-")
+            ));
+            for c in &doc.chunks[page.chunks.clone()] {
+                out.push_str(&format!(
+                    "  chunk {} line {} words {} [{}] {:?}\n",
+                    c.n,
+                    c.line,
+                    c.words,
+                    c.breadcrumb.join(" > "),
+                    c.markdown.replace('\n', "⏎")
+                ));
+            }
+        }
+        assert_eq!(out.trim_end(), expect.trim(), "\n--- actual ---\n{out}");
+    }
+
+    #[test]
+    fn sections_become_pages() {
+        check(
+            "# Guide\n\nIntro text.\n\n## Install\n\nRun it.\n\n### Linux\n\nUse apt.\n\n## Use\n\nType.\n",
+            opts(200, 400),
+            r####"
+page 1 line 1 title "Guide"
+  chunk 1 line 1 words 3 [Guide] "# Guide⏎⏎Intro text."
+page 2 line 5 title "Install"
+  chunk 2 line 5 words 3 [Guide > Install] "## Install⏎⏎Run it."
+  chunk 3 line 9 words 3 [Guide > Install > Linux] "### Linux⏎⏎Use apt."
+page 3 line 13 title "Use"
+  chunk 4 line 13 words 2 [Guide > Use] "## Use⏎⏎Type."
+"####,
+        );
+    }
+
+    #[test]
+    fn title_only_intro_joins_first_section() {
+        check(
+            "# Guide\n\n## Install\n\nRun it.\n\n## Use\n\nType.\n",
+            opts(200, 400),
+            r####"
+page 1 line 1 title "Guide"
+  chunk 1 line 1 words 4 [Guide > Install] "# Guide⏎⏎## Install⏎⏎Run it."
+page 2 line 7 title "Use"
+  chunk 2 line 7 words 2 [Guide > Use] "## Use⏎⏎Type."
+"####,
+        );
+    }
+
+    #[test]
+    fn no_headings_is_one_page() {
+        check(
+            "Just text.\n\nMore text.\n",
+            opts(200, 400),
+            r####"
+page 1 line 1 title "-"
+  chunk 1 line 1 words 4 [] "Just text.⏎⏎More text."
+"####,
+        );
+    }
+
+    #[test]
+    fn markers_make_pages_with_labels() {
+        check(
+            "<!-- page 1 label=\"i\" -->\n# Manual\n\nFront.\n\n<!-- page 2 -->\n## Chapter\n\nBody one.\n\n<!-- page 3 label=\"1\" -->\nBody two continues.\n",
+            opts(200, 400),
+            r####"
+page 1 [i] line 1 title "Manual"
+  chunk 1 line 2 words 2 [Manual] "# Manual⏎⏎Front."
+page 2 line 6 title "Chapter"
+  chunk 2 line 7 words 3 [Manual > Chapter] "## Chapter⏎⏎Body one."
+page 3 [1] line 11 title "-"
+  chunk 3 line 12 words 3 [Manual > Chapter] "Body two continues."
+"####,
+        );
+    }
+
+    #[test]
+    fn markers_out_of_order_are_fatal() {
+        check(
+            "<!-- page 2 -->\nA\n\n<!-- page 1 -->\nB\n",
+            opts(200, 400),
+            "error line 4: page marker 1 follows page 2 (line 1): page numbers must increase",
+        );
+    }
+
+    #[test]
+    fn malformed_marker_is_fatal() {
+        check(
+            "<!-- page 3 lbl=\"x\" -->\nA\n",
+            opts(200, 400),
+            "error line 1: malformed page marker `<!-- page 3 lbl=\"x\" -->`: expected `<!-- page 3 -->` or `<!-- page 3 label=\"107\" -->`",
+        );
+    }
+
+    #[test]
+    fn gaps_and_leading_text_are_reported() {
+        check(
+            "Preface.\n\n<!-- page 2 -->\nA\n\n<!-- page 5 -->\nB\n",
+            opts(200, 400),
+            r####"
+warning line 6: pages 3-4 missing: marker 5 follows page 2
+warning line 1: text before the first page marker is put on page 2
+page 2 line 3 title "-"
+  chunk 1 line 1 words 2 [] "Preface.⏎⏎A"
+page 5 line 6 title "-"
+  chunk 2 line 7 words 1 [] "B"
+"####,
+        );
+    }
+
+    #[test]
+    fn non_marker_comments_are_content() {
+        let doc = parse(
+            "<!-- page break -->\n\nText.\n\n<!-- pagefind -->\n",
+            0,
+            opts(200, 400),
+        );
+        assert!(!doc.has_markers);
+        assert!(doc.problems.is_empty());
+        assert_eq!(doc.pages.len(), 1);
+    }
+
+    #[test]
+    fn markers_in_code_are_not_markers() {
+        let doc = parse("Text.\n\n```\n<!-- page 9 -->\n```\n", 0, opts(200, 400));
+        assert!(!doc.has_markers);
+    }
+
+    #[test]
+    fn chunks_fill_to_target() {
+        let para = |i: usize| format!("p{i} one two three four");
+        let src = (0..6).map(para).collect::<Vec<_>>().join("\n\n");
+        check(
+            &src,
+            opts(10, 20),
+            r####"
+page 1 line 1 title "-"
+  chunk 1 line 1 words 10 [] "p0 one two three four⏎⏎p1 one two three four"
+  chunk 2 line 5 words 10 [] "p2 one two three four⏎⏎p3 one two three four"
+  chunk 3 line 9 words 10 [] "p4 one two three four⏎⏎p5 one two three four"
+"####,
+        );
+    }
+
+    #[test]
+    fn code_and_tables_are_kept_whole_below_max() {
+        let src = "Intro words here.\n\n```sh\na b c d e\nf g h i j\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
+        let doc = parse(src, 0, opts(3, 40));
+        let md: Vec<&str> = doc.chunks.iter().map(|c| c.markdown.as_str()).collect();
+        assert_eq!(
+            md,
+            vec![
+                "Intro words here.",
+                "```sh\na b c d e\nf g h i j\n```",
+                "| a | b |\n|---|---|\n| 1 | 2 |"
+            ]
+        );
+    }
+
+    #[test]
+    fn oversize_code_is_cut_and_refenced() {
+        let body: Vec<String> = (0..6).map(|i| format!("w{i} x y z")).collect();
+        let src = format!("```sh\n{}\n```\n", body.join("\n"));
+        check(
+            &src,
+            opts(4, 8),
+            r####"
+page 1 line 1 title "-"
+  chunk 1 line 1 words 9 [] "```sh⏎w0 x y z⏎w1 x y z⏎```"
+  chunk 2 line 1 words 9 [] "```sh⏎w2 x y z⏎w3 x y z⏎```"
+  chunk 3 line 1 words 9 [] "```sh⏎w4 x y z⏎w5 x y z⏎```"
+"####,
+        );
+    }
+
+    #[test]
+    fn oversize_table_repeats_header() {
+        let rows: Vec<String> = (0..4).map(|i| format!("| r{i} | v |")).collect();
+        let src = format!("| k | v |\n|---|---|\n{}\n", rows.join("\n"));
+        let doc = parse(&src, 0, opts(4, 6));
+        assert_eq!(doc.chunks.len(), 2);
+        for c in &doc.chunks {
+            assert!(
+                c.markdown.starts_with("| k | v |\n|---|---|\n"),
+                "{}",
+                c.markdown
+            );
+        }
+    }
+
+    #[test]
+    fn oversize_list_is_cut_between_items() {
+        let items: Vec<String> = (0..4).map(|i| format!("- item{i} a b c d")).collect();
+        let doc = parse(&items.join("\n"), 0, opts(5, 12));
+        let md: Vec<&str> = doc.chunks.iter().map(|c| c.markdown.as_str()).collect();
+        assert_eq!(
+            md,
+            vec![
+                "- item0 a b c d\n- item1 a b c d",
+                "- item2 a b c d\n- item3 a b c d"
+            ]
+        );
+    }
+
+    #[test]
+    fn line_offset_applies() {
+        let doc = parse(
+            "<!-- page 1 -->\nA\n\n<!-- page 1 -->\n",
+            10,
+            opts(200, 400),
+        );
+        assert_eq!(doc.problems[0].line, 14);
+    }
+
+    #[test]
+    fn duplicate_headings_get_unique_ids() {
+        let doc = parse("## Example\n\na\n\n## Example\n\nb\n", 0, opts(200, 400));
+        let ids: Vec<&str> = doc.outline.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, vec!["example", "example-2"]);
+        assert_eq!(doc.chunks[1].heading_ids, vec!["example-2".to_string()]);
+    }
+
+    #[test]
+    fn parse_is_deterministic() {
+        let src = "# T\n\n## A\n\ntext [x][y]\n\n[y]: https://e.x\n\n## B\n\nmore\n";
+        assert_eq!(parse(src, 0, opts(5, 10)), parse(src, 0, opts(5, 10)));
+        let doc = parse(src, 0, opts(5, 10));
+        assert!(
+            doc.pages[0].markdown.contains("[y]: https://e.x"),
+            "{}",
+            doc.pages[0].markdown
+        );
+    }
+}

@@ -1,0 +1,447 @@
+//! Loading a content tree. The walk is sequential (cheap); reading and parsing
+//! documents runs in parallel. Every file the walk sees is either loaded as a
+//! document or counted in [`LoadReport::skipped`] with a diagnostic.
+
+use super::document::{self, ChunkingOptions};
+use super::frontmatter;
+use super::{natural_cmp, sanitize_id, title_from_id, DocSet, Document, Library, Product, Version};
+use crate::diag::{Sink, Skip};
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    pub chunking: ChunkingOptions,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct LoadReport {
+    /// Files (and unreadable entries) the walk met.
+    pub files_seen: usize,
+    /// Files loaded as documents.
+    pub documents: usize,
+    /// Product metadata files read.
+    pub metadata_files: usize,
+    pub skipped: BTreeMap<Skip, usize>,
+}
+
+impl LoadReport {
+    fn skip(&mut self, why: Skip) {
+        *self.skipped.entry(why).or_default() += 1;
+    }
+
+    /// Every file seen is accounted for exactly once.
+    pub fn is_balanced(&self) -> bool {
+        self.files_seen
+            == self.documents + self.metadata_files + self.skipped.values().sum::<usize>()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ProductMeta {
+    vendor: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    versions: Vec<String>,
+    doc_sets: BTreeMap<String, String>,
+}
+
+struct Candidate {
+    path: PathBuf,
+    display: String,
+    source: String,
+    product: String,
+    version: String,
+    doc_set: String,
+    doc: String,
+}
+
+pub const PRODUCT_META: &str = "product.toml";
+
+fn is_markdown(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+}
+
+fn display(root: &Path, rel: &Path) -> String {
+    root.join(rel).display().to_string()
+}
+
+/// Loads the library below `root`. `progress` is called once per document.
+pub fn load(
+    root: &Path,
+    opts: &LoadOptions,
+    sink: &Sink,
+    progress: &(dyn Fn() + Sync),
+) -> anyhow::Result<(Library, LoadReport)> {
+    if !root.is_dir() {
+        anyhow::bail!(
+            "content directory {} does not exist or is not a directory",
+            root.display()
+        );
+    }
+    let mut report = LoadReport::default();
+    let mut candidates = Vec::new();
+    let mut metas: BTreeMap<String, ProductMeta> = BTreeMap::new();
+
+    let mut walk = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                report.files_seen += 1;
+                report.skip(Skip::Failed);
+                let path = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| root.display().to_string());
+                match e.loop_ancestor() {
+                    Some(anc) => sink.error(
+                        &path,
+                        None,
+                        format!(
+                            "symlink loop: this link leads back to {}; skipped",
+                            anc.display()
+                        ),
+                    ),
+                    None => sink.error(&path, None, format!("cannot read: {}", io_reason(&e))),
+                }
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(root)
+            .unwrap_or(entry.path())
+            .to_path_buf();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            report.files_seen += 1;
+            report.skip(Skip::Hidden);
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        report.files_seen += 1;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .collect();
+        let shown = display(root, &rel);
+        if parts.len() == 2 && parts[1] == PRODUCT_META {
+            report.metadata_files += 1;
+            let product = sanitize_id(&parts[0]);
+            metas.insert(product, read_meta(entry.path(), &shown, sink));
+            continue;
+        }
+        if !is_markdown(&rel) {
+            report.skip(Skip::NotMarkdown);
+            continue;
+        }
+        if parts.len() < 3 {
+            report.skip(Skip::OutsideLayout);
+            sink.warn(
+                &shown,
+                None,
+                "outside the layout: documents live at product/version/doc-set/document.md; skipped",
+            );
+            continue;
+        }
+        let stem_of = |s: &str| {
+            Path::new(s)
+                .file_stem()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default()
+        };
+        let (doc_set, doc) = if parts.len() == 3 {
+            // A file directly in a version directory is a one-document doc set.
+            let id = sanitize_id(&stem_of(&parts[2]));
+            (id.clone(), id)
+        } else {
+            let mut segs: Vec<String> = parts[3..parts.len() - 1]
+                .iter()
+                .map(|s| sanitize_id(s))
+                .collect();
+            segs.push(sanitize_id(&stem_of(&parts[parts.len() - 1])));
+            (sanitize_id(&parts[2]), segs.join("/"))
+        };
+        candidates.push(Candidate {
+            path: entry.path().to_path_buf(),
+            display: shown,
+            source: parts.join("/"),
+            product: sanitize_id(&parts[0]),
+            version: sanitize_id(&parts[1]),
+            doc_set,
+            doc,
+        });
+    }
+
+    let parsed: Vec<(Candidate, Result<Document, Skip>)> = candidates
+        .into_par_iter()
+        .map(|c| {
+            let r = read_document(&c, opts, sink);
+            progress();
+            (c, r)
+        })
+        .collect();
+
+    // Assemble the tree; the first file (in path order) to claim an id wins.
+    type Key = (String, String, String, String);
+    let mut docs: BTreeMap<Key, (Document, String)> = BTreeMap::new();
+    for (c, r) in parsed {
+        match r {
+            Ok(doc) => {
+                let key = (
+                    c.product.clone(),
+                    c.version.clone(),
+                    c.doc_set.clone(),
+                    c.doc.clone(),
+                );
+                if let Some((_, first)) = docs.get(&key) {
+                    report.skip(Skip::Failed);
+                    sink.error(
+                        &c.display,
+                        None,
+                        format!(
+                            "duplicate id {}::{}::{}::{}: {} already has it; skipped",
+                            c.product, c.version, c.doc_set, c.doc, first
+                        ),
+                    );
+                } else {
+                    report.documents += 1;
+                    docs.insert(key, (doc, c.display));
+                }
+            }
+            Err(why) => report.skip(why),
+        }
+    }
+
+    let mut tree: BTreeMap<String, BTreeMap<String, BTreeMap<String, Vec<Document>>>> =
+        BTreeMap::new();
+    for ((p, v, s, _), (doc, _)) in docs {
+        tree.entry(p)
+            .or_default()
+            .entry(v)
+            .or_default()
+            .entry(s)
+            .or_default()
+            .push(doc);
+    }
+    let mut products = Vec::new();
+    for (pid, versions) in tree {
+        let meta = metas.remove(&pid).unwrap_or_default();
+        let meta_path = display(root, &Path::new(&pid).join(PRODUCT_META));
+        let name = meta.name.clone().unwrap_or_else(|| title_from_id(&pid));
+        let mut version_list: Vec<Version> = versions
+            .into_iter()
+            .map(|(vid, sets)| Version {
+                doc_sets: sets
+                    .into_iter()
+                    .map(|(sid, mut documents)| {
+                        documents.sort_by(doc_order);
+                        DocSet {
+                            title: meta
+                                .doc_sets
+                                .get(&sid)
+                                .cloned()
+                                .unwrap_or_else(|| title_from_id(&sid)),
+                            id: sid,
+                            documents,
+                        }
+                    })
+                    .collect(),
+                id: vid,
+            })
+            .collect();
+        order_versions(&mut version_list, &meta.versions, &meta_path, sink);
+        products.push(Product {
+            vendor: meta.vendor.clone().unwrap_or_else(|| name.clone()),
+            name,
+            description: meta.description.clone(),
+            versions: version_list,
+            id: pid,
+        });
+    }
+    for (pid, _) in metas {
+        sink.warn(
+            &display(root, &Path::new(&pid).join(PRODUCT_META)),
+            None,
+            "product has no documents",
+        );
+    }
+    products.sort_by(|a, b| {
+        a.vendor
+            .to_lowercase()
+            .cmp(&b.vendor.to_lowercase())
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok((Library { products }, report))
+}
+
+fn io_reason(e: &walkdir::Error) -> String {
+    e.io_error()
+        .map(|io| io.to_string())
+        .unwrap_or_else(|| e.to_string())
+}
+
+/// Versions listed in product.toml first, in that order; the rest newest first.
+fn order_versions(versions: &mut [Version], listed: &[String], meta_path: &str, sink: &Sink) {
+    let listed: Vec<String> = listed.iter().map(|v| sanitize_id(v)).collect();
+    for l in &listed {
+        if !versions.iter().any(|v| &v.id == l) {
+            sink.warn(
+                meta_path,
+                None,
+                format!("version `{l}` is listed but has no documents"),
+            );
+        }
+    }
+    versions.sort_by(|a, b| {
+        let pa = listed.iter().position(|l| l == &a.id);
+        let pb = listed.iter().position(|l| l == &b.id);
+        match (pa, pb) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => natural_cmp(&b.id, &a.id),
+        }
+    });
+}
+
+/// `weight` first, then index pages, then natural order of ids.
+fn doc_order(a: &Document, b: &Document) -> std::cmp::Ordering {
+    let index = |d: &Document| {
+        let last = d.id.rsplit('/').next().unwrap_or("");
+        !(last == "_index" || last == "index")
+    };
+    let wa = a.weight.unwrap_or(i64::MAX);
+    let wb = b.weight.unwrap_or(i64::MAX);
+    wa.cmp(&wb)
+        .then_with(|| index(a).cmp(&index(b)))
+        .then_with(|| natural_cmp(&a.id, &b.id))
+}
+
+fn read_meta(path: &Path, shown: &str, sink: &Sink) -> ProductMeta {
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => {
+            sink.error(shown, None, "not valid UTF-8; product metadata ignored");
+            return ProductMeta::default();
+        }
+        Err(e) => {
+            sink.error(
+                shown,
+                None,
+                format!("cannot read: {e}; product metadata ignored"),
+            );
+            return ProductMeta::default();
+        }
+    };
+    match toml::from_str(&text) {
+        Ok(m) => m,
+        Err(e) => {
+            let line = e.span().map(|s| crate::diag::line_at(&text, s.start));
+            sink.error(
+                shown,
+                line,
+                format!("{}; product metadata ignored", e.message().trim_end()),
+            );
+            ProductMeta::default()
+        }
+    }
+}
+
+fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Document, Skip> {
+    let bytes = std::fs::read(&c.path).map_err(|e| {
+        sink.error(&c.display, None, format!("cannot read: {e}"));
+        Skip::Failed
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = valid
+            - bytes[..valid]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map(|i| i + 1)
+                .unwrap_or(0)
+            + 1;
+        sink.error(
+            &c.display,
+            Some(line),
+            format!("invalid UTF-8 at byte {valid} (column {col}); convert the file to UTF-8"),
+        );
+        Skip::Failed
+    })?;
+    if text.trim().is_empty() {
+        sink.warn(&c.display, None, "empty document; skipped");
+        return Err(Skip::Empty);
+    }
+    let split = frontmatter::split(&text).map_err(|e| {
+        sink.error(&c.display, Some(e.line), e.message);
+        Skip::Failed
+    })?;
+    if let Some(w) = &split.warning {
+        sink.warn(&c.display, Some(w.line), w.message.clone());
+    }
+    if split.body.trim().is_empty() {
+        sink.warn(
+            &c.display,
+            None,
+            "document has front matter but no content; skipped",
+        );
+        return Err(Skip::Empty);
+    }
+    let parsed = document::parse(split.body, split.line_offset, opts.chunking);
+    let mut fatal = false;
+    for p in &parsed.problems {
+        if p.fatal {
+            fatal = true;
+            sink.error(
+                &c.display,
+                Some(p.line),
+                format!("{}; document skipped", p.message),
+            );
+        } else {
+            sink.warn(&c.display, Some(p.line), p.message.clone());
+        }
+    }
+    if fatal {
+        return Err(Skip::Failed);
+    }
+    if parsed.chunks.is_empty() {
+        sink.warn(&c.display, None, "document has no text content; skipped");
+        return Err(Skip::Empty);
+    }
+    let stem = c.doc.rsplit('/').next().unwrap_or(&c.doc);
+    let title = split
+        .front
+        .title
+        .clone()
+        .or_else(|| parsed.h1_title.clone())
+        .unwrap_or_else(|| title_from_id(stem));
+    Ok(Document {
+        id: c.doc.clone(),
+        title,
+        description: split.front.description.clone(),
+        weight: split.front.weight,
+        source: c.source.clone(),
+        parsed,
+    })
+}

@@ -1,0 +1,230 @@
+//! The content model: Library → Product → Version → DocSet → Document → Page →
+//! Chunk, and loading it from a `product/version/doc-set/document.md` tree.
+
+pub mod document;
+pub mod frontmatter;
+mod load;
+
+pub use load::{load, LoadOptions, LoadReport};
+
+use document::ParsedDoc;
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone)]
+pub struct Library {
+    /// Sorted by vendor, then product name.
+    pub products: Vec<Product>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Product {
+    pub id: String,
+    pub vendor: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Display order, newest first.
+    pub versions: Vec<Version>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub id: String,
+    pub doc_sets: Vec<DocSet>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DocSet {
+    pub id: String,
+    pub title: String,
+    pub documents: Vec<Document>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path below the doc set without extension, `/`-separated for nested files.
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub weight: Option<i64>,
+    /// Source path relative to the content root, `/`-separated.
+    pub source: String,
+    pub parsed: ParsedDoc,
+}
+
+impl Library {
+    pub fn documents(&self) -> impl Iterator<Item = DocRef<'_>> {
+        self.products.iter().flat_map(|p| {
+            p.versions.iter().flat_map(move |v| {
+                v.doc_sets.iter().flat_map(move |s| {
+                    s.documents.iter().map(move |d| DocRef {
+                        product: p,
+                        version: v,
+                        doc_set: s,
+                        doc: d,
+                    })
+                })
+            })
+        })
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for d in self.documents() {
+            c.add_doc(d.doc);
+        }
+        c
+    }
+}
+
+/// A document with its ancestors, enough to build ids and URLs.
+#[derive(Debug, Clone, Copy)]
+pub struct DocRef<'a> {
+    pub product: &'a Product,
+    pub version: &'a Version,
+    pub doc_set: &'a DocSet,
+    pub doc: &'a Document,
+}
+
+impl DocRef<'_> {
+    /// `product::version::doc-set::document`
+    pub fn id(&self) -> String {
+        format!(
+            "{}::{}::{}::{}",
+            self.product.id, self.version.id, self.doc_set.id, self.doc.id
+        )
+    }
+
+    pub fn chunk_id(&self, n: u32) -> String {
+        format!("{}::{}", self.id(), n)
+    }
+
+    /// Site-relative directory of the document, ending with `/`.
+    pub fn dir(&self) -> String {
+        format!(
+            "{}/{}/{}/{}/",
+            self.product.id, self.version.id, self.doc_set.id, self.doc.id
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub documents: usize,
+    pub pages: usize,
+    pub chunks: usize,
+}
+
+impl Counts {
+    pub fn add_doc(&mut self, d: &Document) {
+        self.documents += 1;
+        self.pages += d.parsed.pages.len();
+        self.chunks += d.parsed.chunks.len();
+    }
+
+    pub fn add(&mut self, o: Counts) {
+        self.documents += o.documents;
+        self.pages += o.pages;
+        self.chunks += o.chunks;
+    }
+}
+
+/// Ids are lowercase `[a-z0-9._-]`, so URLs are the same on case-insensitive
+/// file systems and need no escaping.
+pub fn sanitize_id(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for c in segment.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    if out.is_empty() || out == "." || out == ".." {
+        "_".into()
+    } else {
+        out
+    }
+}
+
+/// `developer-guide` → `Developer Guide`.
+pub fn title_from_id(id: &str) -> String {
+    id.split(['-', '_', ' '])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Natural order: digit runs compare as numbers (`v12.10` after `v12.9`).
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, _) => return Ordering::Less,
+            (_, None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let na = a.iter().take_while(|c| c.is_ascii_digit()).count();
+                let nb = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (da, db) = (&a[..na], &b[..nb]);
+                let ta = trim_zeros(da);
+                let tb = trim_zeros(db);
+                let ord = ta.len().cmp(&tb.len()).then(ta.cmp(tb));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                a = &a[na..];
+                b = &b[nb..];
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                a = &a[1..];
+                b = &b[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(d: &[u8]) -> &[u8] {
+    let z = d.iter().take_while(|&&c| c == b'0').count();
+    &d[z.min(d.len().saturating_sub(1))..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_sanitized() {
+        assert_eq!(
+            sanitize_id("Microsoft.PowerShell.Core"),
+            "microsoft.powershell.core"
+        );
+        assert_eq!(sanitize_id("Get Started!"), "get-started");
+        assert_eq!(sanitize_id("_index"), "_index");
+        assert_eq!(sanitize_id(".."), "_");
+    }
+
+    #[test]
+    fn natural_order() {
+        let mut v = vec!["v12.10", "v12.9", "v3.5", "latest", "v12.5"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, vec!["latest", "v3.5", "v12.5", "v12.9", "v12.10"]);
+    }
+
+    #[test]
+    fn titles_from_ids() {
+        assert_eq!(title_from_id("developer-guide"), "Developer Guide");
+        assert_eq!(title_from_id("op_guide"), "Op Guide");
+    }
+}

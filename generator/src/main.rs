@@ -1,0 +1,37 @@
+//! `mcdewey`: parse the command line, run the subcommand, map errors to exit
+//! codes (0 ok, 1 input errors, 2 usage/config, 3 fatal I/O).
+
+use clap::Parser;
+use mcdewey::{cli, cmd};
+use std::process::ExitCode;
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MCDEWEY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        cli::Command::Build(args) => cmd::build::run(args),
+        cli::Command::Serve(args) => cmd::serve::run(args),
+        cli::Command::Search(args) => cmd::search::run(args),
+        cli::Command::Mcp(args) => cmd::mcp::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut msg = format!("error: {}", e.error);
+            for cause in e.error.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            eprintln!("{msg}");
+            ExitCode::from(e.code)
+        }
+    }
+}

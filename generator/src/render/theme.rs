@@ -1,0 +1,101 @@
+//! The default theme is compiled into the binary; a theme directory overrides
+//! it file by file (`templates/*.html`, `static/*`), so a user can change one
+//! template without copying the rest.
+
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+macro_rules! embed {
+    ($($kind:ident $name:literal),* $(,)?) => {
+        &[$((stringify!($kind), $name, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../themes/default/", stringify!($kind), "/", $name)))),*]
+    };
+}
+
+/// (kind, file name, bytes) of every default theme file.
+const DEFAULT: &[(&str, &str, &[u8])] = embed![
+    templates "base.html",
+    templates "macros.html",
+    templates "home.html",
+    templates "product.html",
+    templates "version.html",
+    templates "docset.html",
+    templates "document.html",
+    templates "page.html",
+    templates "chunk.html",
+    templates "404.html",
+    static "style.css",
+    static "mcdewey.js",
+    static "favicon.svg",
+    static "search.js",
+    static "search-worker.js",
+];
+
+/// The WASM engine and its JS glue, built by `build.rs` from search-wasm.
+const ENGINE: &[(&str, &[u8])] = &[
+    (
+        "engine/mcdewey_search_wasm.js",
+        include_bytes!(concat!(env!("OUT_DIR"), "/mcdewey_search_wasm.js")),
+    ),
+    (
+        "engine/mcdewey_search_wasm_bg.wasm",
+        include_bytes!(concat!(env!("OUT_DIR"), "/mcdewey_search_wasm_bg.wasm")),
+    ),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    pub templates: BTreeMap<String, String>,
+    /// Files copied to `_static/` in the site.
+    pub statics: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Theme> {
+        let mut theme = Theme::default();
+        for (kind, name, bytes) in DEFAULT {
+            theme.insert(kind, name, bytes.to_vec())?;
+        }
+        for (name, bytes) in ENGINE {
+            theme.statics.insert(name.to_string(), bytes.to_vec());
+        }
+        if let Some(dir) = dir {
+            if !dir.is_dir() {
+                anyhow::bail!("theme directory {} does not exist", dir.display());
+            }
+            for kind in ["templates", "static"] {
+                let sub = dir.join(kind);
+                if !sub.is_dir() {
+                    continue;
+                }
+                let mut entries: Vec<_> = std::fs::read_dir(&sub)
+                    .with_context(|| format!("cannot read {}", sub.display()))?
+                    .collect::<Result<_, _>>()
+                    .with_context(|| format!("cannot read {}", sub.display()))?;
+                entries.sort_by_key(|e| e.file_name());
+                for e in entries {
+                    if !e.file_type()?.is_file() {
+                        continue;
+                    }
+                    let name = e.file_name().to_string_lossy().to_string();
+                    let bytes = std::fs::read(e.path())
+                        .with_context(|| format!("cannot read {}", e.path().display()))?;
+                    theme
+                        .insert(kind, &name, bytes)
+                        .with_context(|| format!("in theme file {}", e.path().display()))?;
+                }
+            }
+        }
+        Ok(theme)
+    }
+
+    fn insert(&mut self, kind: &str, name: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        if kind == "templates" {
+            let text = String::from_utf8(bytes).context("template is not valid UTF-8")?;
+            self.templates.insert(name.to_string(), text);
+        } else {
+            self.statics.insert(name.to_string(), bytes);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,331 @@
+//! A built site loaded into memory for the MCP server: the tree from
+//! `library.json`, every `document.json`, and the whole search index. Read once
+//! at start, then shared read-only by every request.
+
+use anyhow::Context;
+use mcdewey_search_core::Index;
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Everything the MCP tools answer from.
+pub struct Library {
+    /// Path prefix the site was built for; prepended to every URL.
+    pub base_path: String,
+    /// Vendors in the order of `library.json` (by vendor, then product name).
+    pub vendors: Vec<Vendor>,
+    /// Every document; doc sets refer to them by position.
+    pub docs: Vec<Doc>,
+    by_id: HashMap<String, usize>,
+    /// The site's own search index with every file added.
+    pub index: Index,
+}
+
+pub struct Vendor {
+    pub name: String,
+    pub products: Vec<Product>,
+}
+
+pub struct Product {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub description: Option<String>,
+    /// Newest first: the first one is the current version.
+    pub versions: Vec<Version>,
+}
+
+pub struct Version {
+    pub id: String,
+    pub doc_sets: Vec<DocSet>,
+}
+
+pub struct DocSet {
+    pub id: String,
+    pub title: String,
+    /// Positions in [`Library::docs`].
+    pub docs: Vec<usize>,
+}
+
+/// One `document.json`, plus what only `library.json` knows.
+#[derive(Deserialize)]
+pub struct Doc {
+    pub id: String,
+    pub title: String,
+    pub vendor: String,
+    pub product: String,
+    pub product_name: String,
+    pub version: String,
+    pub doc_set: String,
+    pub doc_set_title: String,
+    pub document: String,
+    pub url: String,
+    pub pages: Vec<Page>,
+    pub outline: Vec<Heading>,
+    pub chunks: Vec<Chunk>,
+    #[serde(skip)]
+    pub description: Option<String>,
+    /// Number of documents in the doc set (citations name the document only
+    /// when the doc set has several).
+    #[serde(skip)]
+    pub siblings: usize,
+}
+
+#[derive(Deserialize)]
+pub struct Page {
+    pub number: u32,
+    pub label: Option<String>,
+    pub title: Option<String>,
+    pub url: String,
+    pub first_chunk: Option<u32>,
+    pub last_chunk: Option<u32>,
+}
+
+#[derive(Deserialize)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub anchor: String,
+    pub page: u32,
+    pub chunk: Option<u32>,
+}
+
+#[derive(Deserialize)]
+pub struct Chunk {
+    pub n: u32,
+    pub id: String,
+    pub page: u32,
+    pub breadcrumb: Vec<String>,
+    pub markdown: String,
+}
+
+#[derive(Deserialize)]
+struct LibraryJson {
+    vendors: Vec<VendorJson>,
+}
+
+#[derive(Deserialize)]
+struct VendorJson {
+    name: String,
+    products: Vec<ProductJson>,
+}
+
+#[derive(Deserialize)]
+struct ProductJson {
+    id: String,
+    name: String,
+    vendor: String,
+    description: Option<String>,
+    versions: Vec<VersionJson>,
+}
+
+#[derive(Deserialize)]
+struct VersionJson {
+    id: String,
+    doc_sets: Vec<DocSetJson>,
+}
+
+#[derive(Deserialize)]
+struct DocSetJson {
+    id: String,
+    title: String,
+    documents: Vec<DocSummaryJson>,
+}
+
+#[derive(Deserialize)]
+struct DocSummaryJson {
+    url: String,
+    description: Option<String>,
+}
+
+impl Library {
+    /// Reads a built site. Fails on a missing or malformed file, since a
+    /// server answering from half a library would give wrong answers.
+    pub fn load(site: &Path) -> anyhow::Result<Library> {
+        let base_path = super::site_base_path(site)?;
+        let raw: LibraryJson = read_json(&site.join("library.json"))?;
+        let summaries: Vec<&DocSummaryJson> = raw
+            .vendors
+            .iter()
+            .flat_map(|v| &v.products)
+            .flat_map(|p| &p.versions)
+            .flat_map(|v| &v.doc_sets)
+            .flat_map(|s| &s.documents)
+            .collect();
+        let docs = summaries
+            .par_iter()
+            .map(|s| load_doc(site, s))
+            .collect::<anyhow::Result<Vec<Doc>>>()?;
+        let index = load_index(&site.join(crate::search::SEARCH_DIR))?;
+        Ok(Library::assemble(base_path, raw, docs, index))
+    }
+
+    fn assemble(base_path: String, raw: LibraryJson, mut docs: Vec<Doc>, index: Index) -> Self {
+        let mut next = 0;
+        let vendors = raw
+            .vendors
+            .into_iter()
+            .map(|v| Vendor {
+                name: v.name,
+                products: v
+                    .products
+                    .into_iter()
+                    .map(|p| product(p, &mut docs, &mut next))
+                    .collect(),
+            })
+            .collect();
+        let by_id = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
+        Library {
+            base_path,
+            vendors,
+            docs,
+            by_id,
+            index,
+        }
+    }
+
+    pub fn doc(&self, id: &str) -> Option<&Doc> {
+        self.by_id.get(id).map(|&i| &self.docs[i])
+    }
+
+    pub fn products(&self) -> impl Iterator<Item = &Product> {
+        self.vendors.iter().flat_map(|v| &v.products)
+    }
+
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.products().find(|p| p.id == id)
+    }
+
+    /// A site-relative URL made absolute with the base path.
+    pub fn url(&self, rel: &str) -> String {
+        format!("{}{}", self.base_path, rel)
+    }
+
+    pub fn chunk_count(&self) -> usize {
+        self.docs.iter().map(|d| d.chunks.len()).sum()
+    }
+}
+
+fn product(p: ProductJson, docs: &mut [Doc], next: &mut usize) -> Product {
+    let versions = p
+        .versions
+        .into_iter()
+        .map(|v| Version {
+            id: v.id,
+            doc_sets: v
+                .doc_sets
+                .into_iter()
+                .map(|s| doc_set(s, docs, next))
+                .collect(),
+        })
+        .collect();
+    Product {
+        id: p.id,
+        name: p.name,
+        vendor: p.vendor,
+        description: p.description,
+        versions,
+    }
+}
+
+fn doc_set(s: DocSetJson, docs: &mut [Doc], next: &mut usize) -> DocSet {
+    let n = s.documents.len();
+    let ids: Vec<usize> = (*next..*next + n).collect();
+    for (i, summary) in ids.iter().zip(s.documents) {
+        docs[*i].description = summary.description;
+        docs[*i].siblings = n;
+    }
+    *next += n;
+    DocSet {
+        id: s.id,
+        title: s.title,
+        docs: ids,
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_slice(&bytes).with_context(|| format!("{} is malformed", path.display()))
+}
+
+fn load_doc(site: &Path, summary: &DocSummaryJson) -> anyhow::Result<Doc> {
+    let dir = summary.url.trim_end_matches("index.html");
+    if dir.contains("..") || dir.starts_with('/') {
+        anyhow::bail!("library.json lists an unexpected URL `{}`", summary.url);
+    }
+    read_json(&site.join(dir).join("document.json"))
+}
+
+/// Opens the index and adds every file, as a server should (the browser
+/// fetches only what a query needs).
+fn load_index(dir: &Path) -> anyhow::Result<Index> {
+    let manifest = std::fs::read(dir.join("manifest.bin"))
+        .with_context(|| format!("cannot read the search index in {}", dir.display()))?;
+    let mut index = Index::open(&manifest).map_err(|e| anyhow::anyhow!("manifest.bin: {e}"))?;
+    let files = index
+        .all_files()
+        .into_par_iter()
+        .map(|p| {
+            let bytes = std::fs::read(dir.join(&p))
+                .with_context(|| format!("cannot read {}", dir.join(&p).display()))?;
+            Ok((p, bytes))
+        })
+        .collect::<anyhow::Result<Vec<(String, Vec<u8>)>>>()?;
+    for (path, bytes) in files {
+        index
+            .add_file(&path, &bytes)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join(&path).display()))?;
+    }
+    Ok(index)
+}
+
+impl Doc {
+    pub fn chunk(&self, n: u32) -> Option<&Chunk> {
+        let i = self.chunks.binary_search_by_key(&n, |c| c.n).ok()?;
+        Some(&self.chunks[i])
+    }
+
+    /// Position of a page in [`Doc::pages`] by its physical number.
+    pub fn page_index(&self, number: u32) -> Option<usize> {
+        self.pages.binary_search_by_key(&number, |p| p.number).ok()
+    }
+
+    pub fn page(&self, number: u32) -> Option<&Page> {
+        self.page_index(number).map(|i| &self.pages[i])
+    }
+
+    /// A page by its printed label (`iv`, `12`), compared without case.
+    pub fn page_by_label(&self, label: &str) -> Option<&Page> {
+        let label = label.trim();
+        self.pages.iter().find(|p| {
+            p.label
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(label))
+        })
+    }
+
+    /// The chunks printed on a page, in order.
+    pub fn page_chunks(&self, page: &Page) -> &[Chunk] {
+        let (Some(first), Some(last)) = (page.first_chunk, page.last_chunk) else {
+            return &[];
+        };
+        let start = self.chunks.partition_point(|c| c.n < first);
+        let end = self.chunks.partition_point(|c| c.n <= last);
+        &self.chunks[start..end.max(start)]
+    }
+
+    /// A page's Markdown: its chunks joined, the same text as its `p/<n>.md`
+    /// file without the header comment.
+    pub fn page_markdown(&self, page: &Page) -> String {
+        self.page_chunks(page)
+            .iter()
+            .map(|c| c.markdown.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+}

@@ -1,0 +1,227 @@
+//! The MCP server over a loaded site: five read-only tools (search, fetch,
+//! read_page, list_library, get_outline) and Markdown resources. The same
+//! handler serves Streamable HTTP at `/mcp` (see [`http`]) and stdio
+//! (`mcdewey mcp`). Searches go through search-core only, so they rank
+//! exactly as the browser does.
+
+mod http;
+pub mod resources;
+pub mod scope;
+pub mod text;
+pub mod tools;
+
+pub use http::{check_origin, router, HttpOptions, MAX_BODY_BYTES};
+pub use tools::search_ids;
+
+use crate::serve::library::Library;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
+    Implementation, JsonObject, ListResourceTemplatesResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerInfo, Tool, ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, ServerHandler};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::Arc;
+
+const INSTRUCTIONS: &str = "A documentation library. Call list_library to see products, versions and document ids; \
+search to find chunks (only the current version of each product unless `version` is given); fetch to read a chunk \
+or page by id; read_page for whole pages; get_outline for a document's headings. Quote answers with the `citation` \
+of each result: it names the printed page.";
+
+/// The handler: cheap to clone (one per HTTP request), shares the library.
+#[derive(Clone)]
+pub struct McpServer {
+    lib: Arc<Library>,
+    tools: Arc<Vec<Tool>>,
+}
+
+impl McpServer {
+    pub fn new(lib: Arc<Library>) -> Self {
+        McpServer {
+            lib,
+            tools: Arc::new(tool_list()),
+        }
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.lib
+    }
+
+    /// Runs one tool by name; `None` for a name that is not a tool.
+    pub fn call(&self, name: &str, args: JsonObject) -> Option<CallToolResult> {
+        let lib = &*self.lib;
+        let args = serde_json::Value::Object(args);
+        Some(match name {
+            "search" => run(args, |a| tools::search(lib, &a)),
+            "fetch" => run(args, |a| tools::fetch(lib, &a)),
+            "read_page" => run(args, |a| tools::read_page(lib, &a)),
+            "list_library" => run(args, |a| tools::list_library(lib, &a)),
+            "get_outline" => run(args, |a| tools::get_outline(lib, &a)),
+            _ => return None,
+        })
+    }
+}
+
+/// Parses the arguments, runs the tool, and puts its result both in
+/// `structuredContent` and, as the same JSON, in a text block. Bad arguments
+/// and tool failures come back with `isError` so the model can correct itself.
+fn run<A, T>(args: serde_json::Value, f: impl FnOnce(A) -> tools::ToolResult<T>) -> CallToolResult
+where
+    A: DeserializeOwned,
+    T: Serialize,
+{
+    let result = serde_json::from_value::<A>(args)
+        .map_err(|e| format!("Invalid arguments: {e}."))
+        .and_then(f)
+        .and_then(|v| serde_json::to_value(v).map_err(|e| e.to_string()));
+    match result {
+        Ok(value) => CallToolResult::structured(value),
+        Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+    }
+}
+
+fn tool_list() -> Vec<Tool> {
+    vec![
+        tool::<tools::SearchArgs, tools::SearchOutput>(
+            "search",
+            "Search the library",
+            "Ranked chunks for a query, with snippet, page and a ready citation. Filters take ids from list_library; \
+an unknown value is an error that lists the valid ones. Without `version`, only the current version of each product \
+is searched.",
+        ),
+        tool::<tools::FetchArgs, tools::Passage>(
+            "fetch",
+            "Fetch a chunk or page",
+            "The Markdown of a chunk (id from search) or of a page (`<document id>::p<page>`), with its citation and the \
+ids of the previous and next chunk or page.",
+        ),
+        tool::<tools::ReadPageArgs, tools::ReadPageOutput>(
+            "read_page",
+            "Read pages of a document",
+            "The Markdown of one page of a document, by physical page number or printed label, optionally with \
+neighbouring pages. Long text is cut at `max_chars`; `next_cursor` continues it.",
+        ),
+        tool::<tools::ListLibraryArgs, tools::LibraryOutput>(
+            "list_library",
+            "List the library",
+            "Vendors, products, versions (the first is current), doc sets and documents with their ids and page and \
+chunk counts. Use it to turn names into the ids that the other tools take.",
+        ),
+        tool::<tools::OutlineArgs, tools::OutlineOutput>(
+            "get_outline",
+            "Outline of a document",
+            "The heading tree of a document with the page of each heading and the chunk id that starts there.",
+        ),
+    ]
+}
+
+fn tool<I: JsonSchema + 'static, O: JsonSchema + 'static>(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+) -> Tool {
+    Tool::new(name, description, JsonObject::new())
+        .with_title(title)
+        .with_input_schema::<I>()
+        .with_output_schema::<O>()
+        .with_annotations(
+            ToolAnnotations::with_title(title)
+                .read_only(true)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
+        )
+}
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerInfo {
+        ServerInfo::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("mcdewey", env!("CARGO_PKG_VERSION")).with_title("McDewey library"),
+        )
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools.to_vec()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let args = request.arguments.unwrap_or_default();
+        tracing::debug!(tool = %request.name, arguments = %serde_json::Value::Object(args.clone()), "mcp tool call");
+        match self.call(&request.name, args) {
+            Some(result) => Ok(result.into()),
+            None => Err(ErrorData::invalid_params(
+                format!(
+                    "unknown tool `{}`; the tools are {}",
+                    request.name,
+                    self.tools.iter().map(|t| t.name.as_ref()).collect::<Vec<_>>().join(", ")
+                ),
+                None,
+            )),
+        }
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let cursor = request.and_then(|r| r.cursor);
+        resources::list(&self.lib, cursor.as_deref()).map_err(|m| ErrorData::invalid_params(m, None))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(resources::templates())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        tracing::debug!(uri = %request.uri, "mcp resource read");
+        resources::read(&self.lib, &request.uri)
+            .map(Into::into)
+            .map_err(|m| ErrorData::resource_not_found(m, Some(serde_json::json!({ "uri": request.uri }))))
+    }
+}
+
+/// Serves the library over stdin/stdout until the client closes them.
+pub async fn serve_stdio(lib: Arc<Library>) -> anyhow::Result<()> {
+    use rmcp::ServiceExt;
+    let running = McpServer::new(lib)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| anyhow::anyhow!("MCP session failed to start: {e}"))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| anyhow::anyhow!("MCP session ended with an error: {e}"))?;
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! The `mcdewey` binary: exit codes and messages as a user sees them.
+
+use crate::util::TestSite;
+use std::process::Command;
+
+fn mcdewey() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+}
+
+#[test]
+fn help_lists_build() {
+    let out = mcdewey().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("build"), "{text}");
+    assert!(text.contains("Exit codes"), "{text}");
+}
+
+#[test]
+fn successful_build_exits_0_and_summarises() {
+    let site = TestSite::new().file("p/1.0/s/d.md", "# D\n\nText.\n");
+    std::fs::create_dir_all(site.content()).unwrap();
+    let out = mcdewey()
+        .arg("build")
+        .arg(site.content())
+        .arg("--out")
+        .arg(site.out())
+        .current_dir(site.dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("Built 1 documents, 1 pages, 1 chunks"),
+        "{err}"
+    );
+    assert!(err.contains("0 warnings, 0 errors"), "{err}");
+}
+
+#[test]
+fn input_errors_exit_1_but_write_the_site() {
+    let site = TestSite::new()
+        .file("p/1.0/s/ok.md", "# Ok\n\nText.\n")
+        .file(
+            "p/1.0/s/bad.md",
+            "<!-- page 2 -->\nA\n\n<!-- page 1 -->\nB\n",
+        );
+    let out = mcdewey()
+        .args(["build", "content", "--out", "site"])
+        .current_dir(site.dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("content/p/1.0/s/bad.md:4: error: page marker 1 follows page 2 (line 1)"),
+        "{err}"
+    );
+    assert!(site.exists("p/1.0/s/ok/index.html"));
+}
+
+#[test]
+fn config_errors_exit_2_with_file_and_line() {
+    let site = TestSite::new().file("p/1.0/s/d.md", "# D\n");
+    std::fs::write(
+        site.dir.path().join("mcdewey.toml"),
+        "title = \"x\"\n[chunking]\ntarget = 3\n",
+    )
+    .unwrap();
+    let out = mcdewey()
+        .args(["build", "content", "--out", "site"])
+        .current_dir(site.dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("mcdewey.toml:3: unknown field `target`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_content_exits_2() {
+    let site = TestSite::new();
+    let out = mcdewey()
+        .args(["build", "nowhere", "--out", "site"])
+        .current_dir(site.dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("content directory nowhere does not exist"),
+        "{err}"
+    );
+}

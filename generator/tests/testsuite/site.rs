@@ -1,0 +1,330 @@
+//! Fixture sites: what a build writes, and what readers see in it.
+
+use crate::util::{assert_snapshot, list_files, TestSite};
+
+const MANUAL: &str = r#"---
+title: Developer Guide
+---
+<!-- page 1 label="i" -->
+# Developer Guide
+
+Front matter of the manual.
+
+<!-- page 2 label="107" -->
+## Start Recording
+
+Send `START_RECORDING` to begin. See [events](../events/recording.md#stop-recording) and [the intro](intro.md).
+
+| Field | Meaning |
+|---|---|
+| targetMediaAddress | Where media goes |
+
+<!-- page 3 label="108" -->
+<!-- page 4 label="109" -->
+Error E0729 means the recorder is unreachable.
+"#;
+
+fn fixture() -> TestSite {
+    TestSite::new()
+        .file(
+            "finesse/product.toml",
+            "vendor = \"Cisco\"\nname = \"Finesse\"\nversions = [\"v12.5\", \"v12.0\"]\n[doc_sets]\ndeveloper-guide = \"Developer Guide\"\n",
+        )
+        .file("finesse/v12.5/developer-guide/developer-guide.md", MANUAL)
+        .file("finesse/v12.5/developer-guide/intro.md", "+++\ntitle = \"Introduction\"\nweight = 1\n+++\n# Intro\n\nHello.\n")
+        .file(
+            "finesse/v12.5/events/recording.md",
+            "# Recording events\n\n## Start recording\n\nStarted.\n\n## Stop recording\n\nStopped.\n",
+        )
+        .file("finesse/v12.0/developer-guide/developer-guide.md", "# Old guide\n\nOld text.\n")
+        .file("acme/1.0/faq.md", "# FAQ\n\n## Why?\n\nBecause.\n\n![logo](https://cdn.example.com/logo.png)\n\n<script src=\"https://cdn.example.com/x.js\"></script>\n")
+}
+
+#[test]
+fn every_page_and_chunk_has_its_files() {
+    let site = fixture();
+    let outcome = site.build();
+    assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+    assert_eq!(outcome.counts.documents, 5);
+    let dir = "finesse/v12.5/developer-guide/developer-guide/";
+    for page in 1..=4 {
+        assert!(site.exists(&format!("{dir}p/{page}.html")), "page {page}");
+        assert!(site.exists(&format!("{dir}p/{page}.md")), "page {page} md");
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&site.read(&format!("{dir}document.json"))).unwrap();
+    let chunks = doc["chunks"].as_array().unwrap();
+    assert_eq!(chunks.len(), 3);
+    for c in chunks {
+        assert!(site.exists(&format!("{dir}c/{}.html", c["n"])));
+    }
+    assert_eq!(
+        chunks[1]["id"],
+        "finesse::v12.5::developer-guide::developer-guide::2"
+    );
+    for f in [
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "llms.txt",
+        "library.json",
+        "_static/style.css",
+        "_static/mcdewey.js",
+        "finesse/index.html",
+        "finesse/v12.5/index.html",
+        "finesse/v12.5/developer-guide/index.html",
+        "acme/1.0/faq/faq/index.html",
+        "finesse/v12.5/events/recording/index.html",
+    ] {
+        assert!(site.exists(f), "{f} missing");
+    }
+    // The summary accounts for every file.
+    assert!(outcome.load.is_balanced());
+    assert_eq!(outcome.load.files_seen, 6);
+}
+
+#[test]
+fn chunk_view_shows_citation_data() {
+    let site = fixture();
+    site.build();
+    let html = site.read("finesse/v12.5/developer-guide/developer-guide/c/2.html");
+    assert!(
+        html.contains("<p class=\"page-number\">Page 107</p>"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"../../../../../finesse/v12.5/developer-guide/developer-guide/p/2.html#c-2\">View in doc context</a>"), "{html}");
+    assert!(html.contains("finesse::v12.5::developer-guide::developer-guide::2"));
+    assert!(
+        html.contains("<code>finesse/v12.5/developer-guide/developer-guide.md</code>, line 10"),
+        "{html}"
+    );
+    assert!(html
+        .contains("McDewey</span> — <span class=\"brand-tag\">Multi-vendor documentation library"));
+    assert_snapshot("chunk.html", &html);
+    assert_snapshot(
+        "page.html",
+        &site.read("finesse/v12.5/developer-guide/developer-guide/p/2.html"),
+    );
+}
+
+#[test]
+fn page_view_anchors_every_chunk() {
+    let site = fixture();
+    site.build();
+    let html = site.read("finesse/v12.5/developer-guide/developer-guide/p/2.html");
+    assert!(html.contains("<section class=\"chunk\" id=\"c-2\" data-chunk-id=\"finesse::v12.5::developer-guide::developer-guide::2\""), "{html}");
+    assert!(html.contains("Page 107"));
+    // A physical page with no text still has its view.
+    let empty = site.read("finesse/v12.5/developer-guide/developer-guide/p/3.html");
+    assert!(empty.contains("This page has no text."), "{empty}");
+    let md = site.read("finesse/v12.5/developer-guide/developer-guide/p/2.md");
+    assert!(
+        md.contains("<!-- page 2 label=\"107\" -->\n## Start Recording"),
+        "{md}"
+    );
+}
+
+#[test]
+fn links_between_documents_are_rewritten() {
+    let site = fixture();
+    site.build();
+    let html = site.read("finesse/v12.5/developer-guide/developer-guide/c/2.html");
+    assert!(
+        html.contains(
+            "href=\"../../../../../finesse/v12.5/events/recording/p/2.html#stop-recording\""
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"../../../../../finesse/v12.5/developer-guide/intro/index.html\""),
+        "{html}"
+    );
+}
+
+#[test]
+fn nothing_is_requested_from_other_hosts() {
+    let site = fixture();
+    site.build();
+    for f in list_files(&site.out()) {
+        if !f.ends_with(".html") {
+            continue;
+        }
+        let html = site.read(&f);
+        assert!(html.contains("Content-Security-Policy"), "{f}");
+        for (tag, url) in resource_urls(&html) {
+            assert!(
+                !(url.contains("://") || url.starts_with("//")),
+                "{f}: <{tag}> loads {url}"
+            );
+        }
+        assert!(!html.contains("<img"), "{f}");
+    }
+    let faq = site.read("acme/1.0/faq/faq/p/1.html");
+    assert!(faq.contains("[image: logo]"), "{faq}");
+    assert!(faq.contains("&lt;script"), "{faq}");
+}
+
+#[test]
+fn base_path_and_404() {
+    let mut site = fixture();
+    site.config.base_path = "/docs/".into();
+    site.build();
+    let nf = site.read("404.html");
+    assert!(nf.contains("href=\"/docs/_static/style.css\""), "{nf}");
+    assert!(nf.contains("href=\"/docs/index.html\""), "{nf}");
+    let sitemap = site.read("sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>/docs/finesse/v12.5/developer-guide/developer-guide/c/2.html</loc>"),
+        "{sitemap}"
+    );
+    assert!(!sitemap.contains("404.html"));
+    // Other pages use relative links, so they work under any path.
+    let home = site.read("index.html");
+    assert!(home.contains("href=\"_static/style.css\""), "{home}");
+}
+
+#[test]
+fn sitemap_uses_site_url() {
+    let mut site = fixture();
+    site.config.site_url = Some("https://docs.example.org".into());
+    site.build();
+    let sitemap = site.read("sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://docs.example.org/index.html</loc>"),
+        "{sitemap}"
+    );
+}
+
+#[test]
+fn home_lists_the_tree_with_counts() {
+    let site = fixture();
+    site.build();
+    let home = site.read("index.html");
+    let cisco = home.find(">Cisco</h2>").expect("vendor heading");
+    let acme = home.find(">Acme</h2>").expect("vendor heading");
+    assert!(acme < cisco, "vendors sorted");
+    let v125 = home.find("Finesse v12.5</a>").unwrap();
+    let v120 = home.find("Finesse v12.0</a>").unwrap();
+    assert!(v125 < v120, "versions in product.toml order");
+    assert!(home.contains("3 documents · 7 pages · 6 chunks"), "{home}");
+    let llms = site.read("llms.txt");
+    assert!(llms.contains("- [Developer Guide — Developer Guide](finesse/v12.5/developer-guide/developer-guide/index.md): 4 pages"), "{llms}");
+}
+
+#[test]
+fn documents_are_ordered_by_weight() {
+    let site = fixture();
+    site.build();
+    let ds = site.read("finesse/v12.5/developer-guide/index.html");
+    let intro = ds.find(">Introduction</a>").unwrap();
+    let guide = ds.find(">Developer Guide</a> ").unwrap();
+    assert!(intro < guide, "{ds}");
+}
+
+#[test]
+fn theme_overrides_file_by_file() {
+    let mut site = fixture();
+    let theme = site.dir.path().join("mytheme");
+    std::fs::create_dir_all(theme.join("templates")).unwrap();
+    std::fs::create_dir_all(theme.join("static")).unwrap();
+    std::fs::write(
+        theme.join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block title %}Lost{% endblock %}{% block content %}<p>custom not found</p>{% endblock %}",
+    )
+    .unwrap();
+    std::fs::write(theme.join("static/extra.css"), "body{}").unwrap();
+    site.config.theme = Some(theme);
+    site.build();
+    assert!(site.read("404.html").contains("custom not found"));
+    assert!(site.exists("_static/extra.css"));
+    // Untouched templates still come from the default theme.
+    assert!(site.read("index.html").contains("class=\"vendor\""));
+}
+
+#[test]
+fn rebuilds_are_byte_identical() {
+    let a = fixture();
+    a.build();
+    let b = fixture();
+    b.build();
+    let files_a = list_files(&a.out());
+    assert_eq!(files_a, list_files(&b.out()));
+    for f in &files_a {
+        let (x, y) = (
+            std::fs::read(a.out().join(f)).unwrap(),
+            std::fs::read(b.out().join(f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs between builds");
+    }
+    // Rebuilding over the previous output gives the same files too.
+    a.build();
+    assert_eq!(files_a, list_files(&a.out()));
+}
+
+#[test]
+fn refuses_to_clear_a_foreign_directory() {
+    let site = fixture();
+    std::fs::create_dir_all(site.out()).unwrap();
+    std::fs::write(site.out().join("precious.txt"), "keep").unwrap();
+    let err =
+        mcdewey::cmd::build::build(&site.content(), &site.out(), &site.config, true).unwrap_err();
+    assert_eq!(err.code, 2);
+    assert!(
+        err.error.to_string().contains("not written by McDewey"),
+        "{}",
+        err.error
+    );
+    assert!(site.out().join("precious.txt").exists());
+}
+
+/// (tag, url) of every attribute that makes a browser fetch something:
+/// src/href/srcset/poster/data on resource tags, plus CSS url(...).
+fn resource_urls(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag_text = &rest[..end];
+        let name: String = tag_text
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        let loads = matches!(
+            name.as_str(),
+            "script"
+                | "link"
+                | "img"
+                | "iframe"
+                | "source"
+                | "video"
+                | "audio"
+                | "embed"
+                | "object"
+                | "track"
+                | "input"
+                | "image"
+        );
+        if loads {
+            for attr in ["src=\"", "href=\"", "srcset=\"", "poster=\"", "data=\""] {
+                let mut t = tag_text;
+                while let Some(j) = t.find(attr) {
+                    t = &t[j + attr.len()..];
+                    let url: String = t.chars().take_while(|&c| c != '"').collect();
+                    out.push((name.clone(), url));
+                }
+            }
+        }
+        rest = &rest[end..];
+    }
+    let mut css = html;
+    while let Some(i) = css.find("url(") {
+        css = &css[i + 4..];
+        out.push((
+            "css".into(),
+            css.chars().take_while(|&c| c != ')').collect(),
+        ));
+    }
+    out
+}

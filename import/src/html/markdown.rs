@@ -1,0 +1,699 @@
+//! Our Markdown emitter over html5ever's DOM (via scraper).
+
+use std::collections::HashMap;
+
+use ego_tree::NodeRef;
+use scraper::{ElementRef, Node};
+
+use super::{paths, HtmlFlavor};
+use crate::text::{code_span, collapse_ws, escape_block_start, escape_inline, fence_for};
+
+#[derive(Debug, Default)]
+pub(crate) struct Converted {
+    /// Text of the page's first heading, which becomes the front-matter
+    /// title and is not repeated in the body.
+    pub title: Option<String>,
+    pub body: String,
+}
+
+/// Stands for `<br>` in the inline buffer until the paragraph is written.
+const BREAK: char = '\u{2028}';
+
+pub(crate) fn convert(
+    roots: &[ElementRef<'_>],
+    flavor: HtmlFlavor,
+    page: &str,
+    md_paths: &HashMap<String, String>,
+) -> Converted {
+    let headings: Vec<(ElementRef<'_>, usize)> = roots
+        .iter()
+        .flat_map(|r| r.descendants())
+        .filter_map(ElementRef::wrap)
+        .filter_map(|e| heading_level(e.value().name()).map(|l| (e, l)))
+        .filter(|(e, _)| !skipped_ancestor(*e))
+        .collect();
+    let title_el = headings
+        .iter()
+        .find(|(e, _)| !collapse_ws(&plain_text(*e)).is_empty())
+        .map(|(e, _)| *e);
+    let min_rest = headings
+        .iter()
+        .filter(|(e, _)| Some(e.id()) != title_el.map(|t| t.id()))
+        .map(|(_, l)| *l)
+        .min();
+    let shift = min_rest.map_or(0, |m| 2 - m as i32);
+
+    let mut w = Writer {
+        out: String::new(),
+        inline: String::new(),
+        prefixes: Vec::new(),
+        flavor,
+        page,
+        page_md: md_paths.get(page).cloned().unwrap_or_default(),
+        md_paths,
+        shift,
+        title_id: title_el.map(|t| t.id()),
+    };
+    for r in roots {
+        w.children(**r);
+    }
+    w.flush();
+    let title = title_el
+        .map(|t| collapse_ws(&plain_text(t)))
+        .filter(|t| !t.is_empty());
+    Converted { title, body: w.out }
+}
+
+fn heading_level(name: &str) -> Option<usize> {
+    match name {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}
+
+/// Text of an element without the pilcrow permalinks Sphinx appends.
+fn plain_text(e: ElementRef<'_>) -> String {
+    let mut s = String::new();
+    collect_text(*e, &mut s, false);
+    s
+}
+
+/// Concatenated text of a subtree; `keep_breaks` turns `<br>` into newlines
+/// (for preformatted text).
+fn collect_text(node: NodeRef<'_, Node>, out: &mut String, keep_breaks: bool) {
+    for child in node.children() {
+        match child.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) => {
+                if e.name() == "br" && keep_breaks {
+                    out.push('\n');
+                } else if !is_skipped(e) {
+                    collect_text(child, out, keep_breaks);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn has_class(e: &scraper::node::Element, class: &str) -> bool {
+    e.classes().any(|c| c == class)
+}
+
+/// Elements that never contribute text: scripts, navigation, permalinks,
+/// line-number gutters, images.
+fn is_skipped(e: &scraper::node::Element) -> bool {
+    matches!(
+        e.name(),
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "nav"
+            | "button"
+            | "form"
+            | "input"
+            | "select"
+            | "textarea"
+            | "iframe"
+            | "svg"
+            | "canvas"
+            | "img"
+            | "picture"
+            | "video"
+            | "audio"
+            | "object"
+            | "embed"
+            | "map"
+            | "link"
+            | "meta"
+            | "head"
+    ) || e.classes().any(|c| {
+        matches!(
+            c,
+            "headerlink"
+                | "navheader"
+                | "navfooter"
+                | "sphinxsidebar"
+                | "related"
+                | "linenos"
+                | "linenodiv"
+                | "list-of-tables"
+                | "list-of-figures"
+                | "list-of-examples"
+                | "list-of-procedures"
+                | "list-of-equations"
+        )
+    })
+}
+
+fn skipped_ancestor(e: ElementRef<'_>) -> bool {
+    e.ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| is_skipped(a.value()))
+}
+
+struct Prefix {
+    first: String,
+    rest: String,
+    used: bool,
+}
+
+struct Writer<'a> {
+    out: String,
+    inline: String,
+    prefixes: Vec<Prefix>,
+    flavor: HtmlFlavor,
+    page: &'a str,
+    page_md: String,
+    md_paths: &'a HashMap<String, String>,
+    shift: i32,
+    title_id: Option<ego_tree::NodeId>,
+}
+
+impl Writer<'_> {
+    /// Writes a block (already-formatted lines) under the current list and
+    /// quote prefixes, separated from the previous block by a blank line.
+    fn block(&mut self, lines: &[String]) {
+        if lines.is_empty() {
+            return;
+        }
+        if !self.out.is_empty() {
+            let sep: String = self
+                .prefixes
+                .iter()
+                .filter(|p| p.used)
+                .map(|p| p.rest.as_str())
+                .collect();
+            self.out.push_str(sep.trim_end());
+            self.out.push('\n');
+        }
+        for (i, line) in lines.iter().enumerate() {
+            for p in &mut self.prefixes {
+                if i == 0 && !p.used {
+                    self.out.push_str(&p.first);
+                    p.used = true;
+                } else {
+                    self.out.push_str(&p.rest);
+                }
+            }
+            self.out.push_str(line);
+            self.out.push('\n');
+        }
+    }
+
+    /// Ends the current paragraph.
+    fn flush(&mut self) {
+        if self.inline.trim().is_empty() {
+            self.inline.clear();
+            return;
+        }
+        let text = std::mem::take(&mut self.inline);
+        let parts: Vec<String> = text
+            .split(BREAK)
+            .map(collapse_ws)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let n = parts.len();
+        let lines: Vec<String> = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let p = if i == 0 { escape_block_start(&p) } else { p };
+                // A trailing backslash is CommonMark's hard line break.
+                if i + 1 < n {
+                    format!("{p}\\")
+                } else {
+                    p
+                }
+            })
+            .collect();
+        self.block(&lines);
+    }
+
+    fn children(&mut self, node: NodeRef<'_, Node>) {
+        for child in node.children() {
+            self.node(child);
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        let mut collapsed = String::with_capacity(t.len());
+        let mut space = false;
+        for c in t.chars() {
+            if c.is_whitespace() {
+                space = true;
+            } else {
+                if space {
+                    collapsed.push(' ');
+                }
+                space = false;
+                collapsed.push(c);
+            }
+        }
+        if space {
+            collapsed.push(' ');
+        }
+        escape_inline(&collapsed, &mut self.inline);
+    }
+
+    /// Renders the children of `node` as inline Markdown into a string.
+    fn capture(&mut self, node: NodeRef<'_, Node>) -> String {
+        let saved = std::mem::take(&mut self.inline);
+        self.children(node);
+        std::mem::replace(&mut self.inline, saved)
+    }
+
+    fn node(&mut self, node: NodeRef<'_, Node>) {
+        let e = match node.value() {
+            Node::Text(t) => {
+                self.text(t);
+                return;
+            }
+            Node::Element(e) => e,
+            _ => return,
+        };
+        if is_skipped(e) || Some(node.id()) == self.title_id {
+            return;
+        }
+        let name = e.name();
+        if self.flavor == HtmlFlavor::Generic && matches!(name, "header" | "footer" | "aside") {
+            return;
+        }
+        if self.flavor == HtmlFlavor::DocBook && name == "p" && self.is_toc_title(node) {
+            return;
+        }
+        if name == "p" && has_class(e, "admonition-title") {
+            // Sphinx's "Note", "Warning": a label, shown bold.
+            self.flush();
+            let inner = collapse_ws(&self.capture(node));
+            if !inner.is_empty() {
+                self.block(&[format!("**{inner}**")]);
+            }
+            return;
+        }
+        if let Some(level) = heading_level(name) {
+            self.heading(node, level);
+            return;
+        }
+        match name {
+            "pre" => self.pre(node),
+            "ul" | "ol" => self.list(node, name == "ol", e.attr("start")),
+            "dl" => self.definitions(node),
+            "table" => self.table(node),
+            "blockquote" => {
+                self.flush();
+                self.prefixes.push(Prefix {
+                    first: "> ".into(),
+                    rest: "> ".into(),
+                    used: false,
+                });
+                self.children(node);
+                self.flush();
+                self.prefixes.pop();
+            }
+            "hr" => {
+                self.flush();
+                self.block(&["---".to_string()]);
+            }
+            "br" => self.inline.push(BREAK),
+            "a" => self.link(node, e.attr("href")),
+            "code" | "tt" | "kbd" | "samp" => {
+                let mut raw = String::new();
+                collect_text(node, &mut raw, false);
+                let raw = collapse_ws(&raw);
+                if !raw.is_empty() {
+                    self.inline.push_str(&code_span(&raw));
+                }
+            }
+            "em" | "i" | "cite" | "dfn" | "var" => {
+                let inner = self.capture(node);
+                self.inline.push_str(&wrap(&inner, "*"));
+            }
+            "strong" | "b" => {
+                let inner = self.capture(node);
+                self.inline.push_str(&wrap(&inner, "**"));
+            }
+            "p" | "div" | "section" | "article" | "main" | "header" | "footer" | "figure"
+            | "figcaption" | "center" | "address" | "details" | "summary" | "aside"
+            | "fieldset" | "legend" | "caption" | "body" | "html" | "li" | "dd" | "dt" => {
+                self.flush();
+                self.children(node);
+                self.flush();
+            }
+            _ => self.children(node),
+        }
+    }
+
+    /// DocBook's "Table of Contents" caption inside `div.toc`.
+    fn is_toc_title(&self, node: NodeRef<'_, Node>) -> bool {
+        let in_toc = node
+            .parent()
+            .and_then(ElementRef::wrap)
+            .is_some_and(|p| has_class(p.value(), "toc"));
+        if !in_toc {
+            return false;
+        }
+        let mut t = String::new();
+        collect_text(node, &mut t, false);
+        matches!(
+            collapse_ws(&t).as_str(),
+            "Table of Contents" | "Contents" | "List of Tables" | "List of Examples"
+        )
+    }
+
+    fn heading(&mut self, node: NodeRef<'_, Node>, level: usize) {
+        self.flush();
+        let inner = collapse_ws(&self.capture(node));
+        if inner.is_empty() {
+            return;
+        }
+        // DocBook admonitions title themselves with an h3 ("Note"); that is a
+        // label, not a section.
+        let in_admonition = self.flavor == HtmlFlavor::DocBook
+            && node.parent().and_then(ElementRef::wrap).is_some_and(|p| {
+                p.value()
+                    .classes()
+                    .any(|c| matches!(c, "note" | "tip" | "warning" | "caution" | "important"))
+            });
+        if in_admonition {
+            self.block(&[format!("**{inner}**")]);
+            return;
+        }
+        let level = (level as i32 + self.shift).clamp(1, 6) as usize;
+        self.block(&[format!("{} {}", "#".repeat(level), inner)]);
+    }
+
+    fn pre(&mut self, node: NodeRef<'_, Node>) {
+        self.flush();
+        let mut raw = String::new();
+        collect_text(node, &mut raw, true);
+        let raw = raw.replace("\r\n", "\n").replace('\t', "    ");
+        let raw = raw.strip_prefix('\n').unwrap_or(&raw);
+        let code = raw.trim_end();
+        let lang = self.code_language(node);
+        let fence = fence_for(code);
+        let mut lines = vec![format!("{fence}{lang}")];
+        lines.extend(code.lines().map(|l| l.trim_end().to_string()));
+        lines.push(fence);
+        self.block(&lines);
+    }
+
+    /// Sphinx wraps highlighted code in `div.highlight-<lexer>`.
+    fn code_language(&self, node: NodeRef<'_, Node>) -> String {
+        if self.flavor != HtmlFlavor::Sphinx {
+            return String::new();
+        }
+        for a in node.ancestors().filter_map(ElementRef::wrap).take(4) {
+            for c in a.value().classes() {
+                if let Some(lexer) = c.strip_prefix("highlight-") {
+                    return match lexer {
+                        "default" => String::new(),
+                        "none" | "text" => "text".into(),
+                        "python3" | "py" | "py3" => "python".into(),
+                        l => l.to_string(),
+                    };
+                }
+            }
+        }
+        String::new()
+    }
+
+    fn list(&mut self, node: NodeRef<'_, Node>, ordered: bool, start: Option<&str>) {
+        self.flush();
+        let mut n: u64 = start.and_then(|s| s.trim().parse().ok()).unwrap_or(1);
+        for child in node.children() {
+            let Some(li) = ElementRef::wrap(child) else {
+                if let Node::Text(t) = child.value() {
+                    if !t.trim().is_empty() {
+                        self.text(t);
+                    }
+                }
+                continue;
+            };
+            if li.value().name() != "li" {
+                self.node(child);
+                continue;
+            }
+            let marker = if ordered {
+                format!("{n}. ")
+            } else {
+                "- ".to_string()
+            };
+            n += 1;
+            self.prefixes.push(Prefix {
+                rest: " ".repeat(marker.len()),
+                first: marker,
+                used: false,
+            });
+            self.children(child);
+            self.flush();
+            if let Some(p) = self.prefixes.pop() {
+                if !p.used {
+                    // An empty item still shows up as an item.
+                    self.prefixes.push(p);
+                    self.block(&[String::new()]);
+                    self.prefixes.pop();
+                }
+            }
+        }
+    }
+
+    /// DocBook's table of contents (`dl.toc`, `dt` entries, nested `dd > dl`)
+    /// as a nested bullet list.
+    fn toc_list(&mut self, node: NodeRef<'_, Node>) {
+        self.flush();
+        let mut open = false;
+        for child in node.children() {
+            let Some(el) = ElementRef::wrap(child) else {
+                continue;
+            };
+            match el.value().name() {
+                "dt" => {
+                    if open {
+                        self.prefixes.pop();
+                    }
+                    let text = collapse_ws(&self.capture(child));
+                    self.prefixes.push(Prefix {
+                        first: "- ".into(),
+                        rest: "  ".into(),
+                        used: false,
+                    });
+                    open = true;
+                    self.block(&[text]);
+                }
+                "dd" => {
+                    for inner in child.children() {
+                        if ElementRef::wrap(inner).is_some_and(|e| e.value().name() == "dl") {
+                            self.toc_list(inner);
+                        } else {
+                            self.node(inner);
+                        }
+                    }
+                    self.flush();
+                }
+                _ => self.node(child),
+            }
+        }
+        if open {
+            self.prefixes.pop();
+        }
+    }
+
+    fn definitions(&mut self, node: NodeRef<'_, Node>) {
+        if ElementRef::wrap(node).is_some_and(|e| has_class(e.value(), "toc")) {
+            self.toc_list(node);
+            return;
+        }
+        self.flush();
+        for child in node.children() {
+            let Some(el) = ElementRef::wrap(child) else {
+                continue;
+            };
+            match el.value().name() {
+                "dt" => {
+                    self.flush();
+                    let sig = self.flavor == HtmlFlavor::Sphinx && has_class(el.value(), "sig");
+                    if sig {
+                        // An API signature reads best as code.
+                        let text = collapse_ws(&plain_text(el));
+                        if !text.is_empty() {
+                            self.block(&[code_span(&text)]);
+                        }
+                    } else {
+                        let inner = collapse_ws(&self.capture(child));
+                        if !inner.is_empty() {
+                            self.block(&[escape_block_start(&wrap(&inner, "**"))]);
+                        }
+                    }
+                }
+                _ => self.node(child),
+            }
+        }
+        self.flush();
+    }
+
+    fn link(&mut self, node: NodeRef<'_, Node>, href: Option<&str>) {
+        let inner = self.capture(node);
+        if inner.trim().is_empty() {
+            return;
+        }
+        let Some(href) = href.map(str::trim).filter(|h| !h.is_empty()) else {
+            self.inline.push_str(&inner);
+            return;
+        };
+        let target = if paths::has_scheme(href) || href.starts_with("//") {
+            let lower = href.to_ascii_lowercase();
+            let web = ["http:", "https:", "ftp:", "mailto:", "//"]
+                .iter()
+                .any(|s| lower.starts_with(s));
+            web.then(|| href.to_string())
+        } else {
+            paths::resolve(self.page, href)
+                .and_then(|p| self.md_paths.get(&p))
+                .filter(|md| **md != self.page_md)
+                .map(|md| paths::relative(&self.page_md, md))
+        };
+        match target {
+            Some(url) => {
+                let (lead, core, trail) = split_ws(&inner);
+                let url = if url.contains([' ', '(', ')', '<', '>']) {
+                    format!("<{}>", url.replace('<', "%3C").replace('>', "%3E"))
+                } else {
+                    url
+                };
+                self.inline
+                    .push_str(&format!("{lead}[{core}]({url}){trail}"));
+            }
+            None => self.inline.push_str(&inner),
+        }
+    }
+
+    fn table(&mut self, node: NodeRef<'_, Node>) {
+        self.flush();
+        let rows = table_rows(node);
+        if rows.is_empty() {
+            self.children(node);
+            self.flush();
+            return;
+        }
+        let complex = rows.iter().flatten().any(|cell| {
+            let el = ElementRef::wrap(*cell).expect("cells are elements");
+            el.value()
+                .attr("rowspan")
+                .and_then(|r| r.trim().parse::<u32>().ok())
+                .is_some_and(|r| r > 1)
+                || el.descendants().filter_map(ElementRef::wrap).any(|d| {
+                    matches!(
+                        d.value().name(),
+                        "pre"
+                            | "table"
+                            | "ul"
+                            | "ol"
+                            | "dl"
+                            | "blockquote"
+                            | "h1"
+                            | "h2"
+                            | "h3"
+                            | "h4"
+                            | "h5"
+                            | "h6"
+                    )
+                })
+        });
+        if complex {
+            // Flattened: every cell's content as ordinary blocks, row by row,
+            // so nothing (code in particular) is lost.
+            for row in &rows {
+                for cell in row {
+                    self.flush();
+                    self.children(*cell);
+                    self.flush();
+                }
+            }
+            return;
+        }
+        let mut grid: Vec<Vec<String>> = Vec::new();
+        for row in &rows {
+            let mut cells = Vec::new();
+            for cell in row {
+                let span = ElementRef::wrap(*cell)
+                    .and_then(|c| c.value().attr("colspan"))
+                    .and_then(|s| s.trim().parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, 50);
+                let text =
+                    collapse_ws(&self.capture(*cell).replace(BREAK, " ")).replace('|', "\\|");
+                cells.push(text);
+                cells.extend(std::iter::repeat_n(String::new(), span - 1));
+            }
+            grid.push(cells);
+        }
+        let cols = grid.iter().map(Vec::len).max().unwrap_or(0);
+        if cols == 0 {
+            return;
+        }
+        for r in &mut grid {
+            r.resize(cols, String::new());
+        }
+        let fmt_row = |r: &[String]| format!("| {} |", r.join(" | "));
+        let mut lines = vec![fmt_row(&grid[0])];
+        lines.push(format!("|{}", " --- |".repeat(cols)));
+        lines.extend(grid[1..].iter().map(|r| fmt_row(r)));
+        self.block(&lines);
+    }
+}
+
+/// Rows of a table (its own, not nested tables'), each a list of cells.
+fn table_rows<'a>(table: NodeRef<'a, Node>) -> Vec<Vec<NodeRef<'a, Node>>> {
+    fn cells<'a>(tr: NodeRef<'a, Node>) -> Vec<NodeRef<'a, Node>> {
+        tr.children()
+            .filter(|c| {
+                ElementRef::wrap(*c).is_some_and(|e| matches!(e.value().name(), "td" | "th"))
+            })
+            .collect()
+    }
+    let mut rows = Vec::new();
+    for child in table.children() {
+        let Some(el) = ElementRef::wrap(child) else {
+            continue;
+        };
+        match el.value().name() {
+            "tr" => rows.push(cells(child)),
+            "thead" | "tbody" | "tfoot" => {
+                for tr in child.children() {
+                    if ElementRef::wrap(tr).is_some_and(|e| e.value().name() == "tr") {
+                        rows.push(cells(tr));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    rows.retain(|r| !r.is_empty());
+    rows
+}
+
+/// Wraps inline Markdown in a delimiter, keeping surrounding spaces outside
+/// (CommonMark does not allow `* x*`).
+fn wrap(inner: &str, delim: &str) -> String {
+    let (lead, core, trail) = split_ws(inner);
+    if core.is_empty() {
+        return inner.to_string();
+    }
+    format!("{lead}{delim}{core}{delim}{trail}")
+}
+
+fn split_ws(s: &str) -> (&str, &str, &str) {
+    let core = s.trim();
+    if core.is_empty() {
+        return (s, "", "");
+    }
+    let start = s.find(core).unwrap_or(0);
+    (&s[..start], core, &s[start + core.len()..])
+}

@@ -1,0 +1,414 @@
+//! PDFs built here with lopdf, so every feature of the PDF importer is
+//! checked against a known truth: page labels, outline headings, font-size
+//! headings, two-column reading order, running header/footer removal,
+//! hyphenation, code blocks and the image-only page warning.
+
+use lopdf::content::{Content, Operation};
+use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream, StringFormat};
+use mcdewey_import::{page_labels, pdf_to_markdown, PdfOptions};
+
+/// A text line to draw: font resource name, size, x, y, text.
+struct Text<'a>(&'a str, f32, f32, f32, &'a str);
+
+struct Builder {
+    doc: Document,
+    pages_id: ObjectId,
+    resources: ObjectId,
+    kids: Vec<ObjectId>,
+}
+
+impl Builder {
+    fn new() -> Self {
+        let mut doc = Document::with_version("1.5");
+        let pages_id = doc.new_object_id();
+        let helv = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+            "Encoding" => "WinAnsiEncoding",
+        });
+        let cour = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Courier",
+            "Encoding" => "WinAnsiEncoding",
+        });
+        let image = doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Image", "Width" => 2, "Height" => 2,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+            },
+            vec![0, 255, 255, 0],
+        ));
+        let resources = doc.add_object(dictionary! {
+            "Font" => dictionary! { "F1" => helv, "F2" => cour },
+            "XObject" => dictionary! { "Im1" => image },
+        });
+        Builder {
+            doc,
+            pages_id,
+            resources,
+            kids: Vec::new(),
+        }
+    }
+
+    fn page(&mut self, lines: &[Text<'_>], image: bool) -> ObjectId {
+        let mut ops = Vec::new();
+        for Text(font, size, x, y, text) in lines {
+            ops.push(Operation::new("BT", vec![]));
+            ops.push(Operation::new("Tf", vec![(*font).into(), (*size).into()]));
+            ops.push(Operation::new("Td", vec![(*x).into(), (*y).into()]));
+            ops.push(Operation::new(
+                "Tj",
+                vec![Object::String(
+                    text.as_bytes().to_vec(),
+                    StringFormat::Literal,
+                )],
+            ));
+            ops.push(Operation::new("ET", vec![]));
+        }
+        if image {
+            ops.push(Operation::new("q", vec![]));
+            ops.push(Operation::new(
+                "cm",
+                vec![
+                    300.into(),
+                    0.into(),
+                    0.into(),
+                    400.into(),
+                    150.into(),
+                    200.into(),
+                ],
+            ));
+            ops.push(Operation::new("Do", vec!["Im1".into()]));
+            ops.push(Operation::new("Q", vec![]));
+        }
+        let content = Content { operations: ops };
+        let stream = self
+            .doc
+            .add_object(Stream::new(Dictionary::new(), content.encode().unwrap()));
+        let page = self.doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => self.pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Contents" => stream,
+            "Resources" => self.resources,
+        });
+        self.kids.push(page);
+        page
+    }
+
+    fn finish(mut self, catalog_extra: Dictionary) -> Vec<u8> {
+        let count = self.kids.len() as i64;
+        let kids: Vec<Object> = self.kids.iter().map(|k| (*k).into()).collect();
+        self.doc.objects.insert(
+            self.pages_id,
+            Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+        );
+        let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => self.pages_id };
+        for (k, v) in catalog_extra.into_iter() {
+            catalog.set(k, v);
+        }
+        let catalog_id = self.doc.add_object(catalog);
+        self.doc.trailer.set("Root", catalog_id);
+        let mut bytes = Vec::new();
+        self.doc.save_to(&mut bytes).unwrap();
+        bytes
+    }
+}
+
+const HEADER: &str = "Fixture Guide, Release 1.0";
+
+fn body_lines<'a>(texts: &[&'a str], x: f32, top: f32) -> Vec<Text<'a>> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Text("F1", 10.0, x, top - 14.0 * i as f32, t))
+        .collect()
+}
+
+/// Five pages: title (i), chapter 1 (ii), two columns (A-5), scanned image
+/// (A-6), chapter 2 (A-7). Header on pages 2, 3 and 5; page numbers at the
+/// bottom.
+fn fixture_manual() -> Vec<u8> {
+    let mut b = Builder::new();
+    b.page(
+        &[
+            Text("F1", 24.0, 150.0, 600.0, "Fixture Manual"),
+            Text(
+                "F1",
+                10.0,
+                150.0,
+                560.0,
+                "A document made for testing the importer.",
+            ),
+        ],
+        false,
+    );
+
+    let mut p2 = vec![
+        Text("F1", 9.0, 72.0, 760.0, HEADER),
+        Text("F1", 18.0, 72.0, 700.0, "1 Getting Started"),
+        Text("F1", 14.0, 72.0, 560.0, "1.1 Configuration"),
+        Text("F1", 10.0, 300.0, 40.0, "ii"),
+    ];
+    p2.extend(body_lines(
+        &[
+            "This chapter explains how the software is installed and how the",
+            "main configu-",
+            "ration file is read when the service starts for the first time.",
+            "Run the following commands from the unpacked source directory:",
+        ],
+        72.0,
+        670.0,
+    ));
+    p2.push(Text("F2", 10.0, 90.0, 610.0, "./configure --prefix=/usr"));
+    p2.push(Text("F2", 10.0, 90.0, 596.0, "make install"));
+    p2.push(Text("F2", 10.0, 102.0, 582.0, "make check-all"));
+    p2.extend(body_lines(
+        &["Settings live in one file that is reloaded on every change."],
+        72.0,
+        530.0,
+    ));
+    b.page(&p2, false);
+
+    let left: Vec<String> = (1..=14)
+        .map(|i| format!("Left column line {i} alpha words fill it"))
+        .collect();
+    let right: Vec<String> = (1..=14)
+        .map(|i| format!("Right column line {i} beta words fill it"))
+        .collect();
+    let mut p3 = vec![
+        Text("F1", 9.0, 72.0, 760.0, HEADER),
+        Text("F1", 10.0, 300.0, 40.0, "A-5"),
+    ];
+    let left_refs: Vec<&str> = left.iter().map(String::as_str).collect();
+    let right_refs: Vec<&str> = right.iter().map(String::as_str).collect();
+    p3.extend(body_lines(&left_refs, 72.0, 700.0));
+    p3.extend(body_lines(&right_refs, 330.0, 700.0));
+    b.page(&p3, false);
+
+    b.page(&[], true);
+
+    let mut p5 = vec![
+        Text("F1", 9.0, 72.0, 760.0, HEADER),
+        Text("F1", 18.0, 72.0, 700.0, "2 Advanced Topics"),
+        Text("F1", 10.0, 300.0, 40.0, "A-7"),
+    ];
+    p5.extend(body_lines(
+        &["Advanced use needs no special steps beyond the basics above."],
+        72.0,
+        670.0,
+    ));
+    let p5_id = b.page(&p5, false);
+
+    let (p2_id, p3_id) = (b.kids[1], b.kids[2]);
+    let _ = p3_id;
+    // Outline: "1 Getting Started" > "1.1 Configuration", then "2 Advanced
+    // Topics" reached through a GoTo action.
+    let outlines_id = b.doc.new_object_id();
+    let o1 = b.doc.new_object_id();
+    let o11 = b.doc.new_object_id();
+    let o2 = b.doc.new_object_id();
+    b.doc.objects.insert(
+        o11,
+        Object::Dictionary(dictionary! {
+            "Title" => Object::string_literal("1.1 Configuration"),
+            "Parent" => o1,
+            "Dest" => vec![p2_id.into(), "XYZ".into(), 0.into(), 580.into(), Object::Null],
+        }),
+    );
+    b.doc.objects.insert(
+        o1,
+        Object::Dictionary(dictionary! {
+            "Title" => Object::string_literal("1 Getting Started"),
+            "Parent" => outlines_id,
+            "Next" => o2,
+            "First" => o11, "Last" => o11, "Count" => 1,
+            "Dest" => vec![p2_id.into(), "Fit".into()],
+        }),
+    );
+    b.doc.objects.insert(
+        o2,
+        Object::Dictionary(dictionary! {
+            "Title" => Object::string_literal("2 Advanced Topics"),
+            "Parent" => outlines_id,
+            "Prev" => o1,
+            "A" => dictionary! { "S" => "GoTo", "D" => vec![p5_id.into(), "Fit".into()] },
+        }),
+    );
+    b.doc.objects.insert(
+        outlines_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Outlines", "First" => o1, "Last" => o2, "Count" => 3,
+        }),
+    );
+    let labels = dictionary! {
+        "Nums" => vec![
+            0.into(), Object::Dictionary(dictionary! { "S" => "r" }),
+            2.into(), Object::Dictionary(dictionary! {
+                "S" => "D", "P" => Object::string_literal("A-"), "St" => 5,
+            }),
+        ],
+    };
+    b.finish(dictionary! { "Outlines" => outlines_id, "PageLabels" => labels })
+}
+
+fn import(bytes: &[u8]) -> mcdewey_import::PdfImport {
+    pdf_to_markdown(bytes, "fixture-manual.pdf", &PdfOptions::default()).expect("imports")
+}
+
+#[test]
+fn markers_and_labels() {
+    let imp = import(&fixture_manual());
+    assert_eq!(imp.pages_in, 5);
+    assert_eq!(imp.pages_out, 5);
+    let markers: Vec<&str> = imp
+        .doc
+        .markdown
+        .lines()
+        .filter(|l| l.starts_with("<!-- page "))
+        .collect();
+    assert_eq!(
+        markers,
+        [
+            "<!-- page 1 label=\"i\" -->",
+            "<!-- page 2 label=\"ii\" -->",
+            "<!-- page 3 label=\"A-5\" -->",
+            "<!-- page 4 label=\"A-6\" -->",
+            "<!-- page 5 label=\"A-7\" -->",
+        ]
+    );
+    let labels = page_labels(&fixture_manual()).unwrap();
+    assert_eq!(labels[2].as_deref(), Some("A-5"));
+    assert!(imp
+        .doc
+        .markdown
+        .starts_with("---\ntitle: \"Fixture Manual\"\n"));
+    assert!(imp
+        .doc
+        .markdown
+        .contains("\nsource: \"fixture-manual.pdf\"\n"));
+    assert!(imp.doc.markdown.contains("\npages: 5\n"));
+    assert_eq!(imp.doc.rel_path, "fixture-manual.md");
+}
+
+#[test]
+fn outline_headings() {
+    let md = import(&fixture_manual()).doc.markdown;
+    assert!(md.contains("\n# 1 Getting Started\n"), "{md}");
+    assert!(md.contains("\n## 1.1 Configuration\n"), "{md}");
+    assert!(md.contains("\n# 2 Advanced Topics\n"), "{md}");
+    let h1 = md.find("# 1 Getting Started").unwrap();
+    let body = md.find("This chapter explains").unwrap();
+    let h11 = md.find("## 1.1 Configuration").unwrap();
+    let settings = md.find("Settings live").unwrap();
+    assert!(h1 < body && body < h11 && h11 < settings);
+}
+
+#[test]
+fn hyphenation_and_code() {
+    let md = import(&fixture_manual()).doc.markdown;
+    assert!(md.contains("main configuration file is read"), "{md}");
+    assert!(!md.contains("configu-"));
+    let fence = md.find("```\n./configure --prefix=/usr\nmake install\n  make check-all\n```");
+    assert!(fence.is_some(), "{md}");
+}
+
+#[test]
+fn running_headers_and_page_numbers_are_removed() {
+    let imp = import(&fixture_manual());
+    assert!(!imp.doc.markdown.contains(HEADER));
+    for (page, label) in [(2usize, "ii"), (3, "A-5"), (5, "A-7")] {
+        let stripped = &imp.pages[page - 1].stripped;
+        assert!(
+            stripped.iter().any(|s| s == HEADER),
+            "page {page}: {stripped:?}"
+        );
+        assert!(
+            stripped.iter().any(|s| s == label),
+            "page {page}: {stripped:?}"
+        );
+    }
+    // The page number lines are gone too (a bare "ii" line would show).
+    assert!(!imp.doc.markdown.lines().any(|l| l == "ii" || l == "A-7"));
+}
+
+#[test]
+fn two_columns_read_left_then_right() {
+    let md = import(&fixture_manual()).doc.markdown;
+    let last_left = md.find("Left column line 14").expect("left");
+    let first_right = md.find("Right column line 1 ").expect("right");
+    assert!(last_left < first_right, "{md}");
+    let l1 = md.find("Left column line 1 ").unwrap();
+    let l2 = md.find("Left column line 2 ").unwrap();
+    assert!(l1 < l2);
+}
+
+#[test]
+fn image_only_page_gets_marker_and_warning() {
+    let imp = import(&fixture_manual());
+    let w: Vec<_> = imp
+        .doc
+        .warnings
+        .iter()
+        .filter(|w| w.page == Some(4))
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", imp.doc.warnings);
+    assert!(w[0].message.contains("no extractable text"));
+    assert!(w[0].message.contains("image"));
+    assert!(imp.pages[3].image_only);
+    // Marker, then directly the next marker.
+    let md = &imp.doc.markdown;
+    let p4 = md.find("<!-- page 4 label=\"A-6\" -->").unwrap();
+    let p5 = md.find("<!-- page 5 label=\"A-7\" -->").unwrap();
+    assert_eq!(md[p4..p5].trim(), "<!-- page 4 label=\"A-6\" -->");
+    assert_eq!(imp.doc.warnings.len(), 1, "{:?}", imp.doc.warnings);
+}
+
+#[test]
+fn deterministic() {
+    let bytes = fixture_manual();
+    assert_eq!(import(&bytes).doc.markdown, import(&bytes).doc.markdown);
+}
+
+/// Without an outline, larger text becomes headings by size rank.
+#[test]
+fn font_size_headings_without_outline() {
+    let mut b = Builder::new();
+    for (n, name) in [(1, "Installation"), (2, "Usage"), (3, "Tuning")] {
+        let title = format!("Chapter {n} {name}");
+        let section = format!("Section {n}.1 Details");
+        let mut lines = vec![
+            Text("F1", 20.0, 72.0, 700.0, &title),
+            Text("F1", 14.0, 72.0, 600.0, &section),
+        ];
+        lines.extend(body_lines(
+            &[
+                "Plain body text is set in the ordinary size of the document so",
+                "that the importer can tell headings from running paragraphs.",
+            ],
+            72.0,
+            670.0,
+        ));
+        lines.extend(body_lines(
+            &["More body text follows the section heading on this page."],
+            72.0,
+            580.0,
+        ));
+        b.page(&lines, false);
+    }
+    let bytes = b.finish(Dictionary::new());
+    let md = import(&bytes).doc.markdown;
+    assert!(md.contains("\n# Chapter 2 Usage\n"), "{md}");
+    assert!(
+        md.starts_with("---\ntitle: \"Chapter 1 Installation\"\n"),
+        "{md}"
+    );
+    assert!(md.contains("\n## Section 3.1 Details\n"), "{md}");
+    assert!(md.contains(
+        "\nPlain body text is set in the ordinary size of the document so that the importer"
+    ));
+}
+
+#[test]
+fn garbage_is_an_error_not_a_panic() {
+    assert!(pdf_to_markdown(b"%PDF-1.4 nonsense", "x.pdf", &PdfOptions::default()).is_err());
+    assert!(pdf_to_markdown(b"", "x.pdf", &PdfOptions::default()).is_err());
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: setup, format, lints, tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
+# Browser tests and the native-vs-WASM ranking check (Node + Debian's Chromium).
+cargo build -p mcdewey --locked
+(cd browser-tests && npm ci --no-audit --no-fund --silent && npm test)

@@ -1,0 +1,598 @@
+//! The index writer.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::codec::{crc32_update, seal, FileKind, Writer};
+use crate::embed::vectors::{
+    encode_partition, encode_token_shard, kmeans, nearest, SemanticSettings, VectorEncoding,
+};
+use crate::embed::Model;
+use crate::error::BuildError;
+use crate::fragment::{encode_documents, encode_fragment, ChunkDisplay};
+use crate::manifest::{FacetTree, Manifest, RankingParams, Settings, LEVELS};
+use crate::shard::{
+    encode_position_shard, encode_positions, encode_postings, encode_term_shard, EncodedTerm,
+    FieldPositions,
+};
+use crate::tokenize::{Tokenizer, TokenizerSettings};
+
+/// Largest number of chunks an index may hold; keeps the query-time score
+/// array (4 bytes a chunk) bounded even for hostile manifests.
+pub const MAX_CHUNKS: usize = 1 << 24;
+
+/// Path of the manifest inside the index directory.
+pub const MANIFEST_PATH: &str = "manifest.bin";
+/// Path of the documents file.
+pub const DOCUMENTS_PATH: &str = "docs.bin";
+
+pub(crate) fn term_shard_path(i: usize) -> String {
+    format!("t/{i}.bin")
+}
+pub(crate) fn position_shard_path(i: usize) -> String {
+    format!("p/{i}.bin")
+}
+pub(crate) fn fragment_path(i: u32) -> String {
+    format!("f/{i}.bin")
+}
+/// Path of the embedding vocabulary (semantic indexes only).
+pub const VOCAB_PATH: &str = "e/vocab.bin";
+pub(crate) fn token_shard_path(i: usize) -> String {
+    format!("e/{i}.bin")
+}
+pub(crate) fn partition_path(i: usize) -> String {
+    format!("v/{i}.bin")
+}
+
+/// One chunk to index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChunkInput {
+    /// Unique id of the chunk (e.g. `doc-key#3`).
+    pub id: String,
+    pub url: String,
+    /// Title of the document the chunk belongs to.
+    pub title: String,
+    /// Headings leading to the chunk, outermost first.
+    pub breadcrumb: Vec<String>,
+    pub page: u32,
+    /// Printed page label when it differs from the page number (`iv`, `A-3`).
+    pub page_label: Option<String>,
+    pub vendor: String,
+    pub product: String,
+    pub version: String,
+    pub doc_set: String,
+    /// Key of the document (unique within its doc set).
+    pub document: String,
+    /// Plain text of the chunk.
+    pub text: String,
+}
+
+/// Options of [`build_index`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildOptions {
+    pub tokenizer: TokenizerSettings,
+    pub ranking: RankingParams,
+    /// A term shard is closed once it reaches this many bytes; a term whose
+    /// postings alone are larger gets a shard of its own.
+    pub shard_target_bytes: usize,
+    /// Chunks per fragment file (1 = each result costs exactly its own bytes).
+    pub fragment_group: u32,
+    /// Semantic search: when set, the index also holds chunk vectors, the
+    /// model's token table and its vocabulary. `None` (the default) builds
+    /// a lexical-only index.
+    pub semantic: Option<SemanticOptions>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            tokenizer: TokenizerSettings::default(),
+            ranking: RankingParams::default(),
+            shard_target_bytes: 8 * 1024,
+            fragment_group: 1,
+            semantic: None,
+        }
+    }
+}
+
+impl BuildOptions {
+    /// These options with semantic search by `model` at its default settings.
+    pub fn with_model(self, model: Arc<Model>) -> Self {
+        self.with_semantic(SemanticOptions::new(model))
+    }
+    /// These options with semantic search configured by `s`.
+    pub fn with_semantic(mut self, s: SemanticOptions) -> Self {
+        self.semantic = Some(s);
+        self
+    }
+}
+
+/// Default semantic weight in the hybrid blend (see README, "Hybrid ranking").
+pub const DEFAULT_SEMANTIC_WEIGHT: f32 = 0.5;
+
+/// How the vector part of an index is built; see README ("Semantic search").
+#[derive(Debug, Clone, PartialEq)]
+pub struct SemanticOptions {
+    pub model: Arc<Model>,
+    /// Token rows per token-table shard `e/<i>.bin`.
+    pub rows_per_shard: u32,
+    /// Target chunks per vector partition `v/<i>.bin`.
+    pub partition_size: u32,
+    /// Partitions searched per query.
+    pub nprobe: u32,
+    /// Best semantic matches that enter the blend.
+    pub candidates: u32,
+    /// Weight of the semantic score (lexical gets 1 − weight).
+    pub weight: f32,
+    /// How chunk vectors are stored.
+    pub vectors: VectorEncoding,
+}
+
+impl SemanticOptions {
+    pub fn new(model: Arc<Model>) -> Self {
+        SemanticOptions {
+            model,
+            rows_per_shard: 32,
+            partition_size: 512,
+            nprobe: 4,
+            candidates: 100,
+            weight: DEFAULT_SEMANTIC_WEIGHT,
+            vectors: VectorEncoding::Binary,
+        }
+    }
+}
+
+/// The text of a chunk that is embedded: title, headings and body.
+pub fn embedding_text(c: &ChunkInput) -> String {
+    let mut s = String::with_capacity(c.title.len() + c.text.len() + 64);
+    s.push_str(&c.title);
+    for h in &c.breadcrumb {
+        s.push('\n');
+        s.push_str(h);
+    }
+    s.push('\n');
+    s.push_str(&c.text);
+    s
+}
+
+/// Payloads of the semantic files.
+struct SemanticFiles {
+    settings: SemanticSettings,
+    vocab: Vec<u8>,
+    token_shards: Vec<Vec<u8>>,
+    partitions: Vec<Vec<u8>>,
+}
+
+fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<SemanticFiles, BuildError> {
+    if s.rows_per_shard == 0 || s.partition_size == 0 || s.nprobe == 0 || s.candidates == 0 {
+        return Err(BuildError::InvalidOption(
+            "semantic shard, partition, probe and candidate counts must be positive",
+        ));
+    }
+    if !(0.0..=1.0).contains(&s.weight) {
+        return Err(BuildError::InvalidOption("semantic weight must be in [0, 1]"));
+    }
+    let m = &*s.model;
+    let d = m.dims();
+    let n = chunks.len();
+    let mut vectors = Vec::with_capacity(n * d);
+    for c in chunks {
+        vectors.extend(m.embed(&embedding_text(c)));
+    }
+    let mut mean = vec![0f32; d];
+    for v in vectors.chunks(d) {
+        for (a, x) in mean.iter_mut().zip(v) {
+            *a += x;
+        }
+    }
+    for a in &mut mean {
+        *a /= n.max(1) as f32;
+    }
+    let k = n.div_ceil(s.partition_size as usize).max(1);
+    let trained = kmeans(&vectors, d, k, 10);
+    // Assign with the centroids as the reader will see them (quantised).
+    let (_, cent) = SemanticSettings::quantize_centroids(d, &trained);
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
+    for (o, v) in vectors.chunks(d).enumerate() {
+        members[nearest(&cent, d, v)].push(o as u32);
+    }
+    let mut centroids = Vec::new();
+    let mut partition_sizes = Vec::new();
+    let mut partitions = Vec::new();
+    for (p, ords) in members.iter().enumerate() {
+        if ords.is_empty() && n > 0 {
+            continue;
+        }
+        centroids.extend_from_slice(&trained[p * d..(p + 1) * d]);
+        partition_sizes.push(ords.len() as u32);
+        let mut codes = Vec::with_capacity(ords.len() * s.vectors.code_bytes(d));
+        for &o in ords {
+            s.vectors
+                .encode(&vectors[o as usize * d..(o as usize + 1) * d], &mean, &mut codes);
+        }
+        partitions.push(encode_partition(ords, &codes));
+    }
+    let vocab_size = m.vocab().len() as u32;
+    let mut vw = Writer::new();
+    m.vocab().encode(&mut vw);
+    let token_shards = (0..vocab_size.div_ceil(s.rows_per_shard))
+        .map(|i| {
+            let first = i * s.rows_per_shard;
+            let count = (vocab_size - first).min(s.rows_per_shard);
+            let mut rows = Vec::new();
+            for id in first..first + count {
+                rows.extend_from_slice(m.row(id));
+            }
+            encode_token_shard(first, count, &rows)
+        })
+        .collect();
+    Ok(SemanticFiles {
+        settings: SemanticSettings {
+            model_name: m.info().name.clone(),
+            teacher: m.info().teacher.clone(),
+            licence: m.info().licence.clone(),
+            dims: d,
+            rows: m.quantization(),
+            vocab_size,
+            rows_per_shard: s.rows_per_shard,
+            vectors: s.vectors,
+            nprobe: s.nprobe,
+            candidates: s.candidates,
+            weight: s.weight,
+            mean,
+            partition_sizes,
+            centroids,
+        },
+        vocab: vw.buf,
+        token_shards,
+        partitions,
+    })
+}
+
+/// The files of a built index: (path relative to the index directory, bytes).
+pub type IndexFiles = Vec<(String, Vec<u8>)>;
+
+/// A term waiting for its shard to be written.
+struct PendingTerm {
+    term: usize,
+    df: u32,
+    postings: Vec<u8>,
+    positions: Vec<u8>,
+}
+
+#[derive(Default)]
+struct TermAcc {
+    ords: Vec<u32>,
+    tfs: Vec<[u16; 3]>,
+    positions: Writer,
+}
+
+/// Build an index from chunks. Chunks are reordered by (vendor, product,
+/// version, doc set, document), keeping input order within a document;
+/// the resulting position is the chunk's *ordinal*.
+pub fn build_index(
+    mut chunks: Vec<ChunkInput>,
+    opts: &BuildOptions,
+) -> Result<IndexFiles, BuildError> {
+    if chunks.len() > MAX_CHUNKS {
+        return Err(BuildError::TooManyChunks(chunks.len()));
+    }
+    if opts.shard_target_bytes == 0 {
+        return Err(BuildError::InvalidOption(
+            "shard_target_bytes must be positive",
+        ));
+    }
+    if opts.fragment_group == 0 {
+        return Err(BuildError::InvalidOption("fragment_group must be positive"));
+    }
+    let r = &opts.ranking;
+    let params_ok = r.k1.is_finite()
+        && r.k1 > 0.0
+        && r.fields()
+            .iter()
+            .all(|f| f.weight.is_finite() && f.weight >= 0.0 && (0.0..=1.0).contains(&f.b));
+    if !params_ok {
+        return Err(BuildError::InvalidOption("ranking parameters out of range"));
+    }
+    let mut seen = HashSet::with_capacity(chunks.len());
+    for c in &chunks {
+        if !seen.insert(c.id.as_str()) {
+            return Err(BuildError::DuplicateId(c.id.clone()));
+        }
+    }
+    drop(seen);
+    chunks.sort_by(|a, b| facet_key(a).cmp(&facet_key(b)));
+
+    let facets = facet_tree(&chunks);
+    let tokenizer = Tokenizer::new(opts.tokenizer);
+
+    // Invert.
+    let mut dict: HashMap<String, usize> = HashMap::new();
+    let mut accs: Vec<TermAcc> = Vec::new();
+    let mut lens: Vec<[u32; 3]> = Vec::with_capacity(chunks.len());
+    let mut local: HashMap<String, FieldPositions> = HashMap::new();
+    for (ord, c) in chunks.iter().enumerate() {
+        local.clear();
+        let mut len = [0u32; 3];
+        let mut add = |field: usize, text: &str, first: u32| -> u32 {
+            tokenizer.tokenize(text, first, |w| {
+                len[field] += w.span;
+                for t in &w.terms {
+                    local.entry(t.text.clone()).or_default()[field].push(t.pos);
+                }
+            })
+        };
+        add(0, &c.title, 0);
+        let mut p = 0;
+        for h in &c.breadcrumb {
+            // A one-position gap keeps phrases from spanning two headings.
+            p = add(1, h, p) + 1;
+        }
+        add(2, &c.text, 0);
+        lens.push(len);
+        for (term, mut fields) in local.drain() {
+            for f in &mut fields {
+                f.sort_unstable();
+                f.dedup();
+            }
+            let idx = *dict.entry(term).or_insert_with(|| {
+                accs.push(TermAcc::default());
+                accs.len() - 1
+            });
+            let acc = &mut accs[idx];
+            acc.ords.push(ord as u32);
+            acc.tfs.push(
+                fields
+                    .each_ref()
+                    .map(|f| f.len().min(u16::MAX as usize) as u16),
+            );
+            encode_positions(&mut acc.positions, &fields);
+        }
+    }
+
+    let n = chunks.len().max(1) as f64;
+    let mut avg_len = [0f32; 3];
+    for (f, a) in avg_len.iter_mut().enumerate() {
+        *a = (lens.iter().map(|l| f64::from(l[f])).sum::<f64>() / n) as f32;
+    }
+
+    // Shards, in term order.
+    let mut terms: Vec<(String, usize)> = dict.into_iter().collect();
+    terms.sort_unstable();
+    let mut shard_firsts: Vec<String> = Vec::new();
+    let mut term_payloads: Vec<Vec<u8>> = Vec::new();
+    let mut pos_payloads: Vec<Vec<u8>> = Vec::new();
+    let mut cur: Vec<PendingTerm> = Vec::new();
+    let mut cur_size = 0usize;
+    let mut flush = |cur: &mut Vec<PendingTerm>, cur_size: &mut usize| {
+        if cur.is_empty() {
+            return;
+        }
+        let enc: Vec<EncodedTerm> = cur
+            .iter()
+            .map(|t| EncodedTerm {
+                term: &terms[t.term].0,
+                df: t.df,
+                postings: &t.postings,
+            })
+            .collect();
+        shard_firsts.push(terms[cur[0].term].0.clone());
+        term_payloads.push(encode_term_shard(&enc));
+        let pos: Vec<(u32, Vec<u8>)> = cur
+            .iter_mut()
+            .map(|t| (t.df, std::mem::take(&mut t.positions)))
+            .collect();
+        pos_payloads.push(encode_position_shard(&pos));
+        cur.clear();
+        *cur_size = 0;
+    };
+    for ti in 0..terms.len() {
+        let acc = &mut accs[terms[ti].1];
+        let impacts: Vec<u8> = acc
+            .ords
+            .iter()
+            .zip(&acc.tfs)
+            .map(|(&o, tf)| impact(r, &avg_len, &lens[o as usize], tf))
+            .collect();
+        let mut postings = Vec::new();
+        encode_postings(&mut postings, &acc.ords, &impacts);
+        let size = terms[ti].0.len() + 4 + postings.len();
+        let big = size > opts.shard_target_bytes;
+        if big || cur_size + size > opts.shard_target_bytes {
+            flush(&mut cur, &mut cur_size);
+        }
+        cur.push(PendingTerm {
+            term: ti,
+            df: acc.ords.len() as u32,
+            postings,
+            positions: std::mem::take(&mut acc.positions.buf),
+        });
+        cur_size += size;
+        if big {
+            flush(&mut cur, &mut cur_size);
+        }
+    }
+    flush(&mut cur, &mut cur_size);
+
+    // Fragments.
+    let displays: Vec<ChunkDisplay> = chunks
+        .iter()
+        .map(|c| ChunkDisplay {
+            id: c.id.clone(),
+            url: c.url.clone(),
+            title: c.title.clone(),
+            breadcrumb: c.breadcrumb.clone(),
+            page: c.page,
+            page_label: c.page_label.clone(),
+            document: c.document.clone(),
+            text: c.text.clone(),
+        })
+        .collect();
+    let group = opts.fragment_group as usize;
+    let fragment_payloads: Vec<Vec<u8>> = displays
+        .chunks(group)
+        .enumerate()
+        .map(|(i, g)| encode_fragment((i * group) as u32, &g.iter().collect::<Vec<_>>()))
+        .collect();
+
+    // Documents.
+    let mut docs: Vec<(&str, &str)> = Vec::with_capacity(facets.doc_chunks.len());
+    let mut at = 0usize;
+    for &n in &facets.doc_chunks {
+        let c = &chunks[at];
+        docs.push((&c.document, &c.title));
+        at += n as usize;
+    }
+    let docs_payload = encode_documents(&docs);
+    let semantic = match &opts.semantic {
+        Some(s) => Some(build_semantic(&chunks, s)?),
+        None => None,
+    };
+
+    let mut manifest = Manifest {
+        build_id: 0,
+        settings: Settings {
+            tokenizer: opts.tokenizer,
+            ranking: opts.ranking,
+            chunk_count: chunks.len() as u32,
+            avg_len,
+            fragment_group: opts.fragment_group,
+        },
+        shards: shard_firsts,
+        facets,
+        semantic: semantic.as_ref().map(|s| s.settings.clone()),
+    };
+    let manifest_payload = manifest.encode();
+
+    // The build id ties every file to this manifest, so a stale cached shard
+    // is detected instead of silently mixing two builds.
+    let mut id = crc32_update(0, &manifest_payload);
+    for p in term_payloads
+        .iter()
+        .chain(&pos_payloads)
+        .chain(&fragment_payloads)
+        .chain(std::iter::once(&docs_payload))
+        .chain(semantic.iter().flat_map(|s| {
+            std::iter::once(&s.vocab)
+                .chain(&s.token_shards)
+                .chain(&s.partitions)
+        }))
+    {
+        id = crc32_update(id, p);
+    }
+    manifest.build_id = id;
+
+    let mut files: IndexFiles = Vec::new();
+    files.push((
+        MANIFEST_PATH.into(),
+        seal(FileKind::Manifest, id, &manifest_payload),
+    ));
+    files.push((
+        DOCUMENTS_PATH.into(),
+        seal(FileKind::Documents, id, &docs_payload),
+    ));
+    for (i, p) in term_payloads.iter().enumerate() {
+        files.push((term_shard_path(i), seal(FileKind::Terms, id, p)));
+    }
+    for (i, p) in pos_payloads.iter().enumerate() {
+        files.push((position_shard_path(i), seal(FileKind::Positions, id, p)));
+    }
+    for (i, p) in fragment_payloads.iter().enumerate() {
+        files.push((fragment_path(i as u32), seal(FileKind::Fragments, id, p)));
+    }
+    if let Some(s) = &semantic {
+        files.push((VOCAB_PATH.into(), seal(FileKind::Vocab, id, &s.vocab)));
+        for (i, p) in s.token_shards.iter().enumerate() {
+            files.push((token_shard_path(i), seal(FileKind::TokenRows, id, p)));
+        }
+        for (i, p) in s.partitions.iter().enumerate() {
+            files.push((partition_path(i), seal(FileKind::Vectors, id, p)));
+        }
+    }
+    Ok(files)
+}
+
+fn facet_key(c: &ChunkInput) -> (&str, &str, &str, &str, &str) {
+    (&c.vendor, &c.product, &c.version, &c.doc_set, &c.document)
+}
+
+/// Quantised BM25F impact of one posting: the saturated pseudo term
+/// frequency `tf'·(k1+1)/(tf'+k1)` with
+/// `tf' = Σ_f weight_f·tf_f / (1 − b_f + b_f·len_f/avg_f)`, scaled so
+/// `k1+1` maps to 255. The query multiplies it by the term's IDF.
+fn impact(r: &RankingParams, avg: &[f32; 3], len: &[u32; 3], tf: &[u16; 3]) -> u8 {
+    let mut tfp = 0f64;
+    for (f, p) in r.fields().iter().enumerate() {
+        if tf[f] == 0 {
+            continue;
+        }
+        let a = f64::from(avg[f]).max(1e-6);
+        let norm = 1.0 - f64::from(p.b) + f64::from(p.b) * f64::from(len[f]) / a;
+        tfp += f64::from(p.weight) * f64::from(tf[f]) / norm.max(1e-6);
+    }
+    let k1 = f64::from(r.k1);
+    let s = tfp / (tfp + k1);
+    (s * 255.0).round().clamp(1.0, 255.0) as u8
+}
+
+/// Decode a stored impact back to the saturated tf in `[0, k1+1)`.
+pub(crate) fn impact_value(q: u8, k1: f32) -> f32 {
+    f32::from(q) / 255.0 * (k1 + 1.0)
+}
+
+fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {
+    let mut t = FacetTree::default();
+    let fields = |c: &ChunkInput| -> [String; LEVELS] {
+        [
+            c.vendor.clone(),
+            c.product.clone(),
+            c.version.clone(),
+            c.doc_set.clone(),
+        ]
+    };
+    let mut names: [BTreeSet<String>; LEVELS] = Default::default();
+    for c in chunks {
+        for (l, v) in fields(c).into_iter().enumerate() {
+            names[l].insert(v);
+        }
+    }
+    for (dst, src) in t.names.iter_mut().zip(names) {
+        *dst = src.into_iter().collect();
+    }
+    let mut prev: Option<&ChunkInput> = None;
+    for c in chunks {
+        let pk = prev.map(facet_key);
+        let ck = facet_key(c);
+        let ck_arr = [ck.0, ck.1, ck.2, ck.3, ck.4];
+        // First level at which this chunk differs from the previous one.
+        let differs = match pk {
+            None => 0,
+            Some(p) => {
+                let pa = [p.0, p.1, p.2, p.3, p.4];
+                (0..5).find(|&i| pa[i] != ck_arr[i]).unwrap_or(5)
+            }
+        };
+        for (l, value) in ck_arr.iter().enumerate().take(LEVELS).skip(differs) {
+            let name = t.names[l]
+                .binary_search_by(|n| n.as_str().cmp(value))
+                .unwrap_or(0);
+            t.nodes[l].push((name as u32, 0));
+            if l > 0 {
+                if let Some(parent) = t.nodes[l - 1].last_mut() {
+                    parent.1 += 1;
+                }
+            }
+        }
+        if differs <= LEVELS {
+            t.doc_chunks.push(0);
+            if let Some(parent) = t.nodes[LEVELS - 1].last_mut() {
+                parent.1 += 1;
+            }
+        }
+        if let Some(d) = t.doc_chunks.last_mut() {
+            *d += 1;
+        }
+        prev = Some(c);
+    }
+    t
+}

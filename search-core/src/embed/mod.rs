@@ -1,0 +1,18 @@
+//! Semantic search: a static embedding model (one vector per WordPiece
+//! token, distilled from a sentence-transformer by `tools/distill`), its
+//! tokenizer, and the vector files of the index.
+//!
+//! A text's vector is the normalised sum of its tokens' rows. The model
+//! file format is described in [`model`]; the index files in the crate
+//! README ("Semantic search").
+
+pub mod model;
+pub mod vectors;
+pub mod wordpiece;
+
+pub use model::{
+    dot, embed_ids, normalize, Model, ModelInfo, Quantization, MAX_DIMS, MODEL_MAGIC,
+    MODEL_VERSION,
+};
+pub use vectors::{SemanticSettings, VectorEncoding};
+pub use wordpiece::{basic_words, Vocab, MAX_WORD_CHARS};

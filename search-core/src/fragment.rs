@@ -1,0 +1,204 @@
+//! Fragment files (display data of a group of consecutive chunks) and the
+//! documents file (document keys and titles, loaded only when needed).
+
+use crate::codec::{Reader, Writer};
+use crate::error::FormatError;
+
+/// Display data of one chunk, as stored in a fragment file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChunkDisplay {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub breadcrumb: Vec<String>,
+    pub page: u32,
+    pub page_label: Option<String>,
+    pub document: String,
+    pub text: String,
+}
+
+const SAME_DOC: u8 = 1;
+const SAME_BREADCRUMB: u8 = 2;
+const HAS_LABEL: u8 = 4;
+
+/// Fragment payload: first ordinal, count, then one record per chunk. Each
+/// record starts with a flags byte; id and URL are front-coded against the
+/// previous record, and title/document/breadcrumb are omitted when equal to
+/// the previous record's.
+pub fn encode_fragment(first: u32, chunks: &[&ChunkDisplay]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.varint(u64::from(first));
+    w.varint(chunks.len() as u64);
+    let empty = ChunkDisplay::default();
+    let mut prev = &empty;
+    for (i, c) in chunks.iter().enumerate() {
+        let same_doc = i > 0 && c.title == prev.title && c.document == prev.document;
+        let same_bc = i > 0 && c.breadcrumb == prev.breadcrumb;
+        let flags = (u8::from(same_doc) * SAME_DOC)
+            | (u8::from(same_bc) * SAME_BREADCRUMB)
+            | (u8::from(c.page_label.is_some()) * HAS_LABEL);
+        w.u8(flags);
+        w.front_coded(&prev.id, &c.id);
+        w.front_coded(&prev.url, &c.url);
+        if !same_doc {
+            w.str(&c.title);
+            w.str(&c.document);
+        }
+        if !same_bc {
+            w.varint(c.breadcrumb.len() as u64);
+            for b in &c.breadcrumb {
+                w.str(b);
+            }
+        }
+        w.varint(u64::from(c.page));
+        if let Some(l) = &c.page_label {
+            w.str(l);
+        }
+        w.str(&c.text);
+        prev = c;
+    }
+    w.buf
+}
+
+/// A decoded fragment file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    pub first: u32,
+    pub chunks: Vec<ChunkDisplay>,
+}
+
+impl Fragment {
+    pub fn decode(payload: &[u8]) -> Result<Fragment, FormatError> {
+        let mut r = Reader::new(payload);
+        let first = r.varint_u32()?;
+        let n = r.count(5)?;
+        let mut chunks: Vec<ChunkDisplay> = Vec::with_capacity(n);
+        for i in 0..n {
+            let flags = r.u8()?;
+            if flags & !(SAME_DOC | SAME_BREADCRUMB | HAS_LABEL) != 0 {
+                return Err(FormatError::Malformed("unknown fragment flags"));
+            }
+            if i == 0 && flags & (SAME_DOC | SAME_BREADCRUMB) != 0 {
+                return Err(FormatError::Malformed(
+                    "first record refers to a previous one",
+                ));
+            }
+            let prev = chunks.last().cloned().unwrap_or_default();
+            let id = r.front_coded(&prev.id)?;
+            let url = r.front_coded(&prev.url)?;
+            let (title, document) = if flags & SAME_DOC != 0 {
+                (prev.title, prev.document)
+            } else {
+                (r.str()?.to_owned(), r.str()?.to_owned())
+            };
+            let breadcrumb = if flags & SAME_BREADCRUMB != 0 {
+                prev.breadcrumb
+            } else {
+                let m = r.count(1)?;
+                let mut b = Vec::with_capacity(m);
+                for _ in 0..m {
+                    b.push(r.str()?.to_owned());
+                }
+                b
+            };
+            let page = r.varint_u32()?;
+            let page_label = if flags & HAS_LABEL != 0 {
+                Some(r.str()?.to_owned())
+            } else {
+                None
+            };
+            let text = r.str()?.to_owned();
+            chunks.push(ChunkDisplay {
+                id,
+                url,
+                title,
+                breadcrumb,
+                page,
+                page_label,
+                document,
+                text,
+            });
+        }
+        if !r.is_empty() {
+            return Err(FormatError::Malformed("trailing bytes in fragment"));
+        }
+        Ok(Fragment { first, chunks })
+    }
+}
+
+/// One entry of the documents file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentInfo {
+    /// The `document` key chunks were indexed with.
+    pub key: String,
+    pub title: String,
+    /// Chunk ordinals of the document: `start..end`.
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Documents payload: count, then per document (in ordinal order) the
+/// front-coded key and the title.
+pub fn encode_documents(docs: &[(&str, &str)]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.varint(docs.len() as u64);
+    let mut prev = "";
+    for &(key, title) in docs {
+        w.front_coded(prev, key);
+        w.str(title);
+        prev = key;
+    }
+    w.buf
+}
+
+pub fn decode_documents(payload: &[u8]) -> Result<Vec<(String, String)>, FormatError> {
+    let mut r = Reader::new(payload);
+    let n = r.count(2)?;
+    let mut out: Vec<(String, String)> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let key = r.front_coded(out.last().map_or("", |d| d.0.as_str()))?;
+        let title = r.str()?.to_owned();
+        out.push((key, title));
+    }
+    if !r.is_empty() {
+        return Err(FormatError::Malformed("trailing bytes in documents file"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragment_round_trip_with_sharing() {
+        let a = ChunkDisplay {
+            id: "guide/intro#1".into(),
+            url: "/acme/guide/intro.html#p1".into(),
+            title: "Intro".into(),
+            breadcrumb: vec!["Intro".into(), "Setup".into()],
+            page: 3,
+            page_label: Some("iii".into()),
+            document: "guide".into(),
+            text: "Hello wörld".into(),
+        };
+        let mut b = a.clone();
+        b.id = "guide/intro#2".into();
+        b.url = "/acme/guide/intro.html#p2".into();
+        b.page_label = None;
+        let mut c = b.clone();
+        c.breadcrumb = vec![];
+        c.title = "Other".into();
+        let bytes = encode_fragment(7, &[&a, &b, &c]);
+        let f = Fragment::decode(&bytes).unwrap();
+        assert_eq!(f.first, 7);
+        assert_eq!(f.chunks, vec![a, b, c]);
+    }
+
+    #[test]
+    fn documents_round_trip() {
+        let docs = [("acme/guide", "Guide"), ("acme/guide-2", "Guide 2")];
+        let back = decode_documents(&encode_documents(&docs)).unwrap();
+        assert_eq!(back[1], ("acme/guide-2".to_string(), "Guide 2".to_string()));
+    }
+}

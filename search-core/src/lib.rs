@@ -1,0 +1,93 @@
+//! McDewey's search core: the index format (writer, reader, byte layout), the
+//! tokenizer and the ranking. Pure Rust: no file or network I/O, no wasm-bindgen,
+//! so the browser engine and the `/mcp` server run exactly the same code.
+//!
+//! # Building
+//!
+//! ```
+//! use mcdewey_search_core::{build_index, BuildOptions, ChunkInput};
+//! let chunks = vec![ChunkInput {
+//!     id: "guide#1".into(),
+//!     url: "/acme/guide.html#1".into(),
+//!     title: "Recording Guide".into(),
+//!     vendor: "Acme".into(),
+//!     product: "Rocket".into(),
+//!     version: "1.0".into(),
+//!     doc_set: "Guides".into(),
+//!     document: "guide".into(),
+//!     text: "Call START_RECORDING to begin.".into(),
+//!     ..Default::default()
+//! }];
+//! let files = build_index(chunks, &BuildOptions::default()).unwrap();
+//! assert_eq!(files[0].0, "manifest.bin");
+//! ```
+//!
+//! # Searching: plan → fetch → execute
+//!
+//! The browser fetches `manifest.bin`, opens it, and loops: ask
+//! [`Index::plan`] which files the query still needs, fetch them in
+//! parallel, [`Index::add_file`] each, until the plan is empty. Then
+//! [`Index::search`] ranks, [`Index::fragments_for`] names the fragment
+//! files of the hits to show, and [`Index::hit`] builds display data with a
+//! highlighted snippet. A server simply adds every file of
+//! [`Index::all_files`] once and shares the index (`Index: Send + Sync`).
+//!
+//! ```
+//! # use mcdewey_search_core::*;
+//! # let files = build_index(vec![ChunkInput { id: "a".into(), text: "start recording now".into(), ..Default::default() }], &BuildOptions::default()).unwrap();
+//! let get = |p: &str| files.iter().find(|(q, _)| q == p).unwrap().1.clone();
+//! let mut index = Index::open(&get("manifest.bin")).unwrap();
+//! let query = parse_query("recor", Filters::default());
+//! loop {
+//!     let need = index.plan(&query);
+//!     if need.is_empty() { break; }
+//!     for path in need { index.add_file(&path, &get(&path)).unwrap(); }
+//! }
+//! let result = index.search(&query).unwrap();
+//! let ords: Vec<u32> = result.hits.iter().map(|h| h.ordinal).collect();
+//! for path in index.fragments_for(&ords) { index.add_file(&path, &get(&path)).unwrap(); }
+//! let hit = index.hit(ords[0], &query).unwrap();
+//! assert_eq!(hit.snippet.text, "start recording now");
+//! assert_eq!(hit.snippet.highlights, vec![(6, 15)]);
+//! ```
+//!
+//! The byte layout of every file is specified in `README.md`.
+
+mod build;
+pub mod codec;
+pub mod embed;
+mod error;
+pub mod eval;
+mod fragment;
+mod index;
+mod manifest;
+mod query;
+mod shard;
+mod snippet;
+pub mod tokenize;
+
+pub use build::{
+    build_index, embedding_text, BuildOptions, ChunkInput, IndexFiles, SemanticOptions,
+    DEFAULT_SEMANTIC_WEIGHT, DOCUMENTS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH,
+};
+pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
+pub use error::{BuildError, FormatError, SearchError};
+pub use fragment::DocumentInfo;
+pub use index::{
+    edit_distance, FacetCounts, FacetKind, FacetNode, Facets, Hit, Index, PostingsView,
+    ScoredChunk, SearchResult, MAX_PREFIX_SHARDS, MAX_PREFIX_TERMS, MAX_TYPO_TERMS,
+    MIN_PREFIX_CHARS, PREFIX_WEIGHT, TYPO_MAX_DF, TYPO_WEIGHT,
+};
+pub use manifest::{FieldParams, RankingParams};
+pub use query::{parse_query, Filters, Query, DEFAULT_LIMIT};
+pub use snippet::{highlight, snippet, utf16_ranges, Snippet, SNIPPET_CHARS};
+pub use tokenize::{Tokenizer, TokenizerSettings};
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+    #[test]
+    fn index_is_send_and_sync() {
+        assert_send_sync::<crate::Index>();
+    }
+}

@@ -1,0 +1,430 @@
+//! The manifest: the one file every query needs. It holds the settings, the
+//! shard table, the facet tree and the fragment grouping, as a versioned list
+//! of typed sections so later features (vectors) can add sections without a
+//! rewrite.
+
+use crate::codec::{Reader, Writer};
+use crate::embed::vectors::SemanticSettings;
+use crate::error::FormatError;
+use crate::tokenize::TokenizerSettings;
+
+/// Section kinds. Numbers are stable; new ones get new numbers.
+pub mod section {
+    pub const SETTINGS: u16 = 1;
+    pub const SHARDS: u16 = 2;
+    pub const FACETS: u16 = 3;
+    pub const FRAGMENTS: u16 = 4;
+    /// Semantic search settings and partition centroids (optional: a
+    /// reader that does not know it stays lexical).
+    pub const SEMANTIC: u16 = 16;
+}
+
+/// Flag bit of a section entry: readers that do not know the kind must reject
+/// the file instead of skipping the section.
+pub const SECTION_REQUIRED: u8 = 1;
+
+/// BM25F parameters of one field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FieldParams {
+    /// Multiplier on the field's term frequency.
+    pub weight: f32,
+    /// Length normalisation (0 = none, 1 = full).
+    pub b: f32,
+}
+
+/// BM25F parameters, applied when the index is built (impacts are
+/// precomputed, see README) and stored in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankingParams {
+    pub k1: f32,
+    pub title: FieldParams,
+    pub heading: FieldParams,
+    pub body: FieldParams,
+}
+
+impl Default for RankingParams {
+    fn default() -> Self {
+        RankingParams {
+            k1: 1.2,
+            title: FieldParams {
+                weight: 2.0,
+                b: 0.5,
+            },
+            heading: FieldParams {
+                weight: 1.5,
+                b: 0.5,
+            },
+            body: FieldParams {
+                weight: 1.0,
+                b: 0.75,
+            },
+        }
+    }
+}
+
+impl RankingParams {
+    pub(crate) fn fields(&self) -> [FieldParams; 3] {
+        [self.title, self.heading, self.body]
+    }
+}
+
+/// Index-wide settings (section SETTINGS).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub tokenizer: TokenizerSettings,
+    pub ranking: RankingParams,
+    pub chunk_count: u32,
+    /// Average length in positions of title, heading and body.
+    pub avg_len: [f32; 3],
+    /// Chunks per fragment file.
+    pub fragment_group: u32,
+}
+
+/// Facet levels above the document, in sort order.
+pub const LEVELS: usize = 4;
+
+/// The facet hierarchy vendor → product → version → doc set → document →
+/// chunks. Chunk ordinals are assigned in this order, so every node covers
+/// one contiguous ordinal range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FacetTree {
+    /// Distinct names per level (vendor, product, version, doc set), sorted.
+    pub names: [Vec<String>; LEVELS],
+    /// Per level: (name index, number of children in the next level).
+    pub nodes: [Vec<(u32, u32)>; LEVELS],
+    /// Chunks per document, in ordinal order.
+    pub doc_chunks: Vec<u32>,
+}
+
+/// Decoded manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub build_id: u32,
+    pub settings: Settings,
+    /// First term of each term shard (shard `i` holds terms in
+    /// `shards[i] ..= shards[i+1]` exclusive of the upper bound).
+    pub shards: Vec<String>,
+    pub facets: FacetTree,
+    /// Vector settings, for indexes built with a model.
+    pub semantic: Option<SemanticSettings>,
+}
+
+impl Manifest {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        let mut sections = vec![
+            (section::SETTINGS, self.encode_settings(), SECTION_REQUIRED),
+            (section::SHARDS, self.encode_shards(), SECTION_REQUIRED),
+            (section::FACETS, self.encode_facets(), SECTION_REQUIRED),
+            (
+                section::FRAGMENTS,
+                {
+                    let mut s = Writer::new();
+                    s.varint(u64::from(self.settings.fragment_group));
+                    s.buf
+                },
+                SECTION_REQUIRED,
+            ),
+        ];
+        if let Some(s) = &self.semantic {
+            // Optional: an older reader skips it and stays lexical.
+            sections.push((section::SEMANTIC, s.encode(), 0));
+        }
+        w.varint(sections.len() as u64);
+        for (kind, body, flags) in &sections {
+            w.varint(u64::from(*kind));
+            w.u8(*flags);
+            w.varint(body.len() as u64);
+        }
+        for (_, body, _) in &sections {
+            w.bytes(body);
+        }
+        w.buf
+    }
+
+    fn encode_settings(&self) -> Vec<u8> {
+        let s = &self.settings;
+        let mut w = Writer::new();
+        let t = s.tokenizer;
+        w.u8(u8::from(t.stem) | u8::from(t.fold_diacritics) << 1 | u8::from(t.stop_words) << 2);
+        w.u8(1); // stemmer language: 1 = English (Snowball); the only one so far
+        w.varint(u64::from(s.chunk_count));
+        w.f32(s.ranking.k1);
+        for f in s.ranking.fields() {
+            w.f32(f.weight);
+            w.f32(f.b);
+        }
+        for a in s.avg_len {
+            w.f32(a);
+        }
+        w.buf
+    }
+
+    fn encode_shards(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.varint(self.shards.len() as u64);
+        let mut prev = "";
+        for t in &self.shards {
+            w.front_coded(prev, t);
+            prev = t;
+        }
+        w.buf
+    }
+
+    fn encode_facets(&self) -> Vec<u8> {
+        let f = &self.facets;
+        let mut w = Writer::new();
+        for level in 0..LEVELS {
+            w.varint(f.names[level].len() as u64);
+            let mut prev = "";
+            for n in &f.names[level] {
+                w.front_coded(prev, n);
+                prev = n;
+            }
+            w.varint(f.nodes[level].len() as u64);
+            for &(name, children) in &f.nodes[level] {
+                w.varint(u64::from(name));
+                w.varint(u64::from(children));
+            }
+        }
+        w.varint(f.doc_chunks.len() as u64);
+        for &c in &f.doc_chunks {
+            w.varint(u64::from(c));
+        }
+        w.buf
+    }
+
+    /// Decode a manifest payload (the envelope is checked by the caller).
+    pub fn decode(build_id: u32, payload: &[u8]) -> Result<Manifest, FormatError> {
+        let mut r = Reader::new(payload);
+        let n = r.count(3)?;
+        let mut dir = Vec::with_capacity(n);
+        for _ in 0..n {
+            let kind = u16::try_from(r.varint()?)
+                .map_err(|_| FormatError::Malformed("section kind exceeds u16"))?;
+            let flags = r.u8()?;
+            let len = r.count(0)?;
+            dir.push((kind, flags, len));
+        }
+        let mut settings = None;
+        let mut shards = None;
+        let mut facets = None;
+        let mut fragment_group = None;
+        let mut semantic_body = None;
+        for (kind, flags, len) in dir {
+            let body = r.take(len)?;
+            let mut s = Reader::new(body);
+            match kind {
+                section::SETTINGS => settings = Some(decode_settings(&mut s)?),
+                section::SHARDS => shards = Some(decode_shards(&mut s)?),
+                section::FACETS => facets = Some(decode_facets(&mut s)?),
+                section::FRAGMENTS => {
+                    let g = s.varint_u32()?;
+                    if g == 0 {
+                        return Err(FormatError::Malformed("fragment group of 0"));
+                    }
+                    fragment_group = Some(g);
+                }
+                section::SEMANTIC => semantic_body = Some(body),
+                // Unknown optional sections (e.g. vectors from a newer
+                // writer) are skipped; unknown required ones are not.
+                _ if flags & SECTION_REQUIRED != 0 => {
+                    return Err(FormatError::UnknownRequiredSection(kind))
+                }
+                _ => {}
+            }
+        }
+        let mut settings = settings.ok_or(FormatError::MissingSection(section::SETTINGS))?;
+        settings.fragment_group =
+            fragment_group.ok_or(FormatError::MissingSection(section::FRAGMENTS))?;
+        let shards = shards.ok_or(FormatError::MissingSection(section::SHARDS))?;
+        let facets = facets.ok_or(FormatError::MissingSection(section::FACETS))?;
+        let total: u64 = facets.doc_chunks.iter().map(|&c| u64::from(c)).sum();
+        if total != u64::from(settings.chunk_count) {
+            return Err(FormatError::Malformed(
+                "documents do not add up to the chunk count",
+            ));
+        }
+        let semantic = semantic_body
+            .map(|b| SemanticSettings::decode(b, settings.chunk_count))
+            .transpose()?;
+        Ok(Manifest {
+            build_id,
+            settings,
+            shards,
+            facets,
+            semantic,
+        })
+    }
+}
+
+fn decode_settings(r: &mut Reader<'_>) -> Result<Settings, FormatError> {
+    let flags = r.u8()?;
+    let lang = r.u8()?;
+    if lang != 1 {
+        return Err(FormatError::Malformed("unknown stemmer language"));
+    }
+    let tokenizer = TokenizerSettings {
+        stem: flags & 1 != 0,
+        fold_diacritics: flags & 2 != 0,
+        stop_words: flags & 4 != 0,
+    };
+    let chunk_count = u32::try_from(r.varint()?)
+        .ok()
+        .filter(|&n| n <= i32::MAX as u32)
+        .ok_or(FormatError::Malformed("chunk count too large"))?;
+    let k1 = r.f32()?;
+    let mut fields = [FieldParams {
+        weight: 0.0,
+        b: 0.0,
+    }; 3];
+    for f in &mut fields {
+        f.weight = r.f32()?;
+        f.b = r.f32()?;
+    }
+    let mut avg_len = [0f32; 3];
+    for a in &mut avg_len {
+        *a = r.f32()?;
+    }
+    Ok(Settings {
+        tokenizer,
+        ranking: RankingParams {
+            k1,
+            title: fields[0],
+            heading: fields[1],
+            body: fields[2],
+        },
+        chunk_count,
+        avg_len,
+        fragment_group: 1,
+    })
+}
+
+fn decode_shards(r: &mut Reader<'_>) -> Result<Vec<String>, FormatError> {
+    let n = r.count(2)?;
+    let mut out: Vec<String> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = r.front_coded(out.last().map_or("", |s| s.as_str()))?;
+        if out.last().is_some_and(|p| *p >= t) {
+            return Err(FormatError::Malformed("shard table not sorted"));
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+fn decode_facets(r: &mut Reader<'_>) -> Result<FacetTree, FormatError> {
+    let mut f = FacetTree::default();
+    // Children of the level above; the root has one "node" owning all vendors.
+    let mut expected_nodes: Option<u64> = None;
+    for level in 0..LEVELS {
+        let n = r.count(2)?;
+        let mut prev = String::new();
+        for _ in 0..n {
+            let s = r.front_coded(&prev)?;
+            f.names[level].push(s.clone());
+            prev = s;
+        }
+        let m = r.count(2)?;
+        if expected_nodes.is_some_and(|e| e != m as u64) {
+            return Err(FormatError::Malformed("facet tree levels do not match"));
+        }
+        let mut children = 0u64;
+        for _ in 0..m {
+            let name = r.varint_u32()?;
+            if name as usize >= n {
+                return Err(FormatError::Malformed("facet name index out of range"));
+            }
+            let c = r.varint_u32()?;
+            children += u64::from(c);
+            f.nodes[level].push((name, c));
+        }
+        expected_nodes = Some(children);
+    }
+    let d = r.count(1)?;
+    if expected_nodes.is_some_and(|e| e != d as u64) {
+        return Err(FormatError::Malformed(
+            "document count does not match the facet tree",
+        ));
+    }
+    for _ in 0..d {
+        f.doc_chunks.push(r.varint_u32()?);
+    }
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        Manifest {
+            build_id: 42,
+            settings: Settings {
+                tokenizer: TokenizerSettings::default(),
+                ranking: RankingParams::default(),
+                chunk_count: 3,
+                avg_len: [3.0, 2.0, 100.0],
+                fragment_group: 2,
+            },
+            shards: vec!["a".into(), "abc".into(), "zz".into()],
+            facets: FacetTree {
+                names: [
+                    vec!["acme".into()],
+                    vec!["rocket".into()],
+                    vec!["1.0".into()],
+                    vec!["guides".into()],
+                ],
+                nodes: [vec![(0, 1)], vec![(0, 1)], vec![(0, 1)], vec![(0, 2)]],
+                doc_chunks: vec![1, 2],
+            },
+            semantic: None,
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let m = sample();
+        let back = Manifest::decode(42, &m.encode()).unwrap();
+        assert_eq!(back.settings, m.settings);
+        assert_eq!(back.shards, m.shards);
+        assert_eq!(back.facets, m.facets);
+    }
+
+    /// Re-encode a manifest with an extra section appended.
+    fn with_extra_section(m: &Manifest, kind: u16, flags: u8) -> Vec<u8> {
+        let orig = m.encode();
+        let mut r = Reader::new(&orig);
+        let n = r.varint().unwrap() as usize;
+        let mut dir = Vec::new();
+        for _ in 0..n {
+            dir.push((r.varint().unwrap(), r.u8().unwrap(), r.varint().unwrap()));
+        }
+        let bodies = &orig[r.position()..];
+        let mut w = Writer::new();
+        w.varint(n as u64 + 1);
+        for (k, f, l) in dir {
+            w.varint(k);
+            w.u8(f);
+            w.varint(l);
+        }
+        w.varint(u64::from(kind));
+        w.u8(flags);
+        w.varint(3);
+        w.bytes(bodies);
+        w.bytes(b"xyz");
+        w.buf
+    }
+
+    #[test]
+    fn unknown_optional_section_is_skipped_required_is_rejected() {
+        let m = sample();
+        let optional = with_extra_section(&m, 900, 0);
+        assert_eq!(Manifest::decode(42, &optional).unwrap().shards, m.shards);
+        let required = with_extra_section(&m, 901, SECTION_REQUIRED);
+        assert_eq!(
+            Manifest::decode(42, &required).unwrap_err(),
+            FormatError::UnknownRequiredSection(901)
+        );
+    }
+}

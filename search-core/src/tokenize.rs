@@ -1,0 +1,616 @@
+//! The tokenizer shared by indexing, querying and snippet highlighting.
+//!
+//! Text is cut into *words*: runs of letters and digits, joined by `_`, `-`,
+//! `.` and apostrophes when those sit between word characters, plus a short
+//! parenthesised group after a digit (`12.5(1)`, `15.2(4)M3`). CJK ideographs
+//! and kana are one word each, since those scripts do not separate words.
+//!
+//! A word is split into *segments* at `_ - . ( )` (a dot between two digits
+//! does not split: `12.5` stays one piece) and segments into *atoms* at case
+//! changes (`targetMediaAddress`, `HTTPServer`) and at a letter→digit change
+//! after two or more letters (`TLS1.3` → `TLS`, `1.3`; `u32` and `E0729` stay
+//! whole). Each atom takes one position, so phrase queries over sub-terms
+//! line up. A word emits:
+//! - the whole word, lowercased, unstemmed (`start_recording`), at the position
+//!   of its first atom, when it has more than one atom or contains a digit;
+//! - each multi-atom segment of a multi-segment word (`childitem` in
+//!   `Get-ChildItem`), as a word;
+//! - each atom: letter-only atoms are words (lowercased, folded, stemmed,
+//!   stop words dropped); atoms with digits are kept verbatim (`e0729`).
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Terms longer than this (hashes, base64 blobs) are not indexed: they bloat
+/// the dictionary and nobody types them.
+pub const MAX_TERM_BYTES: usize = 64;
+
+/// Tokenizer options; stored in the manifest so queries are analysed exactly
+/// as the index was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenizerSettings {
+    /// English Snowball stemming of letter-only words.
+    pub stem: bool,
+    /// Fold Latin diacritics (`é` → `e`, `ß` → `ss`).
+    pub fold_diacritics: bool,
+    /// Drop the English stop words of [`STOP_WORDS`] (positions are kept).
+    pub stop_words: bool,
+}
+
+impl Default for TokenizerSettings {
+    fn default() -> Self {
+        TokenizerSettings {
+            stem: true,
+            fold_diacritics: true,
+            stop_words: true,
+        }
+    }
+}
+
+/// Lucene's classic English stop list: short enough that phrase queries
+/// lose little, long enough that "the"-sized posting lists never get fetched.
+pub const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// What part of a word a term stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKind {
+    /// The whole word (for one-atom words, the only term).
+    Whole,
+    /// A multi-atom segment of a multi-segment word.
+    Segment,
+    /// One atom of a multi-atom word.
+    Atom,
+}
+
+/// One indexable term with its position and byte range in the source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub text: String,
+    pub pos: u32,
+    pub start: usize,
+    pub end: usize,
+    pub kind: TermKind,
+}
+
+/// One word of the source text and the terms it emits.
+#[derive(Debug, Clone, Default)]
+pub struct Word {
+    pub start: usize,
+    pub end: usize,
+    /// Position of the first atom.
+    pub pos: u32,
+    /// Positions consumed (number of atoms).
+    pub span: u32,
+    /// Empty for stop words.
+    pub terms: Vec<Term>,
+}
+
+impl Word {
+    /// The term a query uses for this word: the whole word (or its only term).
+    pub fn primary(&self) -> Option<&Term> {
+        self.terms.iter().find(|t| t.kind == TermKind::Whole)
+    }
+    /// Atom terms of a multi-atom word (empty for one-atom words).
+    pub fn atoms(&self) -> impl Iterator<Item = &Term> {
+        self.terms.iter().filter(|t| t.kind == TermKind::Atom)
+    }
+}
+
+/// Tokenizer; cheap to create, `Send + Sync`.
+#[derive(Clone)]
+pub struct Tokenizer {
+    settings: TokenizerSettings,
+    stemmer: Option<std::sync::Arc<Stemmer>>,
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokenizer")
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F)
+}
+
+fn is_word_char(c: char) -> bool {
+    (c.is_alphanumeric() || is_combining(c)) && !is_cjk(c)
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '_' | '-' | '.' | '\'' | '\u{2019}')
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
+impl Tokenizer {
+    pub fn new(settings: TokenizerSettings) -> Self {
+        Tokenizer {
+            settings,
+            stemmer: settings
+                .stem
+                .then(|| std::sync::Arc::new(Stemmer::create(Algorithm::English))),
+        }
+    }
+
+    pub fn settings(&self) -> TokenizerSettings {
+        self.settings
+    }
+
+    /// Tokenize `text`, numbering positions from `first_pos`; calls `f` for
+    /// every word (stop words included, with no terms) and returns the next
+    /// free position.
+    pub fn tokenize(&self, text: &str, first_pos: u32, mut f: impl FnMut(&Word)) -> u32 {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let end_of = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
+        let mut pos = first_pos;
+        let mut word = Word::default();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i].1;
+            if is_cjk(c) {
+                word.terms.clear();
+                word.start = chars[i].0;
+                word.end = end_of(i + 1);
+                word.pos = pos;
+                word.span = 1;
+                let mut t = String::new();
+                t.push(c);
+                word.terms.push(Term {
+                    text: t,
+                    pos,
+                    start: word.start,
+                    end: word.end,
+                    kind: TermKind::Whole,
+                });
+                f(&word);
+                pos += 1;
+                i += 1;
+                continue;
+            }
+            if !c.is_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut j = i + 1;
+            while j < chars.len() {
+                let c = chars[j].1;
+                let joins = is_joiner(c)
+                    && is_word_char(chars[j - 1].1)
+                    && chars
+                        .get(j + 1)
+                        .is_some_and(|&(_, n)| n.is_alphanumeric() && !is_cjk(n));
+                if is_word_char(c) || joins {
+                    j += 1;
+                } else if let Some(close) = paren_group(&chars, j) {
+                    j = close + 1;
+                } else {
+                    break;
+                }
+            }
+            let wstart = chars[start].0;
+            let wend = end_of(j);
+            word.terms.clear();
+            word.start = wstart;
+            word.end = wend;
+            word.pos = pos;
+            word.span = self.analyse_word(text, &chars[start..j], wend, pos, &mut word.terms);
+            f(&word);
+            pos += word.span;
+            i = j;
+        }
+        pos
+    }
+
+    /// All terms of `text` (positions from 0), for tests and tools.
+    pub fn terms(&self, text: &str) -> Vec<Term> {
+        let mut out = Vec::new();
+        self.tokenize(text, 0, |w| out.extend(w.terms.iter().cloned()));
+        out
+    }
+
+    /// Split one word into segments and atoms, push its terms, return its span.
+    fn analyse_word(
+        &self,
+        text: &str,
+        cs: &[(usize, char)],
+        wend: usize,
+        pos: u32,
+        out: &mut Vec<Term>,
+    ) -> u32 {
+        let byte_end = |k: usize| cs.get(k).map_or(wend, |&(b, _)| b);
+        // Segments: [from, to) indices into cs.
+        let mut segments: Vec<(usize, usize)> = Vec::new();
+        let mut seg_start = 0;
+        for k in 0..cs.len() {
+            let c = cs[k].1;
+            let splits = match c {
+                '_' | '-' | '(' | ')' => true,
+                '.' => {
+                    let digit_before = k > 0 && cs[k - 1].1.is_numeric();
+                    let digit_after = cs.get(k + 1).is_some_and(|&(_, n)| n.is_numeric());
+                    !(digit_before && digit_after)
+                }
+                _ => false,
+            };
+            if splits {
+                if k > seg_start {
+                    segments.push((seg_start, k));
+                }
+                seg_start = k + 1;
+            }
+        }
+        if seg_start < cs.len() {
+            segments.push((seg_start, cs.len()));
+        }
+        // Atoms within each segment.
+        let mut atoms: Vec<(usize, usize)> = Vec::new();
+        let mut seg_atoms: Vec<(usize, usize)> = Vec::new(); // segment -> atom index range
+        for &(a, b) in &segments {
+            let first = atoms.len();
+            let mut s = a;
+            for k in a + 1..b {
+                if atom_boundary(&cs[a..b], k - a) {
+                    atoms.push((s, k));
+                    s = k;
+                }
+            }
+            atoms.push((s, b));
+            seg_atoms.push((first, atoms.len()));
+        }
+        let span = atoms.len().max(1) as u32;
+
+        if atoms.len() == 1 {
+            let (a, b) = atoms[0];
+            if let Some(t) = self.atom_term(&cs[a..b]) {
+                push_term(out, t, pos, cs[a].0, byte_end(b), TermKind::Whole);
+            }
+            return span;
+        }
+        // Whole word: verbatim apart from case and folding.
+        let whole_text = &text[cs[0].0..wend];
+        push_term(
+            out,
+            self.normalize(whole_text),
+            pos,
+            cs[0].0,
+            wend,
+            TermKind::Whole,
+        );
+        // Then, in position order, each multi-atom segment of a multi-segment
+        // word followed by its atoms.
+        for (si, &(a, b)) in segments.iter().enumerate() {
+            let (fa, la) = seg_atoms[si];
+            if segments.len() > 1 && la - fa > 1 {
+                if let Some(t) = self.atom_term(&cs[a..b]) {
+                    push_term(
+                        out,
+                        t,
+                        pos + fa as u32,
+                        cs[a].0,
+                        byte_end(b),
+                        TermKind::Segment,
+                    );
+                }
+            }
+            for (ai, &(a, b)) in atoms.iter().enumerate().take(la).skip(fa) {
+                if let Some(t) = self.atom_term(&cs[a..b]) {
+                    push_term(
+                        out,
+                        t,
+                        pos + ai as u32,
+                        cs[a].0,
+                        byte_end(b),
+                        TermKind::Atom,
+                    );
+                }
+            }
+        }
+        span
+    }
+
+    /// Term for a letter-and-digit run: words are stemmed and stop-filtered,
+    /// anything with a digit is kept as typed.
+    fn atom_term(&self, cs: &[(usize, char)]) -> Option<String> {
+        let mut s = String::with_capacity(cs.len());
+        for &(_, c) in cs {
+            self.push_normalized(&mut s, c);
+        }
+        if cs.iter().any(|&(_, c)| c.is_numeric()) {
+            return Some(s);
+        }
+        if self.settings.stop_words && STOP_WORDS.binary_search(&s.as_str()).is_ok() {
+            return None;
+        }
+        match &self.stemmer {
+            Some(st) => Some(st.stem(&s).into_owned()),
+            None => Some(s),
+        }
+    }
+
+    /// Lowercase, fold and drop combining marks.
+    pub fn normalize(&self, s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            self.push_normalized(&mut out, c);
+        }
+        out
+    }
+
+    fn push_normalized(&self, out: &mut String, c: char) {
+        if is_combining(c) {
+            return;
+        }
+        if is_apostrophe(c) {
+            out.push('\'');
+            return;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            return;
+        }
+        for l in c.to_lowercase() {
+            if self.settings.fold_diacritics {
+                fold_into(out, l);
+            } else {
+                out.push(l);
+            }
+        }
+    }
+}
+
+fn push_term(
+    out: &mut Vec<Term>,
+    text: String,
+    pos: u32,
+    start: usize,
+    end: usize,
+    kind: TermKind,
+) {
+    if text.is_empty() || text.len() > MAX_TERM_BYTES {
+        return;
+    }
+    // A segment or atom equal to an earlier term at the same position adds nothing.
+    if out.iter().any(|t| t.pos == pos && t.text == text) {
+        return;
+    }
+    out.push(Term {
+        text,
+        pos,
+        start,
+        end,
+        kind,
+    });
+}
+
+/// `(` at `j` after a digit, 1–4 letters/digits, then `)`: part of a version
+/// string such as `12.5(1)`. Returns the index of the `)`.
+fn paren_group(chars: &[(usize, char)], j: usize) -> Option<usize> {
+    if chars[j].1 != '(' || j == 0 || !chars[j - 1].1.is_numeric() {
+        return None;
+    }
+    let mut k = j + 1;
+    while k < chars.len() && k - j <= 5 {
+        let c = chars[k].1;
+        if c == ')' {
+            return (k > j + 1).then_some(k);
+        }
+        if !c.is_alphanumeric() || is_cjk(c) {
+            return None;
+        }
+        k += 1;
+    }
+    None
+}
+
+/// Is there an atom boundary before `seg[k]`?
+fn atom_boundary(seg: &[(usize, char)], k: usize) -> bool {
+    let prev = seg[k - 1].1;
+    let cur = seg[k].1;
+    if prev.is_lowercase() && cur.is_uppercase() {
+        return true;
+    }
+    if prev.is_uppercase() && cur.is_uppercase() {
+        // HTTPServer: split before the S, but not URLs or IPv6.
+        let upper_before = seg[..k]
+            .iter()
+            .rev()
+            .take_while(|(_, c)| c.is_uppercase())
+            .count();
+        let lower_after = seg[k + 1..]
+            .iter()
+            .take_while(|(_, c)| c.is_lowercase())
+            .count();
+        return upper_before >= 2 && lower_after >= 2;
+    }
+    if prev.is_alphabetic() && cur.is_numeric() {
+        let letters = seg[..k]
+            .iter()
+            .rev()
+            .take_while(|(_, c)| c.is_alphabetic())
+            .count();
+        return letters >= 2;
+    }
+    false
+}
+
+// Base letters for U+0100..=U+017F (Latin Extended-A), one per code point;
+// '*' marks letters that fold to two letters (handled in `fold_into`).
+const LATIN_EXT_A: &[u8; 128] = b"aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkkkllllllllllnnnnnnnnnoooooo**rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+// Base letters for U+00E0..=U+00FF (lowercase Latin-1); '*' as above, '/' for ÷.
+const LATIN_1: &[u8; 32] = b"aaaaaa*ceeeeiiiidnooooo/ouuuuy*y";
+
+fn fold_into(out: &mut String, c: char) {
+    let cp = c as u32;
+    let base = match cp {
+        0xDF => return out.push_str("ss"),
+        0xE6 => return out.push_str("ae"),
+        0xFE => return out.push_str("th"),
+        0x133 => return out.push_str("ij"),
+        0x153 => return out.push_str("oe"),
+        0xE0..=0xFF => LATIN_1[(cp - 0xE0) as usize],
+        0x100..=0x17F => LATIN_EXT_A[(cp - 0x100) as usize],
+        _ => return out.push(c),
+    };
+    if base.is_ascii_lowercase() {
+        out.push(base as char);
+    } else {
+        out.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<(String, u32)> {
+        Tokenizer::new(TokenizerSettings::default())
+            .terms(text)
+            .into_iter()
+            .map(|t| (t.text, t.pos))
+            .collect()
+    }
+
+    fn texts(text: &str) -> Vec<String> {
+        terms(text).into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn stop_words_sorted_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn table_of_cases() {
+        // (input, terms that must be emitted, in order)
+        let cases: &[(&str, &[&str])] = &[
+            ("E0729", &["e0729"]),
+            ("START_RECORDING", &["start_recording", "start", "record"]),
+            (
+                "targetMediaAddress",
+                &["targetmediaaddress", "target", "media", "address"],
+            ),
+            ("12.5(1)", &["12.5(1)", "12.5", "1"]),
+            ("TLS1.3", &["tls1.3", "tls", "1.3"]),
+            ("u32", &["u32"]),
+            (
+                "Get-ChildItem",
+                &["get-childitem", "get", "childitem", "child", "item"],
+            ),
+            ("HTTPServer", &["httpserver", "http", "server"]),
+            ("URLs", &["url"]),
+            ("IPv6", &["ipv6", "ipv", "6"]),
+            ("15.2(4)M3", &["15.2(4)m3", "15.2", "4", "m3"]),
+            ("recording", &["record"]),
+            ("Recordings.", &["record"]),
+            ("The café's menu", &["cafe", "menu"]),
+            ("Straße", &["strass"]),
+            ("don't", &["don't"]),
+            ("call foo() now", &["call", "foo", "now"]),
+            ("x86_64", &["x86_64", "x86", "64"]),
+            ("version 12.5.", &["version", "12.5"]),
+            ("東京", &["東", "京"]),
+            ("a-the-b", &["a-the-b", "b"]),
+        ];
+        for (input, want) in cases {
+            assert_eq!(&texts(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn positions_line_up_for_phrases() {
+        // Sub-terms take consecutive positions; the next word follows the last atom.
+        assert_eq!(
+            terms("start START_RECORDING now"),
+            vec![
+                ("start".into(), 0),
+                ("start_recording".into(), 1),
+                ("start".into(), 1),
+                ("record".into(), 2),
+                ("now".into(), 3),
+            ]
+        );
+        // Stop words keep their position so "start the recording" spans 0..2.
+        assert_eq!(
+            terms("start the recording"),
+            vec![("start".into(), 0), ("record".into(), 2)]
+        );
+        assert_eq!(
+            terms("Get-ChildItem -Path"),
+            vec![
+                ("get-childitem".into(), 0),
+                ("get".into(), 0),
+                ("childitem".into(), 1),
+                ("child".into(), 1),
+                ("item".into(), 2),
+                ("path".into(), 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn byte_ranges_point_at_source() {
+        let text = "Use targetMediaAddress here";
+        let t = Tokenizer::new(TokenizerSettings::default()).terms(text);
+        let media = t.iter().find(|t| t.text == "media").unwrap();
+        assert_eq!(&text[media.start..media.end], "Media");
+        let whole = t.iter().find(|t| t.text == "targetmediaaddress").unwrap();
+        assert_eq!(&text[whole.start..whole.end], "targetMediaAddress");
+    }
+
+    #[test]
+    fn settings_switch_features_off() {
+        let plain = Tokenizer::new(TokenizerSettings {
+            stem: false,
+            fold_diacritics: false,
+            stop_words: false,
+        });
+        let t: Vec<String> = plain
+            .terms("The Recordings café")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(t, vec!["the", "recordings", "café"]);
+    }
+
+    #[test]
+    fn fold_tables_cover_their_ranges() {
+        let t = Tokenizer::new(TokenizerSettings::default());
+        assert_eq!(t.normalize("ĀŁŽÿŒ"), "alzyoe");
+        assert_eq!(t.normalize("Crème Brûlée"), "creme brulee");
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        let t = Tokenizer::new(TokenizerSettings::default());
+        for s in [
+            "",
+            "(",
+            "1(",
+            "1()",
+            "1(2",
+            "a-",
+            "-a",
+            "'",
+            "a'",
+            "\u{301}",
+            "x\u{301}y",
+            "1.(2)",
+        ] {
+            let _ = t.terms(s);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Ranking behaviour on the fixture corpus, through the planned (browser) path.
+
+mod common;
+
+use common::*;
+use mcdewey_search_core::*;
+
+fn none() -> Filters {
+    Filters::default()
+}
+
+fn files() -> Files {
+    build(fixture(), &BuildOptions::default())
+}
+
+fn pos(ids: &[String], id: &str) -> usize {
+    ids.iter()
+        .position(|x| x == id)
+        .unwrap_or_else(|| panic!("{id} not in {ids:?}"))
+}
+
+#[test]
+fn title_match_beats_body_mention() {
+    let r = ids(&files(), "recording ", none());
+    assert!(pos(&r, "acme-rec-1") < pos(&r, "acme-admin-1"), "{r:?}");
+    assert!(pos(&r, "acme-rec-2") < pos(&r, "acme-admin-1"), "{r:?}");
+}
+
+#[test]
+fn quoted_phrase_requires_adjacency() {
+    let f = files();
+    assert_eq!(ids(&f, "\"quick brown fox\"", none()), vec!["globex-1"]);
+    // Unquoted, both fox chunks match.
+    let loose = ids(&f, "quick brown fox ", none());
+    assert!(loose.contains(&"globex-2".to_string()) && loose.contains(&"globex-1".to_string()));
+    // Stop words inside a phrase keep their slot.
+    assert_eq!(
+        ids(&f, "\"jumps over the lazy dog\"", none()),
+        vec!["globex-1"]
+    );
+    assert!(ids(&f, "\"jumps the over lazy dog\"", none()).is_empty());
+    // Phrases over identifier parts line up with the parts' positions.
+    assert_eq!(ids(&f, "\"start recording\"", none()), vec!["acme-rec-2"]);
+    assert_eq!(ids(&f, "\"media server\"", none()), vec!["acme-rec-2"]);
+}
+
+#[test]
+fn last_word_is_a_prefix_while_typing() {
+    let f = files();
+    assert_eq!(ids(&f, "maint", none())[0], "globex-3");
+    let r = ids(&f, "recor", none());
+    assert!(r.contains(&"acme-rec-1".to_string()) && r.contains(&"acme-admin-1".to_string()));
+    // Past the stem: "recordi" still reaches "record".
+    assert!(ids(&f, "recordi", none()).contains(&"acme-rec-1".to_string()));
+    // A finished word (trailing space) is not expanded (and "reco" is too
+    // short for typo correction).
+    assert!(ids(&f, "reco ", none()).is_empty());
+    assert!(!ids(&f, "reco", none()).is_empty());
+}
+
+#[test]
+fn prefix_matches_rank_below_exact_matches() {
+    // "maintenance" (stem "mainten") is exact in globex-3; "mainte" reaches
+    // it only by prefix expansion, at a lower weight.
+    let f = files();
+    let score = |text: &str| {
+        let mut index = Index::open(&f[MANIFEST_PATH]).unwrap();
+        let q = parse_query(text, none());
+        run_planned(&mut index, &f, &q);
+        index.search(&q).unwrap().hits[0].score
+    };
+    let exact = score("maintenance ");
+    let prefix = score("mainte");
+    assert!(exact > prefix && prefix > 0.0, "{exact} {prefix}");
+}
+
+#[test]
+fn typo_tolerance_never_beats_exact() {
+    let f = files();
+    // The misspelling exists once: its chunk comes first, corrections after.
+    let r = ids(&f, "storrage ", none());
+    assert_eq!(r[0], "globex-3", "{r:?}");
+    assert!(r.contains(&"acme-admin-1".to_string()), "{r:?}");
+    // A misspelling that is not indexed is corrected.
+    let r = ids(&f, "storaeg ", none());
+    assert!(
+        r.contains(&"acme-admin-1".to_string()) && r.contains(&"globex-4".to_string()),
+        "{r:?}"
+    );
+    // A frequent exact word is not "corrected" to a rarer one.
+    let r = ids(&f, "storage ", none());
+    assert!(!r.contains(&"globex-3".to_string()), "{r:?}");
+    // Short words get no corrections.
+    assert!(ids(&f, "dgo ", none()).is_empty());
+}
+
+#[test]
+fn identifiers_and_numbers_are_findable() {
+    let f = files();
+    for (q, want) in [
+        ("START_RECORDING ", "acme-rec-2"),
+        ("start_recording ", "acme-rec-2"),
+        ("StartRecording ", "acme-rec-2"),
+        ("E0729 ", "acme-rec-2"),
+        ("targetMediaAddress ", "acme-rec-2"),
+        ("12.5(1) ", "acme-admin-2"),
+        ("12.5 ", "acme-admin-2"),
+        ("TLS1.3 ", "acme-admin-2"),
+        ("tls ", "acme-admin-2"),
+        ("u32 ", "acme-admin-2"),
+        ("Get-ChildItem ", "globex-1"),
+        ("childitem ", "globex-1"),
+    ] {
+        let r = ids(&f, q, none());
+        assert_eq!(
+            r.first().map(String::as_str),
+            Some(want),
+            "query {q:?}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn filters_restrict_to_facet_ranges() {
+    let f = files();
+    let globex = Filters {
+        vendor: vec!["Globex".into()],
+        ..none()
+    };
+    assert!(ids(&f, "guide ", globex).is_empty());
+    let v2 = Filters {
+        version: vec!["2.0".into()],
+        ..none()
+    };
+    let r = ids(&f, "appliance storage recording ", v2);
+    assert!(r.contains(&"globex-3".to_string()) && r.contains(&"acme-admin-1".to_string()));
+    assert!(!r.contains(&"acme-admin-2".to_string()));
+    let doc = Filters {
+        document: vec!["install".into()],
+        ..none()
+    };
+    assert_eq!(ids(&f, "appliance ", doc), vec!["globex-4"]);
+    let unknown = Filters {
+        product: vec!["Nope".into()],
+        ..none()
+    };
+    assert!(ids(&f, "appliance ", unknown).is_empty());
+}
+
+#[test]
+fn facet_counts_come_from_all_matches() {
+    let f = files();
+    let index = load_all(&f);
+    let r = index
+        .search(&parse_query("appliance ", none()).with_limit(1))
+        .unwrap();
+    assert_eq!(r.total, 2);
+    assert_eq!(r.hits.len(), 1);
+    assert_eq!(r.facets.vendor, vec![("Globex".to_string(), 2)]);
+    assert_eq!(r.facets.version, vec![("2.0".to_string(), 2)]);
+    let docs: Vec<String> = r
+        .facets
+        .document
+        .iter()
+        .map(|&(d, c)| format!("{}={c}", index.document(d).unwrap().key))
+        .collect();
+    assert_eq!(docs, vec!["install=1", "ops-manual=1"]);
+    let facets = index.facets();
+    assert_eq!(facets.vendor, vec!["Acme", "Globex"]);
+    assert_eq!(facets.version, vec!["1.0", "12.5", "2.0"]);
+    // A document key under two versions is two documents.
+    assert_eq!(facets.documents.len(), 6);
+    let globex = facets
+        .tree
+        .iter()
+        .position(|n| n.value == "Globex")
+        .unwrap();
+    let widget = facets.tree.iter().find(|n| n.value == "Widget").unwrap();
+    assert_eq!(widget.parent, Some(globex));
+    assert_eq!((widget.start, widget.end), (4, 8));
+}
+
+#[test]
+fn hits_carry_display_data_and_highlights() {
+    let f = files();
+    let index = load_all(&f);
+    let q = parse_query("media ", none());
+    let r = index.search(&q).unwrap();
+    let hit = index.hit(r.hits[0].ordinal, &q).unwrap();
+    assert_eq!(hit.id, "acme-rec-2");
+    assert_eq!(
+        (
+            hit.vendor.as_str(),
+            hit.product.as_str(),
+            hit.version.as_str()
+        ),
+        ("Acme", "Rocket", "2.0")
+    );
+    let marked: Vec<&str> = hit
+        .snippet
+        .highlights
+        .iter()
+        .map(|&(a, b)| &hit.snippet.text[a..b])
+        .collect();
+    assert_eq!(marked, vec!["Media", "media"]);
+    let q = parse_query("recording guide", none());
+    let r = index.search(&q).unwrap();
+    let hit = index.hit(r.hits[0].ordinal, &q).unwrap();
+    let t: Vec<&str> = hit
+        .title_highlights
+        .iter()
+        .map(|&(a, b)| &hit.title[a..b])
+        .collect();
+    assert_eq!(t, vec!["Recording", "Guide"]);
+}
+
+#[test]
+fn cold_query_plans_converge_in_few_rounds() {
+    let f = files();
+    for text in [
+        "recor",
+        "\"quick brown fox\" maint",
+        "storaeg ",
+        "StartRecording ",
+    ] {
+        let mut index = Index::open(&f[MANIFEST_PATH]).unwrap();
+        let q = parse_query(text, none());
+        let (rounds, _) = run_planned(&mut index, &f, &q);
+        assert!(rounds <= 2, "{text}: {rounds} rounds");
+        assert!(index.search(&q).is_ok());
+    }
+}
+
+#[test]
+fn search_before_plan_reports_missing_files() {
+    let f = files();
+    let index = Index::open(&f[MANIFEST_PATH]).unwrap();
+    let q = parse_query("fox ", none());
+    match index.search(&q) {
+        Err(SearchError::NotLoaded(p)) => assert_eq!(p, index.plan(&q)),
+        other => panic!("{other:?}"),
+    }
+    match index.hit(0, &q) {
+        Err(SearchError::NotLoaded(p)) => assert_eq!(p, vec!["f/0.bin"]),
+        other => panic!("{other:?}"),
+    }
+}

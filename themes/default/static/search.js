@@ -1,0 +1,210 @@
+// Search UI: a box on every page, results as you type from a Web Worker,
+// grouped by document, with facet filters, keyboard navigation and ?q= links.
+(function () {
+  "use strict";
+  var input = document.getElementById("search-input");
+  var panel = document.getElementById("search-panel");
+  if (!input || !panel || !window.Worker) return;
+  var list = document.getElementById("search-results");
+  var facetsBox = document.getElementById("search-facets");
+  var status = document.getElementById("search-status");
+  var base = new URL(document.body.getAttribute("data-root") || "./", location.href).href;
+  var worker = null;
+  var seq = 0;
+  var timer = null;
+  var active = -1;
+  var options = [];
+  var filters = {}; // facet -> Set of ids
+  var labels = null;
+  var FACETS = [["product", "Product"], ["version", "Version"], ["doc_set", "Doc set"]];
+  var PAGE = 10; // results per page: each shown result costs one small fetch
+  var limit = PAGE;
+
+  function startWorker() {
+    if (worker) return worker;
+    worker = new Worker(base + "_static/search-worker.js", { type: "module" });
+    worker.postMessage({ type: "init", base: base });
+    worker.onmessage = onMessage;
+    fetch(base + "_search/labels.json").then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (l) { labels = l; }).catch(function () {});
+    return worker;
+  }
+
+  function filterSpec() {
+    var lines = [];
+    Object.keys(filters).forEach(function (k) {
+      filters[k].forEach(function (v) { lines.push(k + "=" + v); });
+    });
+    return lines.join("\n");
+  }
+
+  function search(immediate, keepLimit) {
+    clearTimeout(timer);
+    if (!keepLimit) limit = PAGE;
+    var q = input.value.trim();
+    if (!q) { close(); return; }
+    timer = setTimeout(function () {
+      startWorker().postMessage({ type: "query", id: ++seq, q: q, filters: filterSpec(), prefix: true, limit: limit });
+      status.textContent = "Searching…";
+      open();
+    }, immediate ? 0 : 60);
+  }
+
+  function open() { panel.hidden = false; input.setAttribute("aria-expanded", "true"); }
+  function close() { panel.hidden = true; input.setAttribute("aria-expanded", "false"); setActive(-1); }
+
+  function label(kind, id) {
+    if (!labels) return id;
+    if (kind === "product" && labels.products[id]) return labels.products[id];
+    if (kind === "doc_set" && labels.doc_sets[id]) return labels.doc_sets[id];
+    return id;
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  // Snippet text with <mark> for highlight ranges (UTF-16 offsets), built from
+  // text nodes so document text is never parsed as HTML.
+  function marked(text, ranges) {
+    var frag = document.createDocumentFragment();
+    var at = 0;
+    (ranges || []).forEach(function (r) {
+      if (r[0] > at) frag.appendChild(document.createTextNode(text.slice(at, r[0])));
+      frag.appendChild(el("mark", null, text.slice(r[0], r[1])));
+      at = r[1];
+    });
+    if (at < text.length) frag.appendChild(document.createTextNode(text.slice(at)));
+    return frag;
+  }
+
+  function renderFacets(facets) {
+    facetsBox.textContent = "";
+    FACETS.forEach(function (f) {
+      var values = (facets && facets[f[0]]) || [];
+      var chosen = filters[f[0]] || new Set();
+      chosen.forEach(function (v) {
+        if (!values.some(function (x) { return x[0] === v; })) values = values.concat([[v, 0]]);
+      });
+      if (values.length < 2 && chosen.size === 0) return;
+      var group = el("fieldset", "facet");
+      group.appendChild(el("legend", null, f[1]));
+      values.forEach(function (pair) {
+        var lab = el("label");
+        var box = el("input");
+        box.type = "checkbox";
+        box.checked = chosen.has(pair[0]);
+        box.addEventListener("change", function () {
+          var set = filters[f[0]] || (filters[f[0]] = new Set());
+          if (box.checked) set.add(pair[0]); else set.delete(pair[0]);
+          if (set.size === 0) delete filters[f[0]];
+          search(true);
+        });
+        lab.appendChild(box);
+        lab.appendChild(document.createTextNode(" " + label(f[0], pair[0]) + " "));
+        lab.appendChild(el("span", "count", String(pair[1])));
+        group.appendChild(lab);
+      });
+      facetsBox.appendChild(group);
+    });
+  }
+
+  function render(msg) {
+    list.textContent = "";
+    options = [];
+    active = -1;
+    var groups = [];
+    var byDoc = {};
+    msg.hits.forEach(function (h) {
+      var key = [h.product, h.version, h.doc_set, h.document].join("::");
+      if (!byDoc[key]) { byDoc[key] = { hits: [], first: h }; groups.push(byDoc[key]); }
+      byDoc[key].hits.push(h);
+    });
+    groups.forEach(function (g) {
+      var h0 = g.first;
+      var section = el("li", "result-group");
+      section.setAttribute("role", "presentation");
+      var head = el("div", "result-doc");
+      head.appendChild(marked(h0.title, h0.title_highlights));
+      head.appendChild(el("span", "result-where", " · " + label("product", h0.product) + " " + h0.version + " · " + label("doc_set", h0.doc_set)));
+      section.appendChild(head);
+      var ul = el("ul");
+      ul.setAttribute("role", "group");
+      g.hits.forEach(function (h) {
+        var li = el("li");
+        var a = el("a", "result");
+        a.href = base + h.url;
+        a.id = "search-opt-" + options.length;
+        a.setAttribute("role", "option");
+        a.setAttribute("data-chunk-id", h.id);
+        var top = el("span", "result-top");
+        top.appendChild(el("span", "result-page", "Page " + (h.page_label || h.page)));
+        if (h.breadcrumb.length) top.appendChild(el("span", "result-crumb", h.breadcrumb.join(" › ")));
+        a.appendChild(top);
+        var snip = el("span", "result-snippet");
+        snip.appendChild(marked(h.snippet, h.highlights));
+        a.appendChild(snip);
+        li.appendChild(a);
+        ul.appendChild(li);
+        options.push(a);
+      });
+      section.appendChild(ul);
+      list.appendChild(section);
+    });
+    if (msg.total > msg.hits.length) {
+      var more = el("li", "result-more");
+      var button = el("button", null, "Show more results");
+      button.type = "button";
+      button.addEventListener("click", function () { limit += PAGE; search(true, true); });
+      more.appendChild(button);
+      list.appendChild(more);
+    }
+    renderFacets(msg.facets);
+    status.textContent = msg.total === 0
+      ? "No results for “" + input.value.trim() + "”."
+      : msg.total + " matching chunk" + (msg.total === 1 ? "" : "s") + (msg.total > msg.hits.length ? ", best " + msg.hits.length + " shown" : "") + ".";
+    if (options.length) setActive(0);
+  }
+
+  function onMessage(e) {
+    var msg = e.data;
+    if (msg.id !== seq) return;
+    if (msg.type === "results") render(msg);
+    else if (msg.type === "error") status.textContent = "Search failed: " + msg.message;
+  }
+
+  function setActive(i) {
+    if (active >= 0 && options[active]) options[active].classList.remove("active");
+    active = i;
+    if (i >= 0 && options[i]) {
+      options[i].classList.add("active");
+      options[i].scrollIntoView({ block: "nearest" });
+      input.setAttribute("aria-activedescendant", options[i].id);
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  input.addEventListener("input", function () { search(false); });
+  input.addEventListener("focus", function () { startWorker(); if (input.value.trim() && options.length) open(); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown" && options.length) { e.preventDefault(); setActive((active + 1) % options.length); }
+    else if (e.key === "ArrowUp" && options.length) { e.preventDefault(); setActive((active - 1 + options.length) % options.length); }
+    else if (e.key === "Enter") { e.preventDefault(); if (options[active]) options[active].click(); else search(true); }
+    else if (e.key === "Escape") { close(); }
+  });
+  input.form && input.form.addEventListener("submit", function (e) { e.preventDefault(); search(true); });
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable);
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) { e.preventDefault(); input.focus(); input.select(); }
+  });
+  document.addEventListener("click", function (e) {
+    if (!panel.hidden && !panel.contains(e.target) && e.target !== input) close();
+  });
+  var q = new URLSearchParams(location.search).get("q");
+  if (q) { input.value = q; search(true); }
+})();
