@@ -8,4 +8,4 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 # Browser tests and the native-vs-WASM ranking check (Node + Debian's Chromium).
 cargo build -p mcdewey --locked
-(cd browser-tests && npm ci --no-audit --no-fund --silent && npm test)
+(cd browser-tests && npm install --no-audit --no-fund --silent && npm test)

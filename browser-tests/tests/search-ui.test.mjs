@@ -22,8 +22,9 @@ after(async () => {
   if (server) server.stop();
 });
 
+// Waits for the final list: lexical results first, then the blended one.
 async function results(page) {
-  await page.waitForSelector("#search-results a.result", { timeout: 15000 });
+  await page.waitForSelector("#search-results[data-semantic=on] a.result", { timeout: 20000 });
   return page.$$eval("#search-results a.result", (as) => as.map((a) => ({
     id: a.dataset.chunkId, href: a.getAttribute("href"), marks: [...a.querySelectorAll("mark")].map((m) => m.textContent),
     page: a.querySelector(".result-page").textContent,
@@ -90,6 +91,27 @@ test("facet filters narrow the results", { skip }, async () => {
   const hits = await results(page);
   assert.ok(hits.length > 0);
   assert.ok(hits.every((h) => h.id.includes("::4.2::")));
+  await page.close();
+});
+
+test("semantic results fold in after the lexical ones", { skip }, async () => {
+  const page = await ctx.newPage();
+  const fetched = [];
+  page.on("requestfinished", (r) => fetched.push(new URL(r.url()).pathname));
+  await page.goto(server.url + "index.html");
+  await page.click("#search-input");
+  await page.keyboard.type("agent cannot record a call", { delay: 10 });
+  await page.waitForSelector("#search-results[data-semantic=on] a.result", { timeout: 20000 });
+  const hits = await results(page);
+  assert.ok(hits.some((h) => h.id.startsWith("relay::5.0::admin-guide::")), JSON.stringify(hits.map((h) => h.id)));
+  // Only the query's token rows and nearest partitions were fetched, not the whole table.
+  const rows = fetched.filter((p) => /\/_search\/e\/\d+\.bin$/.test(p));
+  const parts = fetched.filter((p) => /\/_search\/v\/\d+\.bin$/.test(p));
+  assert.ok(rows.length > 0 && rows.length <= 12, "token shards: " + rows.length);
+  assert.ok(parts.length > 0, "vector partitions: " + parts.length);
+  // Turning semantic off goes back to lexical-only results.
+  await page.uncheck("#search-semantic");
+  await page.waitForSelector("#search-results[data-semantic=off]", { timeout: 10000 });
   await page.close();
 });
 

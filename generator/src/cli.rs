@@ -30,6 +30,51 @@ pub enum Command {
     Search(SearchArgs),
     /// Serve a built site to an MCP client over standard input and output
     Mcp(McpArgs),
+    /// Convert PDF manuals or an HTML doc set into Markdown documents
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Convert PDFs into one document each, with a page marker per physical page
+    Pdf(ImportPdfArgs),
+    /// Convert an HTML doc set into one document per page, keeping its paths
+    Html(ImportHtmlArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportPdfArgs {
+    /// PDF files to convert
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Doc-set directory to write to: CONTENT/product/version/doc-set/
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// Document id, i.e. the file name without .md [default: the PDF's name, as an id]; one FILE only
+    #[arg(long, value_name = "ID")]
+    pub name: Option<String>,
+    /// Overwrite documents that already exist
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar and no summary, only diagnostics
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportHtmlArgs {
+    /// Directory of the HTML doc set (with its index.html)
+    pub dir: PathBuf,
+    /// Doc-set directory to write to: CONTENT/product/version/doc-set/
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// Overwrite documents that already exist
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar and no summary, only diagnostics
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -14,8 +14,17 @@ pub struct RawConfig {
     pub base_path: Option<String>,
     pub site_url: Option<String>,
     pub theme: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
     pub chunking: RawChunking,
+    pub search: RawSearch,
     pub serve: RawServe,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawSearch {
+    /// Vectors for semantic search (default on).
+    pub semantic: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,7 +53,12 @@ pub struct Config {
     /// Absolute origin for sitemap.xml (`https://example.org`), if known.
     pub site_url: Option<String>,
     pub theme: Option<PathBuf>,
+    /// Where converted PDF/HTML drop-ins are kept between builds; `None`
+    /// means `.mcdewey-cache/` beside the output directory.
+    pub cache_dir: Option<PathBuf>,
     pub chunking: ChunkingOptions,
+    /// Build the semantic (vector) part of the search index.
+    pub semantic: bool,
     pub serve: ServeConfig,
 }
 
@@ -63,7 +77,9 @@ impl Default for Config {
             base_path: "/".into(),
             site_url: None,
             theme: None,
+            cache_dir: None,
             chunking: ChunkingOptions::default(),
+            semantic: true,
             serve: ServeConfig::default(),
         }
     }
@@ -101,6 +117,7 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
         config.site_url = Some(url);
     }
     config.theme = raw.theme.map(|t| dir.join(t));
+    config.cache_dir = raw.cache_dir.map(|c| dir.join(c));
     let defaults = ChunkingOptions::default();
     let target = raw.chunking.target_words.unwrap_or(defaults.target_words);
     let max = raw
@@ -119,6 +136,7 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
         target_words: target,
         max_words: max,
     };
+    config.semantic = raw.search.semantic.unwrap_or(true);
     config.serve = ServeConfig {
         host: raw.serve.host,
         port: raw.serve.port,
@@ -182,5 +200,12 @@ mod tests {
     fn theme_is_relative_to_config() {
         let c = parse("theme = \"mytheme\"\n").unwrap();
         assert_eq!(c.theme.unwrap(), Path::new("/site/mytheme"));
+    }
+
+    #[test]
+    fn cache_dir_is_relative_to_config() {
+        let c = parse("cache_dir = \"build/cache\"\n").unwrap();
+        assert_eq!(c.cache_dir.unwrap(), Path::new("/site/build/cache"));
+        assert!(parse("").unwrap().cache_dir.is_none());
     }
 }

@@ -43,6 +43,9 @@ pub enum Skip {
     OutsideLayout,
     /// Empty or whitespace-only document.
     Empty,
+    /// A page of an HTML doc set that is not documentation (search page,
+    /// general index, Sphinx assets); the importer leaves it out.
+    NotContent,
     /// Unreadable, invalid UTF-8, malformed front matter, bad page markers,
     /// duplicate id.
     Failed,
@@ -55,6 +58,7 @@ impl Skip {
             Skip::Hidden => "hidden",
             Skip::OutsideLayout => "outside the layout",
             Skip::Empty => "empty",
+            Skip::NotContent => "generated HTML (search, index)",
             Skip::Failed => "failed",
         }
     }

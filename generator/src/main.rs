@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MCDEWEY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        // pdf-extract logs every odd glyph at warn; the importer reports
+        // what matters per page itself.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,pdf_extract=error"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
         cli::Command::Serve(args) => cmd::serve::run(args),
         cli::Command::Search(args) => cmd::search::run(args),
         cli::Command::Mcp(args) => cmd::mcp::run(args),
+        cli::Command::Import(command) => cmd::import::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

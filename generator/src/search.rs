@@ -3,7 +3,7 @@
 
 use crate::content::Library;
 use crate::markdown;
-use mcdewey_search_core::{build_index, BuildOptions, ChunkInput, IndexFiles};
+use mcdewey_search_core::{build_index, BuildOptions, ChunkInput, IndexFiles, Model};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,10 +63,33 @@ pub fn labels(lib: &Library) -> Labels {
     l
 }
 
-/// Builds the index files, paths relative to [`SEARCH_DIR`].
-pub fn build(lib: &Library) -> anyhow::Result<IndexFiles> {
+/// The static embedding model (distilled from all-MiniLM-L6-v2; see
+/// models/NOTICE), compiled in so building needs no download.
+const MODEL_BYTES: &[u8] = include_bytes!("../../models/minilm-static-128.mcdm");
+
+/// The embedded model, decoded once per process.
+pub fn model() -> anyhow::Result<std::sync::Arc<Model>> {
+    static MODEL: std::sync::OnceLock<Result<std::sync::Arc<Model>, String>> =
+        std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            Model::from_bytes(MODEL_BYTES)
+                .map(std::sync::Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|e| anyhow::anyhow!("the embedded embedding model is corrupt: {e}"))
+}
+
+/// Builds the index files, paths relative to [`SEARCH_DIR`]; with `semantic`
+/// the index also gets chunk vectors and the sharded token table.
+pub fn build(lib: &Library, semantic: bool) -> anyhow::Result<IndexFiles> {
     let chunks = chunk_inputs(lib);
-    let mut files = build_index(chunks, &BuildOptions::default())
+    let mut opts = BuildOptions::default();
+    if semantic {
+        opts = opts.with_model(model()?);
+    }
+    let mut files = build_index(chunks, &opts)
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
     files.push(("labels.json".into(), serde_json::to_vec(&labels(lib))?));
     Ok(files)

@@ -6,6 +6,8 @@
 //!
 //! Usage: cargo run --release -p mcdewey-search-core --example ir_eval -- \
 //!            [DIR] [--model FILE | --no-model] [--grid] [--k1 X ...]
+//!            [--only NAME] [--int8] [--nprobe N] [--partition N]
+//!            [--candidates N] [--dump DIR]
 //! DIR defaults to `../shared/ir` relative to the workspace root; the
 //! heading set reads `DIR/../corpora/markdown`. The model defaults to
 //! `models/minilm-static-128.mcdm`. Exits non-zero when a collection falls
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use mcdewey_search_core::eval::{ndcg_at, recall_at, Judgements};
 use mcdewey_search_core::{
     build_index, parse_query, BuildOptions, ChunkInput, Filters, Index, Model, Query,
-    DOCUMENTS_PATH, MANIFEST_PATH,
+    SemanticOptions, VectorEncoding, DOCUMENTS_PATH, MANIFEST_PATH,
 };
 
 /// (name, plain BM25 nDCG@10, MAP) from shared/ir/README.md.
@@ -73,7 +75,14 @@ fn chunk(id: String, title: String, breadcrumb: Vec<String>, text: String) -> Ch
 fn load_ir(dir: &Path, name: &str) -> Collection {
     let chunks = read_jsonl(&dir.join("corpus.jsonl"))
         .iter()
-        .map(|d| chunk(field(d, "id"), field(d, "title"), Vec::new(), field(d, "text")))
+        .map(|d| {
+            chunk(
+                field(d, "id"),
+                field(d, "title"),
+                Vec::new(),
+                field(d, "text"),
+            )
+        })
         .collect();
     let mut qrels: HashMap<String, Judgements> = HashMap::new();
     let tsv = std::fs::read_to_string(dir.join("qrels.tsv")).expect("qrels.tsv");
@@ -326,18 +335,81 @@ fn byte_costs(b: &Built, c: &Collection) -> (f64, f64, usize) {
     )
 }
 
+/// Write each query's lexical and semantic result lists (document id,
+/// score) as JSON lines, for exploring fusion rules offline.
+fn dump(b: &mut Built, c: &Collection, path: &Path) {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (qid, text) in &c.queries {
+        let mut lists = Vec::new();
+        for q in [
+            query(text).with_limit(1000).with_semantic(false),
+            query(text).with_limit(100_000).with_semantic_weight(1.0),
+        ] {
+            load(b, &q);
+            let r = b.index.search(&q).expect("search runs");
+            let items: Vec<String> = r
+                .hits
+                .iter()
+                .map(|h| {
+                    let d = b.index.document_of(h.ordinal).expect("ordinal");
+                    let key = b.index.document(d).expect("docs").key;
+                    format!("[{:?},{}]", key, h.score)
+                })
+                .collect();
+            lists.push(items.join(","));
+        }
+        let rel: Vec<String> = c
+            .qrels
+            .get(qid)
+            .map(|r| r.iter().map(|(d, g)| format!("[{d:?},{g}]")).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{{\"q\":{qid:?},\"lex\":[{}],\"sem\":[{}],\"rel\":[{}]}}",
+            lists[0],
+            lists[1],
+            rel.join(",")
+        );
+    }
+    std::fs::write(path, out).expect("dump written");
+}
+
 /// Optional overrides for parameter exploration.
-fn options(args: &[String]) -> (BuildOptions, Option<PathBuf>, bool, bool) {
+struct Knobs {
+    nprobe: Option<u32>,
+    partition: Option<u32>,
+    int8: bool,
+    only: Option<String>,
+    candidates: Option<u32>,
+    dump: Option<PathBuf>,
+}
+
+fn options(args: &[String]) -> (BuildOptions, Option<PathBuf>, bool, bool, Knobs) {
     let mut o = BuildOptions::default();
     let mut model = None;
     let mut no_model = false;
     let mut grid = false;
+    let mut k = Knobs {
+        nprobe: None,
+        partition: None,
+        int8: false,
+        only: None,
+        candidates: None,
+        dump: None,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--model" => model = it.next().map(PathBuf::from),
             "--no-model" => no_model = true,
             "--grid" => grid = true,
+            "--int8" => k.int8 = true,
+            "--dump" => k.dump = it.next().map(PathBuf::from),
+            "--candidates" => k.candidates = it.next().and_then(|v| v.parse().ok()),
+            "--only" => k.only = it.next().cloned(),
+            "--nprobe" => k.nprobe = it.next().and_then(|v| v.parse().ok()),
+            "--partition" => k.partition = it.next().and_then(|v| v.parse().ok()),
             _ => {
                 let v: f32 = it
                     .next()
@@ -353,7 +425,7 @@ fn options(args: &[String]) -> (BuildOptions, Option<PathBuf>, bool, bool) {
             }
         }
     }
-    (o, model, no_model, grid)
+    (o, model, no_model, grid, k)
 }
 
 fn main() {
@@ -362,7 +434,7 @@ fn main() {
         Some(a) if !a.starts_with("--") => (Some(PathBuf::from(a)), &args[1..]),
         _ => (None, &args[..]),
     };
-    let (mut opts, model_path, no_model, grid) = options(flags);
+    let (mut opts, model_path, no_model, grid, knobs) = options(flags);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = dir.unwrap_or_else(|| root.join("../shared/ir"));
     let model_path = model_path.unwrap_or_else(|| root.join("models/minilm-static-128.mcdm"));
@@ -370,8 +442,26 @@ fn main() {
         match std::fs::read(&model_path) {
             Ok(bytes) => {
                 let m = Model::from_bytes(&bytes).expect("model file reads");
-                println!("model: {} ({} bytes) {:?}", model_path.display(), bytes.len(), m);
-                opts = opts.with_model(Arc::new(m));
+                println!(
+                    "model: {} ({} bytes) {:?}",
+                    model_path.display(),
+                    bytes.len(),
+                    m
+                );
+                let mut s = SemanticOptions::new(Arc::new(m));
+                if let Some(n) = knobs.nprobe {
+                    s.nprobe = n;
+                }
+                if let Some(n) = knobs.partition {
+                    s.partition_size = n;
+                }
+                if let Some(n) = knobs.candidates {
+                    s.candidates = n;
+                }
+                if knobs.int8 {
+                    s.vectors = VectorEncoding::Int8;
+                }
+                opts = opts.with_semantic(s);
             }
             Err(e) => println!("no model ({}: {e}): lexical only", model_path.display()),
         }
@@ -379,8 +469,15 @@ fn main() {
     println!("IR evaluation ({})", dir.display());
     println!(
         "{:<10} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}  result",
-        "collection", "queries", "lex nDCG", "sem nDCG", "hyb nDCG", "lex R@10", "sem R@10",
-        "hyb R@10", "hyb/lex"
+        "collection",
+        "queries",
+        "lex nDCG",
+        "sem nDCG",
+        "hyb nDCG",
+        "lex R@10",
+        "sem R@10",
+        "hyb R@10",
+        "hyb/lex"
     );
     let mut colls: Vec<(Collection, Option<f64>)> = FLOORS
         .iter()
@@ -394,6 +491,9 @@ fn main() {
     let mut ratios = Vec::new();
     let mut grid_rows: Vec<(String, Vec<f64>)> = Vec::new();
     for (c, floor) in &colls {
+        if knobs.only.as_ref().is_some_and(|o| *o != c.name) {
+            continue;
+        }
         let start = std::time::Instant::now();
         let mut b = build(c, &opts);
         let built = start.elapsed();
@@ -407,6 +507,9 @@ fn main() {
         } else {
             (Scores::default(), lex)
         };
+        if let Some(d) = &knobs.dump {
+            dump(&mut b, c, &d.join(format!("{}.jsonl", c.name)));
+        }
         let ratio = hyb.ndcg / lex.ndcg.max(1e-9);
         let mut pass = floor.is_none_or(|f| lex.ndcg >= f);
         if floor.is_some() {

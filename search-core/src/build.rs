@@ -108,7 +108,7 @@ impl BuildOptions {
 }
 
 /// Default semantic weight in the hybrid blend (see README, "Hybrid ranking").
-pub const DEFAULT_SEMANTIC_WEIGHT: f32 = 0.5;
+pub const DEFAULT_SEMANTIC_WEIGHT: f32 = 0.3;
 
 /// How the vector part of an index is built; see README ("Semantic search").
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +132,7 @@ impl SemanticOptions {
     pub fn new(model: Arc<Model>) -> Self {
         SemanticOptions {
             model,
-            rows_per_shard: 32,
+            rows_per_shard: 16,
             partition_size: 512,
             nprobe: 4,
             candidates: 100,
@@ -155,6 +155,28 @@ pub fn embedding_text(c: &ChunkInput) -> String {
     s
 }
 
+/// Weight of each token in this corpus: BM25's IDF over the chunks that
+/// contain it (a token no chunk contains gets the largest weight).
+fn token_weights(ids: &[Vec<u32>], vocab: usize) -> Vec<f32> {
+    let mut df = vec![0u32; vocab];
+    let mut seen = vec![u32::MAX; vocab];
+    for (c, ids) in ids.iter().enumerate() {
+        for &id in ids {
+            if seen[id as usize] != c as u32 {
+                seen[id as usize] = c as u32;
+                df[id as usize] += 1;
+            }
+        }
+    }
+    let n = ids.len() as f64;
+    df.iter()
+        .map(|&d| {
+            let d = f64::from(d);
+            (1.0 + (n - d + 0.5) / (d + 0.5)).ln() as f32
+        })
+        .collect()
+}
+
 /// Payloads of the semantic files.
 struct SemanticFiles {
     settings: SemanticSettings,
@@ -170,14 +192,24 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
         ));
     }
     if !(0.0..=1.0).contains(&s.weight) {
-        return Err(BuildError::InvalidOption("semantic weight must be in [0, 1]"));
+        return Err(BuildError::InvalidOption(
+            "semantic weight must be in [0, 1]",
+        ));
     }
     let m = &*s.model;
     let d = m.dims();
     let n = chunks.len();
+    let vocab_size = m.vocab().len() as u32;
+    let ids: Vec<Vec<u32>> = chunks
+        .iter()
+        .map(|c| m.token_ids(&embedding_text(c)))
+        .collect();
+    let weights = token_weights(&ids, vocab_size as usize);
     let mut vectors = Vec::with_capacity(n * d);
-    for c in chunks {
-        vectors.extend(m.embed(&embedding_text(c)));
+    for ids in &ids {
+        vectors.extend(crate::embed::embed_ids(ids, m.quantization(), d, |id| {
+            Some((m.row(id), weights[id as usize]))
+        }));
     }
     let mut mean = vec![0f32; d];
     for v in vectors.chunks(d) {
@@ -207,12 +239,14 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
         partition_sizes.push(ords.len() as u32);
         let mut codes = Vec::with_capacity(ords.len() * s.vectors.code_bytes(d));
         for &o in ords {
-            s.vectors
-                .encode(&vectors[o as usize * d..(o as usize + 1) * d], &mean, &mut codes);
+            s.vectors.encode(
+                &vectors[o as usize * d..(o as usize + 1) * d],
+                &mean,
+                &mut codes,
+            );
         }
         partitions.push(encode_partition(ords, &codes));
     }
-    let vocab_size = m.vocab().len() as u32;
     let mut vw = Writer::new();
     m.vocab().encode(&mut vw);
     let token_shards = (0..vocab_size.div_ceil(s.rows_per_shard))
@@ -223,7 +257,8 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
             for id in first..first + count {
                 rows.extend_from_slice(m.row(id));
             }
-            encode_token_shard(first, count, &rows)
+            let range = first as usize..(first + count) as usize;
+            encode_token_shard(first, &weights[range], &rows)
         })
         .collect();
     Ok(SemanticFiles {

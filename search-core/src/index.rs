@@ -7,10 +7,12 @@ use crate::build::{
     fragment_path, impact_value, partition_path, position_shard_path, term_shard_path,
     token_shard_path, DOCUMENTS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH,
 };
-use crate::embed::model::embed_ids;
-use crate::embed::vectors::{decode_partition, decode_token_shard, Partition, SemanticSettings};
-use crate::embed::wordpiece::Vocab;
 use crate::codec::{open, FileKind};
+use crate::embed::model::embed_ids;
+use crate::embed::vectors::{
+    decode_partition, decode_token_shard, Partition, SemanticSettings, TokenShard,
+};
+use crate::embed::wordpiece::Vocab;
 use crate::error::{FormatError, SearchError};
 use crate::fragment::{decode_documents, DocumentInfo, Fragment};
 use crate::manifest::{Manifest, LEVELS};
@@ -166,8 +168,8 @@ pub struct Index {
     documents: Option<Vec<(String, String)>>,
     /// Embedding vocabulary (`e/vocab.bin`), for indexes with vectors.
     vocab: Option<Vocab>,
-    /// Rows of each token-table shard `e/<i>.bin`.
-    token_rows: Vec<Option<Vec<u8>>>,
+    /// Weights and rows of each token-table shard `e/<i>.bin`.
+    token_rows: Vec<Option<TokenShard>>,
     /// Vector partitions `v/<i>.bin`.
     partitions: Vec<Option<Partition>>,
 }
@@ -690,9 +692,12 @@ impl Index {
         }
         let row_bytes = s.rows.row_bytes(s.dims);
         let v = embed_ids(&ids, s.rows, s.dims, |id| {
-            let rows = self.token_rows[id as usize / per].as_ref()?;
-            let at = (id as usize % per) * row_bytes;
-            rows.get(at..at + row_bytes)
+            let shard = self.token_rows[id as usize / per].as_ref()?;
+            let k = id as usize % per;
+            Some((
+                shard.rows.get(k * row_bytes..(k + 1) * row_bytes)?,
+                *shard.weights.get(k)?,
+            ))
         });
         Ok(v.iter().any(|&x| x != 0.0).then_some(v))
     }
@@ -742,32 +747,53 @@ impl Index {
             && self.plan_semantic(query).is_empty()
     }
 
-    /// Best semantic candidates (ordinal, score), best first, or `None`
-    /// when semantic ranking does not apply or its files are missing.
+    /// Semantic scores of every allowed chunk in the probed partitions,
+    /// or `None` when semantic ranking does not apply or its files are
+    /// missing.
     fn semantic_candidates(
         &self,
         query: &Query,
         ok: &dyn Fn(u32) -> bool,
         required: Option<&HashSet<u32>>,
-    ) -> Option<Vec<(u32, f32)>> {
+    ) -> Option<SemanticScores> {
         if self.semantic_weight(query) <= 0.0 {
             return None;
         }
         let s = self.m.semantic.as_ref()?;
         let q = self.query_vector(query).ok()??;
         let code = s.vectors.code_bytes(s.dims);
-        let mut cands: Vec<(u32, f32)> = Vec::new();
+        let mut all: Vec<(u32, f32)> = Vec::new();
         for p in s.probe(&q) {
             let part = self.partitions[p].as_ref()?;
             for (&o, c) in part.ords.iter().zip(part.codes.chunks_exact(code)) {
                 if ok(o) && required.is_none_or(|r| r.contains(&o)) {
-                    cands.push((o, s.vectors.score(&q, c)));
+                    all.push((o, s.vectors.score(&q, c)));
                 }
             }
         }
-        cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        cands.truncate(s.candidates.max(1) as usize);
-        Some(cands)
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let (hi, lo) = match (all.first(), all.last()) {
+            (Some(a), Some(b)) => (a.1, b.1),
+            _ => (0.0, 0.0),
+        };
+        // A lexical match outside the probed partitions has no semantic
+        // score; it gets the mean of the probed ones rather than the worst.
+        let mut sum = 0f32;
+        for x in &all {
+            sum += x.1;
+        }
+        let mean = if all.is_empty() {
+            lo
+        } else {
+            sum / all.len() as f32
+        };
+        Some(SemanticScores {
+            hi,
+            lo,
+            unprobed: mean,
+            top: s.candidates.max(1) as usize,
+            all,
+        })
     }
 
     // ------------------------------------------------------------ planning
@@ -1204,24 +1230,46 @@ impl Index {
     }
 }
 
+/// Semantic scores of the chunks in the probed partitions, best first.
+pub(crate) struct SemanticScores {
+    all: Vec<(u32, f32)>,
+    /// How many of the best enter the results on their own.
+    top: usize,
+    /// Raw score assumed for chunks outside the probed partitions.
+    unprobed: f32,
+    hi: f32,
+    lo: f32,
+}
+
 /// Hybrid score: `(1 − w) · lexical / best lexical + w · semantic`, where
-/// the semantic scores of the candidates are min-max normalised (best = 1,
-/// last candidate = 0). A chunk missing from one list gets 0 from it.
-/// Both normalisations are independent of the query's limit.
-pub(crate) fn fuse(lexical: Vec<ScoredChunk>, semantic: &[(u32, f32)], w: f32) -> Vec<ScoredChunk> {
+/// the semantic score is min-max normalised over every chunk of the probed
+/// partitions (best = 1, worst = 0). Every lexical match in a probed
+/// partition gets its semantic score; the `top` best semantic chunks enter
+/// even without a lexical match. Both normalisations are independent of
+/// the query's limit. See README ("Hybrid ranking") for how this was chosen.
+pub(crate) fn fuse(lexical: Vec<ScoredChunk>, sem: &SemanticScores, w: f32) -> Vec<ScoredChunk> {
     let lmax = lexical.iter().fold(0f32, |m, s| m.max(s.score));
-    let mut out: HashMap<u32, f32> = HashMap::with_capacity(lexical.len() + semantic.len());
-    if lmax > 0.0 && w < 1.0 {
-        for s in &lexical {
-            out.insert(s.ordinal, (1.0 - w) * (s.score / lmax));
+    let norm = |x: f32| {
+        if sem.hi > sem.lo {
+            (x - sem.lo) / (sem.hi - sem.lo)
+        } else {
+            1.0
         }
+    };
+    let by_ord: HashMap<u32, f32> = sem.all.iter().copied().collect();
+    let mut out: HashMap<u32, f32> = HashMap::with_capacity(lexical.len() + sem.top);
+    for s in &lexical {
+        let lex = if lmax > 0.0 {
+            (1.0 - w) * (s.score / lmax)
+        } else {
+            0.0
+        };
+        let x = by_ord.get(&s.ordinal).copied().unwrap_or(sem.unprobed);
+        let v = lex + w * norm(x);
+        out.insert(s.ordinal, v);
     }
-    if let (Some(first), Some(last)) = (semantic.first(), semantic.last()) {
-        let (hi, lo) = (first.1, last.1);
-        for &(o, s) in semantic {
-            let n = if hi > lo { (s - lo) / (hi - lo) } else { 1.0 };
-            *out.entry(o).or_insert(0.0) += w * n;
-        }
+    for &(o, x) in sem.all.iter().take(sem.top) {
+        out.entry(o).or_insert(w * norm(x));
     }
     out.into_iter()
         .filter(|&(_, s)| s > 0.0)

@@ -66,7 +66,11 @@ impl Query {
     /// Weight of the semantic score in the hybrid blend, in `[0, 1]`
     /// (clamped); `None` uses the index's default.
     pub fn with_semantic_weight(mut self, weight: f32) -> Self {
-        let w = if weight.is_nan() { 0.0 } else { weight.clamp(0.0, 1.0) };
+        let w = if weight.is_nan() {
+            0.0
+        } else {
+            weight.clamp(0.0, 1.0)
+        };
         self.semantic_weight = Some((w * 1000.0).round() as u16);
         self
     }

@@ -44,6 +44,10 @@ fn query(text: &str, filters: &str, prefix: bool, limit: usize) -> Query {
         .with_limit(limit)
 }
 
+fn query_sem(text: &str, filters: &str, prefix: bool, limit: usize, semantic: bool) -> Query {
+    query(text, filters, prefix, limit).with_semantic(semantic)
+}
+
 fn push_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -100,23 +104,42 @@ impl Engine {
         self.index.plan(&query(text, filters, prefix, 10))
     }
 
+    /// Whether the index has vector sections (semantic search).
+    pub fn has_semantic(&self) -> bool {
+        self.index.has_semantic()
+    }
+
+    /// Files the semantic half of the query still needs (vocabulary, token
+    /// rows, vector partitions); fetched after lexical results are shown.
+    pub fn plan_semantic(&self, text: &str, filters: &str) -> Vec<String> {
+        self.index.plan_semantic(&query(text, filters, false, 10))
+    }
+
     /// Adds one fetched file.
     pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), JsError> {
         self.index.add_file(path, bytes).map_err(js_err)
     }
 
-    /// Ranks: `{"total":N,"hits":[[ordinal,score],...],"facets":{...}}`.
-    pub fn search(&self, text: &str, filters: &str, prefix: bool, limit: usize) -> Result<String, JsError> {
+    /// Ranks: `{"total":N,"hits":[[ordinal,score_millionths],...],"facets":{...}}`.
+    /// Scores are integers so the module needs no float formatting code.
+    pub fn search(
+        &self,
+        text: &str,
+        filters: &str,
+        prefix: bool,
+        limit: usize,
+        semantic: bool,
+    ) -> Result<String, JsError> {
         let r = self
             .index
-            .search(&query(text, filters, prefix, limit))
+            .search(&query_sem(text, filters, prefix, limit, semantic))
             .map_err(js_err)?;
         let mut out = format!("{{\"total\":{},\"hits\":[", r.total);
         for (i, h) in r.hits.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(&format!("[{},{}]", h.ordinal, h.score));
+            out.push_str(&format!("[{},{}]", h.ordinal, (h.score * 1e6) as i64));
         }
         out.push_str("],\"facets\":{");
         push_counts(&mut out, "vendor", &r.facets.vendor);
@@ -137,8 +160,15 @@ impl Engine {
 
     /// Display data of results as a JSON array; highlight offsets are UTF-16
     /// code units, ready for JavaScript strings.
-    pub fn hits(&self, ordinals: &[u32], text: &str, filters: &str, prefix: bool) -> Result<String, JsError> {
-        let q = query(text, filters, prefix, ordinals.len().max(1));
+    pub fn hits(
+        &self,
+        ordinals: &[u32],
+        text: &str,
+        filters: &str,
+        prefix: bool,
+        semantic: bool,
+    ) -> Result<String, JsError> {
+        let q = query_sem(text, filters, prefix, ordinals.len().max(1), semantic);
         let mut out = String::from("[");
         for (i, &ord) in ordinals.iter().enumerate() {
             let h = self.index.hit(ord, &q).map_err(js_err)?;

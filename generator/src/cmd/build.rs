@@ -69,6 +69,17 @@ impl BuildOutcome {
             },
             skipped.join(", ")
         ));
+        let im = &self.load.imports;
+        if !im.is_empty() {
+            s.push_str(&format!(
+                "Imported {} PDFs and {} HTML doc sets: {} converted in {:.2} s, {} unchanged from the cache\n",
+                im.pdfs,
+                im.html_sets,
+                im.converted,
+                im.convert_time.as_secs_f64(),
+                im.cached,
+            ));
+        }
         s.push_str(&format!(
             "{} warnings, {} errors",
             self.warnings(),
@@ -111,6 +122,18 @@ pub fn resolve_config(args: &BuildArgs) -> Result<Config, ExitError> {
     Ok(config)
 }
 
+/// `cache_dir` from mcdewey.toml, else `.mcdewey-cache/` beside the output
+/// directory: outside the content tree (which may be read-only or under
+/// version control) and kept when the site is rebuilt.
+pub fn cache_dir(config: &Config, out: &Path) -> PathBuf {
+    config.cache_dir.clone().unwrap_or_else(|| {
+        out.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(content::dropin::CACHE_DIR_NAME)
+    })
+}
+
 /// Builds `content` into `out`. Input problems are diagnostics, not errors;
 /// an `Err` means the build could not run at all.
 pub fn build(
@@ -127,6 +150,7 @@ pub fn build(
         content,
         &LoadOptions {
             chunking: config.chunking,
+            cache_dir: Some(cache_dir(config, out)),
         },
         &sink,
         &|| loading.inc(1),

@@ -1,8 +1,10 @@
 //! Loading a content tree. The walk is sequential (cheap); reading and parsing
 //! documents runs in parallel. Every file the walk sees is either loaded as a
-//! document or counted in [`LoadReport::skipped`] with a diagnostic.
+//! document or counted in [`LoadReport::skipped`] with a diagnostic. PDFs and
+//! HTML doc sets in the tree are converted first (see [`super::dropin`]).
 
 use super::document::{self, ChunkingOptions};
+use super::dropin::{self, HtmlSetInput, ImportStats, Importer};
 use super::frontmatter;
 use super::{natural_cmp, sanitize_id, title_from_id, DocSet, Document, Library, Product, Version};
 use crate::diag::{Sink, Skip};
@@ -11,9 +13,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     pub chunking: ChunkingOptions,
+    /// Cache for converted PDF/HTML drop-ins; `None` converts every time.
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -25,6 +29,8 @@ pub struct LoadReport {
     /// Product metadata files read.
     pub metadata_files: usize,
     pub skipped: BTreeMap<Skip, usize>,
+    /// PDF and HTML drop-ins: how many, converted or from the cache.
+    pub imports: ImportStats,
 }
 
 impl LoadReport {
@@ -57,6 +63,19 @@ struct Candidate {
     version: String,
     doc_set: String,
     doc: String,
+    /// Markdown converted from a PDF or HTML page at `path`; `None` for
+    /// Markdown files, which are read from `path`.
+    imported: Option<String>,
+}
+
+/// A walk result waiting for conversion (drop-ins) or parsing.
+enum Item {
+    Markdown(Candidate),
+    Pdf(Candidate),
+    Html {
+        parts: Vec<String>,
+        set: HtmlSetInput,
+    },
 }
 
 pub const PRODUCT_META: &str = "product.toml";
@@ -69,6 +88,42 @@ fn is_markdown(p: &Path) -> bool {
 
 fn display(root: &Path, rel: &Path) -> String {
     root.join(rel).display().to_string()
+}
+
+/// (doc set, document) ids of the file at `parts` (at least three segments).
+fn ids(parts: &[String]) -> (String, String) {
+    let stem_of = |s: &str| {
+        Path::new(s)
+            .file_stem()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default()
+    };
+    if parts.len() == 3 {
+        // A file directly in a version directory is a one-document doc set.
+        let id = sanitize_id(&stem_of(&parts[2]));
+        (id.clone(), id)
+    } else {
+        let mut segs: Vec<String> = parts[3..parts.len() - 1]
+            .iter()
+            .map(|s| sanitize_id(s))
+            .collect();
+        segs.push(sanitize_id(&stem_of(&parts[parts.len() - 1])));
+        (sanitize_id(&parts[2]), segs.join("/"))
+    }
+}
+
+fn candidate(root: &Path, parts: Vec<String>, path: PathBuf) -> Candidate {
+    let (doc_set, doc) = ids(&parts);
+    Candidate {
+        path,
+        display: display(root, &parts.iter().collect::<PathBuf>()),
+        source: parts.join("/"),
+        product: sanitize_id(&parts[0]),
+        version: sanitize_id(&parts[1]),
+        doc_set,
+        doc,
+        imported: None,
+    }
 }
 
 /// Loads the library below `root`. `progress` is called once per document.
@@ -85,7 +140,7 @@ pub fn load(
         );
     }
     let mut report = LoadReport::default();
-    let mut candidates = Vec::new();
+    let mut items: Vec<Item> = Vec::new();
     let mut metas: BTreeMap<String, ProductMeta> = BTreeMap::new();
 
     let mut walk = walkdir::WalkDir::new(root)
@@ -133,22 +188,61 @@ pub fn load(
             }
             continue;
         }
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        report.files_seen += 1;
         let parts: Vec<String> = rel
             .components()
             .map(|c| c.as_os_str().to_string_lossy().to_string())
             .collect();
         let shown = display(root, &rel);
+        if entry.file_type().is_dir() {
+            // A doc-set directory with an index.html is an HTML doc set; its
+            // pages are imported together (reading order and links span them).
+            if parts.len() == 3 && entry.path().join("index.html").is_file() {
+                items.push(Item::Html {
+                    parts,
+                    set: HtmlSetInput {
+                        dir: entry.path().to_path_buf(),
+                        display: shown,
+                        pages: Vec::new(),
+                        assets: Vec::new(),
+                    },
+                });
+            }
+            continue;
+        }
+        report.files_seen += 1;
+        // The walk is depth-first, so while inside an HTML set it is the last item.
+        if let Some(Item::Html { set, .. }) = items.last_mut() {
+            if let Ok(in_set) = entry.path().strip_prefix(&set.dir) {
+                let in_set: Vec<String> = in_set
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().to_string())
+                    .collect();
+                let pair = (in_set.join("/"), entry.path().to_path_buf());
+                if dropin::is_html(&rel) {
+                    set.pages.push(pair);
+                } else if is_markdown(&rel) || dropin::is_pdf(&rel) {
+                    set.assets.push(pair);
+                    report.skip(Skip::OutsideLayout);
+                    sink.warn(
+                        &shown,
+                        None,
+                        "inside an HTML doc set (its directory has an index.html), where only HTML pages are documents; skipped",
+                    );
+                } else {
+                    set.assets.push(pair);
+                    report.skip(Skip::NotMarkdown);
+                }
+                continue;
+            }
+        }
         if parts.len() == 2 && parts[1] == PRODUCT_META {
             report.metadata_files += 1;
             let product = sanitize_id(&parts[0]);
             metas.insert(product, read_meta(entry.path(), &shown, sink));
             continue;
         }
-        if !is_markdown(&rel) {
+        let pdf = dropin::is_pdf(&rel);
+        if !is_markdown(&rel) && !pdf {
             report.skip(Skip::NotMarkdown);
             continue;
         }
@@ -161,33 +255,50 @@ pub fn load(
             );
             continue;
         }
-        let stem_of = |s: &str| {
-            Path::new(s)
-                .file_stem()
-                .map(|f| f.to_string_lossy().to_string())
-                .unwrap_or_default()
-        };
-        let (doc_set, doc) = if parts.len() == 3 {
-            // A file directly in a version directory is a one-document doc set.
-            let id = sanitize_id(&stem_of(&parts[2]));
-            (id.clone(), id)
-        } else {
-            let mut segs: Vec<String> = parts[3..parts.len() - 1]
-                .iter()
-                .map(|s| sanitize_id(s))
-                .collect();
-            segs.push(sanitize_id(&stem_of(&parts[parts.len() - 1])));
-            (sanitize_id(&parts[2]), segs.join("/"))
-        };
-        candidates.push(Candidate {
-            path: entry.path().to_path_buf(),
-            display: shown,
-            source: parts.join("/"),
-            product: sanitize_id(&parts[0]),
-            version: sanitize_id(&parts[1]),
-            doc_set,
-            doc,
-        });
+        let c = candidate(root, parts, entry.path().to_path_buf());
+        items.push(if pdf { Item::Pdf(c) } else { Item::Markdown(c) });
+    }
+
+    // Drop-ins are converted in parallel; the order of `items` (path order)
+    // is kept, so the first file to claim an id still wins.
+    let importer = Importer::new(opts.cache_dir.clone());
+    let resolved: Vec<Vec<Result<Candidate, Skip>>> = items
+        .into_par_iter()
+        .map(|item| match item {
+            Item::Markdown(c) => vec![Ok(c)],
+            Item::Pdf(mut c) => match importer.pdf(&c.path, &c.display, sink) {
+                Some(md) => {
+                    c.imported = Some(md);
+                    vec![Ok(c)]
+                }
+                None => vec![Err(Skip::Failed)],
+            },
+            Item::Html { parts, set } => {
+                let out = importer.html_set(&set, sink);
+                let mut v: Vec<Result<Candidate, Skip>> = out
+                    .docs
+                    .into_iter()
+                    .map(|(rel, md)| {
+                        let mut p = parts.clone();
+                        p.extend(rel.split('/').map(str::to_string));
+                        let mut c = candidate(root, p, set.dir.join(&rel));
+                        c.imported = Some(md);
+                        Ok(c)
+                    })
+                    .collect();
+                v.extend((0..out.not_content).map(|_| Err(Skip::NotContent)));
+                v.extend((0..out.failed).map(|_| Err(Skip::Failed)));
+                v
+            }
+        })
+        .collect();
+    report.imports = importer.finish();
+    let mut candidates = Vec::new();
+    for r in resolved.into_iter().flatten() {
+        match r {
+            Ok(c) => candidates.push(c),
+            Err(why) => report.skip(why),
+        }
     }
 
     let parsed: Vec<(Candidate, Result<Document, Skip>)> = candidates
@@ -367,38 +478,39 @@ fn read_meta(path: &Path, shown: &str, sink: &Sink) -> ProductMeta {
 }
 
 fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Document, Skip> {
-    let bytes = std::fs::read(&c.path).map_err(|e| {
-        sink.error(&c.display, None, format!("cannot read: {e}"));
-        Skip::Failed
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = valid
-            - bytes[..valid]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map(|i| i + 1)
-                .unwrap_or(0)
-            + 1;
-        sink.error(
-            &c.display,
-            Some(line),
-            format!("invalid UTF-8 at byte {valid} (column {col}); convert the file to UTF-8"),
-        );
-        Skip::Failed
-    })?;
+    let owned;
+    let text: &str = match &c.imported {
+        Some(md) => md,
+        None => {
+            owned = read_text(c, sink)?;
+            &owned
+        }
+    };
+    // Line numbers of converted Markdown mean nothing in the PDF/HTML named.
+    let at = |line: usize| c.imported.is_none().then_some(line);
+    let in_converted = if c.imported.is_some() {
+        " (in the converted Markdown)"
+    } else {
+        ""
+    };
     if text.trim().is_empty() {
         sink.warn(&c.display, None, "empty document; skipped");
         return Err(Skip::Empty);
     }
-    let split = frontmatter::split(&text).map_err(|e| {
-        sink.error(&c.display, Some(e.line), e.message);
+    let split = frontmatter::split(text).map_err(|e| {
+        sink.error(
+            &c.display,
+            at(e.line),
+            format!("{}{in_converted}", e.message),
+        );
         Skip::Failed
     })?;
     if let Some(w) = &split.warning {
-        sink.warn(&c.display, Some(w.line), w.message.clone());
+        sink.warn(
+            &c.display,
+            at(w.line),
+            format!("{}{in_converted}", w.message),
+        );
     }
     if split.body.trim().is_empty() {
         sink.warn(
@@ -415,11 +527,15 @@ fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Docum
             fatal = true;
             sink.error(
                 &c.display,
-                Some(p.line),
-                format!("{}; document skipped", p.message),
+                at(p.line),
+                format!("{}{in_converted}; document skipped", p.message),
             );
         } else {
-            sink.warn(&c.display, Some(p.line), p.message.clone());
+            sink.warn(
+                &c.display,
+                at(p.line),
+                format!("{}{in_converted}", p.message),
+            );
         }
     }
     if fatal {
@@ -444,4 +560,31 @@ fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Docum
         source: c.source.clone(),
         parsed,
     })
+}
+
+/// A Markdown file's text; unreadable or non-UTF-8 files are reported.
+fn read_text(c: &Candidate, sink: &Sink) -> Result<String, Skip> {
+    let bytes = std::fs::read(&c.path).map_err(|e| {
+        sink.error(&c.display, None, format!("cannot read: {e}"));
+        Skip::Failed
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = valid
+            - bytes[..valid]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map(|i| i + 1)
+                .unwrap_or(0)
+            + 1;
+        sink.error(
+            &c.display,
+            Some(line),
+            format!("invalid UTF-8 at byte {valid} (column {col}); convert the file to UTF-8"),
+        );
+        Skip::Failed
+    })?;
+    Ok(text)
 }

@@ -2,6 +2,7 @@
 //! Chunk, and loading it from a `product/version/doc-set/document.md` tree.
 
 pub mod document;
+pub mod dropin;
 pub mod frontmatter;
 mod load;
 

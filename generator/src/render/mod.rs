@@ -383,7 +383,12 @@ impl<'a> Renderer<'a> {
         let chunk_views = AtomicUsize::new(0);
         // The index is built on one thread while the others render pages.
         let (index, rendered) = rayon::join(
-            || crate::search::build(self.lib),
+            || {
+                let t = std::time::Instant::now();
+                let files = crate::search::build(self.lib, self.config.semantic);
+                tracing::info!(elapsed = ?t.elapsed(), "search index built");
+                files
+            },
             || {
                 docs.par_iter().try_for_each(|d| -> anyhow::Result<()> {
                     let (p, c) = self.write_document(d, writer)?;

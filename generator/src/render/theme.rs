@@ -59,6 +59,7 @@ impl Theme {
         for (name, bytes) in ENGINE {
             theme.statics.insert(name.to_string(), bytes.to_vec());
         }
+        theme.bundle_worker();
         if let Some(dir) = dir {
             if !dir.is_dir() {
                 anyhow::bail!("theme directory {} does not exist", dir.display());
@@ -87,6 +88,19 @@ impl Theme {
             }
         }
         Ok(theme)
+    }
+
+    /// Prepends the engine's JS glue to the search worker, saving the worker
+    /// one sequential request before it can search. The glue is an ES module
+    /// and the worker is started as one.
+    fn bundle_worker(&mut self) {
+        let glue = &ENGINE[0].1;
+        if let Some(worker) = self.statics.get_mut("search-worker.js") {
+            let mut bundled = glue.to_vec();
+            bundled.extend_from_slice(b"\n");
+            bundled.extend_from_slice(worker);
+            *worker = bundled;
+        }
     }
 
     fn insert(&mut self, kind: &str, name: &str, bytes: Vec<u8>) -> anyhow::Result<()> {

@@ -3,7 +3,7 @@
 //! at start, then shared read-only by every request.
 
 use anyhow::Context;
-use mcdewey_search_core::Index;
+use mcdewey_search_core::{FacetKind, FacetNode, Index};
 use rayon::prelude::*;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -18,8 +18,11 @@ pub struct Library {
     /// Every document; doc sets refer to them by position.
     pub docs: Vec<Doc>,
     by_id: HashMap<String, usize>,
-    /// The site's own search index with every file added.
+    /// The site's own search index, with every file a search needs.
     pub index: Index,
+    /// Per index document, in ordinal order: its first chunk ordinal and its
+    /// position in `docs`.
+    ordinals: Vec<(u32, usize)>,
 }
 
 pub struct Vendor {
@@ -158,7 +161,9 @@ impl Library {
             .map(|s| load_doc(site, s))
             .collect::<anyhow::Result<Vec<Doc>>>()?;
         let index = load_index(&site.join(crate::search::SEARCH_DIR))?;
-        Ok(Library::assemble(base_path, raw, docs, index))
+        let mut lib = Library::assemble(base_path, raw, docs, index);
+        lib.ordinals = ordinal_map(&lib)?;
+        Ok(lib)
     }
 
     fn assemble(base_path: String, raw: LibraryJson, mut docs: Vec<Doc>, index: Index) -> Self {
@@ -186,7 +191,20 @@ impl Library {
             docs,
             by_id,
             index,
+            ordinals: Vec::new(),
         }
+    }
+
+    /// The document and chunk of an index ordinal. The index keeps each
+    /// document's chunks in order, so the position within the document's
+    /// ordinal range is the position in its `chunks`.
+    pub fn chunk_at(&self, ordinal: u32) -> Option<(&Doc, &Chunk)> {
+        let i = self
+            .ordinals
+            .partition_point(|&(start, _)| start <= ordinal);
+        let (start, d) = *self.ordinals.get(i.checked_sub(1)?)?;
+        let doc = &self.docs[d];
+        Some((doc, doc.chunks.get((ordinal - start) as usize)?))
     }
 
     pub fn doc(&self, id: &str) -> Option<&Doc> {
@@ -261,8 +279,57 @@ fn load_doc(site: &Path, summary: &DocSummaryJson) -> anyhow::Result<Doc> {
     read_json(&site.join(dir).join("document.json"))
 }
 
-/// Opens the index and adds every file, as a server should (the browser
-/// fetches only what a query needs).
+/// Matches each document of the index to its `document.json` through the
+/// facet tree (doc set → version → product), and checks the chunk counts so
+/// an index from another build is refused rather than misread.
+fn ordinal_map(lib: &Library) -> anyhow::Result<Vec<(u32, usize)>> {
+    let facets = lib.index.facets();
+    let mut sets: Vec<&FacetNode> = facets
+        .tree
+        .iter()
+        .filter(|n| n.kind == FacetKind::DocSet)
+        .collect();
+    sets.sort_by_key(|n| n.start);
+    let value = |i: Option<usize>| i.map_or("", |i| facets.tree[i].value.as_str());
+    let mut out = Vec::with_capacity(facets.documents.len());
+    for info in &facets.documents {
+        let i = sets.partition_point(|n| n.start <= info.start);
+        let set = i
+            .checked_sub(1)
+            .map(|i| sets[i])
+            .filter(|n| info.start < n.end)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the search index places document `{}` in no doc set",
+                    info.key
+                )
+            })?;
+        let version = set.parent;
+        let product = version.and_then(|v| facets.tree[v].parent);
+        let id = format!(
+            "{}::{}::{}::{}",
+            value(product),
+            value(version),
+            set.value,
+            info.key
+        );
+        let d = *lib.by_id.get(&id).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the search index has document `{id}`, which the site lacks; rebuild the site"
+            )
+        })?;
+        if lib.docs[d].chunks.len() != (info.end - info.start) as usize {
+            anyhow::bail!("the search index and document.json of `{id}` disagree on its chunks; rebuild the site");
+        }
+        out.push((info.start, d));
+    }
+    Ok(out)
+}
+
+/// Opens the index and adds every file a search needs, as a server should
+/// (the browser fetches only what a query needs). Fragments (display text)
+/// are left out: results are shown from `document.json`, which holds the
+/// same text.
 fn load_index(dir: &Path) -> anyhow::Result<Index> {
     let manifest = std::fs::read(dir.join("manifest.bin"))
         .with_context(|| format!("cannot read the search index in {}", dir.display()))?;
@@ -270,6 +337,7 @@ fn load_index(dir: &Path) -> anyhow::Result<Index> {
     let files = index
         .all_files()
         .into_par_iter()
+        .filter(|p| !p.starts_with("f/"))
         .map(|p| {
             let bytes = std::fs::read(dir.join(&p))
                 .with_context(|| format!("cannot read {}", dir.join(&p).display()))?;

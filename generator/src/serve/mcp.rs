@@ -16,9 +16,9 @@ pub use tools::search_ids;
 use crate::serve::library::Library;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
-    Implementation, JsonObject, ListResourceTemplatesResult, ListResourcesResult,
-    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-    ServerCapabilities, ServerInfo, Tool, ToolAnnotations,
+    Implementation, JsonObject, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
@@ -138,8 +138,8 @@ fn tool<I: JsonSchema + 'static, O: JsonSchema + 'static>(
 }
 
 impl ServerHandler for McpServer {
-    fn get_info(&self) -> ServerInfo {
-        ServerInfo::new(
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_resources()
@@ -176,7 +176,11 @@ impl ServerHandler for McpServer {
                 format!(
                     "unknown tool `{}`; the tools are {}",
                     request.name,
-                    self.tools.iter().map(|t| t.name.as_ref()).collect::<Vec<_>>().join(", ")
+                    self.tools
+                        .iter()
+                        .map(|t| t.name.as_ref())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 None,
             )),
@@ -189,7 +193,8 @@ impl ServerHandler for McpServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let cursor = request.and_then(|r| r.cursor);
-        resources::list(&self.lib, cursor.as_deref()).map_err(|m| ErrorData::invalid_params(m, None))
+        resources::list(&self.lib, cursor.as_deref())
+            .map_err(|m| ErrorData::invalid_params(m, None))
     }
 
     async fn list_resource_templates(
@@ -208,7 +213,9 @@ impl ServerHandler for McpServer {
         tracing::debug!(uri = %request.uri, "mcp resource read");
         resources::read(&self.lib, &request.uri)
             .map(Into::into)
-            .map_err(|m| ErrorData::resource_not_found(m, Some(serde_json::json!({ "uri": request.uri }))))
+            .map_err(|m| {
+                ErrorData::resource_not_found(m, Some(serde_json::json!({ "uri": request.uri })))
+            })
     }
 }
 

@@ -3,7 +3,9 @@
 
 mod cli;
 mod corpora;
+mod import;
 mod invalid;
+mod mcp;
 mod serve;
 mod site;
 mod util;

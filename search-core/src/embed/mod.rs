@@ -11,7 +11,7 @@ pub mod vectors;
 pub mod wordpiece;
 
 pub use model::{
-    dot, embed_ids, normalize, Model, ModelInfo, Quantization, MAX_DIMS, MODEL_MAGIC,
+    dot, embed_ids, fingerprint, normalize, Model, ModelInfo, Quantization, MAX_DIMS, MODEL_MAGIC,
     MODEL_VERSION,
 };
 pub use vectors::{SemanticSettings, VectorEncoding};

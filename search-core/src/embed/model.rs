@@ -72,7 +72,11 @@ impl Quantization {
     /// Quantise `v` into one row.
     pub fn encode_row(self, v: &[f32], out: &mut Vec<u8>) {
         let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
-        let scale = if max > 0.0 { max / self.max_level() } else { 0.0 };
+        let scale = if max > 0.0 {
+            max / self.max_level()
+        } else {
+            0.0
+        };
         out.extend_from_slice(&scale.to_le_bytes());
         let q = |x: f32| -> i8 {
             if scale == 0.0 {
@@ -171,7 +175,9 @@ impl Model {
             .iter()
             .any(|t| t.1.len() != dims || t.1.iter().any(|x| !x.is_finite()))
         {
-            return Err(FormatError::Malformed("vectors differ in length or are not finite"));
+            return Err(FormatError::Malformed(
+                "vectors differ in length or are not finite",
+            ));
         }
         tokens.sort_by(|a, b| a.0.cmp(&b.0));
         let vocab = Vocab::from_sorted(tokens.iter().map(|t| t.0.as_str()))?;
@@ -213,8 +219,16 @@ impl Model {
 
     /// The unit vector of `text` (all zeros when no token is known).
     pub fn embed(&self, text: &str) -> Vec<f32> {
+        self.embed_weighted(text, |_| 1.0)
+    }
+
+    /// The unit vector of `text` with token `id`'s row scaled by
+    /// `weight(id)` (an index weights tokens by their rarity in its corpus).
+    pub fn embed_weighted(&self, text: &str, weight: impl Fn(u32) -> f32) -> Vec<f32> {
         let ids = self.token_ids(text);
-        embed_ids(&ids, self.quant, self.dims, |id| Some(self.row(id)))
+        embed_ids(&ids, self.quant, self.dims, |id| {
+            Some((self.row(id), weight(id)))
+        })
     }
 
     /// Serialise to the `.mcdm` format.
@@ -291,7 +305,9 @@ impl Model {
         let vocab = Vocab::decode(&mut r)?;
         let need = vocab.len() * quant.row_bytes(dims);
         if r.remaining() != need {
-            return Err(FormatError::Malformed("row bytes do not match the vocabulary"));
+            return Err(FormatError::Malformed(
+                "row bytes do not match the vocabulary",
+            ));
         }
         let rows = r.take(need)?.to_vec();
         Ok(Model {
@@ -304,20 +320,20 @@ impl Model {
     }
 }
 
-/// Sum the rows of `ids` (in order) and normalise to unit length. `row`
-/// returns a token's stored row, or `None` to skip it. The query side calls
-/// this with rows from the token shards it fetched, the writer with the
-/// model's own rows, so both produce the same bits.
+/// Sum the weighted rows of `ids` (in order) and normalise to unit length.
+/// `row` returns a token's stored row and weight, or `None` to skip it. The
+/// query side calls this with rows from the token shards it fetched, the
+/// writer with the model's own rows, so both produce the same bits.
 pub fn embed_ids<'a>(
     ids: &[u32],
     quant: Quantization,
     dims: usize,
-    row: impl Fn(u32) -> Option<&'a [u8]>,
+    row: impl Fn(u32) -> Option<(&'a [u8], f32)>,
 ) -> Vec<f32> {
     let mut acc = vec![0f32; dims];
     for &id in ids {
-        if let Some(r) = row(id) {
-            quant.add_row(r, 1.0, &mut acc);
+        if let Some((r, w)) = row(id) {
+            quant.add_row(r, w, &mut acc);
         }
     }
     normalize(&mut acc);
@@ -336,6 +352,16 @@ pub fn normalize(v: &mut [f32]) {
             *x *= inv;
         }
     }
+}
+
+/// CRC-32 of the vector's IEEE bits (little-endian): a cheap way for a test
+/// on another platform (wasm) to check that it computed the same bits.
+pub fn fingerprint(v: &[f32]) -> u32 {
+    let mut crc = 0;
+    for x in v {
+        crc = crate::codec::crc32_update(crc, &x.to_bits().to_le_bytes());
+    }
+    crc
 }
 
 /// Dot product in index order (deterministic).
@@ -391,7 +417,10 @@ mod tests {
                     supported: MODEL_VERSION
                 }
             );
-            assert_eq!(Model::from_bytes(b"MCDW....").unwrap_err(), FormatError::BadMagic);
+            assert_eq!(
+                Model::from_bytes(b"MCDW....").unwrap_err(),
+                FormatError::BadMagic
+            );
             for cut in 0..bytes.len() {
                 assert!(Model::from_bytes(&bytes[..cut]).is_err());
             }

@@ -209,7 +209,9 @@ impl SemanticSettings {
             partition_sizes.push(s);
         }
         if total != u64::from(chunk_count) {
-            return Err(FormatError::Malformed("partitions do not add up to the chunk count"));
+            return Err(FormatError::Malformed(
+                "partitions do not add up to the chunk count",
+            ));
         }
         let row = Quantization::Int8.row_bytes(dims);
         let raw = r.take(p * row)?;
@@ -256,13 +258,23 @@ impl SemanticSettings {
     }
 }
 
-/// Token-table shard payload: `v first id · v n · n rows`.
-pub fn encode_token_shard(first: u32, n: u32, rows: &[u8]) -> Vec<u8> {
+/// Token-table shard payload: `v first id · v n · n × f32 weight · n rows`.
+pub fn encode_token_shard(first: u32, weights: &[f32], rows: &[u8]) -> Vec<u8> {
     let mut w = Writer::new();
     w.varint(u64::from(first));
-    w.varint(u64::from(n));
+    w.varint(weights.len() as u64);
+    for &x in weights {
+        w.f32(x);
+    }
     w.bytes(rows);
     w.buf
+}
+
+/// A decoded token shard: one weight and one row per token.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TokenShard {
+    pub weights: Vec<f32>,
+    pub rows: Vec<u8>,
 }
 
 /// Decode a token shard and check it is shard `index` of `s`.
@@ -270,20 +282,31 @@ pub fn decode_token_shard(
     payload: &[u8],
     s: &SemanticSettings,
     index: usize,
-) -> Result<Vec<u8>, FormatError> {
+) -> Result<TokenShard, FormatError> {
     let mut r = Reader::new(payload);
     let first = r.varint_u32()?;
     let n = r.varint_u32()?;
     let want_first = index as u64 * u64::from(s.rows_per_shard);
     let want_n = (u64::from(s.vocab_size) - want_first).min(u64::from(s.rows_per_shard));
     if u64::from(first) != want_first || u64::from(n) != want_n {
-        return Err(FormatError::Malformed("token shard does not match its path"));
+        return Err(FormatError::Malformed(
+            "token shard does not match its path",
+        ));
     }
-    let len = n as usize * s.rows.row_bytes(s.dims);
+    let len = n as usize * (4 + s.rows.row_bytes(s.dims));
     if r.remaining() != len {
         return Err(FormatError::Malformed("token shard length"));
     }
-    Ok(r.take(len)?.to_vec())
+    let mut weights = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let w = r.f32()?;
+        if w < 0.0 {
+            return Err(FormatError::Malformed("negative token weight"));
+        }
+        weights.push(w);
+    }
+    let rows = r.take(r.remaining())?.to_vec();
+    Ok(TokenShard { weights, rows })
 }
 
 /// Chunks of one partition: ordinals (ascending) and their vector codes.
@@ -315,7 +338,9 @@ pub fn decode_partition(
     let mut r = Reader::new(payload);
     let n = r.count(1)?;
     if n as u64 != u64::from(s.partition_sizes[index]) {
-        return Err(FormatError::Malformed("partition size differs from manifest"));
+        return Err(FormatError::Malformed(
+            "partition size differs from manifest",
+        ));
     }
     let mut ords = Vec::with_capacity(n);
     let mut prev = 0u64;
@@ -430,10 +455,11 @@ mod tests {
     fn shard_and_partition_round_trip() {
         let s = settings();
         let rows = vec![7u8; 2 * s.rows.row_bytes(3)];
-        let p = encode_token_shard(2, 2, &rows);
-        assert_eq!(decode_token_shard(&p, &s, 1).unwrap(), rows);
+        let p = encode_token_shard(2, &[1.0, 2.5], &rows);
+        let back = decode_token_shard(&p, &s, 1).unwrap();
+        assert_eq!((back.weights, back.rows), (vec![1.0, 2.5], rows.clone()));
         assert!(decode_token_shard(&p, &s, 0).is_err());
-        let last = encode_token_shard(4, 1, &rows[..s.rows.row_bytes(3)]);
+        let last = encode_token_shard(4, &[1.0], &rows[..s.rows.row_bytes(3)]);
         assert!(decode_token_shard(&last, &s, 2).is_ok());
 
         let mut codes = Vec::new();

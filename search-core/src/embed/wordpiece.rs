@@ -50,7 +50,7 @@ impl Vocab {
         if t.is_empty() {
             return Err(FormatError::Malformed("empty vocabulary token"));
         }
-        if self.len() > 0 && self.get(self.len() as u32 - 1) >= t {
+        if !self.is_empty() && self.get(self.len() as u32 - 1) >= t {
             return Err(FormatError::Malformed("vocabulary not sorted"));
         }
         self.text.push_str(t);
@@ -199,7 +199,8 @@ pub fn basic_words(text: &str, mut f: impl FnMut(&str)) {
 }
 
 fn is_control(c: char) -> bool {
-    c.is_control() || matches!(c as u32, 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2064 | 0xFEFF)
+    c.is_control()
+        || matches!(c as u32, 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2064 | 0xFEFF)
 }
 
 fn is_cjk_ideograph(c: char) -> bool {
@@ -267,7 +268,10 @@ mod tests {
             words("Héllo, WORLD!  naïve\tcafé's x²"),
             ["hello", ",", "world", "!", "naive", "cafe", "'", "s", "x²"]
         );
-        assert_eq!(words("Get-ChildItem $x"), ["get", "-", "childitem", "$", "x"]);
+        assert_eq!(
+            words("Get-ChildItem $x"),
+            ["get", "-", "childitem", "$", "x"]
+        );
         assert_eq!(words("中文ab"), ["中", "文", "ab"]);
         assert_eq!(words("a\u{0}b\u{200B}c"), ["abc"]);
         assert_eq!(words("Straße Øre"), ["straße", "øre"]);

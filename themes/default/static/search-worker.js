@@ -1,10 +1,14 @@
-// Search worker: loads the WASM engine and the index files a query needs, so
-// typing never waits on the main thread. Files are fetched once and kept.
-import init, { Engine } from "./engine/mcdewey_search_wasm.js";
+// Search worker: runs the WASM engine and fetches the index files a query
+// needs, so typing never waits on the main thread. Files are fetched once and
+// kept. The build prepends the engine's JS glue (`initSync`, `Engine`) to this
+// file, and the page sends the module and manifest bytes it fetched in
+// parallel with this script: the first results come after three rounds of
+// requests (engine + manifest, term shards, fragments).
 
 let base = null; // absolute URL of the site root
-let enginePromise = null;
 let engine = null;
+let resolveReady = null;
+const readyPromise = new Promise((r) => { resolveReady = r; });
 const loaded = new Set();
 const pending = new Map();
 let latest = 0;
@@ -22,17 +26,7 @@ function indexUrl(path) {
 }
 
 function ensureEngine() {
-  if (!enginePromise) {
-    enginePromise = Promise.all([
-      init({ module_or_path: new URL("_static/engine/mcdewey_search_wasm_bg.wasm", base) }),
-      fetchBytes(indexUrl("manifest.bin")),
-    ]).then(([, manifest]) => {
-      engine = new Engine(manifest);
-      loaded.add("manifest.bin");
-    });
-    enginePromise.catch(() => { enginePromise = null; });
-  }
-  return enginePromise;
+  return readyPromise;
 }
 
 // Fetches every missing file in parallel: one round trip per call.
@@ -66,19 +60,46 @@ async function run(msg) {
     await load(need);
     check(msg.id);
   }
-  const res = JSON.parse(engine.search(msg.q, msg.filters, msg.prefix, msg.limit));
+  return rank(msg, t0, false);
+}
+
+async function rank(msg, t0, semantic) {
+  const res = JSON.parse(engine.search(msg.q, msg.filters, msg.prefix, msg.limit, semantic));
   const ords = Uint32Array.from(res.hits.map((h) => h[0]));
   await load(engine.fragments_for(ords));
   check(msg.id);
-  const hits = JSON.parse(engine.hits(ords, msg.q, msg.filters, msg.prefix));
+  const hits = JSON.parse(engine.hits(ords, msg.q, msg.filters, msg.prefix, semantic));
   hits.forEach((h, i) => { h.score = res.hits[i][1]; });
-  return { total: res.total, hits, facets: res.facets, ms: performance.now() - t0 };
+  return { total: res.total, hits, facets: res.facets, ms: performance.now() - t0, semantic };
+}
+
+// Semantic results fold in after the lexical ones are on screen: the query's
+// vocabulary rows and nearest vector partitions are fetched, then the blended
+// ranking replaces the list.
+async function runSemantic(msg) {
+  const t0 = performance.now();
+  if (!engine.has_semantic()) return null;
+  for (let round = 0; round < 4; round++) {
+    const need = engine.plan_semantic(msg.q, msg.filters);
+    if (need.length === 0) break;
+    await load(need);
+    check(msg.id);
+  }
+  return rank(msg, t0, true);
 }
 
 self.onmessage = async (e) => {
   const msg = e.data;
   if (msg.type === "init") {
     base = msg.base;
+    try {
+      initSync({ module: msg.wasm });
+      engine = new Engine(new Uint8Array(msg.manifest));
+      loaded.add("manifest.bin");
+      resolveReady();
+    } catch (err) {
+      self.postMessage({ type: "error", id: 0, message: String(err && err.message || err) });
+    }
     return;
   }
   if (msg.type !== "query") return;
@@ -86,6 +107,10 @@ self.onmessage = async (e) => {
   try {
     const result = await run(msg);
     self.postMessage({ type: "results", id: msg.id, ...result });
+    if (msg.semantic) {
+      const blended = await runSemantic(msg);
+      if (blended) self.postMessage({ type: "results", id: msg.id, ...blended });
+    }
   } catch (err) {
     if (err instanceof Cancelled) return;
     self.postMessage({ type: "error", id: msg.id, message: String(err && err.message || err) });

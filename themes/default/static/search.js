@@ -20,11 +20,22 @@
   var PAGE = 10; // results per page: each shown result costs one small fetch
   var limit = PAGE;
 
+  function bytes(path) {
+    return fetch(base + path).then(function (r) {
+      if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+      return r.arrayBuffer();
+    });
+  }
+
+  // The engine module and the manifest are fetched here, in parallel with the
+  // worker script, and handed over: one round trip instead of three.
   function startWorker() {
     if (worker) return worker;
     worker = new Worker(base + "_static/search-worker.js", { type: "module" });
-    worker.postMessage({ type: "init", base: base });
     worker.onmessage = onMessage;
+    Promise.all([bytes("_static/engine/mcdewey_search_wasm_bg.wasm"), bytes("_search/manifest.bin")])
+      .then(function (b) { worker.postMessage({ type: "init", base: base, wasm: b[0], manifest: b[1] }, [b[0], b[1]]); })
+      .catch(function (err) { status.textContent = "Search is unavailable: " + err.message; });
     fetch(base + "_search/labels.json").then(function (r) { return r.ok ? r.json() : null; })
       .then(function (l) { labels = l; }).catch(function () {});
     return worker;
@@ -44,10 +55,21 @@
     var q = input.value.trim();
     if (!q) { close(); return; }
     timer = setTimeout(function () {
-      startWorker().postMessage({ type: "query", id: ++seq, q: q, filters: filterSpec(), prefix: true, limit: limit });
+      startWorker().postMessage({ type: "query", id: ++seq, q: q, filters: filterSpec(), prefix: true, limit: limit, semantic: semanticOn() });
       status.textContent = "Searching…";
       open();
     }, immediate ? 0 : 60);
+  }
+
+  // Semantic search can be turned off; the choice is remembered per browser.
+  var semanticBox = document.getElementById("search-semantic");
+  function semanticOn() { return !semanticBox || semanticBox.checked; }
+  if (semanticBox) {
+    try { semanticBox.checked = localStorage.getItem("mcdewey-semantic") !== "off"; } catch (e) {}
+    semanticBox.addEventListener("change", function () {
+      try { localStorage.setItem("mcdewey-semantic", semanticBox.checked ? "on" : "off"); } catch (e) {}
+      search(true, true);
+    });
   }
 
   function open() { panel.hidden = false; input.setAttribute("aria-expanded", "true"); }
@@ -163,6 +185,7 @@
       list.appendChild(more);
     }
     renderFacets(msg.facets);
+    list.setAttribute("data-semantic", msg.semantic ? "on" : "off");
     status.textContent = msg.total === 0
       ? "No results for “" + input.value.trim() + "”."
       : msg.total + " matching chunk" + (msg.total === 1 ? "" : "s") + (msg.total > msg.hits.length ? ", best " + msg.hits.length + " shown" : "") + ".";

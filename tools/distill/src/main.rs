@@ -75,7 +75,11 @@ fn is_special(t: &str) -> bool {
 fn teacher_table(dir: &Path, vocab_size: usize) -> anyhow::Result<Vec<f32>> {
     let config: Config = serde_json::from_slice(&std::fs::read(dir.join("config.json"))?)?;
     if config.vocab_size != vocab_size {
-        bail!("config vocab_size {} != vocab.txt {}", config.vocab_size, vocab_size);
+        bail!(
+            "config vocab_size {} != vocab.txt {}",
+            config.vocab_size,
+            vocab_size
+        );
     }
     let weights = std::fs::read(dir.join("model.safetensors")).context("model.safetensors")?;
     let dev = Device::Cpu;
@@ -94,7 +98,11 @@ fn teacher_table(dir: &Path, vocab_size: usize) -> anyhow::Result<Vec<f32>> {
         let hidden = model.forward(&input, &types, None)?; // (n, 3, hidden)
         let pooled = hidden.mean(1)?; // (n, hidden)
         out.extend(pooled.flatten_all()?.to_vec1::<f32>()?);
-        eprint!("\rteacher: {}/{vocab_size} tokens, {:.0} s", first + n, start.elapsed().as_secs_f32());
+        eprint!(
+            "\rteacher: {}/{vocab_size} tokens, {:.0} s",
+            first + n,
+            start.elapsed().as_secs_f32()
+        );
     }
     eprintln!();
     Ok(out)
@@ -189,7 +197,10 @@ fn pca(table: &[f32], h: usize, keep: &[usize], d: usize) -> (Vec<Vec<f64>>, f64
         .iter()
         .map(|&j| {
             let mut col: Vec<f64> = (0..h).map(|k| vecs[k * h + j]).collect();
-            let big = col.iter().copied().fold(0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+            let big = col
+                .iter()
+                .copied()
+                .fold(0f64, |m, x| if x.abs() > m.abs() { x } else { m });
             if big < 0.0 {
                 col.iter_mut().for_each(|x| *x = -*x);
             }
@@ -201,7 +212,10 @@ fn pca(table: &[f32], h: usize, keep: &[usize], d: usize) -> (Vec<Vec<f64>>, f64
     let err: f64 = (0..h)
         .map(|p| ((0..h).map(|q| cov[p * h + q] * v0[q]).sum::<f64>() - l0 * v0[p]).abs())
         .fold(0.0, f64::max);
-    assert!(err < 1e-6 * l0.max(1e-12), "eigenvector check failed: {err}");
+    assert!(
+        err < 1e-6 * l0.max(1e-12),
+        "eigenvector check failed: {err}"
+    );
     let rows = keep
         .iter()
         .map(|&i| {
@@ -222,7 +236,8 @@ fn pca(table: &[f32], h: usize, keep: &[usize], d: usize) -> (Vec<Vec<f64>>, f64
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let vocab_text = std::fs::read_to_string(args.teacher.join("vocab.txt")).context("vocab.txt")?;
+    let vocab_text =
+        std::fs::read_to_string(args.teacher.join("vocab.txt")).context("vocab.txt")?;
     let vocab: Vec<&str> = vocab_text.lines().collect();
     let h = 384;
     let table = match &args.cache {
@@ -235,17 +250,30 @@ fn main() -> anyhow::Result<()> {
         _ => {
             let t = teacher_table(&args.teacher, vocab.len())?;
             if let Some(p) = &args.cache {
-                std::fs::write(p, t.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())?;
+                std::fs::write(
+                    p,
+                    t.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>(),
+                )?;
             }
             t
         }
     };
     if table.len() != vocab.len() * h {
-        bail!("teacher table has {} values, expected {}", table.len(), vocab.len() * h);
+        bail!(
+            "teacher table has {} values, expected {}",
+            table.len(),
+            vocab.len() * h
+        );
     }
-    let keep: Vec<usize> = (0..vocab.len()).filter(|&i| !is_special(vocab[i])).collect();
+    let keep: Vec<usize> = (0..vocab.len())
+        .filter(|&i| !is_special(vocab[i]))
+        .collect();
     let (rows, share) = pca(&table, h, &keep, args.dims);
-    eprintln!("PCA 384 → {}: {:.1}% of the variance", args.dims, share * 100.0);
+    eprintln!(
+        "PCA 384 → {}: {:.1}% of the variance",
+        args.dims,
+        share * 100.0
+    );
     // Zipf's law on BERT's id order stands in for token frequencies
     // (rank = id + 1, as in model2vec); SIF weight a / (a + p).
     let harmonic: f64 = (0..vocab.len()).map(|i| 1.0 / (i as f64 + 2.0)).sum();
@@ -255,7 +283,10 @@ fn main() -> anyhow::Result<()> {
         .map(|(&id, row)| {
             let p = 1.0 / (id as f64 + 2.0) / harmonic;
             let w = args.sif / (args.sif + p);
-            (vocab[id].to_string(), row.iter().map(|x| (x * w) as f32).collect())
+            (
+                vocab[id].to_string(),
+                row.iter().map(|x| (x * w) as f32).collect(),
+            )
         })
         .collect();
     let quant = match args.quant {

@@ -204,19 +204,29 @@ fn allowed_origin(headers: &HeaderMap, allowed: &[String]) -> Option<HeaderValue
 
 fn preflight(origin: Option<HeaderValue>) -> Response {
     let Some(origin) = origin else {
-        return error_response(StatusCode::FORBIDDEN, -32600, "Forbidden: Origin header is not allowed");
+        return error_response(
+            StatusCode::FORBIDDEN,
+            -32600,
+            "Forbidden: Origin header is not allowed",
+        );
     };
     let mut res = Response::new(Body::empty());
     *res.status_mut() = StatusCode::NO_CONTENT;
     let h = res.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST"),
+    );
     h.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
         HeaderValue::from_static(
             "content-type, accept, authorization, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id",
         ),
     );
-    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
     with_cors(res, Some(origin))
 }
 
@@ -284,23 +294,39 @@ mod tests {
         let o = Origin::parse("https://app.example.com").unwrap();
         assert!(o.matches("https://app.example.com:443"));
         assert!(o.matches("https://app.example.com"));
-        assert!(Origin::parse("http://[::1]:8080").unwrap().matches("http://[::1]:8080"));
+        assert!(Origin::parse("http://[::1]:8080")
+            .unwrap()
+            .matches("http://[::1]:8080"));
         assert!(Origin::parse("null").is_none());
     }
 
     #[test]
     fn origin_flags_are_checked() {
-        assert_eq!(check_origin("https://a.example/"), Ok("https://a.example".into()));
-        assert_eq!(check_origin("http://localhost:*"), Ok("http://localhost:*".into()));
+        assert_eq!(
+            check_origin("https://a.example/"),
+            Ok("https://a.example".into())
+        );
+        assert_eq!(
+            check_origin("http://localhost:*"),
+            Ok("http://localhost:*".into())
+        );
         assert!(check_origin("a.example").is_err());
         assert!(check_origin("ftp://a.example").is_err());
     }
 
     #[test]
     fn defaults_are_the_servers_own_origins() {
-        let o = HttpOptions::for_addr("0.0.0.0:9000".parse().unwrap(), &[], &["docs.example".into()]);
-        assert!(o.allowed_origins.contains(&"http://127.0.0.1:9000".to_string()));
-        assert!(o.allowed_origins.contains(&"http://localhost:9000".to_string()));
+        let o = HttpOptions::for_addr(
+            "0.0.0.0:9000".parse().unwrap(),
+            &[],
+            &["docs.example".into()],
+        );
+        assert!(o
+            .allowed_origins
+            .contains(&"http://127.0.0.1:9000".to_string()));
+        assert!(o
+            .allowed_origins
+            .contains(&"http://localhost:9000".to_string()));
         assert!(o.allowed_hosts.contains(&"docs.example".to_string()));
         assert!(!o.allowed_hosts.contains(&"0.0.0.0".to_string()));
     }

@@ -75,14 +75,17 @@ pub fn read(lib: &Library, uri: &str) -> Result<ReadResourceResult, String> {
             "Unknown resource `{uri}`. Resource URIs start with {CHUNK_PREFIX}, {PAGE_PREFIX} or {OUTLINE_PREFIX}."
         ));
     };
-    Ok(ReadResourceResult::new(vec![
-        ResourceContents::text(body, uri).with_mime_type(MARKDOWN)
-    ]))
+    Ok(ReadResourceResult::new(vec![ResourceContents::text(
+        body, uri,
+    )
+    .with_mime_type(MARKDOWN)]))
 }
 
 fn chunk(lib: &Library, id: &str) -> Result<String, String> {
     let Target::Chunk(d, n) = text::parse_id(id) else {
-        return Err(format!("`{id}` is not a chunk id (product::version::doc-set::document::N)."));
+        return Err(format!(
+            "`{id}` is not a chunk id (product::version::doc-set::document::N)."
+        ));
     };
     let doc = scope::find_document(lib, d)?;
     let c = doc
@@ -94,7 +97,9 @@ fn chunk(lib: &Library, id: &str) -> Result<String, String> {
 
 fn page(lib: &Library, id: &str) -> Result<String, String> {
     let Target::Page(d, n) = text::parse_id(id) else {
-        return Err(format!("`{id}` is not a page id (product::version::doc-set::document::pN)."));
+        return Err(format!(
+            "`{id}` is not a page id (product::version::doc-set::document::pN)."
+        ));
     };
     let doc = scope::find_document(lib, d)?;
     let p = doc
@@ -113,7 +118,11 @@ pub fn outline(doc: &Doc) -> String {
         doc.id
     );
     for p in &doc.pages {
-        let title = p.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
+        let title = p
+            .title
+            .as_deref()
+            .map(|t| format!(": {t}"))
+            .unwrap_or_default();
         s.push_str(&format!(
             "- p. {}{title} — `{}`\n",
             text::page_name(p),

@@ -131,7 +131,9 @@ pub fn versions<'a>(
         return Ok((pairs, true));
     }
     for a in asked {
-        let exists = products.iter().any(|p| p.versions.iter().any(|v| v.id == *a));
+        let exists = products
+            .iter()
+            .any(|p| p.versions.iter().any(|v| v.id == *a));
         if !exists {
             return Err(missing_version(products, a));
         }
@@ -216,8 +218,10 @@ fn doc_sets(pairs: &[Pair<'_>], asked: &[String]) -> Result<Vec<String>, String>
                 .ok_or_else(|| {
                     let names: Vec<String> =
                         valid.iter().map(|(i, t)| format!("{i} ({t})")).collect();
-                    let scope: Vec<String> =
-                        pairs.iter().map(|(p, v)| format!("{} {}", p.id, v.id)).collect();
+                    let scope: Vec<String> = pairs
+                        .iter()
+                        .map(|(p, v)| format!("{} {}", p.id, v.id))
+                        .collect();
                     format!(
                         "Unknown doc set `{a}` in {}. Valid doc sets: {}.",
                         list(&scope),
@@ -235,7 +239,12 @@ fn default_note(pairs: &[Pair<'_>]) -> Option<String> {
         .collect();
     let others: Vec<String> = pairs
         .iter()
-        .flat_map(|(p, _)| p.versions.iter().skip(1).map(move |v| format!("{} {}", p.id, v.id)))
+        .flat_map(|(p, _)| {
+            p.versions
+                .iter()
+                .skip(1)
+                .map(move |v| format!("{} {}", p.id, v.id))
+        })
         .collect();
     if others.is_empty() {
         return None;
@@ -259,7 +268,8 @@ fn filters_for(lib: &Library, pairs: &[Pair<'_>], doc_sets: &[String]) -> Vec<Fi
             versions.push(v.id.clone());
         }
     }
-    let covered = |p: &Product, v: &Version| pairs.iter().any(|(a, b)| a.id == p.id && b.id == v.id);
+    let covered =
+        |p: &Product, v: &Version| pairs.iter().any(|(a, b)| a.id == p.id && b.id == v.id);
     let exact = products.iter().all(|p| {
         p.versions
             .iter()
@@ -271,7 +281,9 @@ fn filters_for(lib: &Library, pairs: &[Pair<'_>], doc_sets: &[String]) -> Vec<Fi
     };
     if exact {
         let every_product = products.len() == lib.products().count();
-        let every_version = products.iter().all(|p| p.versions.iter().all(|v| covered(p, v)));
+        let every_version = products
+            .iter()
+            .all(|p| p.versions.iter().all(|v| covered(p, v)));
         return vec![Filters {
             product: if every_product {
                 vec![]
@@ -346,7 +358,12 @@ fn check_document(doc: &Doc, req: &Requested, products: &[&Product]) -> Result<(
     if !req.version.is_empty() && !req.version.contains(&doc.version) {
         return excluded("version");
     }
-    if !req.doc_set.is_empty() && !req.doc_set.iter().any(|s| s.eq_ignore_ascii_case(&doc.doc_set)) {
+    if !req.doc_set.is_empty()
+        && !req
+            .doc_set
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(&doc.doc_set))
+    {
         return excluded("doc_set");
     }
     Ok(())
@@ -396,13 +413,19 @@ mod tests {
     #[test]
     fn inline_filters_leave_the_rest_of_the_query() {
         let mut r = Requested::default();
-        let q = take_inline_filters("product:relay tls version:4.2 \"set up\" set:admin-guide", &mut r);
+        let q = take_inline_filters(
+            "product:relay tls version:4.2 \"set up\" set:admin-guide",
+            &mut r,
+        );
         assert_eq!(q, "tls \"set up\"");
         assert_eq!(r.product, ["relay"]);
         assert_eq!(r.version, ["4.2"]);
         assert_eq!(r.doc_set, ["admin-guide"]);
         let mut r = Requested::default();
-        assert_eq!(take_inline_filters("error:E0729 product:", &mut r), "error:E0729 product:");
+        assert_eq!(
+            take_inline_filters("error:E0729 product:", &mut r),
+            "error:E0729 product:"
+        );
         assert!(r.product.is_empty());
     }
 

@@ -61,7 +61,10 @@ pub fn section_of(doc: &Doc, breadcrumb: &[String]) -> Option<String> {
 /// `Relay Gateway 5.0 — Administration Guide, p. 7 (§ Troubleshooting › Recording)`.
 /// The document title is added when its doc set holds several documents.
 pub fn citation(doc: &Doc, page: Option<&Page>, section: Option<&str>) -> String {
-    let mut s = format!("{} {} — {}", doc.product_name, doc.version, doc.doc_set_title);
+    let mut s = format!(
+        "{} {} — {}",
+        doc.product_name, doc.version, doc.doc_set_title
+    );
     if doc.siblings > 1 {
         s.push_str(" › ");
         s.push_str(&doc.title);
@@ -131,7 +134,10 @@ pub fn decode_cursor(cursor: Option<&str>, fp: u64) -> Result<usize, String> {
         return Err(bad());
     }
     let (head, tail) = c.split_at(16);
-    match (u64::from_str_radix(head, 16), usize::from_str_radix(tail, 16)) {
+    match (
+        u64::from_str_radix(head, 16),
+        usize::from_str_radix(tail, 16),
+    ) {
         (Ok(h), Ok(pos)) if h == fp => Ok(pos),
         _ => Err(bad()),
     }
@@ -144,7 +150,10 @@ mod tests {
     #[test]
     fn ids() {
         assert_eq!(parse_id("a::1::s::d::12"), Target::Chunk("a::1::s::d", 12));
-        assert_eq!(parse_id("a::1::s::d/e::p3"), Target::Page("a::1::s::d/e", 3));
+        assert_eq!(
+            parse_id("a::1::s::d/e::p3"),
+            Target::Page("a::1::s::d/e", 3)
+        );
         assert_eq!(parse_id("a::1::s::d"), Target::Other);
         assert_eq!(parse_id("a::1::s::d::p"), Target::Other);
         assert_eq!(parse_id("a::1::s::d::-1"), Target::Other);

@@ -4,10 +4,12 @@
 
 use super::scope::{self, Requested};
 use super::text::{self, Target};
+use crate::markdown;
 use crate::serve::library::{Chunk, Doc, DocSet, Library, Page, Product, Version};
-use mcdewey_search_core::{parse_query, Filters, Hit, Query, ScoredChunk};
+use mcdewey_search_core::{parse_query, snippet, Filters, Query, ScoredChunk, SNIPPET_CHARS};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// A message the client should read (returned with `isError`).
 pub type ToolResult<T> = Result<T, String>;
@@ -109,8 +111,8 @@ pub fn search_ids(lib: &Library, query: &str, filters: Filters) -> Vec<String> {
     result
         .hits
         .iter()
-        .filter_map(|h| lib.index.hit(h.ordinal, &q).ok())
-        .map(|h| h.id)
+        .filter_map(|h| lib.chunk_at(h.ordinal))
+        .map(|(_, c)| c.id.clone())
         .collect()
 }
 
@@ -132,10 +134,11 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
     let scope = scope::resolve(lib, &req)?;
     let want = (offset + limit).min(MAX_RESULTS);
     let (ranked, total, q) = run(lib, &text, &scope.filters, want)?;
+    let terms = lib.index.matched_terms(&q);
     let hits = ranked
         .iter()
         .skip(offset)
-        .map(|s| hit(lib, s, &q))
+        .map(|s| hit(lib, s, &terms))
         .collect::<ToolResult<Vec<_>>>()?;
     let next = offset + hits.len();
     Ok(SearchOutput {
@@ -153,7 +156,9 @@ fn limit(asked: Option<u32>) -> ToolResult<usize> {
     match asked {
         None => Ok(DEFAULT_LIMIT),
         Some(n @ 1..=50) => Ok(n as usize),
-        Some(n) => Err(format!("`limit` must be between 1 and {MAX_LIMIT}, got {n}.")),
+        Some(n) => Err(format!(
+            "`limit` must be between 1 and {MAX_LIMIT}, got {n}."
+        )),
     }
 }
 
@@ -172,7 +177,10 @@ fn run(
     let mut first = None;
     for f in filters {
         let q = parse_query(text, f.clone()).with_limit(want);
-        let r = lib.index.search(&q).map_err(|e| format!("search failed: {e}"))?;
+        let r = lib
+            .index
+            .search(&q)
+            .map_err(|e| format!("search failed: {e}"))?;
         total += r.total;
         all.extend(r.hits);
         first.get_or_insert(q);
@@ -189,22 +197,29 @@ fn run(
     Ok((all, total, q))
 }
 
-fn hit(lib: &Library, s: &ScoredChunk, q: &Query) -> ToolResult<SearchHit> {
-    let h: Hit = lib
-        .index
-        .hit(s.ordinal, q)
-        .map_err(|e| format!("cannot show a result: {e}"))?;
-    let doc = h
-        .id
-        .rsplit_once("::")
-        .and_then(|(d, _)| lib.doc(d))
-        .ok_or_else(|| format!("the index names chunk `{}`, which the site lacks; rebuild the site", h.id))?;
-    let page = doc.page(h.page);
-    let section = text::section_of(doc, &h.breadcrumb);
+/// Display data of one result. This is what search-core's `Index::hit`
+/// gives, built from `document.json` instead of the index fragments, with
+/// the matched terms worked out once per query instead of once per hit:
+/// the snippet comes from the same function over the same text.
+fn hit(lib: &Library, s: &ScoredChunk, terms: &HashSet<String>) -> ToolResult<SearchHit> {
+    let (doc, c) = lib.chunk_at(s.ordinal).ok_or_else(|| {
+        format!(
+            "the index names chunk {}, which the site lacks; rebuild the site",
+            s.ordinal
+        )
+    })?;
+    let page = doc.page(c.page);
+    let section = text::section(doc, c);
+    let plain = markdown::plain_text(&c.markdown);
     Ok(SearchHit {
+        id: c.id.clone(),
         citation: text::citation(doc, page, section.as_deref()),
-        page_id: text::page_id(doc, h.page),
-        url: lib.url(&h.url),
+        page_id: text::page_id(doc, c.page),
+        url: lib.url(&format!(
+            "{}#c-{}",
+            page.map_or(doc.url.as_str(), |p| p.url.as_str()),
+            c.n
+        )),
         document: doc.id.clone(),
         title: doc.title.clone(),
         vendor: doc.vendor.clone(),
@@ -213,12 +228,11 @@ fn hit(lib: &Library, s: &ScoredChunk, q: &Query) -> ToolResult<SearchHit> {
         version: doc.version.clone(),
         doc_set: doc.doc_set.clone(),
         doc_set_title: doc.doc_set_title.clone(),
-        page: h.page,
-        page_label: h.page_label,
-        breadcrumb: h.breadcrumb,
+        page: c.page,
+        page_label: page.and_then(|p| p.label.clone()),
+        breadcrumb: c.breadcrumb.clone(),
         score: s.score,
-        snippet: h.snippet.text,
-        id: h.id,
+        snippet: snippet(lib.index.tokenizer(), &plain, terms, SNIPPET_CHARS).text,
     })
 }
 
@@ -310,7 +324,10 @@ pub fn fetch(lib: &Library, args: &FetchArgs) -> ToolResult<Passage> {
 
 fn no_chunk(doc: &Doc, n: u32) -> String {
     let last = doc.chunks.last().map_or(0, |c| c.n);
-    format!("Document `{}` has no chunk {n}; its chunks are 1 to {last}.", doc.id)
+    format!(
+        "Document `{}` has no chunk {n}; its chunks are 1 to {last}.",
+        doc.id
+    )
 }
 
 fn no_page(doc: &Doc, asked: &str) -> String {
@@ -337,7 +354,11 @@ fn chunk_passage(lib: &Library, doc: &Doc, c: &Chunk) -> Passage {
     p.kind = "chunk".into();
     p.citation = text::citation(doc, page, section.as_deref());
     p.section = section;
-    p.url = lib.url(&format!("{}#c-{}", page.map_or("", |p| p.url.as_str()), c.n));
+    p.url = lib.url(&format!(
+        "{}#c-{}",
+        page.map_or("", |p| p.url.as_str()),
+        c.n
+    ));
     p.markdown = c.markdown.clone();
     p.previous = i.checked_sub(1).map(|j| doc.chunks[j].id.clone());
     p.next = doc.chunks.get(i + 1).map(|o| o.id.clone());
@@ -356,7 +377,9 @@ fn page_passage(lib: &Library, doc: &Doc, page: &Page, offset: usize, fp: u64) -
     p.markdown = md.to_string();
     p.truncated = next.is_some();
     p.next_cursor = next.map(|n| text::cursor(fp, n));
-    p.previous = i.checked_sub(1).map(|j| text::page_id(doc, doc.pages[j].number));
+    p.previous = i
+        .checked_sub(1)
+        .map(|j| text::page_id(doc, doc.pages[j].number));
     p.next = doc.pages.get(i + 1).map(|o| text::page_id(doc, o.number));
     p.chunks = doc.page_chunks(page).iter().map(|c| c.id.clone()).collect();
     p
@@ -447,11 +470,15 @@ pub fn read_page(lib: &Library, args: &ReadPageArgs) -> ToolResult<ReadPageOutpu
     let page = requested_page(doc, args)?;
     let neighbors = args.neighbors.unwrap_or(0);
     if neighbors > MAX_NEIGHBORS {
-        return Err(format!("`neighbors` must be between 0 and {MAX_NEIGHBORS}."));
+        return Err(format!(
+            "`neighbors` must be between 0 and {MAX_NEIGHBORS}."
+        ));
     }
     let max_chars = args.max_chars.map_or(DEFAULT_CHARS, |n| n as usize);
     if !(MIN_CHARS..=MAX_CHARS).contains(&max_chars) {
-        return Err(format!("`max_chars` must be between {MIN_CHARS} and {MAX_CHARS}."));
+        return Err(format!(
+            "`max_chars` must be between {MIN_CHARS} and {MAX_CHARS}."
+        ));
     }
     let fp = fingerprint_of("read_page", args);
     let offset = text::decode_cursor(args.cursor.as_deref(), fp)?;
@@ -471,7 +498,10 @@ pub fn read_page(lib: &Library, args: &ReadPageArgs) -> ToolResult<ReadPageOutpu
             .start
             .checked_sub(1)
             .map(|j| text::page_id(doc, doc.pages[j].number)),
-        next: doc.pages.get(range.end).map(|p| text::page_id(doc, p.number)),
+        next: doc
+            .pages
+            .get(range.end)
+            .map(|p| text::page_id(doc, p.number)),
         truncated: next.is_some(),
         next_cursor: next.map(|o| text::cursor(fp, o)),
     })
@@ -484,7 +514,9 @@ fn requested_page<'a>(doc: &'a Doc, args: &ReadPageArgs) -> ToolResult<&'a Page>
             .page_by_label(l)
             .ok_or_else(|| no_page(doc, &format!("labelled `{l}`"))),
         (Some(_), Some(_)) => Err("Give either `page` or `page_label`, not both.".into()),
-        (None, None) => Err("Give `page` (physical number) or `page_label` (printed label).".into()),
+        (None, None) => {
+            Err("Give `page` (physical number) or `page_label` (printed label).".into())
+        }
     }
 }
 
@@ -609,7 +641,8 @@ pub fn list_library(lib: &Library, args: &ListLibraryArgs) -> ToolResult<Library
         scope::versions(&products, &versions)?;
     }
     let in_scope = |p: &str, v: &str| {
-        products.iter().any(|o| o.id == p) && (versions.is_empty() || versions.iter().any(|x| x == v))
+        products.iter().any(|o| o.id == p)
+            && (versions.is_empty() || versions.iter().any(|x| x == v))
     };
     let docs: Vec<usize> = (0..lib.docs.len())
         .filter(|&i| in_scope(&lib.docs[i].product, &lib.docs[i].version))
@@ -691,8 +724,11 @@ fn tree(lib: &Library, docs: &[usize], shown: Option<&[usize]>) -> Vec<VendorNod
     lib.vendors
         .iter()
         .filter_map(|v| {
-            let products: Vec<ProductNode> =
-                v.products.iter().filter_map(|p| product_node(&sel, p)).collect();
+            let products: Vec<ProductNode> = v
+                .products
+                .iter()
+                .filter_map(|p| product_node(&sel, p))
+                .collect();
             (!products.is_empty()).then(|| VendorNode {
                 name: v.name.clone(),
                 products,
@@ -883,7 +919,14 @@ mod tests {
 
     #[test]
     fn headings_nest_by_level() {
-        let t = nest(vec![h(1, "a"), h(2, "b"), h(3, "c"), h(2, "d"), h(1, "e"), h(3, "f")]);
+        let t = nest(vec![
+            h(1, "a"),
+            h(2, "b"),
+            h(3, "c"),
+            h(2, "d"),
+            h(1, "e"),
+            h(3, "f"),
+        ]);
         let names = |v: &[HeadingNode]| v.iter().map(|n| n.text.clone()).collect::<Vec<_>>();
         assert_eq!(names(&t), ["a", "e"]);
         assert_eq!(names(&t[0].children), ["b", "d"]);
