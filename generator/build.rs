@@ -13,7 +13,13 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    for dep in ["search-wasm/src", "search-wasm/Cargo.toml", "search-core/src", "search-core/Cargo.toml", "Cargo.lock"] {
+    for dep in [
+        "search-wasm/src",
+        "search-wasm/Cargo.toml",
+        "search-core/src",
+        "search-core/Cargo.toml",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={}", workspace.join(dep).display());
     }
     println!("cargo:rerun-if-env-changed=MCDEWEY_WASM_PROFILE");

@@ -56,7 +56,9 @@ pub fn labels(lib: &Library) -> Labels {
         l.products.insert(p.id.clone(), p.name.clone());
         for v in &p.versions {
             for s in &v.doc_sets {
-                l.doc_sets.entry(s.id.clone()).or_insert_with(|| s.title.clone());
+                l.doc_sets
+                    .entry(s.id.clone())
+                    .or_insert_with(|| s.title.clone());
             }
         }
     }

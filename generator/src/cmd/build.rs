@@ -71,10 +71,14 @@ impl BuildOutcome {
         ));
         let im = &self.load.imports;
         if !im.is_empty() {
+            let kinds: Vec<String> = [(im.pdfs, "PDFs"), (im.html_sets, "HTML doc sets")]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
             s.push_str(&format!(
-                "Imported {} PDFs and {} HTML doc sets: {} converted in {:.2} s, {} unchanged from the cache\n",
-                im.pdfs,
-                im.html_sets,
+                "Imported {}: {} converted in {:.2} s, {} unchanged from the cache\n",
+                kinds.join(" and "),
                 im.converted,
                 im.convert_time.as_secs_f64(),
                 im.cached,

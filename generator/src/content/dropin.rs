@@ -213,8 +213,10 @@ impl Importer {
                 }
             }
         };
-        let mut docs = entry.docs.into_iter();
-        let doc = docs.next()?;
+        let Some(doc) = entry.docs.into_iter().next() else {
+            sink.error(display, None, "the import produced no document; skipped");
+            return None;
+        };
         for w in &doc.warnings {
             sink.warn(display, None, warning_text(&w.to_warning(), None));
         }

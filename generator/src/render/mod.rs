@@ -245,7 +245,14 @@ impl LinkIndex {
                 .iter()
                 .map(|o| (o.id.clone(), d.doc.parsed.pages[o.page].number))
                 .collect();
-            by_source.insert(d.doc.source.clone(), (d.dir(), anchors));
+            let source = &d.doc.source;
+            // Pages of an HTML doc set dropped into the tree link to each
+            // other by the converted Markdown's path (`x.md` for `x.html`).
+            if crate::content::dropin::is_html(std::path::Path::new(source)) {
+                let md = crate::content::dropin::md_path(source);
+                by_source.insert(md, (d.dir(), BTreeMap::clone(&anchors)));
+            }
+            by_source.insert(source.clone(), (d.dir(), anchors));
         }
         LinkIndex { by_source }
     }

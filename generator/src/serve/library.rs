@@ -223,10 +223,6 @@ impl Library {
     pub fn url(&self, rel: &str) -> String {
         format!("{}{}", self.base_path, rel)
     }
-
-    pub fn chunk_count(&self) -> usize {
-        self.docs.iter().map(|d| d.chunks.len()).sum()
-    }
 }
 
 fn product(p: ProductJson, docs: &mut [Doc], next: &mut usize) -> Product {

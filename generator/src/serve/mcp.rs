@@ -47,10 +47,6 @@ impl McpServer {
         }
     }
 
-    pub fn library(&self) -> &Library {
-        &self.lib
-    }
-
     /// Runs one tool by name; `None` for a name that is not a tool.
     pub fn call(&self, name: &str, args: JsonObject) -> Option<CallToolResult> {
         let lib = &*self.lib;

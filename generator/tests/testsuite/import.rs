@@ -350,9 +350,11 @@ fn dropped_in_pdfs_are_imported_and_cached() {
         diags.contains(&"[ROOT]/content/acme/1.0/quick.pdf: warning: page 2: no extractable text: the page is an image (scanned?), OCR would be needed".to_string()),
         "{diags:?}"
     );
-    assert!(outcome
-        .summary()
-        .contains("Imported 2 PDFs and 0 HTML doc sets"));
+    let summary = outcome.summary();
+    assert!(
+        summary.contains("Imported 2 PDFs: 2 converted in "),
+        "{summary}"
+    );
     assert_eq!(
         page_numbers(&site.out(), "acme/1.0/guide/manual"),
         [1, 2, 3, 4, 5]
@@ -448,6 +450,10 @@ fn dropped_in_html_set_is_imported_and_cached() {
         "{chunks}"
     );
     assert!(chunks.contains("The widget answers calls."), "{chunks}");
+    // Links between pages of the set lead to the imported documents.
+    let index = site.read("acme/1.0/help/index/p/1.html");
+    assert!(index.contains("help/install/index.html\""), "{index}");
+    assert!(!index.contains("install.md"), "{index}");
     // Reading order follows the index page's links.
     let set = site.read("acme/1.0/help/index.html");
     let (i, a) = (set.find("Installing").unwrap(), set.find("API").unwrap());

@@ -657,7 +657,59 @@ fn search_ids_rank_through_search_core() {
         ids.first().map(String::as_str),
         Some("gateway::2.0::admin::admin-guide::2")
     );
-    assert!(mcp::search_ids(&lib, "zzzzqqq", Filters::default()).is_empty());
+}
+
+/// The search tool shows each hit from document.json (the server does not
+/// load the index fragments); it must show what search-core's own `hit`
+/// shows from the fragments.
+#[test]
+fn search_results_show_what_search_core_shows() {
+    let dir = site().join("_search");
+    let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
+    let mut index = mcdewey_search_core::Index::open(&read("manifest.bin")).unwrap();
+    for p in index.all_files() {
+        index.add_file(&p, &read(&p)).unwrap();
+    }
+    let lib = library();
+    for query in [
+        "recording",
+        "RG-1042 recorder",
+        "\"diagnostics bundle\"",
+        "sessions",
+        "archives",
+    ] {
+        let args = mcp::tools::SearchArgs {
+            query: query.into(),
+            vendor: None,
+            product: None,
+            version: Some("2.0".into()),
+            doc_set: None,
+            document: None,
+            limit: Some(20),
+            cursor: None,
+        };
+        let out = mcp::tools::search(&lib, &args).unwrap();
+        let q = mcdewey_search_core::parse_query(
+            query,
+            Filters {
+                version: vec!["2.0".into()],
+                ..Filters::default()
+            },
+        )
+        .with_limit(20);
+        let expected = index.search(&q).unwrap();
+        assert_eq!(out.total, expected.total, "{query}");
+        assert_eq!(out.hits.len(), expected.hits.len(), "{query}");
+        for (mine, theirs) in out.hits.iter().zip(&expected.hits) {
+            let h = index.hit(theirs.ordinal, &q).unwrap();
+            assert_eq!(mine.id, h.id, "{query}");
+            assert_eq!(mine.score, theirs.score);
+            assert_eq!(mine.snippet, h.snippet.text, "{query}");
+            assert_eq!((mine.page, &mine.page_label), (h.page, &h.page_label));
+            assert_eq!(mine.breadcrumb, h.breadcrumb);
+            assert_eq!(mine.url, format!("/{}", h.url));
+        }
+    }
 }
 
 // ---------------------------------------------------------------- stdio

@@ -55,12 +55,23 @@ impl HttpOptions {
     }
 }
 
-/// Checks an `--allow-origin` value and returns it without a trailing `/`.
+/// Checks an `--allow-origin` value and returns it in the form rmcp matches
+/// exactly: no trailing `/`, and the scheme's port written out when none is
+/// given (rmcp reads a missing port as "any port").
 pub fn check_origin(value: &str) -> Result<String, String> {
     let v = value.trim().trim_end_matches('/');
+    let wildcard = v.ends_with(":*");
     let base = v.strip_suffix(":*").unwrap_or(v);
+    let has_port = base
+        .parse::<Uri>()
+        .ok()
+        .and_then(|u| u.port_u16())
+        .is_some();
     match Origin::parse(base) {
-        Some(_) if v.starts_with("http://") || v.starts_with("https://") => Ok(v.to_string()),
+        Some(o) if o.scheme == "http" || o.scheme == "https" => Ok(match (wildcard, has_port, o.port) {
+            (false, false, Some(port)) => format!("{base}:{port}"),
+            _ => v.to_string(),
+        }),
         _ => Err(format!(
             "`{value}` is not an origin: use scheme://host[:port], e.g. https://app.example.com or http://localhost:5173"
         )),
@@ -304,7 +315,11 @@ mod tests {
     fn origin_flags_are_checked() {
         assert_eq!(
             check_origin("https://a.example/"),
-            Ok("https://a.example".into())
+            Ok("https://a.example:443".into())
+        );
+        assert_eq!(
+            check_origin("http://a.example:8080"),
+            Ok("http://a.example:8080".into())
         );
         assert_eq!(
             check_origin("http://localhost:*"),
