@@ -19,7 +19,7 @@ for v in "$shared"/corpora/markdown/etcd/content/en/docs/v*; do ln -s "$v" "$wor
 
 MCDEWEY_LOG=info "$bin" build "$work/content" --out "$work/site" 2> "$work/build.log" || true
 grep '^Built' "$work/build.log"
-ours_index_s=$(grep 'search index built' "$work/build.log" | sed -E 's/.*elapsed=([0-9.]+)(m?s).*/\1 \2/' | awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }')
+ours_index_s=$(grep 'search index built' "$work/build.log" | sed 's/\x1b\[[0-9;]*m//g' | sed -E 's/.*elapsed=([0-9.]+)(m?s).*/\1 \2/' | awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }')
 start=$(date +%s.%N)
 # Pagefind indexes the page views (every chunk's text once); chunk views repeat them.
 browser-tests/node_modules/.bin/pagefind --site "$work/site" --glob "**/p/*.html" --output-subdir pagefind > "$work/pagefind.log" 2>&1

@@ -13,26 +13,53 @@ const queries = readFileSync(queriesFile, "utf8").split("\n").map((l) => l.trim(
 async function measure(ctx, page, run) {
   const done = [];
   let counting = false;
-  const onFinished = (r) => { if (counting) done.push(r.sizes().then((s) => ({ url: r.url(), bytes: s.responseBodySize + s.responseHeadersSize }))); };
+  const onFinished = (r) => {
+    if (!counting) return;
+    const t = r.timing();
+    done.push(r.sizes().then((s) => ({ url: r.url(), bytes: s.responseBodySize + s.responseHeadersSize,
+      start: t.startTime, end: t.startTime + t.responseEnd })));
+  };
   ctx.on("requestfinished", onFinished);
   counting = true;
   const t0 = Date.now();
-  const info = await run();
-  const ms = Date.now() - t0;
+  let first = null;
+  // `mark` snapshots the requests finished when the first results showed.
+  const mark = () => { first = { n: done.length, ms: Date.now() - t0 }; };
+  const info = await run(mark);
+  const total_ms = Date.now() - t0;
   await page.waitForTimeout(300);
   counting = false;
   ctx.off("requestfinished", onFinished);
   const sizes = await Promise.all(done);
-  return { bytes: sizes.reduce((a, s) => a + s.bytes, 0), requests: sizes.length, ms, ...info, urls: sizes.map((s) => s.url + " " + s.bytes) };
+  const sum = (xs) => xs.reduce((a, s) => a + s.bytes, 0);
+  const f = first || { n: sizes.length, ms: total_ms };
+  return { bytes: sum(sizes.slice(0, f.n)), requests: f.n, ms: f.ms, rounds: rounds(sizes.slice(0, f.n)),
+    total_bytes: sum(sizes), total_requests: sizes.length, total_ms, ...info, urls: sizes.map((s) => s.url + " " + s.bytes) };
+}
+
+// Sequential rounds of requests: a request that starts after another one
+// ended is one round deeper than it (requests in flight together share one).
+function rounds(reqs) {
+  const sorted = [...reqs].sort((a, b) => a.start - b.start);
+  const depth = [];
+  sorted.forEach((r, i) => {
+    let d = 1;
+    for (let j = 0; j < i; j++) if (sorted[j].end <= r.start + 1) d = Math.max(d, depth[j] + 1);
+    depth.push(d);
+  });
+  return depth.length ? Math.max(...depth) : 0;
 }
 
 async function mcdewey(ctx, q) {
   const page = await ctx.newPage();
   await page.goto(url + "404.html");
-  return measure(ctx, page, async () => {
+  return measure(ctx, page, async (mark) => {
     await page.fill("#search-input", q);
     await page.waitForSelector("#search-results a.result, #search-status:has-text('No results')", { timeout: 30000 });
+    mark();
     const n = await page.$$eval("#search-results a.result", (a) => a.length);
+    // Then the semantic half folds in (hybrid results).
+    await page.waitForSelector("#search-results[data-semantic=on]", { timeout: 30000 }).catch(() => {});
     return { results: n };
   });
 }
@@ -69,12 +96,17 @@ for (const [name, fn] of [["mcdewey", mcdewey], ["pagefind", pagefind]]) {
       await ctx.close();
     }
   }
-  out.engines[name] = { rows, bytes: stats(rows, "bytes"), requests: stats(rows, "requests"), ms: stats(rows, "ms"),
+  out.engines[name] = { rows, bytes: stats(rows, "bytes"), requests: stats(rows, "requests"), ms: stats(rows, "ms"), rounds: stats(rows, "rounds"),
+    total_bytes: stats(rows, "total_bytes"), total_requests: stats(rows, "total_requests"), total_ms: stats(rows, "total_ms"),
     no_results: rows.filter((r) => r.results === 0).map((r) => r.q) };
   console.log(`${name}: median ${(out.engines[name].bytes.median / 1024).toFixed(1)} KB, p90 ${(out.engines[name].bytes.p90 / 1024).toFixed(1)} KB, ` +
-    `requests median ${out.engines[name].requests.median} p90 ${out.engines[name].requests.p90}, time median ${out.engines[name].ms.median} ms p90 ${out.engines[name].ms.p90} ms`);
+    `requests median ${out.engines[name].requests.median} p90 ${out.engines[name].requests.p90}, rounds median ${out.engines[name].rounds.median} p90 ${out.engines[name].rounds.p90}, time median ${out.engines[name].ms.median} ms p90 ${out.engines[name].ms.p90} ms`);
+}
+for (const [name, e] of Object.entries(out.engines)) {
+  console.log(`${name} until all results (hybrid for mcdewey): median ${(e.total_bytes.median / 1024).toFixed(1)} KB, p90 ${(e.total_bytes.p90 / 1024).toFixed(1)} KB, requests ${e.total_requests.median}, time ${e.total_ms.median} ms`);
 }
 const m = out.engines.mcdewey, p = out.engines.pagefind;
-out.ratios = { bytes_median: m.bytes.median / p.bytes.median, bytes_p90: m.bytes.p90 / p.bytes.p90, requests_median: m.requests.median / p.requests.median, ms_median: m.ms.median / p.ms.median };
-console.log(`ratios mcdewey/pagefind: bytes median ${out.ratios.bytes_median.toFixed(2)}, p90 ${out.ratios.bytes_p90.toFixed(2)}, requests ${out.ratios.requests_median.toFixed(2)}, time ${out.ratios.ms_median.toFixed(2)}`);
+out.ratios = { hybrid_bytes_median: m.total_bytes.median / p.total_bytes.median, bytes_median: m.bytes.median / p.bytes.median, bytes_p90: m.bytes.p90 / p.bytes.p90, requests_median: m.requests.median / p.requests.median, ms_median: m.ms.median / p.ms.median };
+console.log(`hybrid/pagefind bytes median ${out.ratios.hybrid_bytes_median.toFixed(2)}`);
+console.log(`ratios mcdewey/pagefind (first results): bytes median ${out.ratios.bytes_median.toFixed(2)}, p90 ${out.ratios.bytes_p90.toFixed(2)}, requests ${out.ratios.requests_median.toFixed(2)}, time ${out.ratios.ms_median.toFixed(2)}`);
 writeFileSync(outFile, JSON.stringify(out, null, 1));
