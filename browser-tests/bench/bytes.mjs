@@ -22,9 +22,10 @@ async function measure(ctx, page, run) {
   ctx.on("requestfinished", onFinished);
   counting = true;
   const t0 = Date.now();
-  let first = null;
-  // `mark` snapshots the requests finished when the first results showed.
-  const mark = () => { first = { n: done.length, ms: Date.now() - t0 }; };
+  let firstAt = null;
+  // `mark(epochMs)` sets when the first results showed; requests started
+  // before that moment are the cost of the first results.
+  const mark = (at) => { firstAt = at; };
   const info = await run(mark);
   const total_ms = Date.now() - t0;
   await page.waitForTimeout(300);
@@ -32,8 +33,9 @@ async function measure(ctx, page, run) {
   ctx.off("requestfinished", onFinished);
   const sizes = await Promise.all(done);
   const sum = (xs) => xs.reduce((a, s) => a + s.bytes, 0);
-  const f = first || { n: sizes.length, ms: total_ms };
-  return { bytes: sum(sizes.slice(0, f.n)), requests: f.n, ms: f.ms, rounds: rounds(sizes.slice(0, f.n)),
+  const firstSet = firstAt == null ? sizes : sizes.filter((s) => s.start < firstAt);
+  const firstMs = firstAt == null ? total_ms : firstAt - t0;
+  return { bytes: sum(firstSet), requests: firstSet.length, ms: firstMs, rounds: rounds(firstSet),
     total_bytes: sum(sizes), total_requests: sizes.length, total_ms, ...info, urls: sizes.map((s) => s.url + " " + s.bytes) };
 }
 
@@ -53,10 +55,15 @@ function rounds(reqs) {
 async function mcdewey(ctx, q) {
   const page = await ctx.newPage();
   await page.goto(url + "404.html");
+  await page.evaluate(() => {
+    new MutationObserver((_, obs) => {
+      if (document.querySelector("#search-results a.result")) { window.__firstAt = Date.now(); obs.disconnect(); }
+    }).observe(document.getElementById("search-results"), { childList: true, subtree: true });
+  });
   return measure(ctx, page, async (mark) => {
     await page.fill("#search-input", q);
     await page.waitForSelector("#search-results a.result, #search-status:has-text('No results')", { timeout: 30000 });
-    mark();
+    mark(await page.evaluate(() => window.__firstAt || Date.now()));
     const n = await page.$$eval("#search-results a.result", (a) => a.length);
     // Then the semantic half folds in (hybrid results).
     await page.waitForSelector("#search-results[data-semantic=on]", { timeout: 30000 }).catch(() => {});

@@ -15,6 +15,8 @@ let latest = 0;
 
 class Cancelled extends Error {}
 
+const SEMANTIC_PAUSE_MS = 150;
+
 async function fetchBytes(url) {
   const r = await fetch(url);
   if (!r.ok) throw new Error(url + ": HTTP " + r.status);
@@ -108,6 +110,9 @@ self.onmessage = async (e) => {
     const result = await run(msg);
     self.postMessage({ type: "results", id: msg.id, ...result });
     if (msg.semantic) {
+      // Embedding a half-typed word is wasted bytes: wait for a pause first.
+      await new Promise((r) => setTimeout(r, SEMANTIC_PAUSE_MS));
+      check(msg.id);
       const blended = await runSemantic(msg);
       if (blended) self.postMessage({ type: "results", id: msg.id, ...blended });
     }
