@@ -3,7 +3,7 @@
 //! plus HTTP-level checks with raw requests (status codes, JSON-RPC error
 //! bodies, garbage input).
 
-use crate::serve::Response;
+use crate::serve::{parse_response, Response};
 use crate::util::TestSite;
 use mcdewey::serve::library::Library;
 use mcdewey::serve::mcp::{self, HttpOptions};
@@ -801,34 +801,6 @@ fn send(addr: SocketAddr, req: &[u8]) -> Response {
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
     parse_response(&buf)
-}
-
-fn parse_response(buf: &[u8]) -> Response {
-    let split = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a response");
-    let head = String::from_utf8_lossy(&buf[..split]).to_string();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| {
-            l.split_once(':')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        })
-        .collect();
-    Response {
-        status,
-        headers,
-        body: buf[split + 4..].to_vec(),
-    }
 }
 
 /// The body as a JSON-RPC error object: (code, message).

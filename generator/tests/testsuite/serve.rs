@@ -84,6 +84,11 @@ pub fn raw(addr: SocketAddr, request: &str) -> Response {
     s.write_all(request.as_bytes()).unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
+    parse_response(&buf)
+}
+
+/// Parses raw HTTP/1.1 response bytes, decoding a chunked body.
+pub fn parse_response(buf: &[u8]) -> Response {
     let split = buf
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
