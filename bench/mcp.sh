@@ -15,10 +15,11 @@ seconds="${MCP_BENCH_SECONDS:-20}"
 connections="${MCP_BENCH_CONNECTIONS:-8}"
 port="${MCP_BENCH_PORT:-18793}"
 
-cargo build --release -q -p mcdewey --bin mcdewey --example mcp_load
+cargo build --release -q -p mcdewey --bin mcdewey --example mcp_load --example search_cost
 target="${CARGO_TARGET_DIR:-target}"
 bin="$target/release/mcdewey"
 load="$target/release/examples/mcp_load"
+cost="$target/release/examples/search_cost"
 work="$(mktemp -d)"
 server=""
 cleanup() {
@@ -34,33 +35,43 @@ done
 "$bin" build "$work/content" --out "$work/site" --quiet 2>/dev/null || true
 summary=$(find "$work/site" -name document.json | wc -l)
 
-start=$(date +%s.%N)
-"$bin" serve "$work/site" --port "$port" --quiet &
-server=$!
-for _ in $(seq 1 600); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  sleep 0.1
-done
-ready=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status"; }
-rss_before=$(rss)
-
 url="http://127.0.0.1:$port/mcp"
-one=$("$load" --url "$url" --seconds 5 --connections 1 --warmup 1 || true)
-many=$("$load" --url "$url" --seconds "$seconds" --connections "$connections" || true)
-rss_after=$(rss)
-
-echo "PowerShell reference: $summary documents; server ready (index and documents loaded) in ${ready} s"
-echo "1 connection:  $(head -1 <<<"$one")"
-echo "$connections connections: $(head -1 <<<"$many")"
-echo "server RSS: ${rss_before} MB before, ${rss_after} MB after"
-
 results=bench/results/mcp.tsv
-[ -f "$results" ] || printf 'date\tcorpus\tcores\tdocuments\tready_s\tconnections\trequests\tseconds\treq_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\terrors\trss_before_mb\trss_after_mb\n' > "$results"
-for run in "1:$one" "$connections:$many"; do
-  conns="${run%%:*}"
-  fields=$(grep '^TSV' <<<"${run#*:}" | cut -f2-)
-  printf '%s\tpowershell\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$(nproc)" "$summary" "$ready" \
-    "$conns" "$fields" "$rss_before" "$rss_after" >> "$results"
+[ -f "$results" ] || printf 'date\tcorpus\tcores\tdocuments\tready_s\tconnections\trequests\tseconds\treq_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\terrors\trss_before_mb\trss_after_mb\tcache_entries\n' > "$results"
+
+# In-process cost per search tool call (no HTTP), split from search-core's.
+echo "in-process: $("$cost" "$work/site" 20 | tail -1)"
+
+# Without the result cache every call runs the search; with it (the
+# default), the repeated query mix is answered from memory after its first
+# round, so both are measured and reported apart.
+for cache in 0 1024; do
+  start=$(date +%s.%N)
+  "$bin" serve "$work/site" --port "$port" --quiet --mcp-cache "$cache" &
+  server=$!
+  for _ in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  ready=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+  rss_before=$(rss)
+  one=$("$load" --url "$url" --seconds 5 --connections 1 --warmup 1 || true)
+  many=$("$load" --url "$url" --seconds "$seconds" --connections "$connections" || true)
+  rss_after=$(rss)
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  server=""
+
+  echo "PowerShell reference: $summary documents; server ready (index and documents loaded) in ${ready} s; result cache: $cache entries"
+  echo "  1 connection:  $(head -1 <<<"$one")"
+  echo "  $connections connections: $(head -1 <<<"$many")"
+  echo "  server RSS: ${rss_before} MB before, ${rss_after} MB after"
+  for run in "1:$one" "$connections:$many"; do
+    conns="${run%%:*}"
+    fields=$(grep '^TSV' <<<"${run#*:}" | cut -f2-)
+    printf '%s\tpowershell\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$(nproc)" "$summary" "$ready" \
+      "$conns" "$fields" "$rss_before" "$rss_after" "$cache" >> "$results"
+  done
 done
 echo "results appended to $results"

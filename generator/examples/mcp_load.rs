@@ -13,50 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// PowerShell reference queries: cmdlet names, parameters, phrases, a typo
-/// and version filters, so the mix touches many shards.
-const QUERIES: &[(&str, Option<&str>)] = &[
-    ("Get-ChildItem recurse", None),
-    ("hidden files", None),
-    ("Set-ExecutionPolicy RemoteSigned", None),
-    ("New-PSSession credential", None),
-    ("Invoke-Command script block", None),
-    ("ConvertTo-Json depth", None),
-    ("ConvertFrom-Csv delimiter", None),
-    ("Export-Csv NoTypeInformation", None),
-    ("Select-Object ExpandProperty", None),
-    ("Where-Object FilterScript", None),
-    ("ForEach-Object Parallel ThrottleLimit", None),
-    ("Start-Job", None),
-    ("Receive-Job Wait", None),
-    ("Stop-Process Force", None),
-    ("Get-Service status", None),
-    ("Test-Connection count", None),
-    ("Invoke-WebRequest headers", None),
-    ("Invoke-RestMethod body", None),
-    ("Get-Content Tail", None),
-    ("Set-Content encoding", None),
-    ("Out-File append", None),
-    ("Remove-Item recurse force", None),
-    ("New-Item ItemType Directory", None),
-    ("Get-Date format", None),
-    ("Measure-Object sum average", None),
-    ("Sort-Object descending", None),
-    ("Compare-Object", None),
-    ("ConvertTo-SecureString AsPlainText", None),
-    ("Get-Acl", None),
-    ("Write-Host ForegroundColor", None),
-    ("Read-Host AsSecureString", None),
-    ("Import-Module", None),
-    ("\"pipeline input\"", None),
-    ("\"common parameters\"", None),
-    ("Get-ChildItm", None),
-    ("how do I stop a process", None),
-    ("Get-ChildItem recurse", Some("5.1")),
-    ("ForEach-Object Parallel", Some("7.4")),
-    ("Invoke-RestMethod", Some("7.5")),
-    ("Get-Content raw", Some("7.6")),
-];
+#[path = "common/queries.rs"]
+mod queries;
+use queries::QUERIES;
 
 struct Args {
     url: String,

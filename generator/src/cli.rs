@@ -82,6 +82,10 @@ pub struct McpArgs {
     /// A built site directory
     #[arg(default_value = "site")]
     pub site: PathBuf,
+    /// Recent tool results kept in memory and answered again without
+    /// re-running the tool; 0 turns this off
+    #[arg(long, value_name = "ENTRIES", default_value_t = crate::serve::mcp::DEFAULT_CACHE_ENTRIES)]
+    pub mcp_cache: usize,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -114,6 +118,9 @@ pub struct SearchArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+    /// Print only the query's embedding as JSON, {"embedding":[...]}, each f32 as the u32 of its IEEE-754 bits (f32::to_bits) so it round-trips exactly; null when the index has no vectors or the query no known token
+    #[arg(long, conflicts_with = "json")]
+    pub embedding: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -139,6 +146,10 @@ pub struct ServeArgs {
     /// Host name /mcp accepts besides loopback, e.g. docs.example.com behind a proxy (repeatable)
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_host: Vec<String>,
+    /// Recent /mcp tool results kept in memory and answered again without
+    /// re-running the tool; 0 turns this off
+    #[arg(long, value_name = "ENTRIES", default_value_t = crate::serve::mcp::DEFAULT_CACHE_ENTRIES)]
+    pub mcp_cache: usize,
     /// Less output
     #[arg(short, long)]
     pub quiet: bool,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use mcdewey_search_core::eval::{ndcg_at, recall_at, Judgements};
 use mcdewey_search_core::{
     build_index, parse_query, BuildOptions, ChunkInput, Filters, Index, Model, Query,
-    SemanticOptions, VectorEncoding, DOCUMENTS_PATH, MANIFEST_PATH,
+    SemanticOptions, VectorEncoding, DEFAULT_SEMANTIC_WEIGHT, DOCUMENTS_PATH, MANIFEST_PATH,
 };
 
 /// (name, plain BM25 nDCG@10, MAP) from shared/ir/README.md.
@@ -305,6 +305,35 @@ fn run(b: &mut Built, c: &Collection, make: &dyn Fn(&str) -> Query) -> Scores {
     s
 }
 
+/// Mean nDCG@10 over the even- and the odd-numbered judged queries: a
+/// dev half to choose settings on and a test half to report.
+fn run_halves(b: &mut Built, c: &Collection, make: &dyn Fn(&str) -> Query) -> [f64; 2] {
+    let mut sum = [0f64; 2];
+    let mut n = [0usize; 2];
+    let judged = c.queries.iter().filter_map(|(qid, text)| {
+        Some((
+            c.qrels.get(qid).filter(|r| r.values().any(|&g| g > 0))?,
+            text,
+        ))
+    });
+    for (i, (rel, text)) in judged.enumerate() {
+        let q = make(text);
+        load(b, &q);
+        let result = b.index.search(&q).expect("search runs");
+        let ids: Vec<String> = result
+            .hits
+            .iter()
+            .map(|h| {
+                let d = b.index.document_of(h.ordinal).expect("valid ordinal");
+                b.index.document(d).expect("docs.bin loaded").key
+            })
+            .collect();
+        sum[i % 2] += ndcg_at(&ids, rel, 10);
+        n[i % 2] += 1;
+    }
+    [sum[0] / n[0].max(1) as f64, sum[1] / n[1].max(1) as f64]
+}
+
 fn query(text: &str) -> Query {
     parse_query(text, Filters::default()).with_limit(100)
 }
@@ -428,6 +457,47 @@ fn options(args: &[String]) -> (BuildOptions, Option<PathBuf>, bool, bool, Knobs
     (o, model, no_model, grid, k)
 }
 
+/// A collection's nDCG@10 on its [dev, test] query halves: lexical, then
+/// hybrid per weight of the grid.
+type Halves = (String, [f64; 2], Vec<[f64; 2]>);
+
+/// Chooses the weight on the dev halves (best mean hybrid/lexical ratio over
+/// the IR collections) and reports it on the test halves, next to the
+/// shipped default.
+fn held_out(weights: &[f32], halves: &[Halves]) {
+    if halves.is_empty() {
+        return;
+    }
+    let mean_ratio = |wi: usize, half: usize| {
+        halves
+            .iter()
+            .map(|(_, lex, hyb)| hyb[wi][half] / lex[half].max(1e-9))
+            .sum::<f64>()
+            / halves.len() as f64
+    };
+    let best = (0..weights.len())
+        .max_by(|&a, &b| mean_ratio(a, 0).total_cmp(&mean_ratio(b, 0)))
+        .unwrap_or(0);
+    let per: Vec<String> = halves
+        .iter()
+        .map(|(name, lex, hyb)| format!("{name} {:.3}", hyb[best][1] / lex[1].max(1e-9)))
+        .collect();
+    println!(
+        "held out: w = {} chosen on the even-numbered queries (mean hybrid/lexical {:.3}); on the odd-numbered queries: {}; mean {:.3}",
+        weights[best],
+        mean_ratio(best, 0),
+        per.join(", "),
+        mean_ratio(best, 1)
+    );
+    if let Some(d) = weights.iter().position(|&w| w == DEFAULT_SEMANTIC_WEIGHT) {
+        println!(
+            "default w = {DEFAULT_SEMANTIC_WEIGHT}: mean hybrid/lexical {:.3} on the even-numbered queries, {:.3} on the odd-numbered",
+            mean_ratio(d, 0),
+            mean_ratio(d, 1)
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (dir, flags) = match args.first() {
@@ -490,6 +560,8 @@ fn main() {
     let mut failed = false;
     let mut ratios = Vec::new();
     let mut grid_rows: Vec<(String, Vec<f64>)> = Vec::new();
+    // Per IR collection: lexical [dev, test] and, per weight, hybrid [dev, test].
+    let mut halves: Vec<Halves> = Vec::new();
     for (c, floor) in &colls {
         if knobs.only.as_ref().is_some_and(|o| *o != c.name) {
             continue;
@@ -556,6 +628,14 @@ fn main() {
                     .map(|&w| run(&mut b, c, &|t| query(t).with_semantic_weight(w)).ndcg)
                     .collect();
                 grid_rows.push((c.name.clone(), row));
+                if floor.is_some() {
+                    let lex = run_halves(&mut b, c, &|t| query(t).with_semantic(false));
+                    let hyb = weights
+                        .iter()
+                        .map(|&w| run_halves(&mut b, c, &|t| query(t).with_semantic_weight(w)))
+                        .collect();
+                    halves.push((c.name.clone(), lex, hyb));
+                }
             }
         }
     }
@@ -571,6 +651,7 @@ fn main() {
             let cells: Vec<String> = row.iter().map(|x| format!("{x:.3}")).collect();
             println!("  {name:<10} {}", cells.join(" "));
         }
+        held_out(&weights, &halves);
     }
     if failed {
         std::process::exit(1);

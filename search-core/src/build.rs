@@ -11,10 +11,12 @@ use crate::embed::Model;
 use crate::error::BuildError;
 use crate::fragment::{encode_documents, encode_fragment, ChunkDisplay};
 use crate::manifest::{FacetTree, Manifest, RankingParams, Settings, LEVELS};
+use crate::par;
 use crate::shard::{
     encode_position_shard, encode_positions, encode_postings, encode_term_shard, EncodedTerm,
     FieldPositions,
 };
+
 use crate::tokenize::{Tokenizer, TokenizerSettings};
 
 /// Largest number of chunks an index may hold; keeps the query-time score
@@ -200,17 +202,19 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
     let d = m.dims();
     let n = chunks.len();
     let vocab_size = m.vocab().len() as u32;
-    let ids: Vec<Vec<u32>> = chunks
-        .iter()
-        .map(|c| m.token_ids(&embedding_text(c)))
-        .collect();
+    // A hash map beats the vocabulary's binary search over a whole corpus.
+    let lookup: HashMap<&str, u32> = m.vocab().iter().zip(0u32..).collect();
+    let ids: Vec<Vec<u32>> = par::map(chunks, |c| {
+        m.vocab()
+            .token_ids_with(&embedding_text(c), |t| lookup.get(t).copied())
+    });
     let weights = token_weights(&ids, vocab_size as usize);
-    let mut vectors = Vec::with_capacity(n * d);
-    for ids in &ids {
-        vectors.extend(crate::embed::embed_ids(ids, m.quantization(), d, |id| {
+    let vectors: Vec<f32> = par::map(&ids, |ids| {
+        crate::embed::embed_ids(ids, m.quantization(), d, |id| {
             Some((m.row(id), weights[id as usize]))
-        }));
-    }
+        })
+    })
+    .concat();
     let mut mean = vec![0f32; d];
     for v in vectors.chunks(d) {
         for (a, x) in mean.iter_mut().zip(v) {
@@ -225,8 +229,12 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
     // Assign with the centroids as the reader will see them (quantised).
     let (_, cent) = SemanticSettings::quantize_centroids(d, &trained);
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
-    for (o, v) in vectors.chunks(d).enumerate() {
-        members[nearest(&cent, d, v)].push(o as u32);
+    let rows: Vec<&[f32]> = vectors.chunks(d).collect();
+    for (o, p) in par::map(&rows, |v| nearest(&cent, d, v))
+        .into_iter()
+        .enumerate()
+    {
+        members[p].push(o as u32);
     }
     let mut centroids = Vec::new();
     let mut partition_sizes = Vec::new();
@@ -341,113 +349,18 @@ pub fn build_index(
     let facets = facet_tree(&chunks);
     let tokenizer = Tokenizer::new(opts.tokenizer);
 
-    // Invert.
-    let mut dict: HashMap<String, usize> = HashMap::new();
-    let mut accs: Vec<TermAcc> = Vec::new();
-    let mut lens: Vec<[u32; 3]> = Vec::with_capacity(chunks.len());
-    let mut local: HashMap<String, FieldPositions> = HashMap::new();
-    for (ord, c) in chunks.iter().enumerate() {
-        local.clear();
-        let mut len = [0u32; 3];
-        let mut add = |field: usize, text: &str, first: u32| -> u32 {
-            tokenizer.tokenize(text, first, |w| {
-                len[field] += w.span;
-                for t in &w.terms {
-                    local.entry(t.text.clone()).or_default()[field].push(t.pos);
-                }
-            })
-        };
-        add(0, &c.title, 0);
-        let mut p = 0;
-        for h in &c.breadcrumb {
-            // A one-position gap keeps phrases from spanning two headings.
-            p = add(1, h, p) + 1;
-        }
-        add(2, &c.text, 0);
-        lens.push(len);
-        for (term, mut fields) in local.drain() {
-            for f in &mut fields {
-                f.sort_unstable();
-                f.dedup();
-            }
-            let idx = *dict.entry(term).or_insert_with(|| {
-                accs.push(TermAcc::default());
-                accs.len() - 1
-            });
-            let acc = &mut accs[idx];
-            acc.ords.push(ord as u32);
-            acc.tfs.push(
-                fields
-                    .each_ref()
-                    .map(|f| f.len().min(u16::MAX as usize) as u16),
-            );
-            encode_positions(&mut acc.positions, &fields);
-        }
-    }
-
-    let n = chunks.len().max(1) as f64;
-    let mut avg_len = [0f32; 3];
-    for (f, a) in avg_len.iter_mut().enumerate() {
-        *a = (lens.iter().map(|l| f64::from(l[f])).sum::<f64>() / n) as f32;
-    }
-
-    // Shards, in term order.
-    let mut terms: Vec<(String, usize)> = dict.into_iter().collect();
-    terms.sort_unstable();
-    let mut shard_firsts: Vec<String> = Vec::new();
-    let mut term_payloads: Vec<Vec<u8>> = Vec::new();
-    let mut pos_payloads: Vec<Vec<u8>> = Vec::new();
-    let mut cur: Vec<PendingTerm> = Vec::new();
-    let mut cur_size = 0usize;
-    let mut flush = |cur: &mut Vec<PendingTerm>, cur_size: &mut usize| {
-        if cur.is_empty() {
-            return;
-        }
-        let enc: Vec<EncodedTerm> = cur
-            .iter()
-            .map(|t| EncodedTerm {
-                term: &terms[t.term].0,
-                df: t.df,
-                postings: &t.postings,
-            })
-            .collect();
-        shard_firsts.push(terms[cur[0].term].0.clone());
-        term_payloads.push(encode_term_shard(&enc));
-        let pos: Vec<(u32, Vec<u8>)> = cur
-            .iter_mut()
-            .map(|t| (t.df, std::mem::take(&mut t.positions)))
-            .collect();
-        pos_payloads.push(encode_position_shard(&pos));
-        cur.clear();
-        *cur_size = 0;
-    };
-    for ti in 0..terms.len() {
-        let acc = &mut accs[terms[ti].1];
-        let impacts: Vec<u8> = acc
-            .ords
-            .iter()
-            .zip(&acc.tfs)
-            .map(|(&o, tf)| impact(r, &avg_len, &lens[o as usize], tf))
-            .collect();
-        let mut postings = Vec::new();
-        encode_postings(&mut postings, &acc.ords, &impacts);
-        let size = terms[ti].0.len() + 4 + postings.len();
-        let big = size > opts.shard_target_bytes;
-        if big || cur_size + size > opts.shard_target_bytes {
-            flush(&mut cur, &mut cur_size);
-        }
-        cur.push(PendingTerm {
-            term: ti,
-            df: acc.ords.len() as u32,
-            postings,
-            positions: std::mem::take(&mut acc.positions.buf),
-        });
-        cur_size += size;
-        if big {
-            flush(&mut cur, &mut cur_size);
-        }
-    }
-    flush(&mut cur, &mut cur_size);
+    // The inverted index and the vectors do not depend on each other.
+    let (lexical, semantic) = par::join(
+        || invert(&chunks, &tokenizer, opts),
+        || opts.semantic.as_ref().map(|s| build_semantic(&chunks, s)),
+    );
+    let Lexical {
+        avg_len,
+        shard_firsts,
+        term_payloads,
+        pos_payloads,
+    } = lexical;
+    let semantic = semantic.transpose()?;
 
     // Fragments.
     let displays: Vec<ChunkDisplay> = chunks
@@ -479,10 +392,6 @@ pub fn build_index(
         at += n as usize;
     }
     let docs_payload = encode_documents(&docs);
-    let semantic = match &opts.semantic {
-        Some(s) => Some(build_semantic(&chunks, s)?),
-        None => None,
-    };
 
     let mut manifest = Manifest {
         build_id: 0,
@@ -568,6 +477,158 @@ fn impact(r: &RankingParams, avg: &[f32; 3], len: &[u32; 3], tf: &[u16; 3]) -> u
     let k1 = f64::from(r.k1);
     let s = tfp / (tfp + k1);
     (s * 255.0).round().clamp(1.0, 255.0) as u8
+}
+
+/// Chunks tokenized per parallel step of [`invert`] (bounds the memory of
+/// not yet merged terms).
+const INVERT_BLOCK: usize = 2048;
+
+/// What [`invert`] gives: field length means and the term and position
+/// shard payloads.
+struct Lexical {
+    avg_len: [f32; 3],
+    shard_firsts: Vec<String>,
+    term_payloads: Vec<Vec<u8>>,
+    pos_payloads: Vec<Vec<u8>>,
+}
+
+/// A chunk's field lengths and its terms with their sorted positions per
+/// field.
+fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ([u32; 3], Vec<(String, FieldPositions)>) {
+    let mut local: HashMap<String, FieldPositions> = HashMap::new();
+    let mut len = [0u32; 3];
+    let mut add = |field: usize, text: &str, first: u32| -> u32 {
+        tokenizer.tokenize(text, first, |w| {
+            len[field] += w.span;
+            for t in &w.terms {
+                local.entry(t.text.clone()).or_default()[field].push(t.pos);
+            }
+        })
+    };
+    add(0, &c.title, 0);
+    let mut p = 0;
+    for h in &c.breadcrumb {
+        // A one-position gap keeps phrases from spanning two headings.
+        p = add(1, h, p) + 1;
+    }
+    add(2, &c.text, 0);
+    let terms = local
+        .into_iter()
+        .map(|(term, mut fields)| {
+            for f in &mut fields {
+                f.sort_unstable();
+                f.dedup();
+            }
+            (term, fields)
+        })
+        .collect();
+    (len, terms)
+}
+
+/// Inverts the chunks and cuts the dictionary into shards.
+fn invert(chunks: &[ChunkInput], tokenizer: &Tokenizer, opts: &BuildOptions) -> Lexical {
+    let r = &opts.ranking;
+    let mut dict: HashMap<String, usize> = HashMap::new();
+    let mut accs: Vec<TermAcc> = Vec::new();
+    let mut lens: Vec<[u32; 3]> = Vec::with_capacity(chunks.len());
+    // Tokenizing is the costly part: it runs in parallel over blocks of
+    // chunks, and the terms are merged in chunk order.
+    for (block_no, block) in chunks.chunks(INVERT_BLOCK).enumerate() {
+        let tokenized = par::map(block, |c| chunk_terms(tokenizer, c));
+        for (i, (len, terms)) in tokenized.into_iter().enumerate() {
+            let ord = (block_no * INVERT_BLOCK + i) as u32;
+            lens.push(len);
+            for (term, fields) in terms {
+                let idx = *dict.entry(term).or_insert_with(|| {
+                    accs.push(TermAcc::default());
+                    accs.len() - 1
+                });
+                let acc = &mut accs[idx];
+                acc.ords.push(ord);
+                acc.tfs.push(
+                    fields
+                        .each_ref()
+                        .map(|f| f.len().min(u16::MAX as usize) as u16),
+                );
+                encode_positions(&mut acc.positions, &fields);
+            }
+        }
+    }
+
+    let n = chunks.len().max(1) as f64;
+    let mut avg_len = [0f32; 3];
+    for (f, a) in avg_len.iter_mut().enumerate() {
+        *a = (lens.iter().map(|l| f64::from(l[f])).sum::<f64>() / n) as f32;
+    }
+
+    // Shards, in term order.
+    let mut terms: Vec<(String, usize)> = dict.into_iter().collect();
+    terms.sort_unstable();
+    let mut shard_firsts: Vec<String> = Vec::new();
+    let mut term_payloads: Vec<Vec<u8>> = Vec::new();
+    let mut pos_payloads: Vec<Vec<u8>> = Vec::new();
+    let mut cur: Vec<PendingTerm> = Vec::new();
+    let mut cur_size = 0usize;
+    let mut flush = |cur: &mut Vec<PendingTerm>, cur_size: &mut usize| {
+        if cur.is_empty() {
+            return;
+        }
+        let enc: Vec<EncodedTerm> = cur
+            .iter()
+            .map(|t| EncodedTerm {
+                term: &terms[t.term].0,
+                df: t.df,
+                postings: &t.postings,
+            })
+            .collect();
+        shard_firsts.push(terms[cur[0].term].0.clone());
+        term_payloads.push(encode_term_shard(&enc));
+        let pos: Vec<(u32, Vec<u8>)> = cur
+            .iter_mut()
+            .map(|t| (t.df, std::mem::take(&mut t.positions)))
+            .collect();
+        pos_payloads.push(encode_position_shard(&pos));
+        cur.clear();
+        *cur_size = 0;
+    };
+    let encoded = par::map(&terms, |(_, idx)| {
+        let acc = &accs[*idx];
+        let impacts: Vec<u8> = acc
+            .ords
+            .iter()
+            .zip(&acc.tfs)
+            .map(|(&o, tf)| impact(r, &avg_len, &lens[o as usize], tf))
+            .collect();
+        let mut postings = Vec::new();
+        encode_postings(&mut postings, &acc.ords, &impacts);
+        postings
+    });
+    for (ti, postings) in encoded.into_iter().enumerate() {
+        let acc = &mut accs[terms[ti].1];
+        let size = terms[ti].0.len() + 4 + postings.len();
+        let big = size > opts.shard_target_bytes;
+        if big || cur_size + size > opts.shard_target_bytes {
+            flush(&mut cur, &mut cur_size);
+        }
+        cur.push(PendingTerm {
+            term: ti,
+            df: acc.ords.len() as u32,
+            postings,
+            positions: std::mem::take(&mut acc.positions.buf),
+        });
+        cur_size += size;
+        if big {
+            flush(&mut cur, &mut cur_size);
+        }
+    }
+    flush(&mut cur, &mut cur_size);
+
+    Lexical {
+        avg_len,
+        shard_firsts,
+        term_payloads,
+        pos_payloads,
+    }
 }
 
 /// Decode a stored impact back to the saturated tf in `[0, k1+1)`.

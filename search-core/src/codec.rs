@@ -176,6 +176,26 @@ impl<'a> Reader<'a> {
     pub fn is_empty(&self) -> bool {
         self.pos >= self.buf.len()
     }
+    /// Skip `n` varints without decoding them.
+    pub fn skip_varints(&mut self, n: u64) -> Result<(), FormatError> {
+        let mut left = n;
+        let rest = &self.buf[self.pos.min(self.buf.len())..];
+        for (i, &b) in rest.iter().enumerate() {
+            if left == 0 {
+                self.pos += i;
+                return Ok(());
+            }
+            if b & 0x80 == 0 {
+                left -= 1;
+            }
+        }
+        if left == 0 {
+            self.pos = self.buf.len();
+            Ok(())
+        } else {
+            Err(FormatError::Truncated)
+        }
+    }
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], FormatError> {
         if n > self.remaining() {
             return Err(FormatError::Truncated);

@@ -1,7 +1,7 @@
 //! The reader and query engine: open a manifest, plan which files a query
 //! needs, add them, search, then build display hits.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::build::{
     fragment_path, impact_value, partition_path, position_shard_path, term_shard_path,
@@ -17,7 +17,7 @@ use crate::error::{FormatError, SearchError};
 use crate::fragment::{decode_documents, DocumentInfo, Fragment};
 use crate::manifest::{Manifest, LEVELS};
 use crate::query::Query;
-use crate::shard::{FieldPositions, PositionShard, TermPostings, TermShard};
+use crate::shard::{PositionShard, TermPostings, TermShard};
 use crate::snippet::{highlight, snippet, Snippet, SNIPPET_CHARS};
 use crate::tokenize::Tokenizer;
 
@@ -747,14 +747,24 @@ impl Index {
             && self.plan_semantic(query).is_empty()
     }
 
-    /// Semantic scores of every allowed chunk in the probed partitions,
-    /// or `None` when semantic ranking does not apply or its files are
-    /// missing.
+    /// One bit per chunk, set for the ordinals in `ranges` (`start..end`).
+    fn bitset(&self, ranges: impl IntoIterator<Item = (u32, u32)>) -> Vec<u64> {
+        let mut bits = vec![0u64; (self.chunk_count() as usize).div_ceil(64)];
+        for (a, b) in ranges {
+            for o in a..b.min(self.chunk_count()) {
+                bits[o as usize / 64] |= 1 << (o % 64);
+            }
+        }
+        bits
+    }
+
+    /// Semantic scores of every chunk passing `ok` in the probed
+    /// partitions, or `None` when semantic ranking does not apply or its
+    /// files are missing.
     fn semantic_candidates(
         &self,
         query: &Query,
         ok: &dyn Fn(u32) -> bool,
-        required: Option<&HashSet<u32>>,
     ) -> Option<SemanticScores> {
         if self.semantic_weight(query) <= 0.0 {
             return None;
@@ -762,37 +772,44 @@ impl Index {
         let s = self.m.semantic.as_ref()?;
         let q = self.query_vector(query).ok()??;
         let code = s.vectors.code_bytes(s.dims);
+        let scorer = s.vectors.scorer(&q);
         let mut all: Vec<(u32, f32)> = Vec::new();
         for p in s.probe(&q) {
             let part = self.partitions[p].as_ref()?;
             for (&o, c) in part.ords.iter().zip(part.codes.chunks_exact(code)) {
-                if ok(o) && required.is_none_or(|r| r.contains(&o)) {
-                    all.push((o, s.vectors.score(&q, c)));
+                if ok(o) {
+                    all.push((o, scorer.score(c)));
                 }
             }
         }
-        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let (hi, lo) = match (all.first(), all.last()) {
-            (Some(a), Some(b)) => (a.1, b.1),
-            _ => (0.0, 0.0),
-        };
+        let mut by_ord = vec![f32::NAN; self.chunk_count() as usize];
+        let (mut hi, mut lo, mut sum) = (f32::NEG_INFINITY, f32::INFINITY, 0f32);
+        for &(o, x) in &all {
+            by_ord[o as usize] = x;
+            hi = hi.max(x);
+            lo = lo.min(x);
+            sum += x;
+        }
         // A lexical match outside the probed partitions has no semantic
         // score; it gets the mean of the probed ones rather than the worst.
-        let mut sum = 0f32;
-        for x in &all {
-            sum += x.1;
-        }
-        let mean = if all.is_empty() {
-            lo
+        let (hi, lo, unprobed) = if all.is_empty() {
+            (0.0, 0.0, 0.0)
         } else {
-            sum / all.len() as f32
+            (hi, lo, sum / all.len() as f32)
         };
+        let best = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        let top = s.candidates.max(1) as usize;
+        if all.len() > top {
+            all.select_nth_unstable_by(top - 1, best);
+            all.truncate(top);
+        }
+        all.sort_by(best);
         Some(SemanticScores {
             hi,
             lo,
-            unprobed: mean,
-            top: s.candidates.max(1) as usize,
-            all,
+            unprobed,
+            top: all,
+            by_ord,
         })
     }
 
@@ -999,14 +1016,10 @@ impl Index {
             return Err(SearchError::NotLoaded(missing));
         }
         let a = self.analyze(query);
-        let allowed = self.allowed(query);
-        let ok = |o: u32| match &allowed {
-            None => true,
-            Some(r) => {
-                let i = r.partition_point(|&(_, e)| e <= o);
-                i < r.len() && r[i].0 <= o
-            }
-        };
+        // One bit per chunk: a posting's filter check is then a load, not
+        // a binary search over the allowed ranges.
+        let allowed = self.allowed(query).map(|ranges| self.bitset(ranges));
+        let ok = |o: u32| allowed.as_ref().is_none_or(|bits| bit(bits, o));
         let k1 = self.m.settings.ranking.k1;
         let n = self.chunk_count() as usize;
         let mut scores = vec![0f32; n];
@@ -1043,34 +1056,41 @@ impl Index {
             local_touched.clear();
         }
         // Phrases are required.
-        let mut required: Option<HashSet<u32>> = None;
+        let mut required: Option<Vec<u32>> = None;
         for ph in &a.phrases {
             let docs = self.phrase_matches(ph)?;
             required = Some(match required {
                 None => docs,
-                Some(r) => r.intersection(&docs).copied().collect(),
+                Some(r) => intersect_sorted(&r, &docs),
             });
         }
+        let required = required.map(|r| self.bitset(r.iter().map(|&o| (o, o + 1))));
+        let is_required = |o: u32| required.as_ref().is_none_or(|r| bit(r, o));
         let mut results: Vec<ScoredChunk> = touched
             .into_iter()
-            .filter(|o| required.as_ref().is_none_or(|r| r.contains(o)))
+            .filter(|&o| is_required(o))
             .map(|o| ScoredChunk {
                 ordinal: o,
                 score: scores[o as usize],
             })
             .filter(|s| s.score > 0.0)
             .collect();
-        if let Some(sem) = self.semantic_candidates(query, &ok, required.as_ref()) {
+        if let Some(sem) = self.semantic_candidates(query, &|o| ok(o) && is_required(o)) {
             results = fuse(results, &sem, self.semantic_weight(query));
         }
         let facets = self.count_facets(results.iter().map(|s| s.ordinal));
         let total = results.len() as u32;
-        results.sort_by(|a, b| {
+        let better = |a: &ScoredChunk, b: &ScoredChunk| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| a.ordinal.cmp(&b.ordinal))
-        });
+        };
+        // Only the first `limit` need ordering.
+        if query.limit > 0 && results.len() > query.limit {
+            results.select_nth_unstable_by(query.limit - 1, better);
+        }
         results.truncate(query.limit);
+        results.sort_by(better);
         Ok(SearchResult {
             hits: results,
             total,
@@ -1078,28 +1098,28 @@ impl Index {
         })
     }
 
-    /// Chunks where the phrase's terms occur at their relative positions in
-    /// one field.
-    fn phrase_matches(&self, ph: &[(String, u32)]) -> Result<HashSet<u32>, SearchError> {
+    /// Chunks (sorted ordinals) where the phrase's terms occur at their
+    /// relative positions in one field.
+    fn phrase_matches(&self, ph: &[(String, u32)]) -> Result<Vec<u32>, SearchError> {
         let mut lists = Vec::with_capacity(ph.len());
         for (t, _) in ph {
             match self.lookup(t) {
                 Ok(Some(p)) => lists.push(p),
-                Ok(None) => return Ok(HashSet::new()),
+                Ok(None) => return Ok(Vec::new()),
                 Err(s) => return Err(SearchError::NotLoaded(vec![term_shard_path(s)])),
             }
         }
         // Candidates: chunks holding every term.
-        let mut cand: HashSet<u32> = lists[0].ords.iter().copied().collect();
+        let mut cand: Vec<u32> = lists[0].ords.clone();
         for l in &lists[1..] {
-            let set: HashSet<u32> = l.ords.iter().copied().collect();
-            cand.retain(|o| set.contains(o));
+            cand = intersect_sorted(&cand, &l.ords);
         }
         if ph.len() == 1 || cand.is_empty() {
             return Ok(cand);
         }
-        // Positions of each term in the candidates.
-        let mut per_term: Vec<HashMap<u32, FieldPositions>> = Vec::with_capacity(ph.len());
+        // Positions of each term in each candidate, flat: candidate k's
+        // field f is `pos[bounds[k][f]..bounds[k][f + 1]]`.
+        let mut per_term: Vec<(Vec<u32>, Vec<[u32; 4]>)> = Vec::with_capacity(ph.len());
         for ((t, _), l) in ph.iter().zip(&lists) {
             let s = self.shard_of(t).unwrap_or(0);
             let (Some(shard), Some(pshard)) = (&self.terms[s], &self.positions[s]) else {
@@ -1111,40 +1131,62 @@ impl Index {
                     FormatError::Malformed("position shard does not match term shard").into(),
                 );
             }
-            let mut map = HashMap::new();
-            pshard.for_each(ti, |i, fp| {
-                if cand.contains(&l.ords[i]) {
-                    map.insert(l.ords[i], fp.clone());
+            let mut pos = Vec::new();
+            let mut bounds = Vec::with_capacity(cand.len());
+            // Postings and candidates are both in ordinal order.
+            let mut next = 0;
+            let is_candidate = |i: usize| {
+                while next < cand.len() && cand[next] < l.ords[i] {
+                    next += 1;
                 }
+                cand.get(next) == Some(&l.ords[i])
+            };
+            pshard.for_each_where(ti, is_candidate, |_, fp| {
+                let mut b = [pos.len() as u32; 4];
+                for (f, list) in fp.iter().enumerate() {
+                    pos.extend_from_slice(list);
+                    b[f + 1] = pos.len() as u32;
+                }
+                bounds.push(b);
             })?;
-            per_term.push(map);
+            if bounds.len() != cand.len() {
+                return Err(FormatError::Malformed("postings out of order").into());
+            }
+            per_term.push((pos, bounds));
         }
-        cand.retain(|o| {
-            (0..3).any(|f| {
-                let Some(first) = per_term[0].get(o) else {
-                    return false;
-                };
-                first[f].iter().any(|&p0| {
-                    ph.iter().zip(&per_term).skip(1).all(|((_, rel), m)| {
-                        m.get(o)
-                            .is_some_and(|fp| fp[f].binary_search(&p0.saturating_add(*rel)).is_ok())
+        let field = |t: usize, k: usize, f: usize| {
+            let (pos, bounds) = &per_term[t];
+            &pos[bounds[k][f] as usize..bounds[k][f + 1] as usize]
+        };
+        let mut out = Vec::new();
+        for (k, &o) in cand.iter().enumerate() {
+            let hit = (0..3).any(|f| {
+                field(0, k, f).iter().any(|&p0| {
+                    ph.iter().enumerate().skip(1).all(|(t, (_, rel))| {
+                        field(t, k, f)
+                            .binary_search(&p0.saturating_add(*rel))
+                            .is_ok()
                     })
                 })
-            })
-        });
-        Ok(cand)
+            });
+            if hit {
+                out.push(o);
+            }
+        }
+        Ok(out)
     }
 
     fn count_facets(&self, ords: impl Iterator<Item = u32>) -> FacetCounts {
-        let mut per_doc: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut counts = vec![0u32; self.doc_starts.len().saturating_sub(1)];
         for o in ords {
             if let Some(d) = self.document_of(o) {
-                *per_doc.entry(d).or_default() += 1;
+                counts[d as usize] += 1;
             }
         }
+        let per_doc: Vec<(u32, u32)> = (0u32..).zip(counts).filter(|&(_, c)| c > 0).collect();
         let f = &self.m.facets;
         let mut by_name: [BTreeMap<&str, u32>; LEVELS] = Default::default();
-        for (&d, &c) in &per_doc {
+        for &(d, c) in &per_doc {
             let mut node = self.doc_parent[d as usize] as usize;
             for l in (0..LEVELS).rev() {
                 let name = f.names[l][f.nodes[l][node].0 as usize].as_str();
@@ -1159,7 +1201,7 @@ impl Index {
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
-        let mut document: Vec<(u32, u32)> = per_doc.into_iter().collect();
+        let mut document = per_doc;
         document.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         FacetCounts {
             vendor: sorted(&by_name[0]),
@@ -1230,11 +1272,12 @@ impl Index {
     }
 }
 
-/// Semantic scores of the chunks in the probed partitions, best first.
+/// Semantic scores of the chunks in the probed partitions.
 pub(crate) struct SemanticScores {
-    all: Vec<(u32, f32)>,
-    /// How many of the best enter the results on their own.
-    top: usize,
+    /// The best, best first: they enter the results on their own.
+    top: Vec<(u32, f32)>,
+    /// Raw score per ordinal, NaN outside the probed partitions.
+    by_ord: Vec<f32>,
     /// Raw score assumed for chunks outside the probed partitions.
     unprobed: f32,
     hi: f32,
@@ -1247,7 +1290,11 @@ pub(crate) struct SemanticScores {
 /// partition gets its semantic score; the `top` best semantic chunks enter
 /// even without a lexical match. Both normalisations are independent of
 /// the query's limit. See README ("Hybrid ranking") for how this was chosen.
-pub(crate) fn fuse(lexical: Vec<ScoredChunk>, sem: &SemanticScores, w: f32) -> Vec<ScoredChunk> {
+pub(crate) fn fuse(
+    mut lexical: Vec<ScoredChunk>,
+    sem: &SemanticScores,
+    w: f32,
+) -> Vec<ScoredChunk> {
     let lmax = lexical.iter().fold(0f32, |m, s| m.max(s.score));
     let norm = |x: f32| {
         if sem.hi > sem.lo {
@@ -1256,25 +1303,52 @@ pub(crate) fn fuse(lexical: Vec<ScoredChunk>, sem: &SemanticScores, w: f32) -> V
             1.0
         }
     };
-    let by_ord: HashMap<u32, f32> = sem.all.iter().copied().collect();
-    let mut out: HashMap<u32, f32> = HashMap::with_capacity(lexical.len() + sem.top);
-    for s in &lexical {
+    let mut lexical_match = vec![false; sem.by_ord.len()];
+    for s in &mut lexical {
         let lex = if lmax > 0.0 {
             (1.0 - w) * (s.score / lmax)
         } else {
             0.0
         };
-        let x = by_ord.get(&s.ordinal).copied().unwrap_or(sem.unprobed);
-        let v = lex + w * norm(x);
-        out.insert(s.ordinal, v);
+        let x = sem.by_ord[s.ordinal as usize];
+        let x = if x.is_nan() { sem.unprobed } else { x };
+        s.score = lex + w * norm(x);
+        lexical_match[s.ordinal as usize] = true;
     }
-    for &(o, x) in sem.all.iter().take(sem.top) {
-        out.entry(o).or_insert(w * norm(x));
+    for &(ordinal, x) in &sem.top {
+        if !lexical_match[ordinal as usize] {
+            lexical.push(ScoredChunk {
+                ordinal,
+                score: w * norm(x),
+            });
+        }
     }
-    out.into_iter()
-        .filter(|&(_, s)| s > 0.0)
-        .map(|(ordinal, score)| ScoredChunk { ordinal, score })
-        .collect()
+    lexical.retain(|s| s.score > 0.0);
+    lexical
+}
+
+/// Whether `o` is set in a [`Index::bitset`].
+fn bit(bits: &[u64], o: u32) -> bool {
+    bits.get(o as usize / 64)
+        .is_some_and(|w| w >> (o % 64) & 1 == 1)
+}
+
+/// Intersection of two ascending lists.
+fn intersect_sorted(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 fn n_chunks_in_group(total: u32, group: u32, index: u32) -> u32 {
@@ -1296,15 +1370,36 @@ fn stem_prefixes(prefix: &str) -> Vec<&str> {
 /// Optimal-string-alignment distance (edits plus adjacent transpositions)
 /// between `a` and `b` if it is at most `max`.
 pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    // Typo candidates are scanned by the thousand per query: compare
+    // bytes without allocating when both are ASCII (the usual case).
+    if a.is_ascii() && b.is_ascii() {
+        return osa(a.as_bytes(), b.as_bytes(), max);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    osa(&a, &b, max)
+}
+
+/// Optimal string alignment distance, or `None` above `max`.
+fn osa<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    const STACK: usize = 80;
     let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    let mut heap;
+    let mut stack = [0usize; 3 * STACK];
+    let rows: &mut [usize] = if w <= STACK {
+        &mut stack[..3 * w]
+    } else {
+        heap = vec![0usize; 3 * w];
+        &mut heap
+    };
+    let (mut prev2, rest) = rows.split_at_mut(w);
+    let (mut prev, mut cur) = rest.split_at_mut(w);
+    for (j, x) in prev.iter_mut().enumerate() {
+        *x = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];

@@ -61,6 +61,7 @@ pub mod eval;
 mod fragment;
 mod index;
 mod manifest;
+mod par;
 mod query;
 mod shard;
 mod snippet;
@@ -81,7 +82,7 @@ pub use index::{
 pub use manifest::{FieldParams, RankingParams};
 pub use query::{parse_query, Filters, Query, DEFAULT_LIMIT};
 pub use snippet::{highlight, snippet, utf16_ranges, Snippet, SNIPPET_CHARS};
-pub use tokenize::{Tokenizer, TokenizerSettings};
+pub use tokenize::{Term, TermKind, Tokenizer, TokenizerSettings, Word};
 
 #[cfg(test)]
 mod send_sync {

@@ -302,6 +302,35 @@ impl PositionShard {
         Ok(())
     }
 
+    /// Like [`PositionShard::for_each`], for the postings where `want(i)`
+    /// holds; the others are skipped without decoding (a phrase checks a
+    /// few candidates among a frequent term's many postings).
+    pub fn for_each_where(
+        &self,
+        term_index: usize,
+        mut want: impl FnMut(usize) -> bool,
+        mut f: impl FnMut(usize, &FieldPositions),
+    ) -> Result<(), FormatError> {
+        let &(df, a, b) = self
+            .terms
+            .get(term_index)
+            .ok_or(FormatError::Malformed("term index out of range"))?;
+        let mut r = Reader::new(&self.data[a..b]);
+        let mut scratch: FieldPositions = Default::default();
+        for i in 0..df as usize {
+            if want(i) {
+                decode_positions(&mut r, &mut scratch)?;
+                f(i, &scratch);
+            } else {
+                let h = r.varint()?;
+                let title = if h & 1 != 0 { r.varint()? } else { 0 };
+                let heading = if h & 2 != 0 { r.varint()? } else { 0 };
+                r.skip_varints((h >> 2).saturating_add(title).saturating_add(heading))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Posting count of term `term_index`.
     pub fn df(&self, term_index: usize) -> Option<u32> {
         self.terms.get(term_index).map(|t| t.0)
@@ -318,6 +347,29 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn skipping_positions_lands_on_the_same_postings(
+            lists in proptest::collection::vec(
+                proptest::collection::vec(proptest::collection::btree_set(0u32..3000, 0..20), 3..=3),
+                1..40,
+            ),
+            pick in any::<u64>(),
+        ) {
+            let mut w = Writer::new();
+            for fields in &lists {
+                let fp: FieldPositions = std::array::from_fn(|f| fields[f].iter().copied().collect());
+                encode_positions(&mut w, &fp);
+            }
+            let shard = PositionShard::decode(&encode_position_shard(&[(lists.len() as u32, w.buf)])).unwrap();
+            let mut all = Vec::new();
+            shard.for_each(0, |i, fp| all.push((i, fp.clone()))).unwrap();
+            let want = |i: usize| pick >> (i % 64) & 1 == 1;
+            let mut some = Vec::new();
+            shard.for_each_where(0, want, |i, fp| some.push((i, fp.clone()))).unwrap();
+            let expected: Vec<_> = all.into_iter().filter(|(i, _)| want(*i)).collect();
+            prop_assert_eq!(some, expected);
+        }
+
         #[test]
         fn postings_round_trip(ords in sorted_ords(), seed in any::<u8>()) {
             let impacts: Vec<u8> = ords.iter().map(|&o| (o as u8).wrapping_add(seed)).collect();

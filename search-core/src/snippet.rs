@@ -38,7 +38,7 @@ pub fn highlight(
     terms: &HashSet<String>,
 ) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
-    tokenizer.tokenize(text, 0, |w| {
+    tokenizer.tokenize_matching(text, terms, |w| {
         if let Some(t) = w
             .terms
             .iter()
@@ -79,7 +79,7 @@ pub fn snippet(
 ) -> Snippet {
     // Matches with the term they matched, to count distinct terms.
     let mut matches: Vec<(usize, usize, String)> = Vec::new();
-    tokenizer.tokenize(text, 0, |w| {
+    tokenizer.tokenize_matching(text, terms, |w| {
         if let Some(t) = w
             .terms
             .iter()

@@ -152,7 +152,35 @@ impl Tokenizer {
     /// Tokenize `text`, numbering positions from `first_pos`; calls `f` for
     /// every word (stop words included, with no terms) and returns the next
     /// free position.
-    pub fn tokenize(&self, text: &str, first_pos: u32, mut f: impl FnMut(&Word)) -> u32 {
+    pub fn tokenize(&self, text: &str, first_pos: u32, f: impl FnMut(&Word)) -> u32 {
+        self.tokenize_with(text, first_pos, None, f)
+    }
+
+    /// The words of `text` that can emit one of `terms`, with the terms
+    /// that can equal one (byte ranges and kinds as in
+    /// [`Tokenizer::tokenize`]; positions are not numbered). Stemming only
+    /// changes a word's ending (even its exceptions: `dying` → `die`), so a
+    /// term keeps the first character of the text it stands for: atoms that
+    /// start otherwise are neither stemmed nor emitted, and words without
+    /// such a character are skipped. This is what makes highlighting cheap.
+    pub fn tokenize_matching(
+        &self,
+        text: &str,
+        terms: &std::collections::HashSet<String>,
+        f: impl FnMut(&Word),
+    ) {
+        let heads = Heads::new(terms);
+        self.tokenize_with(text, 0, Some(&heads), f);
+    }
+
+    fn tokenize_with(
+        &self,
+        text: &str,
+        first_pos: u32,
+        heads: Option<&Heads<'_>>,
+        mut f: impl FnMut(&Word),
+    ) -> u32 {
+        let keep = |s: &str| heads.is_none_or(|h| h.keep(s));
         let chars: Vec<(usize, char)> = text.char_indices().collect();
         let end_of = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
         let mut pos = first_pos;
@@ -201,13 +229,18 @@ impl Tokenizer {
                     break;
                 }
             }
+            if heads.is_some_and(|h| !h.may_match(&chars[start..j])) {
+                i = j;
+                continue;
+            }
             let wstart = chars[start].0;
             let wend = end_of(j);
             word.terms.clear();
             word.start = wstart;
             word.end = wend;
             word.pos = pos;
-            word.span = self.analyse_word(text, &chars[start..j], wend, pos, &mut word.terms);
+            word.span =
+                self.analyse_word(text, &chars[start..j], wend, pos, &keep, &mut word.terms);
             f(&word);
             pos += word.span;
             i = j;
@@ -229,8 +262,18 @@ impl Tokenizer {
         cs: &[(usize, char)],
         wend: usize,
         pos: u32,
+        keep: &dyn Fn(&str) -> bool,
         out: &mut Vec<Term>,
     ) -> u32 {
+        // Most words are one plain atom (`record`, `The`): no splitting.
+        if cs.first().is_some_and(|&(_, c)| c.is_ascii_alphabetic())
+            && cs[1..].iter().all(|&(_, c)| c.is_ascii_lowercase())
+        {
+            if let Some(t) = self.atom_term(cs, keep) {
+                push_term(out, t, pos, cs[0].0, wend, TermKind::Whole);
+            }
+            return 1;
+        }
         let byte_end = |k: usize| cs.get(k).map_or(wend, |&(b, _)| b);
         // Segments: [from, to) indices into cs.
         let mut segments: Vec<(usize, usize)> = Vec::new();
@@ -275,27 +318,22 @@ impl Tokenizer {
 
         if atoms.len() == 1 {
             let (a, b) = atoms[0];
-            if let Some(t) = self.atom_term(&cs[a..b]) {
+            if let Some(t) = self.atom_term(&cs[a..b], keep) {
                 push_term(out, t, pos, cs[a].0, byte_end(b), TermKind::Whole);
             }
             return span;
         }
         // Whole word: verbatim apart from case and folding.
-        let whole_text = &text[cs[0].0..wend];
-        push_term(
-            out,
-            self.normalize(whole_text),
-            pos,
-            cs[0].0,
-            wend,
-            TermKind::Whole,
-        );
+        let whole = self.normalize(&text[cs[0].0..wend]);
+        if keep(&whole) {
+            push_term(out, whole, pos, cs[0].0, wend, TermKind::Whole);
+        }
         // Then, in position order, each multi-atom segment of a multi-segment
         // word followed by its atoms.
         for (si, &(a, b)) in segments.iter().enumerate() {
             let (fa, la) = seg_atoms[si];
             if segments.len() > 1 && la - fa > 1 {
-                if let Some(t) = self.atom_term(&cs[a..b]) {
+                if let Some(t) = self.atom_term(&cs[a..b], keep) {
                     push_term(
                         out,
                         t,
@@ -307,7 +345,7 @@ impl Tokenizer {
                 }
             }
             for (ai, &(a, b)) in atoms.iter().enumerate().take(la).skip(fa) {
-                if let Some(t) = self.atom_term(&cs[a..b]) {
+                if let Some(t) = self.atom_term(&cs[a..b], keep) {
                     push_term(
                         out,
                         t,
@@ -324,10 +362,13 @@ impl Tokenizer {
 
     /// Term for a letter-and-digit run: words are stemmed and stop-filtered,
     /// anything with a digit is kept as typed.
-    fn atom_term(&self, cs: &[(usize, char)]) -> Option<String> {
+    fn atom_term(&self, cs: &[(usize, char)], keep: &dyn Fn(&str) -> bool) -> Option<String> {
         let mut s = String::with_capacity(cs.len());
         for &(_, c) in cs {
             self.push_normalized(&mut s, c);
+        }
+        if !keep(&s) {
+            return None;
         }
         if cs.iter().any(|&(_, c)| c.is_numeric()) {
             return Some(s);
@@ -336,7 +377,10 @@ impl Tokenizer {
             return None;
         }
         match &self.stemmer {
-            Some(st) => Some(st.stem(&s).into_owned()),
+            Some(st) => match st.stem(&s) {
+                std::borrow::Cow::Borrowed(_) => Some(s),
+                std::borrow::Cow::Owned(stem) => Some(stem),
+            },
             None => Some(s),
         }
     }
@@ -369,6 +413,46 @@ impl Tokenizer {
                 out.push(l);
             }
         }
+    }
+}
+
+/// The words whose English stem changes their second character (Snowball's
+/// exceptions `dying` → `die`, ...); every other stem keeps the first two
+/// characters of its word.
+const HEAD_CHANGING: &[&str] = &["dying", "lying", "tying"];
+
+/// First two characters of wanted terms ([`Tokenizer::tokenize_matching`]).
+struct Heads<'a> {
+    heads: Vec<&'a str>,
+    /// Lowercase ASCII first characters.
+    ascii: [bool; 128],
+}
+
+impl<'a> Heads<'a> {
+    fn new(terms: &'a std::collections::HashSet<String>) -> Self {
+        let mut ascii = [false; 128];
+        let heads = terms
+            .iter()
+            .map(|t| {
+                if let Some(c) = t.chars().next().filter(char::is_ascii) {
+                    ascii[c.to_ascii_lowercase() as usize] = true;
+                }
+                t.char_indices().nth(2).map_or(t.as_str(), |(b, _)| &t[..b])
+            })
+            .collect();
+        Heads { heads, ascii }
+    }
+
+    /// Whether normalised atom `s` can stem to a wanted term.
+    fn keep(&self, s: &str) -> bool {
+        self.heads.iter().any(|h| s.starts_with(h)) || HEAD_CHANGING.contains(&s)
+    }
+
+    /// Whether any atom of the word can start with a wanted character (a
+    /// non-ASCII character may fold to one).
+    fn may_match(&self, cs: &[(usize, char)]) -> bool {
+        cs.iter()
+            .any(|&(_, c)| !c.is_ascii() || self.ascii[c.to_ascii_lowercase() as usize])
     }
 }
 

@@ -115,6 +115,15 @@ impl Engine {
         self.index.plan_semantic(&query(text, filters, false, 10))
     }
 
+    /// The query's embedding (a `Float32Array`), once the files of
+    /// [`Engine::plan_semantic`] are added; `undefined` while they are
+    /// missing or when the query has no known token. The same vector as
+    /// `mcdewey search --embedding`, which a test compares bit for bit.
+    pub fn query_embedding(&self, text: &str) -> Option<Vec<f32>> {
+        self.index
+            .query_embedding(&query_sem(text, "", false, 10, true))
+    }
+
     /// Adds one fetched file.
     pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), JsError> {
         self.index.add_file(path, bytes).map_err(js_err)

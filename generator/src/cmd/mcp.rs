@@ -22,7 +22,7 @@ pub fn run(args: McpArgs) -> Result<(), ExitError> {
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| ExitError::io(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(mcp::serve_stdio(Arc::new(lib)))
+        .block_on(mcp::serve_stdio(Arc::new(lib), args.mcp_cache))
         .map_err(ExitError::io)
 }
 
@@ -31,6 +31,7 @@ pub struct Endpoint {
     lib: Arc<Library>,
     origins: Vec<String>,
     hosts: Vec<String>,
+    cache_entries: usize,
 }
 
 /// Loads the site for `/mcp`. A bad `--allow-origin` is a usage error; a
@@ -58,6 +59,7 @@ pub fn endpoint(
             lib: Arc::new(lib),
             origins,
             hosts,
+            cache_entries: args.mcp_cache,
         })),
         Err(e) => {
             eprintln!("warning: no MCP endpoint: {e:#}");
@@ -70,7 +72,8 @@ impl Endpoint {
     /// Adds `/mcp` to the site's router, allowing the bound address's own
     /// loopback origins plus the configured ones.
     pub fn attach(self, router: Router, addr: SocketAddr) -> Router {
-        let opts = mcp::HttpOptions::for_addr(addr, &self.origins, &self.hosts);
+        let mut opts = mcp::HttpOptions::for_addr(addr, &self.origins, &self.hosts);
+        opts.cache_entries = self.cache_entries;
         router.merge(mcp::router(self.lib, &opts))
     }
 }

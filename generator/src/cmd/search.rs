@@ -17,6 +17,15 @@ pub fn run(args: SearchArgs) -> Result<(), ExitError> {
     let query = parse_query(&args.query, filters)
         .with_prefix(args.prefix)
         .with_limit(args.limit);
+    if args.embedding {
+        // Bit patterns, not decimal floats: the browser test compares them
+        // with the WASM engine's exactly, with no formatting in between.
+        let bits = index
+            .query_embedding(&query)
+            .map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<u32>>());
+        println!("{}", serde_json::json!({ "embedding": bits }));
+        return Ok(());
+    }
     let result = index
         .search(&query)
         .map_err(|e| ExitError::io(anyhow::anyhow!("search failed: {e}")))?;

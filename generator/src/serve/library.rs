@@ -101,6 +101,17 @@ pub struct Chunk {
     pub page: u32,
     pub breadcrumb: Vec<String>,
     pub markdown: String,
+    /// Plain text for snippets, made the first time the chunk is a hit.
+    #[serde(skip)]
+    plain: std::sync::OnceLock<String>,
+}
+
+impl Chunk {
+    /// The chunk's text as search indexed it (for snippets).
+    pub fn plain_text(&self) -> &str {
+        self.plain
+            .get_or_init(|| crate::markdown::plain_text(&self.markdown))
+    }
 }
 
 #[derive(Deserialize)]

@@ -4,16 +4,18 @@
 //! (`mcdewey mcp`). Searches go through search-core only, so they rank
 //! exactly as the browser does.
 
+mod cache;
 mod http;
 pub mod resources;
 pub mod scope;
 pub mod text;
 pub mod tools;
 
-pub use http::{check_origin, router, HttpOptions, MAX_BODY_BYTES};
+pub use http::{check_origin, router, HttpOptions, DEFAULT_CACHE_ENTRIES, MAX_BODY_BYTES};
 pub use tools::search_ids;
 
 use crate::serve::library::Library;
+use cache::ToolCache;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
     Implementation, JsonObject, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
@@ -32,23 +34,39 @@ search to find chunks (only the current version of each product unless `version`
 or page by id; read_page for whole pages; get_outline for a document's headings. Quote answers with the `citation` \
 of each result: it names the printed page.";
 
-/// The handler: cheap to clone (one per HTTP request), shares the library.
+/// The handler: cheap to clone (one per HTTP request), shares the library
+/// and the cache of recent results.
 #[derive(Clone)]
 pub struct McpServer {
     lib: Arc<Library>,
     tools: Arc<Vec<Tool>>,
+    cache: Arc<ToolCache>,
 }
 
 impl McpServer {
-    pub fn new(lib: Arc<Library>) -> Self {
+    /// A server keeping the results of up to `cache_entries` recent tool
+    /// calls (0: none).
+    pub fn new(lib: Arc<Library>, cache_entries: usize) -> Self {
         McpServer {
             lib,
             tools: Arc::new(tool_list()),
+            cache: Arc::new(ToolCache::new(cache_entries)),
         }
     }
 
-    /// Runs one tool by name; `None` for a name that is not a tool.
+    /// Runs one tool by name, or answers from the cache; `None` for a name
+    /// that is not a tool.
     pub fn call(&self, name: &str, args: JsonObject) -> Option<CallToolResult> {
+        let key = ToolCache::key(name, &args);
+        if let Some(hit) = self.cache.get(&key) {
+            return Some(hit);
+        }
+        let result = self.run_tool(name, args)?;
+        self.cache.put(key, &result);
+        Some(result)
+    }
+
+    fn run_tool(&self, name: &str, args: JsonObject) -> Option<CallToolResult> {
         let lib = &*self.lib;
         let args = serde_json::Value::Object(args);
         Some(match name {
@@ -216,9 +234,9 @@ impl ServerHandler for McpServer {
 }
 
 /// Serves the library over stdin/stdout until the client closes them.
-pub async fn serve_stdio(lib: Arc<Library>) -> anyhow::Result<()> {
+pub async fn serve_stdio(lib: Arc<Library>, cache_entries: usize) -> anyhow::Result<()> {
     use rmcp::ServiceExt;
-    let running = McpServer::new(lib)
+    let running = McpServer::new(lib, cache_entries)
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|e| anyhow::anyhow!("MCP session failed to start: {e}"))?;

@@ -712,6 +712,44 @@ fn search_results_show_what_search_core_shows() {
     }
 }
 
+/// Calls answered from the cache equal fresh ones, for every tool and for
+/// calls that differ only in one argument.
+#[test]
+fn cached_results_equal_fresh_ones() {
+    let lib = library();
+    let cached = mcp::McpServer::new(lib.clone(), 3);
+    let fresh = mcp::McpServer::new(lib, 0);
+    let calls = [
+        ("search", json!({ "query": "recording", "version": "2.0" })),
+        ("search", json!({ "query": "recording", "version": "1.0" })),
+        (
+            "search",
+            json!({ "query": "recording", "version": "2.0", "limit": 1 }),
+        ),
+        ("fetch", json!({ "id": format!("{ADMIN}::2") })),
+        ("read_page", json!({ "document": ADMIN, "page": 2 })),
+        ("list_library", json!({})),
+        ("get_outline", json!({ "document": ADMIN })),
+        ("search", json!({ "query": "recording", "version": "9.9" })),
+    ];
+    // Twice round, more calls than entries: hits, misses and evictions.
+    for _ in 0..2 {
+        for (tool, args) in &calls {
+            let Value::Object(a) = args.clone() else {
+                unreachable!()
+            };
+            let got = cached.call(tool, a.clone()).unwrap();
+            let want = fresh.call(tool, a).unwrap();
+            assert_eq!(got, want, "{tool} {args}");
+            let again = cached
+                .call(tool, args.as_object().unwrap().clone())
+                .unwrap();
+            assert_eq!(again, want, "{tool} {args} from the cache");
+        }
+    }
+    assert!(cached.call("nope", JsonObject::new()).is_none());
+}
+
 // ---------------------------------------------------------------- stdio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

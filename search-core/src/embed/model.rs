@@ -366,8 +366,18 @@ pub fn fingerprint(v: &[f32]) -> u32 {
 
 /// Dot product in index order (deterministic).
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut s = 0f32;
-    for (x, y) in a.iter().zip(b) {
+    // Eight running sums, added in a fixed order: the compiler can keep
+    // them in vector registers, and the result is the same on every target.
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (x, y) in ra.iter().zip(rb) {
         s += x * y;
     }
     s

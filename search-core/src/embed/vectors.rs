@@ -67,27 +67,66 @@ impl VectorEncoding {
     }
 
     /// Score of stored `code` for unit query `q`: an estimate of the
-    /// cosine, up to a constant that is the same for every chunk.
+    /// cosine, up to a constant that is the same for every chunk. For many
+    /// codes, prepare a [`Scorer`] once instead.
     pub fn score(self, q: &[f32], code: &[u8]) -> f32 {
+        self.scorer(q).score(code)
+    }
+
+    /// A scorer for query `q`, for scoring many codes.
+    pub fn scorer(self, q: &[f32]) -> Scorer {
+        match self {
+            VectorEncoding::Int8 => Scorer::Int8(q.to_vec()),
+            VectorEncoding::Binary => {
+                // Σ ±q[i] = 2 · Σ_{bit set} q[i] − Σ q[i]; the first sum is
+                // one table look-up per code byte instead of 8 branches.
+                let mut lut = vec![0f32; q.len().div_ceil(8) * 256];
+                for (j, part) in q.chunks(8).enumerate() {
+                    let t = &mut lut[j * 256..(j + 1) * 256];
+                    for b in 1..256usize {
+                        let low = b.trailing_zeros() as usize;
+                        t[b] = t[b & (b - 1)] + part.get(low).copied().unwrap_or(0.0);
+                    }
+                }
+                let mut total = 0f32;
+                for x in q {
+                    total += x;
+                }
+                Scorer::Binary { lut, total }
+            }
+        }
+    }
+}
+
+/// A query prepared for scoring stored chunk vectors
+/// ([`VectorEncoding::scorer`]).
+#[derive(Debug, Clone)]
+pub enum Scorer {
+    Int8(Vec<f32>),
+    Binary { lut: Vec<f32>, total: f32 },
+}
+
+impl Scorer {
+    /// Score of one stored code (see [`VectorEncoding::score`]).
+    pub fn score(&self, code: &[u8]) -> f32 {
         let scale = f32::from_le_bytes([code[0], code[1], code[2], code[3]]);
         let body = &code[4..];
-        let mut s = 0f32;
-        match self {
-            VectorEncoding::Int8 => {
+        let s = match self {
+            Scorer::Int8(q) => {
+                let mut s = 0f32;
                 for (x, &b) in q.iter().zip(body) {
                     s += x * f32::from(b as i8);
                 }
+                s
             }
-            VectorEncoding::Binary => {
-                for (i, x) in q.iter().enumerate() {
-                    if body[i / 8] >> (i % 8) & 1 == 1 {
-                        s += x;
-                    } else {
-                        s -= x;
-                    }
+            Scorer::Binary { lut, total } => {
+                let mut set = 0f32;
+                for (t, &b) in lut.chunks_exact(256).zip(body) {
+                    set += t[b as usize];
                 }
+                2.0 * set - total
             }
-        }
+        };
         s * scale
     }
 }
@@ -386,8 +425,10 @@ pub fn kmeans(vectors: &[f32], dims: usize, k: usize, rounds: usize) -> Vec<f32>
     for _ in 0..rounds {
         let mut sum = vec![0f32; k * dims];
         let mut count = vec![0u32; k];
-        for &i in &sample {
-            let c = nearest(&cent, dims, row(i));
+        // Assignments in parallel, sums in sample order (same bytes on
+        // any number of threads).
+        let assigned = crate::par::map(&sample, |&i| nearest(&cent, dims, row(i)));
+        for (&i, &c) in sample.iter().zip(&assigned) {
             count[c] += 1;
             for (s, x) in sum[c * dims..(c + 1) * dims].iter_mut().zip(row(i)) {
                 *s += x;
@@ -486,6 +527,39 @@ mod tests {
             e.encode(&b, &mean, &mut cb);
             assert_eq!(ca.len(), e.code_bytes(4));
             assert!(e.score(&q, &ca) > e.score(&q, &cb), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn binary_table_scorer_matches_the_signed_sum() {
+        // 13 dims: a partial last byte too.
+        let q: Vec<f32> = (0..13).map(|i| ((i * 7 % 5) as f32 - 2.0) * 0.1).collect();
+        let mean = vec![0f32; 13];
+        for seed in 0..20u32 {
+            let v: Vec<f32> = (0..13)
+                .map(|i| {
+                    ((seed + 3).wrapping_mul(i + 1).wrapping_mul(2654435761u32) >> 16) as f32
+                        / 65536.0
+                        - 0.5
+                })
+                .collect();
+            let mut code = Vec::new();
+            VectorEncoding::Binary.encode(&v, &mean, &mut code);
+            let scale = f32::from_le_bytes([code[0], code[1], code[2], code[3]]);
+            let direct: f32 = q
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    if code[4 + i / 8] >> (i % 8) & 1 == 1 {
+                        *x
+                    } else {
+                        -x
+                    }
+                })
+                .sum::<f32>()
+                * scale;
+            let fast = VectorEncoding::Binary.scorer(&q).score(&code);
+            assert!((fast - direct).abs() < 1e-5, "{seed}: {fast} vs {direct}");
         }
     }
 

@@ -24,6 +24,8 @@ pub const MAX_WORD_CHARS: usize = 100;
 pub struct Vocab {
     text: String,
     ends: Vec<u32>,
+    /// Longest token in bytes: longer pieces need no look-up.
+    longest: usize,
 }
 
 impl std::fmt::Debug for Vocab {
@@ -54,6 +56,7 @@ impl Vocab {
             return Err(FormatError::Malformed("vocabulary not sorted"));
         }
         self.text.push_str(t);
+        self.longest = self.longest.max(t.len());
         let end = u32::try_from(self.text.len())
             .map_err(|_| FormatError::Malformed("vocabulary too large"))?;
         self.ends.push(end);
@@ -108,6 +111,7 @@ impl Vocab {
         let mut v = Vocab {
             text: String::with_capacity(n * 4),
             ends: Vec::with_capacity(n),
+            longest: 0,
         };
         let mut prev = String::new();
         for _ in 0..n {
@@ -120,15 +124,28 @@ impl Vocab {
 
     /// Token ids of `text`: BERT basic tokenization, then WordPiece.
     pub fn token_ids(&self, text: &str) -> Vec<u32> {
+        self.token_ids_with(text, |t| self.id(t))
+    }
+
+    /// [`Vocab::token_ids`] with another look-up of a token's id (a hash
+    /// map when many texts are cut, as in an index build); `id` must agree
+    /// with [`Vocab::id`].
+    pub fn token_ids_with(&self, text: &str, id: impl Fn(&str) -> Option<u32>) -> Vec<u32> {
         let mut out = Vec::new();
         let mut piece = String::new();
-        basic_words(text, |w| self.wordpiece(w, &mut out, &mut piece));
+        basic_words(text, |w| self.wordpiece(w, &id, &mut out, &mut piece));
         out
     }
 
     /// Greedy longest-match-first pieces of one normalised word. Pushes
     /// nothing when the word has a piece outside the vocabulary.
-    fn wordpiece(&self, word: &str, out: &mut Vec<u32>, piece: &mut String) {
+    fn wordpiece(
+        &self,
+        word: &str,
+        id: &impl Fn(&str) -> Option<u32>,
+        out: &mut Vec<u32>,
+        piece: &mut String,
+    ) {
         let bounds: Vec<usize> = word
             .char_indices()
             .map(|(b, _)| b)
@@ -143,15 +160,18 @@ impl Vocab {
         while start < chars {
             let mut end = chars;
             let mut found = None;
+            let marker = if start > 0 { 2 } else { 0 };
             while end > start {
-                piece.clear();
-                if start > 0 {
-                    piece.push_str("##");
-                }
-                piece.push_str(&word[bounds[start]..bounds[end]]);
-                if let Some(id) = self.id(piece) {
-                    found = Some(id);
-                    break;
+                if marker + bounds[end] - bounds[start] <= self.longest {
+                    piece.clear();
+                    if start > 0 {
+                        piece.push_str("##");
+                    }
+                    piece.push_str(&word[bounds[start]..bounds[end]]);
+                    if let Some(id) = id(piece) {
+                        found = Some(id);
+                        break;
+                    }
                 }
                 end -= 1;
             }
@@ -288,6 +308,39 @@ mod tests {
         // A word with an unknown piece contributes nothing.
         assert_eq!(v.token_ids("recordz x"), vec![id("x")]);
         assert!(v.token_ids(&"x".repeat(101)).is_empty());
+    }
+
+    #[test]
+    fn hash_lookup_and_length_cut_cut_words_the_same() {
+        let v = Vocab::from_sorted([
+            "##d", "##ding", "##ed", "##ing", "##s", "call", "record", "recorder", "un", "x",
+        ])
+        .unwrap();
+        let map: std::collections::HashMap<&str, u32> = v.iter().zip(0u32..).collect();
+        for text in [
+            "Recording recorded recorders calls",
+            "unrecorded xx recordingding",
+            "a-very-long-word-that-is-not-there recorderd",
+        ] {
+            let by_search = v.token_ids(text);
+            // Without the length cut: every piece looked up.
+            let mut all = Vec::new();
+            let mut piece = String::new();
+            let uncut = Vocab {
+                longest: usize::MAX,
+                ..v.clone()
+            };
+            basic_words(text, |w| {
+                uncut.wordpiece(w, &|t| uncut.id(t), &mut all, &mut piece)
+            });
+            assert_eq!(by_search, all, "{text}");
+            assert_eq!(
+                v.token_ids_with(text, |t| map.get(t).copied()),
+                by_search,
+                "{text}"
+            );
+            assert!(!by_search.is_empty());
+        }
     }
 
     #[test]

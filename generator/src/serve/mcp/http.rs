@@ -28,7 +28,12 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
     /// Accepted `Host` values (`host` or `host:port`).
     pub allowed_hosts: Vec<String>,
+    /// Recent tool results kept in memory (0: none).
+    pub cache_entries: usize,
 }
+
+/// Tool results `/mcp` keeps by default.
+pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
 
 impl HttpOptions {
     /// The server's own loopback origins and hosts, plus the ones configured.
@@ -51,6 +56,7 @@ impl HttpOptions {
         HttpOptions {
             allowed_origins,
             allowed_hosts,
+            cache_entries: DEFAULT_CACHE_ENTRIES,
         }
     }
 }
@@ -80,7 +86,7 @@ pub fn check_origin(value: &str) -> Result<String, String> {
 
 /// The `/mcp` route, to merge with the site's router.
 pub fn router(lib: Arc<Library>, opts: &HttpOptions) -> Router {
-    let server = McpServer::new(lib);
+    let server = McpServer::new(lib, opts.cache_entries);
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)

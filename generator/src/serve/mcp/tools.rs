@@ -4,7 +4,6 @@
 
 use super::scope::{self, Requested};
 use super::text::{self, Target};
-use crate::markdown;
 use crate::serve::library::{Chunk, Doc, DocSet, Library, Page, Product, Version};
 use mcdewey_search_core::{parse_query, snippet, Filters, Query, ScoredChunk, SNIPPET_CHARS};
 use schemars::JsonSchema;
@@ -210,7 +209,7 @@ fn hit(lib: &Library, s: &ScoredChunk, terms: &HashSet<String>) -> ToolResult<Se
     })?;
     let page = doc.page(c.page);
     let section = text::section(doc, c);
-    let plain = markdown::plain_text(&c.markdown);
+    let plain = c.plain_text();
     Ok(SearchHit {
         id: c.id.clone(),
         citation: text::citation(doc, page, section.as_deref()),
@@ -232,7 +231,7 @@ fn hit(lib: &Library, s: &ScoredChunk, terms: &HashSet<String>) -> ToolResult<Se
         page_label: page.and_then(|p| p.label.clone()),
         breadcrumb: c.breadcrumb.clone(),
         score: s.score,
-        snippet: snippet(lib.index.tokenizer(), &plain, terms, SNIPPET_CHARS).text,
+        snippet: snippet(lib.index.tokenizer(), plain, terms, SNIPPET_CHARS).text,
     })
 }
 
