@@ -52,4 +52,27 @@ for corpus in powershell etcd; do
   case "$dest" in /dev/shm/*) rm -rf "$dest" ;; esac
 done
 done
+
+# Share of the build that semantic search costs: the same PowerShell build on
+# tmpfs with and without vectors, alternated, best of three each.
+if [ -d /dev/shm ]; then
+  printf '[search]\nsemantic = false\n' > "$work/lexical.toml"
+  best_on=999999; best_off=999999
+  for _ in 1 2 3; do
+    for mode in on off; do
+      dest=$(mktemp -d /dev/shm/mcdewey-bench.XXXXXX)
+      cfg=(); [ "$mode" = off ] && cfg=(--config "$work/lexical.toml")
+      /usr/bin/time -f '%e' -o "$work/time" "$bin" build "$work/powershell/content" --out "$dest/site" "${cfg[@]}" --quiet 2>/dev/null || true
+      secs=$(cat "$work/time")
+      if [ "$mode" = on ]; then best_on=$(awk -v a="$best_on" -v b="$secs" 'BEGIN { print (b < a) ? b : a }')
+      else best_off=$(awk -v a="$best_off" -v b="$secs" 'BEGIN { print (b < a) ? b : a }'); fi
+      rm -rf "$dest"
+    done
+  done
+  share=$(awk -v on="$best_on" -v off="$best_off" 'BEGIN { printf "%.1f", 100 * (on - off) / on }')
+  echo "semantic share of the PowerShell build (tmpfs, best of 3): ${best_on} s with vectors, ${best_off} s without: ${share}%"
+  shares=bench/results/semantic-share.tsv
+  [ -f "$shares" ] || printf 'date\tcorpus\tcores\tseconds_with_vectors\tseconds_without\tshare_pct\n' > "$shares"
+  printf '%s\tpowershell (tmpfs)\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$(nproc)" "$best_on" "$best_off" "$share" >> "$shares"
+fi
 echo "results appended to $results"

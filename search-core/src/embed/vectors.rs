@@ -410,11 +410,14 @@ pub fn kmeans(vectors: &[f32], dims: usize, k: usize, rounds: usize) -> Vec<f32>
     let n = vectors.len() / dims;
     let k = k.clamp(1, n.max(1));
     let row = |i: usize| &vectors[i * dims..(i + 1) * dims];
-    // Train on at most 20,000 evenly spaced vectors to bound the cost.
-    let sample: Vec<usize> = if n <= 20_000 {
+    // Train on evenly spaced vectors: 128 per centroid is plenty for
+    // k-means (and bounds the cost on big sites), but never fewer than
+    // 10,000 so small collections train on everything.
+    let take = (128 * k).max(10_000);
+    let sample: Vec<usize> = if n <= take {
         (0..n).collect()
     } else {
-        (0..20_000).map(|i| i * n / 20_000).collect()
+        (0..take).map(|i| i * n / take).collect()
     };
     let mut cent: Vec<f32> = (0..k)
         .flat_map(|j| row(sample[j * sample.len() / k]).to_vec())
