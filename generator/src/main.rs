@@ -5,6 +5,9 @@ use clap::Parser;
 use mcdewey::{cli, cmd};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MCDEWEY_LOG")
         // pdf-extract logs every odd glyph at warn; the importer reports
