@@ -271,6 +271,20 @@ fn load(b: &mut Built, q: &Query) -> (usize, usize) {
     }
 }
 
+/// Document keys of the results of `q`, best first.
+fn ranked_keys(b: &mut Built, q: &Query) -> Vec<String> {
+    load(b, q);
+    let result = b.index.search(q).expect("search runs");
+    result
+        .hits
+        .iter()
+        .map(|h| {
+            let d = b.index.document_of(h.ordinal).expect("valid ordinal");
+            b.index.document(d).expect("docs.bin loaded").key
+        })
+        .collect()
+}
+
 fn run(b: &mut Built, c: &Collection, make: &dyn Fn(&str) -> Query) -> Scores {
     let mut s = Scores::default();
     let mut n = 0usize;
@@ -278,17 +292,7 @@ fn run(b: &mut Built, c: &Collection, make: &dyn Fn(&str) -> Query) -> Scores {
         let Some(rel) = c.qrels.get(qid).filter(|r| r.values().any(|&g| g > 0)) else {
             continue;
         };
-        let q = make(text);
-        load(b, &q);
-        let result = b.index.search(&q).expect("search runs");
-        let ids: Vec<String> = result
-            .hits
-            .iter()
-            .map(|h| {
-                let d = b.index.document_of(h.ordinal).expect("valid ordinal");
-                b.index.document(d).expect("docs.bin loaded").key
-            })
-            .collect();
+        let ids = ranked_keys(b, &make(text));
         s.ndcg += ndcg_at(&ids, rel, 10);
         s.recall += recall_at(&ids, rel, 10);
         n += 1;
@@ -317,17 +321,7 @@ fn run_halves(b: &mut Built, c: &Collection, make: &dyn Fn(&str) -> Query) -> [f
         ))
     });
     for (i, (rel, text)) in judged.enumerate() {
-        let q = make(text);
-        load(b, &q);
-        let result = b.index.search(&q).expect("search runs");
-        let ids: Vec<String> = result
-            .hits
-            .iter()
-            .map(|h| {
-                let d = b.index.document_of(h.ordinal).expect("valid ordinal");
-                b.index.document(d).expect("docs.bin loaded").key
-            })
-            .collect();
+        let ids = ranked_keys(b, &make(text));
         sum[i % 2] += ndcg_at(&ids, rel, 10);
         n[i % 2] += 1;
     }
