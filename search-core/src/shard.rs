@@ -287,19 +287,9 @@ impl PositionShard {
     pub fn for_each(
         &self,
         term_index: usize,
-        mut f: impl FnMut(usize, &FieldPositions),
+        f: impl FnMut(usize, &FieldPositions),
     ) -> Result<(), FormatError> {
-        let &(df, a, b) = self
-            .terms
-            .get(term_index)
-            .ok_or(FormatError::Malformed("term index out of range"))?;
-        let mut r = Reader::new(&self.data[a..b]);
-        let mut scratch: FieldPositions = Default::default();
-        for i in 0..df as usize {
-            decode_positions(&mut r, &mut scratch)?;
-            f(i, &scratch);
-        }
-        Ok(())
+        self.for_each_where(term_index, |_| true, f)
     }
 
     /// Like [`PositionShard::for_each`], for the postings where `want(i)`

@@ -3,11 +3,11 @@
 //! plus HTTP-level checks with raw requests (status codes, JSON-RPC error
 //! bodies, garbage input).
 
-use crate::serve::{parse_response, Response};
+use crate::serve::{parse_response, Response, Server};
 use crate::util::TestSite;
+use mcdewey::serve as server;
 use mcdewey::serve::library::Library;
 use mcdewey::serve::mcp::{self, HttpOptions};
-use mcdewey::serve::{self as server, ServeOptions};
 use mcdewey_search_core::Filters;
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
@@ -98,61 +98,15 @@ fn library() -> Arc<Library> {
 
 // ---------------------------------------------------------------- server
 
-struct Http {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Http {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// The site and `/mcp` on 127.0.0.1, port 0, in a thread of its own, with
 /// the default allow lists plus `origins`.
-fn start(origins: &[&str]) -> Http {
-    let site = site();
+fn start(origins: &[&str]) -> Server {
     let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
-    let opts = ServeOptions {
-        base_path: server::site_base_path(&site).unwrap(),
-        site,
-        addr: "127.0.0.1:0".parse().unwrap(),
-    };
     let lib = library();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let router = server::static_router(&opts);
-        rt.block_on(server::run_with(
-            opts,
-            move |addr| {
-                let http = HttpOptions::for_addr(addr, &origins, &[]);
-                router.merge(mcp::router(lib, &http))
-            },
-            move |a| addr_tx.send(a).unwrap(),
-            async {
-                let _ = rx.await;
-            },
-        ))
-        .unwrap();
-    });
-    Http {
-        addr: addr_rx.recv().unwrap(),
-        stop: Some(tx),
-        thread: Some(thread),
-    }
+    crate::serve::start(&site(), move |opts, addr| {
+        let http = HttpOptions::for_addr(addr, &origins, &[]);
+        server::static_router(opts).merge(mcp::router(lib, &http))
+    })
 }
 
 // ---------------------------------------------------------------- rmcp client

@@ -23,16 +23,17 @@ impl Drop for Server {
     }
 }
 
+/// A server on 127.0.0.1, port 0, in a thread of its own. The router is
+/// made once the port is bound, so it can name its own address.
 pub fn start(
     site: &std::path::Path,
-    router_of: impl FnOnce(&ServeOptions) -> axum::Router,
+    make_router: impl FnOnce(&ServeOptions, SocketAddr) -> axum::Router + Send + 'static,
 ) -> Server {
     let opts = ServeOptions {
         site: site.to_path_buf(),
         addr: "127.0.0.1:0".parse().unwrap(),
         base_path: serve::site_base_path(site).unwrap(),
     };
-    let router = router_of(&opts);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
@@ -41,9 +42,10 @@ pub fn start(
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(serve::run(
+        let for_router = opts.clone();
+        rt.block_on(serve::run_with(
             opts,
-            router,
+            move |addr| make_router(&for_router, addr),
             move |a| addr_tx.send(a).unwrap(),
             async {
                 let _ = rx.await;
@@ -160,7 +162,7 @@ fn site() -> TestSite {
 #[test]
 fn serves_files_with_types_and_cache_headers() {
     let site = site();
-    let server = start(&site.out(), serve::static_router);
+    let server = start(&site.out(), |o, _| serve::static_router(o));
     let r = get(server.addr, "/index.html", "");
     assert_eq!(r.status, 200);
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
@@ -185,7 +187,7 @@ fn serves_files_with_types_and_cache_headers() {
 #[test]
 fn compresses_on_the_fly() {
     let site = site();
-    let server = start(&site.out(), serve::static_router);
+    let server = start(&site.out(), |o, _| serve::static_router(o));
     let r = get(
         server.addr,
         "/_static/style.css",
@@ -201,7 +203,7 @@ fn compresses_on_the_fly() {
 #[test]
 fn missing_files_get_the_404_page() {
     let site = site();
-    let server = start(&site.out(), serve::static_router);
+    let server = start(&site.out(), |o, _| serve::static_router(o));
     let r = get(server.addr, "/no/such/page.html", "");
     assert_eq!(r.status, 404);
     assert!(r.text().contains("Not found"), "{}", r.text());
@@ -210,7 +212,7 @@ fn missing_files_get_the_404_page() {
 #[test]
 fn no_directory_traversal() {
     let site = site();
-    let server = start(&site.out(), serve::static_router);
+    let server = start(&site.out(), |o, _| serve::static_router(o));
     for path in [
         "/../outside.txt",
         "/%2e%2e/outside.txt",
@@ -233,7 +235,7 @@ fn serves_under_the_base_path() {
     let mut site = TestSite::new().file("p/1.0/s/doc.md", "# Doc\n\nText.\n");
     site.config.base_path = "/docs/".into();
     site.build();
-    let server = start(&site.out(), serve::static_router);
+    let server = start(&site.out(), |o, _| serve::static_router(o));
     assert_eq!(get(server.addr, "/docs/index.html", "").status, 200);
     assert_eq!(get(server.addr, "/index.html", "").status, 404);
 }

@@ -35,7 +35,8 @@ impl ToolCache {
     /// The key of a call: tool name and its arguments with sorted keys.
     pub fn key(tool: &str, args: &serde_json::Map<String, serde_json::Value>) -> String {
         // serde_json's map is ordered by key, so equal arguments give equal text.
-        format!("{tool}\u{0}{}", serde_json::Value::Object(args.clone()))
+        let args = serde_json::to_string(args).unwrap_or_default();
+        format!("{tool}\u{0}{args}")
     }
 
     pub fn get(&self, key: &str) -> Option<CallToolResult> {
