@@ -3,6 +3,8 @@
 # versions) + etcd (9 versions) from ../shared. Both indexes are built from the
 # same generated HTML, served by `mcdewey serve` on 127.0.0.1, and queried cold
 # in headless Chromium. Writes bench/results/search-bytes.json and .tsv.
+# With a model name (`bash bench/search-bytes.sh wordllama-l2-128`) our site is
+# built with that embedding model and the results go to search-bytes-MODEL.*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${MCDEWEY_SHARED:-../shared}"
@@ -17,7 +19,10 @@ mkdir -p "$work/content/powershell" "$work/content/etcd"
 for v in 5.1 7.4 7.5 7.6 7.7; do ln -s "$shared/corpora/markdown/powershell/reference/$v" "$work/content/powershell/$v"; done
 for v in "$shared"/corpora/markdown/etcd/content/en/docs/v*; do ln -s "$v" "$work/content/etcd/$(basename "$v")"; done
 
-MCDEWEY_LOG=info "$bin" build "$work/content" --out "$work/site" 2> "$work/build.log" || true
+model="${1:-}"
+suffix="${model:+-$model}"
+printf '[search]\nmodel = "%s"\n' "${model:-minilm-static-128}" > "$work/mcdewey.toml"
+MCDEWEY_LOG=info "$bin" build "$work/content" --out "$work/site" --config "$work/mcdewey.toml" 2> "$work/build.log" || true
 grep '^Built' "$work/build.log"
 ours_index_s=$(grep 'search index built' "$work/build.log" | sed 's/\x1b\[[0-9;]*m//g' | sed -E 's/.*elapsed=([0-9.]+)(m?s).*/\1 \2/' | awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }')
 start=$(date +%s.%N)
@@ -35,20 +40,21 @@ pf_files=$(find "$work/site/pagefind" -type f | wc -l)
 server=$!
 for _ in $(seq 50); do grep -q 'http://' "$work/serve.log" && break; sleep 0.2; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$work/serve.log" | head -1)
-(cd browser-tests && node bench/bytes.mjs "$url" ../bench/queries.txt ../bench/results/search-bytes.json)
+(cd browser-tests && node bench/bytes.mjs "$url" ../bench/queries.txt "../bench/results/search-bytes$suffix.json")
 printf 'index on disk: mcdewey %s KB in %s files (+ engine %s KB), pagefind %s KB in %s files\n' "$ours_kb" "$ours_files" "$ours_engine_kb" "$pf_kb" "$pf_files"
 printf 'indexing time: mcdewey %.1f s (index only, alongside HTML rendering), pagefind %.1f s (reading the HTML)\n' "$ours_index_s" "$pf_index_s"
 mkdir -p bench/results
-python3 - "$ours_kb" "$pf_kb" "$ours_index_s" "$pf_index_s" <<'PY'
+python3 - "$ours_kb" "$pf_kb" "$ours_index_s" "$pf_index_s" "$suffix" <<'PY'
 import json, sys, datetime
-r = json.load(open("bench/results/search-bytes.json"))
-ours_kb, pf_kb, ours_s, pf_s = map(float, sys.argv[1:])
+suffix = sys.argv[5]
+r = json.load(open(f"bench/results/search-bytes{suffix}.json"))
+ours_kb, pf_kb, ours_s, pf_s = map(float, sys.argv[1:5])
 row = [datetime.date.today().isoformat(), str(r["queries"])]
 for e in ("mcdewey", "pagefind"):
     x = r["engines"][e]
     row += [f'{x["bytes"]["median"]/1024:.1f}', f'{x["bytes"]["p90"]/1024:.1f}', str(x["requests"]["median"]), str(x["ms"]["median"])]
 row += [f"{ours_kb:.0f}", f"{pf_kb:.0f}", f"{ours_s:.1f}", f"{pf_s:.1f}", f'{r["ratios"]["bytes_median"]:.2f}']
-path = "bench/results/search-bytes.tsv"
+path = f"bench/results/search-bytes{suffix}.tsv"
 try:
     open(path).close()
 except FileNotFoundError:

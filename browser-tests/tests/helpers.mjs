@@ -1,7 +1,7 @@
 // Shared fixtures: build the sample library with the real `mcdewey` binary,
 // serve it with `mcdewey serve`, and drive Debian's Chromium via Playwright.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,9 +15,13 @@ export function mcdeweyBin() {
   return bin;
 }
 
-export function buildSite(content = join(repo, "content")) {
-  const out = join(mkdtempSync(join(tmpdir(), "mcdewey-browser-")), "site");
-  execFileSync(mcdeweyBin(), ["build", content, "--out", out, "--quiet"], { stdio: "inherit" });
+// Builds `content` into a fresh directory; `config` is mcdewey.toml text.
+export function buildSite(content = join(repo, "content"), config = "") {
+  const dir = mkdtempSync(join(tmpdir(), "mcdewey-browser-"));
+  const out = join(dir, "site");
+  const toml = join(dir, "mcdewey.toml");
+  writeFileSync(toml, config);
+  execFileSync(mcdeweyBin(), ["build", content, "--out", out, "--config", toml, "--quiet"], { stdio: "inherit" });
   return out;
 }
 

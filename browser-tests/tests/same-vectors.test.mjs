@@ -32,8 +32,12 @@ function loadUntilDone(engine, dir, plan) {
   }
 }
 
-test("native and WASM embed queries into the same bits", async () => {
-  const site = buildSite();
+// Both embedded models; the first query's vector shows the config took effect.
+const MODELS = ["minilm-static-128", "wordllama-l2-128"];
+const firstVectors = new Map();
+
+for (const model of MODELS) test(`native and WASM embed queries into the same bits (${model})`, async () => {
+  const site = buildSite(undefined, `[search]\nmodel = "${model}"\n`);
   const glue = await import(pathToFileURL(join(site, "_static/engine/mcdewey_search_wasm.js")).href);
   glue.initSync({ module: readFileSync(join(site, "_static/engine/mcdewey_search_wasm_bg.wasm")) });
   const dir = join(site, "_search");
@@ -48,6 +52,7 @@ test("native and WASM embed queries into the same bits", async () => {
     // `--` so queries such as "--help" stay queries.
     const out = execFileSync(mcdeweyBin(), ["search", "--embedding", site, "--", q], { encoding: "utf8" });
     const native = JSON.parse(out).embedding;
+    if (q === QUERIES[0]) firstVectors.set(model, JSON.stringify(native));
     const label = JSON.stringify(q.length > 60 ? q.slice(0, 60) + "…" : q);
     if (native === null) {
       assert.equal(wasm, undefined, `${label}: native has no embedding, WASM has one`);
@@ -66,4 +71,7 @@ test("native and WASM embed queries into the same bits", async () => {
   }
   // Guard against a vacuous pass (e.g. both sides always "no embedding").
   assert.ok(embedded >= QUERIES.length - 6, `only ${embedded} of ${QUERIES.length} queries had an embedding`);
+  if (firstVectors.size === MODELS.length) {
+    assert.notEqual(firstVectors.get(MODELS[0]), firstVectors.get(MODELS[1]), "the two models embed alike");
+  }
 });

@@ -25,6 +25,8 @@ pub struct RawConfig {
 pub struct RawSearch {
     /// Vectors for semantic search (default on).
     pub semantic: Option<bool>,
+    /// Name of the embedded embedding model (see [`crate::search::MODELS`]).
+    pub model: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +61,8 @@ pub struct Config {
     pub chunking: ChunkingOptions,
     /// Build the semantic (vector) part of the search index.
     pub semantic: bool,
+    /// Name of the embedded embedding model the vectors come from.
+    pub model: &'static str,
     pub serve: ServeConfig,
 }
 
@@ -80,6 +84,7 @@ impl Default for Config {
             cache_dir: None,
             chunking: ChunkingOptions::default(),
             semantic: true,
+            model: crate::search::MODELS[0].0,
             serve: ServeConfig::default(),
         }
     }
@@ -137,6 +142,19 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
         max_words: max,
     };
     config.semantic = raw.search.semantic.unwrap_or(true);
+    if let Some(m) = raw.search.model {
+        config.model = crate::search::MODELS
+            .iter()
+            .map(|(name, _)| *name)
+            .find(|name| *name == m)
+            .ok_or_else(|| {
+                let names: Vec<&str> = crate::search::MODELS.iter().map(|(n, _)| *n).collect();
+                anyhow::anyhow!(
+                    "search.model `{m}` is not an embedded model; choose one of: {}",
+                    names.join(", ")
+                )
+            })?;
+    }
     config.serve = ServeConfig {
         host: raw.serve.host,
         port: raw.serve.port,
@@ -175,6 +193,18 @@ mod tests {
         assert!(e.contains("unknown field `titel`"), "{e}");
         let e = parse("[chunking]\nwords = 3\n").unwrap_err().to_string();
         assert!(e.contains("unknown field `words`"), "{e}");
+    }
+
+    #[test]
+    fn search_model_is_one_of_the_embedded_ones() {
+        assert_eq!(parse("").unwrap().model, "minilm-static-128");
+        let c = parse("[search]\nmodel = \"wordllama-l2-128\"\n").unwrap();
+        assert_eq!(c.model, "wordllama-l2-128");
+        let e = format!("{:#}", parse("[search]\nmodel = \"bert\"\n").unwrap_err());
+        assert!(
+            e.contains("`bert` is not an embedded model; choose one of: minilm-static-128, wordllama-l2-128"),
+            "{e}"
+        );
     }
 
     #[test]

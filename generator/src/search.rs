@@ -65,31 +65,46 @@ pub fn labels(lib: &Library) -> Labels {
     l
 }
 
-/// The static embedding model (distilled from all-MiniLM-L6-v2; see
-/// models/NOTICE), compiled in so building needs no download.
-const MODEL_BYTES: &[u8] = include_bytes!("../../models/minilm-static-128.mcdm");
+/// The embedded static embedding models, compiled in so building needs no
+/// download; the first is the default (see models/NOTICE for each one's
+/// origin and licence).
+pub const MODELS: [(&str, &[u8]); 2] = [
+    (
+        "minilm-static-128",
+        include_bytes!("../../models/minilm-static-128.mcdm"),
+    ),
+    (
+        "wordllama-l2-128",
+        include_bytes!("../../models/wordllama-l2-128.mcdm"),
+    ),
+];
 
-/// The embedded model, decoded once per process.
-pub fn model() -> anyhow::Result<std::sync::Arc<Model>> {
-    static MODEL: std::sync::OnceLock<Result<std::sync::Arc<Model>, String>> =
-        std::sync::OnceLock::new();
-    MODEL
+/// Embedded model `name`, decoded once per process.
+pub fn model(name: &str) -> anyhow::Result<std::sync::Arc<Model>> {
+    type Slot = std::sync::OnceLock<Result<std::sync::Arc<Model>, String>>;
+    static DECODED: [Slot; MODELS.len()] = [const { Slot::new() }; MODELS.len()];
+    let i = MODELS
+        .iter()
+        .position(|(n, _)| *n == name)
+        .ok_or_else(|| anyhow::anyhow!("no embedded embedding model named {name}"))?;
+    DECODED[i]
         .get_or_init(|| {
-            Model::from_bytes(MODEL_BYTES)
+            Model::from_bytes(MODELS[i].1)
                 .map(std::sync::Arc::new)
                 .map_err(|e| e.to_string())
         })
         .clone()
-        .map_err(|e| anyhow::anyhow!("the embedded embedding model is corrupt: {e}"))
+        .map_err(|e| anyhow::anyhow!("the embedded embedding model {name} is corrupt: {e}"))
 }
 
-/// Builds the index files, paths relative to [`SEARCH_DIR`]; with `semantic`
-/// the index also gets chunk vectors and the sharded token table.
-pub fn build(lib: &Library, semantic: bool) -> anyhow::Result<IndexFiles> {
+/// Builds the index files, paths relative to [`SEARCH_DIR`]; with a
+/// `model` name the index also gets chunk vectors and the sharded token
+/// table from that embedded model.
+pub fn build(lib: &Library, model_name: Option<&str>) -> anyhow::Result<IndexFiles> {
     let chunks = chunk_inputs(lib);
     let mut opts = BuildOptions::default();
-    if semantic {
-        opts = opts.with_model(model()?);
+    if let Some(name) = model_name {
+        opts = opts.with_model(model(name)?);
     }
     let mut files = build_index(chunks, &opts)
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;

@@ -395,6 +395,9 @@ fn dump(b: &mut Built, c: &Collection, path: &Path) {
             rel.join(",")
         );
     }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("dump directory created");
+    }
     std::fs::write(path, out).expect("dump written");
 }
 

@@ -392,7 +392,10 @@ impl<'a> Renderer<'a> {
         let (index, rendered) = rayon::join(
             || {
                 let t = std::time::Instant::now();
-                let files = crate::search::build(self.lib, self.config.semantic);
+                let files = crate::search::build(
+                    self.lib,
+                    self.config.semantic.then_some(self.config.model),
+                );
                 tracing::info!(elapsed = ?t.elapsed(), "search index built");
                 files
             },

@@ -328,3 +328,47 @@ fn resource_urls(html: &str) -> Vec<(String, String)> {
     }
     out
 }
+
+#[test]
+fn each_embedded_model_builds_vectors_that_find_a_paraphrase() {
+    use mcdewey_search_core::{parse_query, Filters};
+    for name in mcdewey::search::MODELS.map(|(n, _)| n) {
+        let mut site = TestSite::new()
+            .file(
+                "acme/1.0/monitoring.md",
+                "# Monitoring\n\nA supervisor is unable to capture the conversation of a representative during a shift.\n",
+            )
+            .file(
+                "acme/1.0/billing.md",
+                "# Billing\n\nInvoices are generated on the first business day of each month and sent by email.\n",
+            )
+            .file(
+                "acme/1.0/install.md",
+                "# Installation\n\nInstall the server package, then open port 8443 in the firewall before starting the service.\n",
+            );
+        site.config.model = name;
+        site.build();
+        let mut index = mcdewey::search::load_index(&site.out()).expect("index loads");
+        assert_eq!(
+            index.semantic_settings().map(|s| s.model_name.clone()),
+            Some(name.to_string())
+        );
+        let q = parse_query("agent cannot record a call", Filters::default());
+        let top = |index: &mut mcdewey_search_core::Index, q: &mcdewey_search_core::Query| {
+            let r = index.search(q).expect("search runs");
+            r.hits
+                .first()
+                .map(|h| index.hit(h.ordinal, q).expect("hit").id)
+        };
+        assert_eq!(
+            top(&mut index, &q.clone().with_semantic(false)),
+            None,
+            "{name}"
+        );
+        assert_eq!(
+            top(&mut index, &q).as_deref(),
+            Some("acme::1.0::monitoring::monitoring::1"),
+            "{name}"
+        );
+    }
+}

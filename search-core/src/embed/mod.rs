@@ -1,6 +1,8 @@
 //! Semantic search: a static embedding model (one vector per WordPiece
-//! token, distilled from a sentence-transformer by `tools/distill`), its
-//! tokenizer, and the vector files of the index.
+//! token, distilled from a sentence-transformer by `tools/distill`, or
+//! imported from a ready-made SentencePiece table by
+//! `examples/import_static.rs`), its tokenizer, and the vector files of
+//! the index.
 //!
 //! A text's vector is the normalised sum of its tokens' rows. The model
 //! file format is described in [`model`]; the index files in the crate
@@ -15,4 +17,4 @@ pub use model::{
     MODEL_VERSION,
 };
 pub use vectors::{SemanticSettings, VectorEncoding};
-pub use wordpiece::{basic_words, Vocab, MAX_WORD_CHARS};
+pub use wordpiece::{basic_words, wordpiece_form, Vocab, MAX_WORD_CHARS};

@@ -218,6 +218,41 @@ pub fn basic_words(text: &str, mut f: impl FnMut(&str)) {
     flush(&mut word);
 }
 
+/// The WordPiece token that stands for SentencePiece piece `piece` (`▁x`
+/// starts a word and becomes `x`; `x` continues one and becomes `##x`), or
+/// `None` when [`basic_words`] can never produce it: byte-fallback and
+/// control pieces, pieces with capitals, accents or inner spaces, and
+/// punctuation or ideographs inside a word (they are always words of their
+/// own). Lets a table trained on a SentencePiece vocabulary be read by
+/// this module's analysis; ids then follow the WordPiece order.
+pub fn wordpiece_form(piece: &str) -> Option<String> {
+    if piece.starts_with('<') && piece.ends_with('>') {
+        return None;
+    }
+    let (initial, body) = match piece.strip_prefix('\u{2581}') {
+        Some(rest) => (true, rest),
+        None => (false, piece),
+    };
+    if body.contains('\u{2581}') {
+        return None;
+    }
+    let mut words = Vec::new();
+    basic_words(body, |w| words.push(w.to_string()));
+    if words.len() != 1 || words[0] != body {
+        return None;
+    }
+    let mut chars = body.chars();
+    let lone = match (chars.next(), chars.next()) {
+        (Some(c), None) => is_punctuation(c) || is_cjk_ideograph(c),
+        _ => false,
+    };
+    match (initial, lone) {
+        (true, _) => Some(body.to_string()),
+        (false, true) => None,
+        (false, false) => Some(format!("##{body}")),
+    }
+}
+
 fn is_control(c: char) -> bool {
     c.is_control()
         || matches!(c as u32, 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2064 | 0xFEFF)
@@ -340,6 +375,39 @@ mod tests {
                 "{text}"
             );
             assert!(!by_search.is_empty());
+        }
+    }
+
+    #[test]
+    fn sentencepiece_pieces_map_to_what_the_analysis_produces() {
+        let f = |p: &str| wordpiece_form(p);
+        assert_eq!(f("\u{2581}record").as_deref(), Some("record"));
+        assert_eq!(f("ings").as_deref(), Some("##ings"));
+        assert_eq!(f("\u{2581}(").as_deref(), Some("("));
+        assert_eq!(f("\u{2581}東").as_deref(), Some("東"));
+        assert_eq!(f("42").as_deref(), Some("##42"));
+        // Never produced: capitals, accents, byte fallback, bare or inner
+        // spaces, punctuation or ideographs continuing a word.
+        for p in [
+            "\u{2581}The",
+            "caf\u{e9}",
+            "<0x0A>",
+            "<s>",
+            "\u{2581}",
+            "\u{2581}\u{2581}",
+            "a\u{2581}b",
+            ")",
+            "\u{2581}a.b",
+            "東",
+        ] {
+            assert_eq!(f(p), None, "{p:?}");
+        }
+        // Every kept piece survives the analysis as one word.
+        for p in ["\u{2581}get", "\u{2581}-", "child", "item"] {
+            let t = f(p).unwrap();
+            let mut words = Vec::new();
+            basic_words(t.trim_start_matches("##"), |w| words.push(w.to_string()));
+            assert_eq!(words, [t.trim_start_matches("##")]);
         }
     }
 

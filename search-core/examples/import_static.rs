@@ -1,0 +1,130 @@
+//! Convert a ready-made static embedding table with a SentencePiece
+//! vocabulary (WordLlama's `*.safetensors` + `tokenizer.json`) into a
+//! `.mcdm` model that McDewey's WordPiece analysis can read.
+//!
+//! ```text
+//! cargo run --release -p mcdewey-search-core --example import_static -- \
+//!     --weights l2_supercat_256.safetensors --tokenizer l2_supercat_tokenizer_config.json \
+//!     --dims 128 --out models/wordllama-l2-128.mcdm
+//! ```
+//!
+//! Pieces are mapped by `embed::wordpiece_form` (`▁x` → `x`, `x` → `##x`,
+//! pieces the lowercasing analysis never produces dropped). WordLlama's
+//! table was trained with Matryoshka losses, so its first `--dims`
+//! columns are a smaller model.
+
+use mcdewey_search_core::embed::{wordpiece_form, Model, ModelInfo, Quantization};
+use std::path::PathBuf;
+
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((h >> 10) & 0x1F);
+    let frac = f32::from(h & 0x3FF);
+    match exp {
+        0 => sign * frac * 2f32.powi(-24),
+        31 => sign * f32::INFINITY,
+        e => sign * (1.0 + frac / 1024.0) * 2f32.powi(e - 15),
+    }
+}
+
+/// The one tensor of a safetensors file: (rows, columns, f32 values).
+fn read_table(path: &PathBuf) -> (usize, usize, Vec<f32>) {
+    let bytes = std::fs::read(path).expect("weights readable");
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header: serde_json::Value =
+        serde_json::from_slice(&bytes[8..8 + n]).expect("safetensors header is JSON");
+    let (_, t) = header
+        .as_object()
+        .expect("header object")
+        .iter()
+        .find(|(k, _)| *k != "__metadata__")
+        .expect("one tensor");
+    let shape: Vec<usize> = t["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|v| v.as_u64().expect("dim") as usize)
+        .collect();
+    let offs: Vec<usize> = t["data_offsets"]
+        .as_array()
+        .expect("offsets")
+        .iter()
+        .map(|v| v.as_u64().expect("offset") as usize)
+        .collect();
+    let data = &bytes[8 + n + offs[0]..8 + n + offs[1]];
+    let values: Vec<f32> = match t["dtype"].as_str() {
+        Some("F16") => data
+            .chunks_exact(2)
+            .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
+            .collect(),
+        Some("F32") => data
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        other => panic!("unsupported dtype {other:?}"),
+    };
+    assert_eq!(values.len(), shape[0] * shape[1], "tensor size");
+    (shape[0], shape[1], values)
+}
+
+fn main() {
+    let mut weights = None;
+    let mut tokenizer = None;
+    let mut out = None;
+    let mut dims = 128usize;
+    let mut name = None;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = || it.next().expect("flag value").clone();
+        match a.as_str() {
+            "--weights" => weights = Some(PathBuf::from(val())),
+            "--tokenizer" => tokenizer = Some(PathBuf::from(val())),
+            "--out" => out = Some(PathBuf::from(val())),
+            "--dims" => dims = val().parse().expect("dims"),
+            "--name" => name = Some(val()),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    let (weights, tokenizer, out) = (
+        weights.expect("--weights"),
+        tokenizer.expect("--tokenizer"),
+        out.expect("--out"),
+    );
+    let (rows, cols, table) = read_table(&weights);
+    assert!(dims <= cols, "--dims above the table's {cols}");
+    let tok: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&tokenizer).expect("tokenizer readable"))
+            .expect("tokenizer JSON");
+    let vocab = tok["model"]["vocab"].as_object().expect("model.vocab");
+    let mut tokens = Vec::new();
+    for (piece, id) in vocab {
+        let id = id.as_u64().expect("id") as usize;
+        assert!(id < rows, "piece id beyond the table");
+        if let Some(t) = wordpiece_form(piece) {
+            tokens.push((t, table[id * cols..id * cols + dims].to_vec()));
+        }
+    }
+    let kept = tokens.len();
+    let name = name.unwrap_or_else(|| format!("wordllama-l2-{dims}"));
+    let info = ModelInfo {
+        name,
+        teacher: "dleemiller/word-llama-l2-supercat".into(),
+        licence: "MIT".into(),
+        notes: format!(
+            "examples/import_static: WordLlama l2_supercat table ({rows} x {cols}, f16, PyPI wordllama) \
+             mapped to WordPiece form (word-initial pieces plain, continuations ##); {kept} pieces kept; \
+             first {dims} (Matryoshka) columns; int8 rows."
+        ),
+    };
+    let model = Model::from_vectors(info, Quantization::Int8, tokens).expect("model");
+    let bytes = model.to_bytes();
+    assert_eq!(Model::from_bytes(&bytes).expect("reads back"), model);
+    std::fs::write(&out, &bytes).expect("model written");
+    println!(
+        "{} tokens, {dims} dims, {} bytes → {}",
+        model.vocab().len(),
+        bytes.len(),
+        out.display()
+    );
+}
