@@ -68,7 +68,11 @@ pub fn labels(lib: &Library) -> Labels {
 /// The embedded static embedding models, compiled in so building needs no
 /// download; the first is the default (see models/NOTICE for each one's
 /// origin and licence).
-pub const MODELS: [(&str, &[u8]); 2] = [
+pub const MODELS: [(&str, &[u8]); 3] = [
+    (
+        "minilm-context-128",
+        include_bytes!("../../models/minilm-context-128.mcdm"),
+    ),
     (
         "minilm-static-128",
         include_bytes!("../../models/minilm-static-128.mcdm"),

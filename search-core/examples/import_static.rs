@@ -8,6 +8,10 @@
 //!     --dims 128 --out models/wordllama-l2-128.mcdm
 //! ```
 //!
+//! With `--vocab FILE` (one WordPiece token per line, row i = line i) and
+//! `--name/--teacher/--licence/--notes`, any f32/f16 table already in
+//! WordPiece form is written as is (used by `tools/distill-contextual`).
+//!
 //! Pieces are mapped by `embed::wordpiece_form` (`▁x` → `x`, `x` → `##x`,
 //! pieces the lowercasing analysis never produces dropped). WordLlama's
 //! table was trained with Matryoshka losses, so its first `--dims`
@@ -73,6 +77,10 @@ fn main() {
     let mut out = None;
     let mut dims = 128usize;
     let mut name = None;
+    let mut vocab_file = None;
+    let mut teacher = None;
+    let mut licence = None;
+    let mut notes = None;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -83,39 +91,60 @@ fn main() {
             "--out" => out = Some(PathBuf::from(val())),
             "--dims" => dims = val().parse().expect("dims"),
             "--name" => name = Some(val()),
+            "--vocab" => vocab_file = Some(PathBuf::from(val())),
+            "--teacher" => teacher = Some(val()),
+            "--licence" => licence = Some(val()),
+            "--notes" => notes = Some(val()),
             other => panic!("unknown flag {other}"),
         }
     }
-    let (weights, tokenizer, out) = (
-        weights.expect("--weights"),
-        tokenizer.expect("--tokenizer"),
-        out.expect("--out"),
-    );
+    let mut tokens = Vec::new();
+    let (weights, out) = (weights.expect("--weights"), out.expect("--out"));
     let (rows, cols, table) = read_table(&weights);
     assert!(dims <= cols, "--dims above the table's {cols}");
-    let tok: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&tokenizer).expect("tokenizer readable"))
-            .expect("tokenizer JSON");
-    let vocab = tok["model"]["vocab"].as_object().expect("model.vocab");
-    let mut tokens = Vec::new();
-    for (piece, id) in vocab {
-        let id = id.as_u64().expect("id") as usize;
-        assert!(id < rows, "piece id beyond the table");
-        if let Some(t) = wordpiece_form(piece) {
-            tokens.push((t, table[id * cols..id * cols + dims].to_vec()));
+    let row = |id: usize| table[id * cols..id * cols + dims].to_vec();
+    let info = if let Some(vocab_file) = vocab_file {
+        // Rows already in WordPiece form, one token per line, row i = line i.
+        let text = std::fs::read_to_string(&vocab_file).expect("vocabulary readable");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), rows, "one vocabulary line per row");
+        tokens = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.to_string(), row(i)))
+            .collect();
+        ModelInfo {
+            name: name.expect("--name"),
+            teacher: teacher.expect("--teacher"),
+            licence: licence.expect("--licence"),
+            notes: notes.expect("--notes"),
         }
-    }
-    let kept = tokens.len();
-    let name = name.unwrap_or_else(|| format!("wordllama-l2-{dims}"));
-    let info = ModelInfo {
-        name,
-        teacher: "dleemiller/word-llama-l2-supercat".into(),
-        licence: "MIT".into(),
-        notes: format!(
-            "examples/import_static: WordLlama l2_supercat table ({rows} x {cols}, f16, PyPI wordllama) \
-             mapped to WordPiece form (word-initial pieces plain, continuations ##); {kept} pieces kept; \
-             first {dims} (Matryoshka) columns; int8 rows."
-        ),
+    } else {
+        let tokenizer = tokenizer.expect("--tokenizer or --vocab");
+        let tok: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&tokenizer).expect("tokenizer readable"))
+                .expect("tokenizer JSON");
+        let vocab = tok["model"]["vocab"].as_object().expect("model.vocab");
+        for (piece, id) in vocab {
+            let id = id.as_u64().expect("id") as usize;
+            assert!(id < rows, "piece id beyond the table");
+            if let Some(t) = wordpiece_form(piece) {
+                tokens.push((t, row(id)));
+            }
+        }
+        let kept = tokens.len();
+        ModelInfo {
+            name: name.unwrap_or_else(|| format!("wordllama-l2-{dims}")),
+            teacher: teacher.unwrap_or_else(|| "dleemiller/word-llama-l2-supercat".into()),
+            licence: licence.unwrap_or_else(|| "MIT".into()),
+            notes: notes.unwrap_or_else(|| {
+                format!(
+                    "examples/import_static: WordLlama l2_supercat table ({rows} x {cols}, f16, PyPI wordllama) \
+                     mapped to WordPiece form (word-initial pieces plain, continuations ##); {kept} pieces kept; \
+                     first {dims} (Matryoshka) columns; int8 rows."
+                )
+            }),
+        }
     };
     let model = Model::from_vectors(info, Quantization::Int8, tokens).expect("model");
     let bytes = model.to_bytes();

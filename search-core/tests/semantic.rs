@@ -105,6 +105,34 @@ fn committed_model_reads_and_is_what_the_readme_says() {
 }
 
 #[test]
+fn default_contextual_model_reads_and_finds_the_paraphrase() {
+    let m = committed("minilm-context-128");
+    assert_eq!(m.dims(), 128);
+    assert_eq!(m.quantization(), Quantization::Int8);
+    // Same vocabulary as the single-token model, other vectors.
+    assert_eq!(m.vocab(), model().vocab());
+    assert_ne!(
+        fingerprint(&m.embed("record")),
+        fingerprint(&model().embed("record"))
+    );
+    assert_eq!(m.info().teacher, "sentence-transformers/all-MiniLM-L6-v2");
+    assert_eq!(m.info().licence, "Apache-2.0");
+    assert!(m.info().notes.starts_with("tools/distill-contextual:"));
+    let bytes = m.to_bytes();
+    assert_eq!(&*Model::from_bytes(&bytes).unwrap().to_bytes(), &*bytes);
+
+    let files = build(corpus(), &BuildOptions::default().with_model(m));
+    let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
+    let q = parse_query("agent cannot record a call", Filters::default());
+    let lexical = q.clone().with_semantic(false);
+    load(&mut index, &files, &lexical);
+    assert!(!top_ids(&mut index, &files, &lexical).contains(&"p1".to_string()));
+    load(&mut index, &files, &q);
+    let ids = top_ids(&mut index, &files, &q);
+    assert_eq!(ids.first().map(String::as_str), Some("p1"), "{ids:?}");
+}
+
+#[test]
 fn imported_wordllama_model_reads_and_finds_the_paraphrase() {
     let m = committed("wordllama-l2-128");
     assert_eq!(m.dims(), 128);

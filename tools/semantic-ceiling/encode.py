@@ -9,6 +9,7 @@ sentence-transformers model card describes), so no torch is needed; it is
 slow (about 10 minutes for the five collections on 2 cores).
 """
 import json
+import math
 import os
 import sys
 
@@ -30,6 +31,7 @@ class MiniLM:
 
     def __init__(self, d):
         self.w = load_file(os.path.join(d, "model.safetensors"))
+        self.t = {}
         self.tok = Tokenizer.from_file(os.path.join(d, "tokenizer.json"))
         self.tok.no_truncation()
         self.tok.no_padding()
@@ -37,12 +39,22 @@ class MiniLM:
     def norm(self, x, p):
         m = x.mean(-1, keepdims=True)
         v = ((x - m) ** 2).mean(-1, keepdims=True)
-        return (x - m) / np.sqrt(v + 1e-12) * self.w[p + ".weight"] + self.w[p + ".bias"]
+        return (x - m) / np.sqrt(v + np.float32(1e-12)) * self.w[p + ".weight"] + self.w[p + ".bias"]
 
     def dense(self, x, p):
-        return x @ self.w[p + ".weight"].T + self.w[p + ".bias"]
+        # One 2-D product with a contiguous transposed weight: numpy would
+        # loop over the batch for a 3-D one.
+        if p not in self.t:
+            self.t[p] = np.ascontiguousarray(self.w[p + ".weight"].T)
+        w = self.t[p]
+        return (x.reshape(-1, x.shape[-1]) @ w).reshape(*x.shape[:-1], w.shape[1]) + self.w[p + ".bias"]
 
     def batch(self, seqs):
+        x, mask = self.forward(seqs)
+        return unit((x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True))
+
+    def forward(self, seqs):
+        """Output vector of every position of the padded `seqs`, and the mask."""
         n, b, heads, width = max(map(len, seqs)), len(seqs), 12, 384
         ids = np.zeros((b, n), dtype=np.int64)
         mask = np.zeros((b, n), dtype=np.float32)
@@ -56,15 +68,15 @@ class MiniLM:
         for layer in range(6):
             p = f"encoder.layer.{layer}."
             q, k, v = (split(self.dense(x, p + "attention.self." + m)) for m in ("query", "key", "value"))
-            a = q @ k.transpose(0, 1, 3, 2) / np.sqrt(width // heads) + blocked
+            a = q @ k.transpose(0, 1, 3, 2) / math.sqrt(width // heads) + blocked
             a = np.exp(a - a.max(-1, keepdims=True))
             a /= a.sum(-1, keepdims=True)
             c = (a @ v).transpose(0, 2, 1, 3).reshape(b, n, width)
             x = self.norm(self.dense(c, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
             h = self.dense(x, p + "intermediate.dense")
-            h = 0.5 * h * (1.0 + erf(h / np.sqrt(2.0)))
+            h = 0.5 * h * (1.0 + erf(h / math.sqrt(2.0)))
             x = self.norm(self.dense(h, p + "output.dense") + x, p + "output.LayerNorm")
-        return unit((x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True))
+        return x, mask
 
     def encode(self, texts, max_len=256, size=32):
         # [CLS] ... [SEP], cut to the model's 256 positions.

@@ -274,9 +274,10 @@ async fn check_search(client: &Client) {
         "/gateway/2.0/admin/admin-guide/p/2.html"
     );
     assert!(hit["snippet"].as_str().unwrap().contains("RG-1042"));
-    // Nothing from the old version unless asked for.
+    // Nothing from the old version unless asked for (Tool's only version,
+    // v1, is current and may match by meaning).
     for h in r["hits"].as_array().unwrap() {
-        assert_eq!(h["version"], "2.0");
+        assert!(h["version"] == "2.0" || h["version"] == "v1", "{h}");
     }
     let old = ok(
         client,
