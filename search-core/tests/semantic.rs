@@ -104,6 +104,20 @@ fn committed_model_reads_and_is_what_the_readme_says() {
     );
 }
 
+/// Hybrid ranking of the fixture for "agent cannot record a call" with
+/// model `m`, after checking that lexical search alone misses `p1` (the
+/// paraphrase with no shared word).
+fn paraphrase_ranking(m: Arc<Model>) -> Vec<String> {
+    let files = build(corpus(), &BuildOptions::default().with_model(m));
+    let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
+    let q = parse_query("agent cannot record a call", Filters::default());
+    let lexical = q.clone().with_semantic(false);
+    load(&mut index, &files, &lexical);
+    assert!(!top_ids(&mut index, &files, &lexical).contains(&"p1".to_string()));
+    load(&mut index, &files, &q);
+    top_ids(&mut index, &files, &q)
+}
+
 #[test]
 fn default_contextual_model_reads_and_finds_the_paraphrase() {
     let m = committed("minilm-context-128");
@@ -121,14 +135,7 @@ fn default_contextual_model_reads_and_finds_the_paraphrase() {
     let bytes = m.to_bytes();
     assert_eq!(&*Model::from_bytes(&bytes).unwrap().to_bytes(), &*bytes);
 
-    let files = build(corpus(), &BuildOptions::default().with_model(m));
-    let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
-    let q = parse_query("agent cannot record a call", Filters::default());
-    let lexical = q.clone().with_semantic(false);
-    load(&mut index, &files, &lexical);
-    assert!(!top_ids(&mut index, &files, &lexical).contains(&"p1".to_string()));
-    load(&mut index, &files, &q);
-    let ids = top_ids(&mut index, &files, &q);
+    let ids = paraphrase_ranking(m);
     assert_eq!(ids.first().map(String::as_str), Some("p1"), "{ids:?}");
 }
 
@@ -151,14 +158,7 @@ fn imported_wordllama_model_reads_and_finds_the_paraphrase() {
         .collect();
     assert_eq!(pieces, ["get", "-", "child", "##item", "recording", "##s"]);
 
-    let files = build(corpus(), &BuildOptions::default().with_model(m));
-    let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
-    let q = parse_query("agent cannot record a call", Filters::default());
-    let lexical = q.clone().with_semantic(false);
-    load(&mut index, &files, &lexical);
-    assert!(!top_ids(&mut index, &files, &lexical).contains(&"p1".to_string()));
-    load(&mut index, &files, &q);
-    let ids = top_ids(&mut index, &files, &q);
+    let ids = paraphrase_ranking(m);
     // This model puts "handled contacts" (p5) just above the paraphrase in
     // this six-chunk corpus; the generator's site test has it first.
     assert!(ids[..2].contains(&"p1".to_string()), "{ids:?}");
