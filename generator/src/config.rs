@@ -143,17 +143,13 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
     };
     config.semantic = raw.search.semantic.unwrap_or(true);
     if let Some(m) = raw.search.model {
-        config.model = crate::search::MODELS
-            .iter()
-            .map(|(name, _)| *name)
-            .find(|name| *name == m)
-            .ok_or_else(|| {
-                let names: Vec<&str> = crate::search::MODELS.iter().map(|(n, _)| *n).collect();
-                anyhow::anyhow!(
-                    "search.model `{m}` is not an embedded model; choose one of: {}",
-                    names.join(", ")
-                )
-            })?;
+        let names = crate::search::MODELS.map(|(name, _)| name);
+        config.model = names.into_iter().find(|name| *name == m).ok_or_else(|| {
+            anyhow::anyhow!(
+                "search.model `{m}` is not an embedded model; choose one of: {}",
+                names.join(", ")
+            )
+        })?;
     }
     config.serve = ServeConfig {
         host: raw.serve.host,
