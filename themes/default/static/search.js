@@ -11,6 +11,7 @@
   var base = new URL(document.body.getAttribute("data-root") || "./", location.href).href;
   var worker = null;
   var seq = 0;
+  var asked = "";
   var timer = null;
   var active = -1;
   var options = [];
@@ -55,6 +56,7 @@
     var q = input.value.trim();
     if (!q) { close(); return; }
     timer = setTimeout(function () {
+      asked = q;
       startWorker().postMessage({ type: "query", id: ++seq, q: q, filters: filterSpec(), prefix: true, limit: limit, semantic: semanticOn() });
       status.textContent = "Searching…";
       open();
@@ -186,6 +188,8 @@
     }
     renderFacets(msg.facets);
     list.setAttribute("data-semantic", msg.semantic ? "on" : "off");
+    // Which query the list answers: while typing, it may still show an earlier prefix.
+    list.setAttribute("data-query", asked);
     status.textContent = msg.total === 0
       ? "No results for “" + input.value.trim() + "”."
       : msg.total + " matching chunk" + (msg.total === 1 ? "" : "s") + (msg.total > msg.hits.length ? ", best " + msg.hits.length + " shown" : "") + ".";
