@@ -1,15 +1,17 @@
 //! The index writer.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use crate::codec::{crc32_update, seal, FileKind, Writer};
 use crate::embed::vectors::{
     encode_partition, encode_token_shard, kmeans, nearest, SemanticSettings, VectorEncoding,
 };
+use crate::embed::wordpiece::PieceCache;
 use crate::embed::Model;
 use crate::error::BuildError;
 use crate::fragment::{encode_documents, encode_fragment, ChunkDisplay};
+use crate::hash::FastMap;
 use crate::manifest::{FacetTree, Manifest, RankingParams, Settings, LEVELS};
 use crate::par;
 use crate::shard::{
@@ -179,6 +181,10 @@ fn token_weights(ids: &[Vec<u32>], vocab: usize) -> Vec<f32> {
         .collect()
 }
 
+/// Chunks cut into pieces with one word cache: big enough that most words
+/// repeat within a block, small enough for many blocks per core.
+const PIECE_CACHE_CHUNKS: usize = 256;
+
 /// Payloads of the semantic files.
 struct SemanticFiles {
     settings: SemanticSettings,
@@ -202,12 +208,26 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
     let d = m.dims();
     let n = chunks.len();
     let vocab_size = m.vocab().len() as u32;
-    // A hash map beats the vocabulary's binary search over a whole corpus.
-    let lookup: HashMap<&str, u32> = m.vocab().iter().zip(0u32..).collect();
-    let ids: Vec<Vec<u32>> = par::map(chunks, |c| {
-        m.vocab()
-            .token_ids_with(&embedding_text(c), |t| lookup.get(t).copied())
-    });
+    // A hash map beats the vocabulary's binary search over a whole corpus,
+    // and each block of chunks cuts each distinct word once.
+    let lookup: FastMap<&str, u32> = m.vocab().iter().zip(0u32..).collect();
+    let blocks: Vec<&[ChunkInput]> = chunks.chunks(PIECE_CACHE_CHUNKS).collect();
+    let ids: Vec<Vec<u32>> = par::map(&blocks, |block| {
+        let mut cache = PieceCache::default();
+        block
+            .iter()
+            .map(|c| {
+                m.vocab().token_ids_cached(
+                    &embedding_text(c),
+                    |t| lookup.get(t).copied(),
+                    &mut cache,
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let weights = token_weights(&ids, vocab_size as usize);
     let vectors: Vec<f32> = par::map(&ids, |ids| {
         crate::embed::embed_ids(ids, m.quantization(), d, |id| {
@@ -495,7 +515,7 @@ struct Lexical {
 /// A chunk's field lengths and its terms with their sorted positions per
 /// field.
 fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ([u32; 3], Vec<(String, FieldPositions)>) {
-    let mut local: HashMap<String, FieldPositions> = HashMap::new();
+    let mut local: FastMap<String, FieldPositions> = FastMap::default();
     let mut len = [0u32; 3];
     let mut add = |field: usize, text: &str, first: u32| -> u32 {
         tokenizer.tokenize(text, first, |w| {
@@ -528,7 +548,7 @@ fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ([u32; 3], Vec<(String,
 /// Inverts the chunks and cuts the dictionary into shards.
 fn invert(chunks: &[ChunkInput], tokenizer: &Tokenizer, opts: &BuildOptions) -> Lexical {
     let r = &opts.ranking;
-    let mut dict: HashMap<String, usize> = HashMap::new();
+    let mut dict: FastMap<String, usize> = FastMap::default();
     let mut accs: Vec<TermAcc> = Vec::new();
     let mut lens: Vec<[u32; 3]> = Vec::with_capacity(chunks.len());
     // Tokenizing is the costly part: it runs in parallel over blocks of

@@ -59,6 +59,7 @@ pub mod embed;
 mod error;
 pub mod eval;
 mod fragment;
+mod hash;
 mod index;
 mod manifest;
 mod par;
