@@ -13,6 +13,7 @@ const QUERIES = [
   "E0729", "RG-1042", "TLS1.3", "12.5(1)", "\"page markers\"", "supervisor", "recor", "chunk ids",
   "base path github pages", "mcp endpoint tools", "configuraton", "install",
   "agent cannot record a call", "how do I publish the library on an intranet",
+  "Retry-After header", "503 service unavailable",
 ];
 
 test("native and WASM rank the same ids", async () => {
@@ -37,6 +38,10 @@ test("native and WASM rank the same ids", async () => {
       const args = ["search", site, q, "--json", "-n", "10"].concat(prefix ? ["--prefix"] : []);
       const native = JSON.parse(execFileSync(mcdeweyBin(), args, { encoding: "utf8" }));
       assert.deepEqual(wasmIds, native.hits.map((h) => h.id), `query ${q} prefix=${prefix}`);
+      // The same passage in other versions: the same versions listed with each hit.
+      const wasmAlso = res.also.map((a) => a.map((t) => t[1]));
+      const nativeAlso = native.hits.map((h) => h.also.map((id) => id.split("::")[1]));
+      assert.deepEqual(wasmAlso, nativeAlso, `same text in other versions for ${q}`);
       assert.equal(res.total, native.total, `total for ${q}`);
     }
   }

@@ -119,6 +119,30 @@ test("semantic results fold in after the lexical ones", { skip }, async () => {
   // Turning semantic off goes back to lexical-only results.
   await page.uncheck("#search-semantic");
   await page.waitForSelector("#search-results[data-semantic=off]", { timeout: 10000 });
+  // The choice is remembered in the browser: turn it back on for the next tests.
+  await page.check("#search-semantic");
+  await page.waitForSelector("#search-results[data-semantic=on]", { timeout: 10000 });
+  await page.close();
+});
+
+test("a passage unchanged across versions is one result that links to the others", { skip }, async () => {
+  const page = await ctx.newPage();
+  await page.goto(server.url + "index.html?q=" + encodeURIComponent("Retry-After header"));
+  const hits = await results(page);
+  const ids = hits.map((h) => h.id);
+  assert.equal(ids[0], "relay::5.0::api-reference::status-codes::4", JSON.stringify(ids));
+  assert.ok(!ids.includes("relay::4.2::api-reference::status-codes::4"), JSON.stringify(ids));
+  const also = await page.$$eval("#search-results li:has(> a.result)", (lis) => lis.map((li) => ({
+    id: li.querySelector("a.result").dataset.chunkId,
+    versions: [...li.querySelectorAll(".result-also a")].map((a) => a.textContent),
+  })));
+  assert.deepEqual(also[0].versions, ["4.2"]);
+  // The other version's copy opens at its own chunk.
+  await Promise.all([page.waitForNavigation(), page.click("#search-results .result-also a")]);
+  const url = new URL(page.url());
+  assert.match(url.pathname, /\/relay\/4\.2\/api-reference\/status-codes\/p\/\d+\.html$/);
+  const id = await page.$eval(url.hash, (s) => s.dataset.chunkId);
+  assert.equal(id, "relay::4.2::api-reference::status-codes::4");
   await page.close();
 });
 

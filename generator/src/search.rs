@@ -38,6 +38,7 @@ pub fn chunk_inputs(lib: &Library) -> Vec<ChunkInput> {
                     vendor: d.product.vendor.clone(),
                     product: d.product.id.clone(),
                     version: d.version.id.clone(),
+                    version_rank: d.version_rank(),
                     doc_set: d.doc_set.id.clone(),
                     document: d.doc.id.clone(),
                     text: markdown::plain_text(&c.markdown),

@@ -18,6 +18,7 @@ use crate::shard::{
     encode_position_shard, encode_positions, encode_postings, encode_term_shard, EncodedTerm,
     FieldPositions,
 };
+use crate::twins::Twins;
 
 use crate::tokenize::{Tokenizer, TokenizerSettings};
 
@@ -64,6 +65,10 @@ pub struct ChunkInput {
     pub vendor: String,
     pub product: String,
     pub version: String,
+    /// Place of `version` among its product's versions, current first
+    /// (0). Of identical passages in several versions, search shows the
+    /// current-most one (see [`crate::SearchResult::also`]).
+    pub version_rank: u32,
     pub doc_set: String,
     /// Key of the document (unique within its doc set).
     pub document: String,
@@ -425,6 +430,7 @@ pub fn build_index(
         shards: shard_firsts,
         facets,
         semantic: semantic.as_ref().map(|s| s.settings.clone()),
+        twins: Twins::find(&chunks),
     };
     let manifest_payload = manifest.encode();
 

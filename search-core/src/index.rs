@@ -16,6 +16,9 @@ use crate::embed::wordpiece::Vocab;
 use crate::error::{FormatError, SearchError};
 use crate::fragment::{decode_documents, DocumentInfo, Fragment};
 use crate::manifest::{Manifest, LEVELS};
+
+/// Facet level of versions (vendor 0, product 1, version 2, doc set 3).
+const VERSION_LEVEL: usize = 2;
 use crate::query::Query;
 use crate::shard::{PositionShard, TermPostings, TermShard};
 use crate::snippet::{highlight, snippet, Snippet, SNIPPET_CHARS};
@@ -98,7 +101,12 @@ pub struct ScoredChunk {
 pub struct SearchResult {
     /// Best first, at most `query.limit`.
     pub hits: Vec<ScoredChunk>,
-    /// Number of matching chunks.
+    /// Per hit, the matching chunks with the same text in other versions
+    /// of the document (ascending ordinals): they are not hits of their
+    /// own. Empty lists when the index has no such passages.
+    pub also: Vec<Vec<u32>>,
+    /// Number of results: matching chunks, counting each passage that is
+    /// the same in several versions once. Facet counts count chunks.
     pub total: u32,
     pub facets: FacetCounts,
 }
@@ -382,6 +390,19 @@ impl Index {
             return None;
         }
         Some((self.doc_starts.partition_point(|&s| s <= ordinal) - 1) as u32)
+    }
+
+    /// Version of a chunk ordinal (known from the manifest alone, so the
+    /// versions of [`SearchResult::also`] need no fragment).
+    pub fn version_of(&self, ordinal: u32) -> Option<&str> {
+        let d = self.document_of(ordinal)?;
+        let f = &self.m.facets;
+        let mut node = self.doc_parent[d as usize] as usize;
+        for l in (VERSION_LEVEL + 1..LEVELS).rev() {
+            node = self.parents[l][node] as usize;
+        }
+        let name = f.nodes[VERSION_LEVEL][node].0 as usize;
+        Some(&f.names[VERSION_LEVEL][name])
     }
 
     /// Facet values and tree (document names once `docs.bin` is added).
@@ -1079,20 +1100,10 @@ impl Index {
             results = fuse(results, &sem, self.semantic_weight(query));
         }
         let facets = self.count_facets(results.iter().map(|s| s.ordinal));
-        let total = results.len() as u32;
-        let better = |a: &ScoredChunk, b: &ScoredChunk| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.ordinal.cmp(&b.ordinal))
-        };
-        // Only the first `limit` need ordering.
-        if query.limit > 0 && results.len() > query.limit {
-            results.select_nth_unstable_by(query.limit - 1, better);
-        }
-        results.truncate(query.limit);
-        results.sort_by(better);
+        let (hits, also, total) = self.m.twins.top(results, query.limit);
         Ok(SearchResult {
-            hits: results,
+            hits,
+            also,
             total,
             facets,
         })

@@ -67,6 +67,7 @@ mod query;
 mod shard;
 mod snippet;
 pub mod tokenize;
+mod twins;
 
 pub use build::{
     build_index, embedding_text, BuildOptions, ChunkInput, IndexFiles, SemanticOptions,

@@ -7,6 +7,7 @@ use crate::codec::{Reader, Writer};
 use crate::embed::vectors::SemanticSettings;
 use crate::error::FormatError;
 use crate::tokenize::TokenizerSettings;
+use crate::twins::Twins;
 
 /// Section kinds. Numbers are stable; new ones get new numbers.
 pub mod section {
@@ -17,6 +18,9 @@ pub mod section {
     /// Semantic search settings and partition centroids (optional: a
     /// reader that does not know it stays lexical).
     pub const SEMANTIC: u16 = 16;
+    /// Identical passages across versions (optional: a reader that does
+    /// not know it shows each of them).
+    pub const TWINS: u16 = 17;
 }
 
 /// Flag bit of a section entry: readers that do not know the kind must reject
@@ -107,6 +111,8 @@ pub struct Manifest {
     pub facets: FacetTree,
     /// Vector settings, for indexes built with a model.
     pub semantic: Option<SemanticSettings>,
+    /// Identical passages across versions; empty when there are none.
+    pub(crate) twins: Twins,
 }
 
 impl Manifest {
@@ -129,6 +135,9 @@ impl Manifest {
         if let Some(s) = &self.semantic {
             // Optional: an older reader skips it and stays lexical.
             sections.push((section::SEMANTIC, s.encode(), 0));
+        }
+        if !self.twins.is_empty() {
+            sections.push((section::TWINS, self.twins.encode(), 0));
         }
         w.varint(sections.len() as u64);
         for (kind, body, flags) in &sections {
@@ -211,6 +220,7 @@ impl Manifest {
         let mut facets = None;
         let mut fragment_group = None;
         let mut semantic_body = None;
+        let mut twins_body = None;
         for (kind, flags, len) in dir {
             let body = r.take(len)?;
             let mut s = Reader::new(body);
@@ -226,6 +236,7 @@ impl Manifest {
                     fragment_group = Some(g);
                 }
                 section::SEMANTIC => semantic_body = Some(body),
+                section::TWINS => twins_body = Some(body),
                 // Unknown optional sections (e.g. vectors from a newer
                 // writer) are skipped; unknown required ones are not.
                 _ if flags & SECTION_REQUIRED != 0 => {
@@ -248,12 +259,17 @@ impl Manifest {
         let semantic = semantic_body
             .map(|b| SemanticSettings::decode(b, settings.chunk_count))
             .transpose()?;
+        let twins = twins_body
+            .map(|b| Twins::decode(b, settings.chunk_count))
+            .transpose()?
+            .unwrap_or_default();
         Ok(Manifest {
             build_id,
             settings,
             shards,
             facets,
             semantic,
+            twins,
         })
     }
 }
@@ -379,6 +395,7 @@ mod tests {
                 doc_chunks: vec![1, 2],
             },
             semantic: None,
+            twins: Twins::default(),
         }
     }
 

@@ -129,8 +129,10 @@ impl Engine {
         self.index.add_file(path, bytes).map_err(js_err)
     }
 
-    /// Ranks: `{"total":N,"hits":[[ordinal,score_millionths],...],"facets":{...}}`.
-    /// Scores are integers so the module needs no float formatting code.
+    /// Ranks: `{"total":N,"hits":[[ordinal,score_millionths],...],
+    /// "also":[[[ordinal,"version"],...],...],"facets":{...}}`; `also[i]`
+    /// lists the chunks with hit `i`'s text in other versions. Scores are
+    /// integers so the module needs no float formatting code.
     pub fn search(
         &self,
         text: &str,
@@ -149,6 +151,23 @@ impl Engine {
                 out.push(',');
             }
             out.push_str(&format!("[{},{}]", h.ordinal, (h.score * 1e6) as i64));
+        }
+        // Per hit, the same passage in other versions: [ordinal, version].
+        out.push_str("],\"also\":[");
+        for (i, also) in r.also.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('[');
+            for (j, &o) in also.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!("[{o},"));
+                push_str(&mut out, self.index.version_of(o).unwrap_or(""));
+                out.push(']');
+            }
+            out.push(']');
         }
         out.push_str("],\"facets\":{");
         push_counts(&mut out, "vendor", &r.facets.vendor);

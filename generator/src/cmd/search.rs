@@ -29,35 +29,45 @@ pub fn run(args: SearchArgs) -> Result<(), ExitError> {
     let result = index
         .search(&query)
         .map_err(|e| ExitError::io(anyhow::anyhow!("search failed: {e}")))?;
+    let failed = |e| ExitError::io(anyhow::anyhow!("search failed: {e}"));
     let mut hits = Vec::new();
-    for h in &result.hits {
-        let hit = index
-            .hit(h.ordinal, &query)
-            .map_err(|e| ExitError::io(anyhow::anyhow!("search failed: {e}")))?;
-        hits.push((hit, h.score));
+    for (h, also) in result.hits.iter().zip(&result.also) {
+        let hit = index.hit(h.ordinal, &query).map_err(failed)?;
+        // The same passage in other versions: (chunk id, version).
+        let mut twins = Vec::new();
+        for &o in also {
+            let id = index.hit(o, &query).map_err(failed)?.id;
+            twins.push((id, index.version_of(o).unwrap_or_default().to_string()));
+        }
+        hits.push((hit, h.score, twins));
     }
     if args.json {
         let rows: Vec<serde_json::Value> = hits
             .iter()
-            .map(|(h, score)| {
+            .map(|(h, score, twins)| {
+                let also: Vec<_> = twins.iter().map(|(id, _)| id).collect();
                 serde_json::json!({
                     "id": h.id, "url": h.url, "title": h.title, "page": h.page,
                     "page_label": h.page_label, "breadcrumb": h.breadcrumb,
-                    "score": score, "snippet": h.snippet.text,
+                    "score": score, "snippet": h.snippet.text, "also": also,
                 })
             })
             .collect();
         let out = serde_json::json!({ "total": result.total, "hits": rows });
         println!("{out}");
     } else {
-        println!("{} matching chunks", result.total);
-        for (h, score) in &hits {
+        println!("{} results", result.total);
+        for (h, score, twins) in &hits {
             let page = h.page_label.clone().unwrap_or_else(|| h.page.to_string());
             println!("\n{:.3}  {} — p. {}  [{}]", score, h.title, page, h.id);
             if !h.breadcrumb.is_empty() {
                 println!("       {}", h.breadcrumb.join(" › "));
             }
             println!("       {}", h.snippet.text);
+            if !twins.is_empty() {
+                let versions: Vec<&str> = twins.iter().map(|(_, v)| v.as_str()).collect();
+                println!("       same text in {}", versions.join(", "));
+            }
         }
     }
     Ok(())

@@ -95,6 +95,16 @@ impl DocRef<'_> {
         )
     }
 
+    /// Place of the version in its product, current (first) = 0.
+    pub fn version_rank(&self) -> u32 {
+        let at = self
+            .product
+            .versions
+            .iter()
+            .position(|v| std::ptr::eq(v, self.version));
+        at.unwrap_or(0) as u32
+    }
+
     pub fn chunk_id(&self, n: u32) -> String {
         format!("{}::{}", self.id(), n)
     }

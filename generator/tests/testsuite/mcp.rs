@@ -426,6 +426,100 @@ async fn check_outline(client: &Client) {
     assert_eq!(kids[1]["page_id"], format!("{ADMIN}::p3"));
 }
 
+/// A guide whose "Retrying" section is the same in three versions and
+/// whose "Limits" section changed in the current one.
+fn twin_site() -> TestSite {
+    let guide = |limits: &str| {
+        format!("---\ntitle: API Guide\n---\n# API Guide\n\n## Retrying\n\nRetry a failed request after the Retry-After delay.\n\n## Limits\n\n{limits}\n")
+    };
+    let old = guide("Each token allows 20 requests per second.");
+    let site = TestSite::new()
+        .file(
+            "gw/product.toml",
+            "vendor = \"Acme\"\nname = \"Gateway\"\nversions = [\"3.0\", \"2.0\", \"1.0\"]\n\n[doc_sets]\napi = \"API\"\n",
+        )
+        .file("gw/3.0/api/guide.md", &guide("Each token allows 50 requests per second."))
+        .file("gw/2.0/api/guide.md", &old)
+        .file("gw/1.0/api/guide.md", &old);
+    let outcome = site.build();
+    assert_eq!(outcome.errors(), 0, "{:?}", outcome.diagnostics);
+    site
+}
+
+/// A passage that is the same in several searched versions is one hit,
+/// from the current-most version, naming the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_text_in_other_versions_is_one_hit() {
+    let site = twin_site();
+    let lib = Arc::new(Library::load(&site.out()).expect("site loads"));
+    let http = crate::serve::start(&site.out(), move |opts, addr| {
+        let http = HttpOptions::for_addr(addr, &[], &[]);
+        server::static_router(opts).merge(mcp::router(lib, &http))
+    });
+    let (era, mode) = eras().into_iter().next().unwrap();
+    let client = http_client(http.addr, era, mode).await;
+    let all = "product:gw version:3.0 version:2.0 version:1.0";
+    let r = ok(
+        &client,
+        "search",
+        json!({ "query": format!("{all} retry failed request") }),
+    )
+    .await;
+    let hit = &r["hits"][0];
+    assert_eq!(hit["id"], "gw::3.0::api::guide::1", "{r}");
+    let twins: Vec<(&str, &str)> = hit["same_text_in"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap(), t["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        twins,
+        [
+            ("gw::1.0::api::guide::1", "1.0"),
+            ("gw::2.0::api::guide::1", "2.0")
+        ]
+    );
+    let ids: Vec<&str> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"gw::2.0::api::guide::1"), "{ids:?}");
+    // The changed section: the current text, and the older one shared by 1.0 and 2.0.
+    let r = ok(
+        &client,
+        "search",
+        json!({ "query": format!("{all} requests per second") }),
+    )
+    .await;
+    let limits: Vec<(&str, usize)> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["id"].as_str().unwrap().ends_with("::2"))
+        .map(|h| {
+            (
+                h["id"].as_str().unwrap(),
+                h["same_text_in"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    assert!(limits.contains(&("gw::3.0::api::guide::2", 0)), "{r}");
+    assert!(limits.contains(&("gw::2.0::api::guide::2", 1)), "{r}");
+    // The default scope is the current version: nothing to list.
+    let r = ok(
+        &client,
+        "search",
+        json!({ "query": "retry failed request" }),
+    )
+    .await;
+    assert_eq!(r["hits"][0]["id"], "gw::3.0::api::guide::1");
+    assert!(r["hits"][0].get("same_text_in").is_none(), "{r}");
+    client.cancel().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_name_the_valid_values() {
     let http = start(&[]);

@@ -142,6 +142,7 @@ pub fn generate(docs: usize, chunks_per_doc: usize, seed: u64) -> Vec<ChunkInput
                 vendor: vendor.into(),
                 product: product.clone(),
                 version: version.clone(),
+                version_rank: 0,
                 doc_set: doc_set.clone(),
                 document: key.clone(),
                 text,

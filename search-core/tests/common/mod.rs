@@ -23,6 +23,7 @@ pub fn chunk(
         vendor: vendor.into(),
         product: product.into(),
         version: version.into(),
+        version_rank: 0,
         doc_set: "Guides".into(),
         document: document.into(),
         text: text.into(),

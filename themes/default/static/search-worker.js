@@ -79,7 +79,11 @@ async function rank(msg, t0, semantic) {
   await load(engine.fragments_for(ords));
   check(msg.id);
   const hits = JSON.parse(engine.hits(ords, msg.q, msg.filters, msg.prefix, semantic));
-  hits.forEach((h, i) => { h.score = res.hits[i][1]; });
+  hits.forEach((h, i) => {
+    h.score = res.hits[i][1];
+    // The same passage in other versions: [{ordinal, version}], oldest last.
+    h.also = (res.also[i] || []).map((a) => ({ ordinal: a[0], version: a[1] }));
+  });
   return { total: res.total, hits, facets: res.facets, semantic,
     ms: performance.now() - t0, search_ms: searchMs, started: performance.timeOrigin + t0 };
 }
@@ -108,6 +112,20 @@ self.onmessage = async (e) => {
       engine = new Engine(new Uint8Array(msg.manifest));
       loaded.add("manifest.bin");
       resolveReady();
+    } catch (err) {
+      self.postMessage({ type: "error", id: 0, message: String(err && err.message || err) });
+    }
+    return;
+  }
+  if (msg.type === "locate") {
+    // The URL of a chunk the page only knows by ordinal (a passage's copy
+    // in another version): one fragment fetch, on demand.
+    try {
+      await ensureEngine();
+      const ords = Uint32Array.of(msg.ordinal);
+      await load(engine.fragments_for(ords));
+      const hit = JSON.parse(engine.hits(ords, "", "", false, false))[0];
+      self.postMessage({ type: "located", ordinal: msg.ordinal, url: hit.url });
     } catch (err) {
       self.postMessage({ type: "error", id: 0, message: String(err && err.message || err) });
     }

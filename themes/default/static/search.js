@@ -136,6 +136,24 @@
     });
   }
 
+  // "Same text in 7.5 · 7.6": the passage's copies in other versions. Their
+  // URLs are looked up when one is chosen, so listing them costs no fetch.
+  function alsoIn(also) {
+    var box = el("div", "result-also", "Same text in ");
+    also.forEach(function (t, i) {
+      if (i > 0) box.appendChild(document.createTextNode(" · "));
+      var link = el("a", null, t.version);
+      link.href = "#";
+      link.setAttribute("data-ordinal", String(t.ordinal));
+      link.addEventListener("click", function (e) {
+        e.preventDefault();
+        startWorker().postMessage({ type: "locate", ordinal: t.ordinal });
+      });
+      box.appendChild(link);
+    });
+    return box;
+  }
+
   function render(msg) {
     list.textContent = "";
     options = [];
@@ -172,6 +190,7 @@
         snip.appendChild(marked(h.snippet, h.highlights));
         a.appendChild(snip);
         li.appendChild(a);
+        if (h.also && h.also.length) li.appendChild(alsoIn(h.also));
         ul.appendChild(li);
         options.push(a);
       });
@@ -192,12 +211,13 @@
     list.setAttribute("data-query", asked);
     status.textContent = msg.total === 0
       ? "No results for “" + input.value.trim() + "”."
-      : msg.total + " matching chunk" + (msg.total === 1 ? "" : "s") + (msg.total > msg.hits.length ? ", best " + msg.hits.length + " shown" : "") + ".";
+      : msg.total + " result" + (msg.total === 1 ? "" : "s") + (msg.total > msg.hits.length ? ", best " + msg.hits.length + " shown" : "") + ".";
     if (options.length) setActive(0);
   }
 
   function onMessage(e) {
     var msg = e.data;
+    if (msg.type === "located") { location.href = base + msg.url; return; }
     if (msg.id !== seq) return;
     if (msg.type === "results") render(msg);
     else if (msg.type === "error") status.textContent = "Search failed: " + msg.message;

@@ -55,7 +55,8 @@ pub struct SearchArgs {
 pub struct SearchOutput {
     /// The query as searched, without filter words.
     pub query: String,
-    /// Number of matching chunks in scope.
+    /// Number of results in scope: matching chunks, a passage that is the
+    /// same in several searched versions counting once.
     pub total: u32,
     /// The versions (`product version`) or documents searched.
     pub searched: Vec<String>,
@@ -97,6 +98,17 @@ pub struct SearchHit {
     pub snippet: String,
     /// Ready-made citation with the printed page.
     pub citation: String,
+    /// The same text in other searched versions of this document: those
+    /// chunks match too but are not listed as hits of their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_text_in: Vec<SameText>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SameText {
+    /// Chunk id, for fetch.
+    pub id: String,
+    pub version: String,
 }
 
 /// Ranked chunk ids for a query: search-core's ranking with the query
@@ -137,7 +149,7 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
     let hits = ranked
         .iter()
         .skip(offset)
-        .map(|s| hit(lib, s, &terms))
+        .map(|(s, also)| hit(lib, s, also, &terms))
         .collect::<ToolResult<Vec<_>>>()?;
     let next = offset + hits.len();
     Ok(SearchOutput {
@@ -161,6 +173,10 @@ fn limit(asked: Option<u32>) -> ToolResult<usize> {
     }
 }
 
+/// A hit and the other matching chunks with its text (see
+/// [`SearchHit::same_text_in`]).
+type Ranked = (ScoredChunk, Vec<u32>);
+
 /// Runs the query once per filter and merges. Scores do not depend on the
 /// filters (idf is over the whole index), so ordering the union by
 /// search-core's own score and ordinal gives the order one search over the
@@ -170,7 +186,7 @@ fn run(
     text: &str,
     filters: &[Filters],
     want: usize,
-) -> ToolResult<(Vec<ScoredChunk>, u32, Query)> {
+) -> ToolResult<(Vec<Ranked>, u32, Query)> {
     let mut all = Vec::new();
     let mut total = 0;
     let mut first = None;
@@ -181,11 +197,11 @@ fn run(
             .search(&q)
             .map_err(|e| format!("search failed: {e}"))?;
         total += r.total;
-        all.extend(r.hits);
+        all.extend(r.hits.into_iter().zip(r.also));
         first.get_or_insert(q);
     }
     if filters.len() > 1 {
-        all.sort_by(|a, b| {
+        all.sort_by(|(a, _), (b, _)| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| a.ordinal.cmp(&b.ordinal))
@@ -200,13 +216,25 @@ fn run(
 /// gives, built from `document.json` instead of the index fragments, with
 /// the matched terms worked out once per query instead of once per hit:
 /// the snippet comes from the same function over the same text.
-fn hit(lib: &Library, s: &ScoredChunk, terms: &HashSet<String>) -> ToolResult<SearchHit> {
-    let (doc, c) = lib.chunk_at(s.ordinal).ok_or_else(|| {
-        format!(
-            "the index names chunk {}, which the site lacks; rebuild the site",
-            s.ordinal
-        )
-    })?;
+fn hit(
+    lib: &Library,
+    s: &ScoredChunk,
+    also: &[u32],
+    terms: &HashSet<String>,
+) -> ToolResult<SearchHit> {
+    let lacks =
+        |o: u32| format!("the index names chunk {o}, which the site lacks; rebuild the site");
+    let (doc, c) = lib.chunk_at(s.ordinal).ok_or_else(|| lacks(s.ordinal))?;
+    let same_text_in = also
+        .iter()
+        .map(|&o| {
+            let (d, c) = lib.chunk_at(o).ok_or_else(|| lacks(o))?;
+            Ok(SameText {
+                id: c.id.clone(),
+                version: d.version.clone(),
+            })
+        })
+        .collect::<ToolResult<Vec<_>>>()?;
     let page = doc.page(c.page);
     let section = text::section(doc, c);
     let plain = c.plain_text();
@@ -232,6 +260,7 @@ fn hit(lib: &Library, s: &ScoredChunk, terms: &HashSet<String>) -> ToolResult<Se
         breadcrumb: c.breadcrumb.clone(),
         score: s.score,
         snippet: snippet(lib.index.tokenizer(), plain, terms, SNIPPET_CHARS).text,
+        same_text_in,
     })
 }
 

@@ -1,0 +1,122 @@
+//! Identical passages across versions ("twins"): one result per passage,
+//! the current-most version shown, the other versions listed with it.
+
+mod common;
+
+use common::*;
+use mcdewey_search_core::*;
+
+/// Three versions of one guide (3.0 current): "Retrying" is the same in
+/// all, "Limits" changed in 3.0, "Tuning" exists twice in 1.0 (a repeated
+/// passage is not matched across versions).
+fn versions() -> Vec<ChunkInput> {
+    let mut out = Vec::new();
+    for (version, rank) in [("1.0", 2), ("2.0", 1), ("3.0", 0)] {
+        let c = |n: u32, heading: &str, text: &str| ChunkInput {
+            version_rank: rank,
+            ..chunk(
+                &format!("{version}-{n}"),
+                ["Acme", "Rocket", version],
+                "api",
+                "API Guide",
+                &[heading],
+                text,
+            )
+        };
+        out.push(c(
+            1,
+            "Retrying",
+            "Retry a failed request after the Retry-After delay.",
+        ));
+        let limits = if version == "3.0" {
+            "Each token allows 50 requests per second; the limit applies per gateway."
+        } else {
+            "Each token allows 20 requests per second."
+        };
+        out.push(c(2, "Limits", limits));
+        out.push(c(3, "Tuning", "Raise the request pool for busy gateways."));
+        if version == "1.0" {
+            out.push(c(4, "Tuning", "Raise the request pool for busy gateways."));
+        }
+    }
+    out
+}
+
+fn search(index: &Index, text: &str, filters: Filters) -> Vec<(String, Vec<String>)> {
+    let q = parse_query(text, filters);
+    let r = index.search(&q).unwrap();
+    let id = |o: u32| index.hit(o, &q).unwrap().id;
+    r.hits
+        .iter()
+        .zip(&r.also)
+        .map(|(h, also)| (id(h.ordinal), also.iter().map(|&o| id(o)).collect()))
+        .collect()
+}
+
+#[test]
+fn a_passage_unchanged_across_versions_is_one_result() {
+    let files = build(versions(), &BuildOptions::default());
+    let index = load_all(&files);
+    let got = search(&index, "retry failed request", Filters::default());
+    assert_eq!(
+        got[0],
+        ("3.0-1".into(), vec!["1.0-1".into(), "2.0-1".into()])
+    );
+    assert!(
+        got.iter()
+            .all(|(id, _)| !id.ends_with("-1") || id == "3.0-1"),
+        "{got:?}"
+    );
+
+    let q = parse_query("retry failed request", Filters::default());
+    let r = index.search(&q).unwrap();
+    assert_eq!(r.total as usize, r.hits.len());
+    // Facets count chunks: the passage matched in each version.
+    let versions: Vec<&str> = r.facets.version.iter().map(|(v, _)| v.as_str()).collect();
+    assert_eq!(versions, ["1.0", "2.0", "3.0"], "{:?}", r.facets.version);
+    assert_eq!(index.version_of(r.also[0][0]), Some("1.0"));
+}
+
+#[test]
+fn changed_and_repeated_passages_stay_apart_and_filters_pick_a_version() {
+    let files = build(versions(), &BuildOptions::default());
+    let index = load_all(&files);
+    // 1.0 and 2.0 agree with each other but not with 3.0.
+    let limits = search(&index, "requests per second", Filters::default());
+    let limits: Vec<_> = limits.iter().filter(|(id, _)| id.ends_with("-2")).collect();
+    assert_eq!(limits.len(), 2, "{limits:?}");
+    assert!(
+        limits.contains(&&("3.0-2".to_string(), vec![])),
+        "{limits:?}"
+    );
+    assert!(
+        limits.contains(&&("2.0-2".to_string(), vec!["1.0-2".to_string()])),
+        "{limits:?}"
+    );
+    // A passage twice in 1.0: no set, every copy is a result of its own.
+    let tuning = search(&index, "request pool", Filters::default());
+    let mut ids: Vec<&str> = tuning
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .filter(|id| id.ends_with("-3") || id.ends_with("-4"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["1.0-3", "1.0-4", "2.0-3", "3.0-3"], "{tuning:?}");
+    // Asking for one old version shows its own copy, alone.
+    let old = Filters {
+        version: vec!["1.0".into()],
+        ..Filters::default()
+    };
+    assert_eq!(
+        search(&index, "retry failed request", old)[0],
+        ("1.0-1".into(), vec![])
+    );
+}
+
+#[test]
+fn the_browser_path_collapses_the_same_way() {
+    let files = build(versions(), &BuildOptions::default());
+    let got = ids(&files, "retry failed request", Filters::default());
+    assert_eq!(got[0], "3.0-1");
+    assert!(!got.contains(&"2.0-1".to_string()), "{got:?}");
+}
