@@ -43,18 +43,16 @@ fn read_table(path: &PathBuf) -> (usize, usize, Vec<f32>) {
         .iter()
         .find(|(k, _)| *k != "__metadata__")
         .expect("one tensor");
-    let shape: Vec<usize> = t["shape"]
-        .as_array()
-        .expect("shape")
-        .iter()
-        .map(|v| v.as_u64().expect("dim") as usize)
-        .collect();
-    let offs: Vec<usize> = t["data_offsets"]
-        .as_array()
-        .expect("offsets")
-        .iter()
-        .map(|v| v.as_u64().expect("offset") as usize)
-        .collect();
+    let numbers = |key: &str| -> Vec<usize> {
+        let list = t[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} is a list"));
+        list.iter()
+            .map(|v| v.as_u64().unwrap_or_else(|| panic!("{key} holds numbers")) as usize)
+            .collect()
+    };
+    let shape = numbers("shape");
+    let offs = numbers("data_offsets");
     let data = &bytes[8 + n + offs[0]..8 + n + offs[1]];
     let values: Vec<f32> = match t["dtype"].as_str() {
         Some("F16") => data

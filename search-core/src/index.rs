@@ -396,13 +396,21 @@ impl Index {
     /// versions of [`SearchResult::also`] need no fragment).
     pub fn version_of(&self, ordinal: u32) -> Option<&str> {
         let d = self.document_of(ordinal)?;
+        Some(self.facet_names(d)[VERSION_LEVEL])
+    }
+
+    /// Vendor, product, version and doc-set names of document `d`.
+    fn facet_names(&self, d: u32) -> [&str; LEVELS] {
         let f = &self.m.facets;
+        let mut names = [""; LEVELS];
         let mut node = self.doc_parent[d as usize] as usize;
-        for l in (VERSION_LEVEL + 1..LEVELS).rev() {
-            node = self.parents[l][node] as usize;
+        for l in (0..LEVELS).rev() {
+            names[l] = &f.names[l][f.nodes[l][node].0 as usize];
+            if l > 0 {
+                node = self.parents[l][node] as usize;
+            }
         }
-        let name = f.nodes[VERSION_LEVEL][node].0 as usize;
-        Some(&f.names[VERSION_LEVEL][name])
+        names
     }
 
     /// Facet values and tree (document names once `docs.bin` is added).
@@ -1253,16 +1261,7 @@ impl Index {
             .ok_or(SearchError::NoSuchChunk(ordinal))?;
         let terms = self.matched_terms(query);
         let d = self.document_of(ordinal).unwrap_or(0);
-        let f = &self.m.facets;
-        let mut names: [String; LEVELS] = Default::default();
-        let mut node = self.doc_parent[d as usize] as usize;
-        for l in (0..LEVELS).rev() {
-            names[l] = f.names[l][f.nodes[l][node].0 as usize].clone();
-            if l > 0 {
-                node = self.parents[l][node] as usize;
-            }
-        }
-        let [vendor, product, version, doc_set] = names;
+        let [vendor, product, version, doc_set] = self.facet_names(d).map(str::to_string);
         Ok(Hit {
             ordinal,
             id: c.id.clone(),

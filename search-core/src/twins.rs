@@ -24,13 +24,12 @@ struct Run {
 
 /// The twin sets of an index: each chunk that has twins maps to the
 /// canonical member of its set (the one in the current-most version).
-/// Stored as runs, since whole stretches of a document stay unchanged
-/// from one version to the next.
+/// Written as runs, since whole stretches of a document stay unchanged
+/// from one version to the next; held per ordinal, so a look-up per
+/// result costs no search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Twins {
-    runs: Vec<Run>,
-    /// Canonical member per ordinal, from `runs`; empty when there are no
-    /// runs. A look-up per result must not cost a search.
+    /// Canonical member per ordinal; empty when no chunk has twins.
     canon: Vec<u32>,
 }
 
@@ -60,7 +59,6 @@ impl Twins {
             sets.entry(key).or_default().push(o as u32);
         }
         let mut canon: Vec<u32> = (0..chunks.len() as u32).collect();
-        let identity = canon.clone();
         for members in sets.values().filter(|m| m.len() > 1) {
             let c = |o: u32| &chunks[o as usize];
             let mut versions: Vec<&str> = members.iter().map(|&o| c(o).version.as_str()).collect();
@@ -77,8 +75,20 @@ impl Twins {
                 canon[o as usize] = rep;
             }
         }
+        Twins::from_canon(canon)
+    }
+
+    fn from_canon(canon: Vec<u32>) -> Twins {
+        let any = canon.iter().enumerate().any(|(o, &c)| c != o as u32);
+        Twins {
+            canon: if any { canon } else { Vec::new() },
+        }
+    }
+
+    /// The maximal runs of ordinals mapped to consecutive canonical ones.
+    fn runs(&self) -> Vec<Run> {
         let mut runs: Vec<Run> = Vec::new();
-        for (o, &c) in canon.iter().enumerate() {
+        for (o, &c) in self.canon.iter().enumerate() {
             let o = o as u32;
             if c == o {
                 continue;
@@ -92,25 +102,11 @@ impl Twins {
                 }),
             }
         }
-        if runs.is_empty() {
-            return Twins::default();
-        }
-        debug_assert_eq!(Twins::expand(&runs, identity), canon);
-        Twins { runs, canon }
-    }
-
-    /// The canonical member of every ordinal, from the runs.
-    fn expand(runs: &[Run], mut canon: Vec<u32>) -> Vec<u32> {
-        for r in runs {
-            for i in 0..r.len {
-                canon[(r.start + i) as usize] = r.canonical + i;
-            }
-        }
-        canon
+        runs
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.runs.is_empty()
+        self.canon.is_empty()
     }
 
     /// The canonical member of `o`'s twin set (`o` itself when it is the
@@ -192,10 +188,11 @@ impl Twins {
 
     /// Payload of the manifest's twins section.
     pub(crate) fn encode(&self) -> Vec<u8> {
+        let runs = self.runs();
         let mut w = Writer::new();
-        w.varint(self.runs.len() as u64);
+        w.varint(runs.len() as u64);
         let mut end = 0u32;
-        for r in &self.runs {
+        for r in &runs {
             w.varint(u64::from(r.start - end));
             w.varint(u64::from(r.len));
             let delta = i64::from(r.canonical) - i64::from(r.start);
@@ -210,7 +207,7 @@ impl Twins {
         let bad = || FormatError::Malformed("twin runs out of range");
         let mut r = Reader::new(body);
         let n = r.count(3)?;
-        let mut runs = Vec::with_capacity(n);
+        let mut canon: Vec<u32> = (0..chunk_count).collect();
         let mut end = 0u64;
         for _ in 0..n {
             let start = end + r.varint()?;
@@ -222,18 +219,12 @@ impl Twins {
             if len == 0 || !fits(start as i64) || !fits(canonical) {
                 return Err(bad());
             }
-            runs.push(Run {
-                start: start as u32,
-                len: len as u32,
-                canonical: canonical as u32,
-            });
+            for i in 0..len as u32 {
+                canon[start as usize + i as usize] = canonical as u32 + i;
+            }
             end = start + len;
         }
-        if runs.is_empty() {
-            return Ok(Twins::default());
-        }
-        let canon = Twins::expand(&runs, (0..chunk_count).collect());
-        Ok(Twins { runs, canon })
+        Ok(Twins::from_canon(canon))
     }
 }
 
@@ -276,7 +267,7 @@ mod tests {
         // alpha and beta of 1.0 are one run onto 2.0; "same" appears twice
         // in 1.0 and is left alone; document b is another document.
         assert_eq!(canon, vec![5, 6, 2, 3, 4, 5, 6, 7, 8, 9]);
-        assert_eq!(t.runs.len(), 1);
+        assert_eq!(t.runs().len(), 1);
         let back = Twins::decode(&t.encode(), chunks.len() as u32).unwrap();
         assert_eq!(back, t);
         assert!(Twins::decode(&t.encode(), 6).is_err());
@@ -285,15 +276,7 @@ mod tests {
 
     #[test]
     fn top_keeps_the_best_of_each_set_and_prefers_the_canonical_on_ties() {
-        let runs = vec![Run {
-            start: 0,
-            len: 2,
-            canonical: 5,
-        }];
-        let t = Twins {
-            canon: Twins::expand(&runs, (0..8).collect()),
-            runs,
-        };
+        let t = Twins::from_canon(vec![5, 6, 2, 3, 4, 5, 6, 7]);
         let s = |ordinal, score| ScoredChunk { ordinal, score };
         let results = vec![s(0, 1.0), s(5, 1.0), s(1, 0.9), s(6, 0.5), s(3, 0.7)];
         let (hits, also, total) = t.top(results.clone(), 10);
