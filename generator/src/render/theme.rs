@@ -59,7 +59,6 @@ impl Theme {
         for (name, bytes) in ENGINE {
             theme.statics.insert(name.to_string(), bytes.to_vec());
         }
-        theme.bundle_worker();
         if let Some(dir) = dir {
             if !dir.is_dir() {
                 anyhow::bail!("theme directory {} does not exist", dir.display());
@@ -87,6 +86,8 @@ impl Theme {
                 }
             }
         }
+        // After the overrides, so a theme's own worker still gets the engine.
+        theme.bundle_worker();
         Ok(theme)
     }
 
@@ -111,5 +112,25 @@ impl Theme {
             self.statics.insert(name.to_string(), bytes);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overridden_worker_still_carries_the_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("static")).unwrap();
+        let own = b"// the theme's own worker\nself.onmessage = () => {};\n";
+        std::fs::write(dir.path().join("static/search-worker.js"), own).unwrap();
+        let theme = Theme::load(Some(dir.path())).unwrap();
+        let worker = &theme.statics["search-worker.js"];
+        assert!(worker.starts_with(ENGINE[0].1), "engine glue missing");
+        assert!(worker.ends_with(own), "theme's worker missing");
+
+        let default = Theme::load(None).unwrap();
+        assert!(default.statics["search-worker.js"].starts_with(ENGINE[0].1));
     }
 }
