@@ -607,3 +607,50 @@ fn hyphenation_after_a_list_items_first_line() {
     assert!(md.contains("rather complicated matter"), "{md}");
     assert!(md.contains("about the reconstruction of"), "{md}");
 }
+
+/// A section heading set in the typewriter font ("3.2 make_index", as
+/// manuals title sections after commands) is the outline's heading, once:
+/// not a heading plus the same line again as a code block.
+#[test]
+fn typewriter_heading_is_not_repeated_as_code() {
+    let mut b = Builder::new();
+    let page = b.page(
+        &[
+            Text("F2", 14.0, 72.0, 700.0, "3.2 make_index"),
+            Text(
+                "F1",
+                10.0,
+                72.0,
+                676.0,
+                "The command builds the index of every document it is given.",
+            ),
+            Text("F2", 10.0, 90.0, 650.0, "make_index --all docs/"),
+        ],
+        false,
+    );
+    let outlines = b.doc.new_object_id();
+    let entry = b.doc.new_object_id();
+    b.doc.objects.insert(
+        entry,
+        Object::Dictionary(dictionary! {
+            "Title" => Object::string_literal("make_index"),
+            "Parent" => outlines,
+            "Dest" => vec![page.into(), "XYZ".into(), 0.into(), 716.into(), Object::Null],
+        }),
+    );
+    b.doc.objects.insert(
+        outlines,
+        Object::Dictionary(dictionary! {
+            "Type" => "Outlines", "First" => entry, "Last" => entry, "Count" => 1,
+        }),
+    );
+    let md = import(&b.finish(dictionary! { "Outlines" => outlines }))
+        .doc
+        .markdown;
+    let body = md.split("<!-- page 1 -->").nth(1).expect("page marker");
+    let mentions = body.matches("make_index").count();
+    assert!(body.contains("# 3.2 make_index"), "{md}");
+    // The heading once, the command in its code block once.
+    assert_eq!(mentions, 2, "{md}");
+    assert!(md.contains("```\nmake_index --all docs/\n```"), "{md}");
+}

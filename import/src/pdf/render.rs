@@ -365,20 +365,44 @@ fn match_outline(lines: &[&Line], kinds: &[Kind], entries: &[&Entry]) -> Heading
         }
         let mut found: Vec<(usize, usize)> = Vec::new();
         for i in 0..lines.len() {
-            if used[i] || kinds[i] == Kind::Code || skels[i].is_empty() {
+            if used[i] || skels[i].is_empty() {
                 continue;
             }
+            // A heading set in the typewriter font ("8.1 plain") looks like
+            // code; it is the heading when it carries its number or sits
+            // where the outline entry points.
+            let code = kinds[i] == Kind::Code;
+            let at_target = e.top.is_some_and(|top| {
+                let l = lines[i];
+                l.y <= top + 2.0 * l.size && l.y >= top - 4.0 * l.size
+            });
             let mut acc = skels[i].clone();
+            // The printed heading may carry a number or word the outline
+            // leaves out ("22.12.2", "Appendix"): up to 8 characters.
+            let skip = acc
+                .char_indices()
+                .map(|(k, _)| k)
+                .take_while(|&k| k <= 8)
+                .find(|&k| target.starts_with(&acc[k..]) || acc[k..].starts_with(&target))
+                .unwrap_or(0);
             let mut j = i;
             loop {
                 let numbered_prefix = acc.len() > target.len()
                     && acc.ends_with(&target)
                     && acc.len() - target.len() <= 8;
-                if acc == target || numbered_prefix {
+                let numbered = numbered_prefix
+                    && acc[..acc.len() - target.len()]
+                        .bytes()
+                        .any(|b| b.is_ascii_digit());
+                if (acc == target || numbered_prefix) && (!code || numbered || at_target) {
                     found.push((i, j));
                     break;
                 }
-                if target.starts_with(&acc) && j + 1 < lines.len() && j - i < 3 && !used[j + 1] {
+                if target.starts_with(&acc[skip..])
+                    && j + 1 < lines.len()
+                    && j - i < 3
+                    && !used[j + 1]
+                {
                     j += 1;
                     acc.push_str(&skels[j]);
                 } else {
