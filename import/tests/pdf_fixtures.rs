@@ -654,3 +654,40 @@ fn typewriter_heading_is_not_repeated_as_code() {
     assert_eq!(mentions, 2, "{md}");
     assert!(md.contains("```\nmake_index --all docs/\n```"), "{md}");
 }
+
+/// A listing keeps its blank lines, and its closing brace (one glyph, too
+/// short to tell its font by) stays in the block even when prose follows
+/// right under it.
+#[test]
+fn code_keeps_blank_lines_and_closing_brace() {
+    let code = [
+        (0, Some("#include <cstdio>")),
+        (0, None),
+        (0, Some("int main()")),
+        (0, Some("{")),
+        (4, Some("return std::puts(\"hi\");")),
+        (0, Some("}")),
+    ];
+    let mut lines = Vec::new();
+    for (i, (indent, text)) in code.iter().enumerate() {
+        if let Some(t) = text {
+            let x = 90.0 + 6.0 * *indent as f32;
+            lines.push(Text("F2", 10.0, x, 700.0 - 12.0 * i as f32, t));
+        }
+    }
+    lines.push(Text(
+        "F1",
+        10.0,
+        72.0,
+        700.0 - 12.0 * code.len() as f32,
+        "The program prints a greeting and returns what puts returned.",
+    ));
+    let md = one_page(&lines);
+    assert!(
+        md.contains(
+            "```\n#include <cstdio>\n\nint main()\n{\n    return std::puts(\"hi\");\n}\n```"
+        ),
+        "{md}"
+    );
+    assert_eq!(fences(&md), 1, "{md}");
+}

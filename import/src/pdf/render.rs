@@ -140,8 +140,16 @@ fn classify(lines: &[&Line], mono_ems: &[f32]) -> Vec<Kind> {
             None => {
                 let before = mono[..i].iter().rev().flatten().next().copied();
                 let after = mono[i + 1..].iter().flatten().next().copied();
+                // A closing "}" right under the code it ends, even when
+                // prose follows.
+                let closes_code = i > 0 && kinds.last() == Some(&Kind::Code) && {
+                    let p = lines[i - 1];
+                    let dy = p.y - l.y;
+                    p.column == l.column && dy > 0.0 && dy < 1.6 * p.size.max(l.size)
+                };
                 before == Some(true) && after != Some(false)
                     || after == Some(true) && before == Some(true)
+                    || closes_code
             }
         };
         kinds.push(if is_mono {
@@ -656,7 +664,15 @@ fn emit(block: &Block<'_>, vocab: &Vocabulary, dehyphenate: bool, out: &mut Stri
                 .filter_map(|l| split(l).map(|s| s.0.chars().count()))
                 .max()
                 .unwrap_or(0);
-            let body: Vec<String> = lines
+            // Blank lines inside a listing show as taller gaps.
+            let pitch = median(
+                lines
+                    .windows(2)
+                    .map(|w| w[0].y - w[1].y)
+                    .filter(|d| *d > 0.0),
+            );
+            let mut body: Vec<String> = Vec::with_capacity(lines.len());
+            for (k, text) in lines
                 .iter()
                 .map(|l| match split(l) {
                     Some((first, x)) => {
@@ -674,7 +690,13 @@ fn emit(block: &Block<'_>, vocab: &Vocabulary, dehyphenate: bool, out: &mut Stri
                         format!("{}{}", " ".repeat(indent), l.text)
                     }
                 })
-                .collect();
+                .enumerate()
+            {
+                if k > 0 && pitch > 0.0 && lines[k - 1].y - lines[k].y > 1.6 * pitch {
+                    body.push(String::new());
+                }
+                body.push(text);
+            }
             let code = body.join("\n");
             let fence = fence_for(&code);
             let _ = write!(out, "{fence}\n{code}\n{fence}");
