@@ -691,3 +691,24 @@ fn code_keeps_blank_lines_and_closing_brace() {
     );
     assert_eq!(fences(&md), 1, "{md}");
 }
+
+/// Ragged-right text: a line that ends short because the next word was too
+/// long to fit does not end the paragraph; a short line the next word
+/// would have fitted after does.
+#[test]
+fn ragged_right_lines_stay_in_their_paragraph() {
+    let lines = body_lines(
+        &[
+            "This paragraph is set ragged right, and its lines end where words do.",
+            "A line may end well short of the margin because the",
+            "internationalization of the next word made it too long to fit there.",
+            "It ends here.",
+            "A new paragraph starts on the next line without indentation.",
+        ],
+        72.0,
+        700.0,
+    );
+    let md = one_page(&lines);
+    assert!(md.contains("because the internationalization of"), "{md}");
+    assert!(md.contains("It ends here.\n\nA new paragraph"), "{md}");
+}

@@ -630,7 +630,21 @@ fn continues_para(block: &[&Line], c: &Line, stats: &Stats, rights: &[f32; 3]) -
         return false;
     }
     let right = rights[usize::from(c.column.min(2))];
-    if p.x1 < right - 5.0 * em && indent.abs() < 0.5 * em && !first_is_item && !broken_word {
+    // A short line ends its paragraph only if the next line's first word
+    // would have fitted after it: ragged-right text wraps early.
+    let chars = c.text.chars().count().max(1) as f32;
+    let first_word = c
+        .text
+        .split_whitespace()
+        .next()
+        .map_or(0, |w| w.chars().count()) as f32;
+    let would_fit = p.x1 + (first_word + 1.0) * (c.x1 - c.x0) / chars < right;
+    if p.x1 < right - 5.0 * em
+        && would_fit
+        && indent.abs() < 0.5 * em
+        && !first_is_item
+        && !broken_word
+    {
         return false;
     }
     true
