@@ -54,7 +54,8 @@ mod text;
 
 pub use html::{html_set_to_markdown, HtmlFlavor, HtmlImport, HtmlOptions};
 pub use pdf::{
-    format_page_label, page_labels, pdf_to_markdown, PdfImport, PdfOptions, PdfPageReport,
+    format_page_label, page_labels, pdf_to_markdown, LimitExceeded, PdfImport, PdfLimits,
+    PdfOptions, PdfPageReport,
 };
 
 /// Value written to the `importer` front-matter key.
@@ -104,7 +105,16 @@ pub enum ImportError {
     /// The PDF is encrypted and cannot be read without a password.
     #[error("the PDF is encrypted")]
     Encrypted,
+    /// The PDF goes over one of the resource limits ([`PdfLimits`]).
+    #[error("over the {} limit: {}", .0.limit, .0.detail)]
+    Limit(LimitExceeded),
     /// The doc set contains no HTML page to import.
     #[error("no HTML page to import")]
     NoHtml,
+}
+
+impl From<LimitExceeded> for ImportError {
+    fn from(e: LimitExceeded) -> Self {
+        ImportError::Limit(e)
+    }
 }

@@ -412,3 +412,303 @@ fn garbage_is_an_error_not_a_panic() {
     assert!(pdf_to_markdown(b"%PDF-1.4 nonsense", "x.pdf", &PdfOptions::default()).is_err());
     assert!(pdf_to_markdown(b"", "x.pdf", &PdfOptions::default()).is_err());
 }
+
+fn one_page(lines: &[Text<'_>]) -> String {
+    let mut b = Builder::new();
+    b.page(lines, false);
+    import(&b.finish(Dictionary::new())).doc.markdown
+}
+
+fn fences(md: &str) -> usize {
+    md.lines().filter(|l| l.starts_with("```")).count() / 2
+}
+
+/// A listing set in a text font with line numbers in the margin: one code
+/// block, every line with its number and its indentation, no block per
+/// number, and the prose around it stays prose.
+#[test]
+fn numbered_listing_in_a_text_font() {
+    let code = [
+        (0, "int main(int argc, char **argv)"),
+        (0, "{"),
+        (4, "if (argc > 1)"),
+        (8, "return run(argv[1]);"),
+        (4, "return 0;"),
+        (0, "}"),
+    ];
+    let mut lines = vec![Text(
+        "F1",
+        10.0,
+        72.0,
+        700.0,
+        "The program below is the whole of the example and it is short.",
+    )];
+    let cell = 0.6 * 9.0;
+    for (i, (indent, text)) in code.iter().enumerate() {
+        let y = 670.0 - 12.0 * i as f32;
+        let num: &'static str = Box::leak((i + 1).to_string().into_boxed_str());
+        lines.push(Text("F1", 7.0, 60.0, y, num));
+        lines.push(Text("F1", 9.0, 84.0 + cell * *indent as f32, y, text));
+    }
+    lines.push(Text(
+        "F1",
+        10.0,
+        72.0,
+        580.0,
+        "After the listing the text goes on as an ordinary paragraph.",
+    ));
+    let md = one_page(&lines);
+    assert_eq!(fences(&md), 1, "{md}");
+    let block: Vec<&str> = md
+        .split("```")
+        .nth(1)
+        .expect("a fenced block")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        block,
+        [
+            "1 int main(int argc, char **argv)",
+            "2 {",
+            "3     if (argc > 1)",
+            "4         return run(argv[1]);",
+            "5     return 0;",
+            "6 }",
+        ],
+        "{md}"
+    );
+    assert!(md.contains("The program below is the whole of the example and it is short."));
+    assert!(md.contains("After the listing the text goes on as an ordinary paragraph."));
+}
+
+/// Margin numbers beside a monospaced listing stay part of their lines.
+#[test]
+fn margin_numbers_beside_monospaced_code_stay_on_their_lines() {
+    let code = [
+        "#include <stdio.h>",
+        "int main(void) {",
+        "    puts(\"hi\");",
+        "}",
+    ];
+    let mut lines = Vec::new();
+    for (i, text) in code.iter().enumerate() {
+        let y = 700.0 - 12.0 * i as f32;
+        let num: &'static str = Box::leak((i + 10).to_string().into_boxed_str());
+        lines.push(Text("F1", 7.0, 56.0, y, num));
+        lines.push(Text("F2", 9.0, 80.0, y, text));
+    }
+    let md = one_page(&lines);
+    assert_eq!(fences(&md), 1, "{md}");
+    for (i, text) in code.iter().enumerate() {
+        let line = md
+            .lines()
+            .find(|l| l.contains(text.trim()))
+            .unwrap_or_else(|| panic!("{text:?} missing:\n{md}"));
+        assert!(
+            line.trim_start().starts_with(&(i + 10).to_string()),
+            "{line:?}\n{md}"
+        );
+    }
+    assert!(
+        !md.lines().any(|l| l.trim() == "10" || l.trim() == "11"),
+        "{md}"
+    );
+}
+
+/// A figure's axis labels are figures, which are equal-width in text
+/// fonts: they are not code.
+#[test]
+fn numbers_alone_are_not_code() {
+    let lines: Vec<Text<'_>> = ["1996", "1994", "1992", "1990"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Text("F1", 8.0, 400.0, 600.0 - 20.0 * i as f32, t))
+        .collect();
+    let md = one_page(&lines);
+    assert_eq!(fences(&md), 0, "{md}");
+    assert!(md.contains("1996") && md.contains("1990"), "{md}");
+}
+
+/// Justified lines whose stretched spaces pass the cell gap at different
+/// places are prose, not a table.
+#[test]
+fn justified_prose_is_not_a_table() {
+    let rows = [
+        (
+            "Justified text spreads",
+            72.0,
+            "its spare room over the spaces of the line",
+            205.0,
+        ),
+        (
+            "so that both edges line up, and a line with",
+            72.0,
+            "few long words",
+            330.0,
+        ),
+        (
+            "gets gaps wider than a table's columns",
+            72.0,
+            "would have between them.",
+            280.0,
+        ),
+    ];
+    let mut lines = Vec::new();
+    for (i, (a, xa, b, xb)) in rows.iter().enumerate() {
+        let y = 700.0 - 12.0 * i as f32;
+        lines.push(Text("F1", 10.0, *xa, y, a));
+        lines.push(Text("F1", 10.0, *xb, y, b));
+    }
+    let md = one_page(&lines);
+    assert_eq!(fences(&md), 0, "{md}");
+    assert!(
+        md.contains("Justified text spreads its spare room over the spaces of the line so that both edges line up"),
+        "{md}"
+    );
+}
+
+/// A word hyphenated at the end of a list item's first line is joined,
+/// for numbered and bulleted items whose later lines hang indented.
+#[test]
+fn hyphenation_after_a_list_items_first_line() {
+    let lines = vec![
+        Text(
+            "F1",
+            10.0,
+            72.0,
+            700.0,
+            "Before the list comes a sentence of ordinary text.",
+        ),
+        Text(
+            "F1",
+            10.0,
+            72.0,
+            686.0,
+            "1. The first item explains a rather compli-",
+        ),
+        Text(
+            "F1",
+            10.0,
+            86.0,
+            674.0,
+            "cated matter over two lines of text.",
+        ),
+        Text(
+            "F1",
+            10.0,
+            72.0,
+            660.0,
+            "\u{2022} A bulleted item speaks about the recon-",
+        ),
+        Text("F1", 10.0, 82.0, 648.0, "struction of the whole thing."),
+    ];
+    let md = one_page(&lines);
+    assert!(md.contains("rather complicated matter"), "{md}");
+    assert!(md.contains("about the reconstruction of"), "{md}");
+}
+
+/// A section heading set in the typewriter font ("3.2 make_index", as
+/// manuals title sections after commands) is the outline's heading, once:
+/// not a heading plus the same line again as a code block.
+#[test]
+fn typewriter_heading_is_not_repeated_as_code() {
+    let mut b = Builder::new();
+    let page = b.page(
+        &[
+            Text("F2", 14.0, 72.0, 700.0, "3.2 make_index"),
+            Text(
+                "F1",
+                10.0,
+                72.0,
+                676.0,
+                "The command builds the index of every document it is given.",
+            ),
+            Text("F2", 10.0, 90.0, 650.0, "make_index --all docs/"),
+        ],
+        false,
+    );
+    let outlines = b.doc.new_object_id();
+    let entry = b.doc.new_object_id();
+    b.doc.objects.insert(
+        entry,
+        Object::Dictionary(dictionary! {
+            "Title" => Object::string_literal("make_index"),
+            "Parent" => outlines,
+            "Dest" => vec![page.into(), "XYZ".into(), 0.into(), 716.into(), Object::Null],
+        }),
+    );
+    b.doc.objects.insert(
+        outlines,
+        Object::Dictionary(dictionary! {
+            "Type" => "Outlines", "First" => entry, "Last" => entry, "Count" => 1,
+        }),
+    );
+    let md = import(&b.finish(dictionary! { "Outlines" => outlines }))
+        .doc
+        .markdown;
+    let body = md.split("<!-- page 1 -->").nth(1).expect("page marker");
+    let mentions = body.matches("make_index").count();
+    assert!(body.contains("# 3.2 make_index"), "{md}");
+    // The heading once, the command in its code block once.
+    assert_eq!(mentions, 2, "{md}");
+    assert!(md.contains("```\nmake_index --all docs/\n```"), "{md}");
+}
+
+/// A listing keeps its blank lines, and its closing brace (one glyph, too
+/// short to tell its font by) stays in the block even when prose follows
+/// right under it.
+#[test]
+fn code_keeps_blank_lines_and_closing_brace() {
+    let code = [
+        (0, Some("#include <cstdio>")),
+        (0, None),
+        (0, Some("int main()")),
+        (0, Some("{")),
+        (4, Some("return std::puts(\"hi\");")),
+        (0, Some("}")),
+    ];
+    let mut lines = Vec::new();
+    for (i, (indent, text)) in code.iter().enumerate() {
+        if let Some(t) = text {
+            let x = 90.0 + 6.0 * *indent as f32;
+            lines.push(Text("F2", 10.0, x, 700.0 - 12.0 * i as f32, t));
+        }
+    }
+    lines.push(Text(
+        "F1",
+        10.0,
+        72.0,
+        700.0 - 12.0 * code.len() as f32,
+        "The program prints a greeting and returns what puts returned.",
+    ));
+    let md = one_page(&lines);
+    assert!(
+        md.contains(
+            "```\n#include <cstdio>\n\nint main()\n{\n    return std::puts(\"hi\");\n}\n```"
+        ),
+        "{md}"
+    );
+    assert_eq!(fences(&md), 1, "{md}");
+}
+
+/// Ragged-right text: a line that ends short because the next word was too
+/// long to fit does not end the paragraph; a short line the next word
+/// would have fitted after does.
+#[test]
+fn ragged_right_lines_stay_in_their_paragraph() {
+    let lines = body_lines(
+        &[
+            "This paragraph is set ragged right, and its lines end where words do.",
+            "A line may end well short of the margin because the",
+            "internationalization of the next word made it too long to fit there.",
+            "It ends here.",
+            "A new paragraph starts on the next line without indentation.",
+        ],
+        72.0,
+        700.0,
+    );
+    let md = one_page(&lines);
+    assert!(md.contains("because the internationalization of"), "{md}");
+    assert!(md.contains("It ends here.\n\nA new paragraph"), "{md}");
+}

@@ -410,6 +410,48 @@ fn corrupt_pdf_is_an_error_naming_the_file() {
     assert!(outcome.load.is_balanced(), "{:?}", outcome.load);
 }
 
+/// A PDF over one of the importer's resource limits (here two forms that
+/// draw each other, which would never end) is reported by name with the
+/// limit, and the rest of the build goes on.
+#[test]
+fn pdf_over_a_resource_limit_is_an_error_naming_the_file() {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /XObject << /A 5 0 R >> >> >>",
+        "<< /Length 5 >>\nstream\n/A Do\nendstream",
+        "<< /Type /XObject /Subtype /Form /BBox [0 0 9 9] /Resources << /XObject << /B 6 0 R >> >> /Length 5 >>\nstream\n/B Do\nendstream",
+        "<< /Type /XObject /Subtype /Form /BBox [0 0 9 9] /Resources << /XObject << /A 5 0 R >> >> /Length 5 >>\nstream\n/A Do\nendstream",
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 7\n0000000000 65535 f \n");
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    let site = TestSite::new()
+        .bytes("acme/1.0/guide/loop.pdf", &pdf)
+        .file("acme/1.0/guide/ok.md", "# Ok\n\nText.\n");
+    let outcome = site.build();
+    assert_eq!(outcome.errors(), 1, "{:?}", outcome.diagnostics);
+    let diags = site.diagnostics(&outcome);
+    assert!(
+        diags[0].starts_with(
+            "[ROOT]/content/acme/1.0/guide/loop.pdf: error: cannot import: over the max_page_operations limit"
+        ),
+        "{diags:?}"
+    );
+    assert!(site.exists("acme/1.0/guide/ok/index.html"));
+}
+
 #[test]
 fn dropped_in_html_set_is_imported_and_cached() {
     let page = |title: &str, body: &str| {

@@ -5,6 +5,8 @@
 //! layout analysis ourselves (see `layout.rs`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use lopdf::{Document, Object, ObjectId};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
@@ -47,20 +49,58 @@ pub(crate) struct RawPage {
     pub y1: f32,
     /// Set when the interpreter failed on this page (its text may be partial).
     pub error: Option<String>,
+    /// Character codes the interpreter delivered, kept or not (off-page
+    /// glyphs, spaces): compared with what the content stream shows.
+    pub delivered: u64,
 }
 
-struct Collector {
+/// When extraction must stop, shared by the threads of one file.
+pub(crate) struct Deadline {
+    at: Option<Instant>,
+    passed: AtomicBool,
+}
+
+impl Deadline {
+    pub fn new(at: Option<Instant>) -> Self {
+        Deadline {
+            at,
+            passed: AtomicBool::new(false),
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        if self.passed.load(Ordering::Relaxed) {
+            return true;
+        }
+        if self.at.is_some_and(|at| Instant::now() >= at) {
+            self.passed.store(true, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+}
+
+struct Collector<'d> {
     pages: Vec<RawPage>,
     current: Option<RawPage>,
+    deadline: &'d Deadline,
 }
 
-impl OutputDev for Collector {
+/// What the interpreter is told to stop with when the deadline passes.
+fn out_of_time() -> OutputError {
+    OutputError::FormatError(std::fmt::Error)
+}
+
+impl OutputDev for Collector<'_> {
     fn begin_page(
         &mut self,
         _page_num: u32,
         media_box: &MediaBox,
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
+        if self.deadline.passed() {
+            return Err(out_of_time());
+        }
         self.current = Some(RawPage {
             x0: media_box.llx.min(media_box.urx) as f32,
             y0: media_box.lly.min(media_box.ury) as f32,
@@ -89,6 +129,10 @@ impl OutputDev for Collector {
         let Some(page) = self.current.as_mut() else {
             return Ok(());
         };
+        page.delivered += 1;
+        if page.delivered % 256 == 0 && self.deadline.passed() {
+            return Err(out_of_time());
+        }
         // trm = [h-scale 0 0 1 0 rise] × Tm × CTM: it carries position and
         // scaling but not the font size, which scales both axes.
         let sx = trm.m11.hypot(trm.m12);
@@ -222,14 +266,20 @@ fn compose_accent(page: &mut RawPage, glyph: Glyph) -> bool {
 /// Runs the interpreter over every page. One pass over the whole document
 /// first (cheapest); if a page makes it fail, the pages after it are retried
 /// one by one so a single bad page costs only itself.
-pub(crate) fn extract(doc: &Document, page_ids: &[ObjectId], threads: usize) -> Vec<RawPage> {
+pub(crate) fn extract(
+    doc: &Document,
+    page_ids: &[ObjectId],
+    threads: usize,
+    deadline: &Deadline,
+) -> Vec<RawPage> {
     let n = page_ids.len();
     if threads > 1 && n >= 16 {
-        return extract_parallel(doc, n, threads);
+        return extract_parallel(doc, n, threads, deadline);
     }
     let mut collector = Collector {
         pages: Vec::with_capacity(n),
         current: None,
+        deadline,
     };
     let whole = catch_unwind(AssertUnwindSafe(|| {
         pdf_extract::output_doc(doc, &mut collector)
@@ -246,7 +296,7 @@ pub(crate) fn extract(doc: &Document, page_ids: &[ObjectId], threads: usize) -> 
         failed.error = Some(msg);
         pages.push(failed);
         for page_num in pages.len() + 1..=n {
-            pages.push(extract_one(doc, page_num as u32));
+            pages.push(extract_one(doc, page_num as u32, deadline));
         }
     }
     pages.truncate(n);
@@ -263,17 +313,21 @@ pub(crate) fn extract(doc: &Document, page_ids: &[ObjectId], threads: usize) -> 
 /// interpreted on its own (pdf-extract rebuilds fonts per page anyway, so
 /// nothing is lost). Results are reassembled in page order, so the output
 /// does not depend on scheduling.
-fn extract_parallel(doc: &Document, n: usize, threads: usize) -> Vec<RawPage> {
+fn extract_parallel(doc: &Document, n: usize, threads: usize, deadline: &Deadline) -> Vec<RawPage> {
     let chunk = n.div_ceil(threads);
     let mut pages = Vec::with_capacity(n);
+    // Library log lines from the worker threads keep the file's context.
+    let span = tracing::Span::current();
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let first = t * chunk + 1;
                 let last = ((t + 1) * chunk).min(n);
+                let span = span.clone();
                 scope.spawn(move || {
+                    let _entered = span.enter();
                     (first..=last)
-                        .map(|p| extract_one(doc, p as u32))
+                        .map(|p| extract_one(doc, p as u32, deadline))
                         .collect::<Vec<_>>()
                 })
             })
@@ -293,10 +347,11 @@ fn extract_parallel(doc: &Document, n: usize, threads: usize) -> Vec<RawPage> {
     pages
 }
 
-fn extract_one(doc: &Document, page_num: u32) -> RawPage {
+fn extract_one(doc: &Document, page_num: u32, deadline: &Deadline) -> RawPage {
     let mut collector = Collector {
         pages: Vec::with_capacity(1),
         current: None,
+        deadline,
     };
     let res = catch_unwind(AssertUnwindSafe(|| {
         pdf_extract::output_doc_page(doc, &mut collector, page_num)

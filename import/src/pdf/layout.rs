@@ -418,7 +418,13 @@ fn mono_evidence(page: &RawPage, glyphs: &[&Glyph]) -> (Option<bool>, f32) {
     let mut word: Vec<&Glyph> = Vec::new();
     let mut flush = |word: &mut Vec<&Glyph>| {
         let n = word.len();
-        if n >= 2 {
+        // Figures are equal-width in most text fonts (tabular digits), so
+        // a word without letters says nothing about the font: a figure's
+        // axis labels or a listing's margin numbers are not code.
+        let has_letter = word
+            .iter()
+            .any(|g| g.text(page).chars().any(char::is_alphabetic));
+        if n >= 2 && has_letter {
             let first = word[0].em;
             let same = first > 0.1 && word.iter().all(|g| (g.em - first).abs() < 0.01);
             let distinct = word.iter().any(|g| g.text(page) != word[0].text(page));

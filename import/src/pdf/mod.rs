@@ -1,10 +1,13 @@
 //! PDF manual → one Markdown document with page markers.
 
+mod check;
+mod content;
 mod extract;
 mod fonts;
 mod furniture;
 mod labels;
 mod layout;
+mod limits;
 mod outline;
 mod render;
 
@@ -14,6 +17,7 @@ use crate::frontmatter::{self, Value};
 use crate::{ImportError, ImportWarning, ImportedDoc, IMPORTER};
 
 pub use labels::format_page_label;
+pub use limits::{LimitExceeded, PdfLimits};
 
 /// Knobs for [`pdf_to_markdown`]. The defaults are what `mcdewey import pdf`
 /// uses.
@@ -28,6 +32,13 @@ pub struct PdfOptions {
     /// Threads for text extraction; 0 means one per available core. The
     /// output is identical whatever the number.
     pub threads: usize,
+    /// A page whose output keeps less than this share of the words it draws
+    /// (running headers and footers aside), or whose content stream shows
+    /// more characters than the interpreter decoded by this share, gets a
+    /// warning naming it.
+    pub min_page_fidelity: f64,
+    /// What one file may cost; a file over a limit is refused.
+    pub limits: PdfLimits,
 }
 
 impl Default for PdfOptions {
@@ -37,6 +48,8 @@ impl Default for PdfOptions {
             dehyphenate: true,
             title: None,
             threads: 0,
+            min_page_fidelity: 0.9,
+            limits: PdfLimits::default(),
         }
     }
 }
@@ -69,33 +82,65 @@ pub struct PdfPageReport {
     pub image_only: bool,
     /// Extraction hit an error on this page; its text may be incomplete.
     pub error: Option<String>,
+    /// Character codes the page's content stream shows (`Tj`, `TJ`, `'`,
+    /// `"`, in forms too).
+    pub codes_shown: u64,
+    /// Character codes the interpreter decoded from them.
+    pub codes_decoded: u64,
+    /// Words the page draws, running headers and footers aside.
+    pub words_drawn: u32,
+    /// How many of those the output keeps.
+    pub words_kept: u32,
 }
 
 /// Converts a PDF into one Markdown document in McDewey's content format.
 ///
 /// `source_name` is the original file name (recorded as `source`, and the
-/// document's `rel_path` is its stem plus `.md`). Fails only when the bytes
-/// are not a readable PDF; every problem with individual pages becomes a
-/// warning.
+/// document's `rel_path` is its stem plus `.md`). Fails when the bytes are
+/// not a readable PDF or the file goes over one of `opts.limits`; every
+/// problem with individual pages becomes a warning.
+///
+/// Log lines from the PDF libraries are emitted inside a `pdf` tracing span
+/// carrying `file = source_name`, so a subscriber shows which file they
+/// are about.
 pub fn pdf_to_markdown(
     bytes: &[u8],
     source_name: &str,
     opts: &PdfOptions,
 ) -> Result<PdfImport, ImportError> {
+    let span = tracing::warn_span!("pdf", file = %source_name);
+    let _entered = span.enter();
+    let started = std::time::Instant::now();
+    let limits = &opts.limits;
+    limits::check_raw_streams(bytes, limits.max_stream_bytes)?;
     let mut doc = load(bytes)?;
     let page_ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
     let n = page_ids.len();
+    if n > limits.max_pages {
+        return Err(limits::exceeded(
+            "max_pages",
+            format!("it has {n} pages, more than {}", limits.max_pages),
+        )
+        .into());
+    }
     let labels = labels::read(&doc, n);
     let outline = outline::read(&doc, &page_ids);
     let info_title = info_title(&doc);
 
-    fonts::prepare(&mut doc);
+    // Images first: they are emptied, never decoded.
     extract::neutralize_images(&mut doc);
+    limits::decode_streams(&mut doc, limits)?;
+    let scans = content::prepare(&mut doc, &page_ids, limits)?;
+    fonts::prepare(&mut doc);
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         t => t,
     };
-    let raw = extract::extract(&doc, &page_ids, threads);
+    let deadline = extract::Deadline::new(limits.max_time.map(|t| started + t));
+    let raw = extract::extract(&doc, &page_ids, threads, &deadline);
+    if deadline.passed() {
+        return Err(out_of_time(limits).into());
+    }
     let layouts: Vec<layout::PageLayout> = raw.iter().map(layout::layout).collect();
     let furniture = if opts.strip_furniture {
         furniture::detect(&layouts, &labels)
@@ -135,6 +180,10 @@ pub fn pdf_to_markdown(
                 .collect(),
             image_only,
             error: page.error.clone(),
+            codes_shown: scans[i].codes,
+            codes_decoded: page.delivered,
+            words_drawn: 0,
+            words_kept: 0,
         });
     }
 
@@ -145,6 +194,17 @@ pub fn pdf_to_markdown(
         outline: &outline,
         dehyphenate: opts.dehyphenate,
     });
+    check::pages(
+        &layouts,
+        &furniture,
+        &rendered.body,
+        opts.min_page_fidelity,
+        &mut reports,
+        &mut warnings,
+    );
+    if limits.max_time.is_some_and(|t| started.elapsed() > t) {
+        return Err(out_of_time(limits).into());
+    }
     let title = opts
         .title
         .clone()
@@ -173,6 +233,16 @@ pub fn pdf_to_markdown(
         pages_out: rendered.markers,
         pages: reports,
     })
+}
+
+fn out_of_time(limits: &PdfLimits) -> LimitExceeded {
+    limits::exceeded(
+        "max_time",
+        format!(
+            "it took longer than {} s",
+            limits.max_time.unwrap_or_default().as_secs_f64()
+        ),
+    )
 }
 
 /// The printed label of every physical page (`None` without `/PageLabels`).

@@ -140,8 +140,16 @@ fn classify(lines: &[&Line], mono_ems: &[f32]) -> Vec<Kind> {
             None => {
                 let before = mono[..i].iter().rev().flatten().next().copied();
                 let after = mono[i + 1..].iter().flatten().next().copied();
+                // A closing "}" right under the code it ends, even when
+                // prose follows.
+                let closes_code = i > 0 && kinds.last() == Some(&Kind::Code) && {
+                    let p = lines[i - 1];
+                    let dy = p.y - l.y;
+                    p.column == l.column && dy > 0.0 && dy < 1.6 * p.size.max(l.size)
+                };
                 before == Some(true) && after != Some(false)
                     || after == Some(true) && before == Some(true)
+                    || closes_code
             }
         };
         kinds.push(if is_mono {
@@ -152,6 +160,8 @@ fn classify(lines: &[&Line], mono_ems: &[f32]) -> Vec<Kind> {
             Kind::Prose
         });
     }
+    mark_numbered_listings(lines, &mut kinds);
+    unmark_unaligned_rows(lines, &mut kinds);
     // A single "row" is just a line with a wide gap.
     for i in 0..kinds.len() {
         if kinds[i] == Kind::TableRow {
@@ -163,6 +173,104 @@ fn classify(lines: &[&Line], mono_ems: &[f32]) -> Vec<Kind> {
         }
     }
     kinds
+}
+
+/// The margin number of a numbered listing line: a bare integer set apart
+/// from the text after it.
+fn margin_number(l: &Line) -> Option<u32> {
+    let first = l.cells.first()?;
+    let (num, rest) = if l.cells.len() >= 2 {
+        (first.text.as_str(), l.cells[1].text.as_str())
+    } else {
+        // A monospaced line keeps the gap as spaces.
+        let t = first.text.trim_start();
+        let end = t.find("  ")?;
+        (&t[..end], t[end..].trim_start())
+    };
+    if num.is_empty()
+        || num.len() > 5
+        || !num.bytes().all(|b| b.is_ascii_digit())
+        || rest.is_empty()
+    {
+        return None;
+    }
+    num.parse().ok()
+}
+
+/// Program listings with line numbers in the margin: three or more lines
+/// in a row numbered n, n+1, n+2 ... (a blank line may take a number) are
+/// code whatever their font, numbers and all. A table of contents or a
+/// numbered list does not qualify: their numbers are not bare, or their
+/// text neither indents nor has a character of code.
+fn mark_numbered_listings(lines: &[&Line], kinds: &mut [Kind]) {
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(mut prev) = margin_number(lines[i]) else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + 1;
+        while j < lines.len() && lines[j].column == lines[i].column {
+            match margin_number(lines[j]) {
+                Some(n) if n > prev && n <= prev + 2 => {
+                    prev = n;
+                    j += 1;
+                }
+                _ => break,
+            }
+        }
+        let run = &lines[i..j];
+        let text_x = |l: &Line| l.cells.get(1).map_or(l.x0, |c| c.x0);
+        let indents = run
+            .iter()
+            .any(|l| (text_x(l) - text_x(run[0])).abs() > 0.5 * l.size.max(1.0));
+        let code_chars = run.iter().any(|l| {
+            l.text
+                .contains(['{', '}', '(', ')', ';', '=', '<', '>', '[', ']', '#', '$'])
+        });
+        if run.len() >= 3 && (indents || code_chars) {
+            for k in kinds[i..j].iter_mut() {
+                *k = Kind::Code;
+            }
+        }
+        i = j;
+    }
+}
+
+/// Justified prose stretches its word spaces, sometimes past the table
+/// cell gap; unlike a table's, those gaps fall anywhere. A run of rows
+/// where most rows share no cell edge with any other row is prose.
+fn unmark_unaligned_rows(lines: &[&Line], kinds: &mut [Kind]) {
+    let mut i = 0;
+    while i < kinds.len() {
+        if kinds[i] != Kind::TableRow {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < kinds.len() && kinds[j] == Kind::TableRow {
+            j += 1;
+        }
+        let run = &lines[i..j];
+        let aligned = run
+            .iter()
+            .enumerate()
+            .filter(|(a, l)| {
+                let tol = 0.6 * l.size.max(1.0);
+                l.cells[1..].iter().any(|c| {
+                    run.iter().enumerate().any(|(b, o)| {
+                        b != *a && o.cells[1..].iter().any(|d| (d.x0 - c.x0).abs() < tol)
+                    })
+                })
+            })
+            .count();
+        if run.len() >= 2 && aligned * 2 < run.len() {
+            for k in kinds[i..j].iter_mut() {
+                *k = Kind::Prose;
+            }
+        }
+        i = j;
+    }
 }
 
 /// Advance widths (in em) of the document's monospaced fonts, learnt from
@@ -265,20 +373,44 @@ fn match_outline(lines: &[&Line], kinds: &[Kind], entries: &[&Entry]) -> Heading
         }
         let mut found: Vec<(usize, usize)> = Vec::new();
         for i in 0..lines.len() {
-            if used[i] || kinds[i] == Kind::Code || skels[i].is_empty() {
+            if used[i] || skels[i].is_empty() {
                 continue;
             }
+            // A heading set in the typewriter font ("8.1 plain") looks like
+            // code; it is the heading when it carries its number or sits
+            // where the outline entry points.
+            let code = kinds[i] == Kind::Code;
+            let at_target = e.top.is_some_and(|top| {
+                let l = lines[i];
+                l.y <= top + 2.0 * l.size && l.y >= top - 4.0 * l.size
+            });
             let mut acc = skels[i].clone();
+            // The printed heading may carry a number or word the outline
+            // leaves out ("22.12.2", "Appendix"): up to 8 characters.
+            let skip = acc
+                .char_indices()
+                .map(|(k, _)| k)
+                .take_while(|&k| k <= 8)
+                .find(|&k| target.starts_with(&acc[k..]) || acc[k..].starts_with(&target))
+                .unwrap_or(0);
             let mut j = i;
             loop {
                 let numbered_prefix = acc.len() > target.len()
                     && acc.ends_with(&target)
                     && acc.len() - target.len() <= 8;
-                if acc == target || numbered_prefix {
+                let numbered = numbered_prefix
+                    && acc[..acc.len() - target.len()]
+                        .bytes()
+                        .any(|b| b.is_ascii_digit());
+                if (acc == target || numbered_prefix) && (!code || numbered || at_target) {
                     found.push((i, j));
                     break;
                 }
-                if target.starts_with(&acc) && j + 1 < lines.len() && j - i < 3 && !used[j + 1] {
+                if target.starts_with(&acc[skip..])
+                    && j + 1 < lines.len()
+                    && j - i < 3
+                    && !used[j + 1]
+                {
                     j += 1;
                     acc.push_str(&skels[j]);
                 } else {
@@ -485,15 +617,34 @@ fn continues_para(block: &[&Line], c: &Line, stats: &Stats, rights: &[f32; 3]) -
         return false;
     }
     let em = p.size.max(1.0);
-    let first_is_item = starts_with_bullet(&block[0].text);
+    // A list item's lines after the first hang under its text, indented
+    // from its marker.
+    let first_is_item =
+        starts_with_bullet(&block[0].text) || starts_with_number_marker(&block[0].text);
+    let broken_word =
+        p.text.ends_with('-') && p.text[..p.text.len() - 1].ends_with(char::is_alphabetic);
+    // The rest of a hyphenated word always belongs to the line before.
+    let continues_word = broken_word && c.text.starts_with(char::is_lowercase);
     let indent = c.x0 - p.x0;
-    if !first_is_item && indent > 0.8 * em && indent < 4.0 * em {
+    if !first_is_item && !continues_word && indent > 0.8 * em && indent < 4.0 * em {
         return false;
     }
     let right = rights[usize::from(c.column.min(2))];
-    let broken_word =
-        p.text.ends_with('-') && p.text[..p.text.len() - 1].ends_with(char::is_alphabetic);
-    if p.x1 < right - 5.0 * em && indent.abs() < 0.5 * em && !first_is_item && !broken_word {
+    // A short line ends its paragraph only if the next line's first word
+    // would have fitted after it: ragged-right text wraps early.
+    let chars = c.text.chars().count().max(1) as f32;
+    let first_word = c
+        .text
+        .split_whitespace()
+        .next()
+        .map_or(0, |w| w.chars().count()) as f32;
+    let would_fit = p.x1 + (first_word + 1.0) * (c.x1 - c.x0) / chars < right;
+    if p.x1 < right - 5.0 * em
+        && would_fit
+        && indent.abs() < 0.5 * em
+        && !first_is_item
+        && !broken_word
+    {
         return false;
     }
     true
@@ -511,13 +662,55 @@ fn emit(block: &Block<'_>, vocab: &Vocabulary, dehyphenate: bool, out: &mut Stri
         Block::Code(lines) => {
             let base = lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min);
             let cell = median(lines.iter().map(|l| l.cell)).max(1.0);
-            let body: Vec<String> = lines
+            // Lines set apart in cells (a margin number, then the code)
+            // keep the code's own indentation after the number.
+            fn split(l: &Line) -> Option<(&str, f32)> {
+                let first = l.cells.first()?.text.as_str();
+                (l.cells.len() >= 2 && first.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| (first, l.cells[1].x0))
+            }
+            let code_base = lines
                 .iter()
-                .map(|l| {
-                    let indent = ((l.x0 - base) / cell).round().clamp(0.0, 120.0) as usize;
-                    format!("{}{}", " ".repeat(indent), l.text)
+                .filter_map(|l| split(l).map(|s| s.1))
+                .fold(f32::MAX, f32::min);
+            let num_width = lines
+                .iter()
+                .filter_map(|l| split(l).map(|s| s.0.chars().count()))
+                .max()
+                .unwrap_or(0);
+            // Blank lines inside a listing show as taller gaps.
+            let pitch = median(
+                lines
+                    .windows(2)
+                    .map(|w| w[0].y - w[1].y)
+                    .filter(|d| *d > 0.0),
+            );
+            let mut body: Vec<String> = Vec::with_capacity(lines.len());
+            for (k, text) in lines
+                .iter()
+                .map(|l| match split(l) {
+                    Some((first, x)) => {
+                        let indent = ((x - code_base) / cell).round().clamp(0.0, 120.0) as usize;
+                        let rest: Vec<&str> =
+                            l.cells[1..].iter().map(|c| c.text.as_str()).collect();
+                        format!(
+                            "{first:>num_width$} {}{}",
+                            " ".repeat(indent),
+                            rest.join(" ")
+                        )
+                    }
+                    None => {
+                        let indent = ((l.x0 - base) / cell).round().clamp(0.0, 120.0) as usize;
+                        format!("{}{}", " ".repeat(indent), l.text)
+                    }
                 })
-                .collect();
+                .enumerate()
+            {
+                if k > 0 && pitch > 0.0 && lines[k - 1].y - lines[k].y > 1.6 * pitch {
+                    body.push(String::new());
+                }
+                body.push(text);
+            }
             let code = body.join("\n");
             let fence = fence_for(&code);
             let _ = write!(out, "{fence}\n{code}\n{fence}");
