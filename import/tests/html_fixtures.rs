@@ -190,3 +190,322 @@ fn non_utf8_pages_are_decoded() {
     assert_eq!(imp.docs[0].title, "Café");
     assert!(imp.docs[0].markdown.contains("naïve"));
 }
+
+fn owned(files: Vec<(String, String)>) -> Vec<(String, Vec<u8>)> {
+    files
+        .into_iter()
+        .map(|(p, s)| (p, s.into_bytes()))
+        .collect()
+}
+
+fn body_of(md: &str) -> &str {
+    md.strip_prefix("---\n")
+        .and_then(|rest| rest.find("\n---\n").map(|i| &rest[i + 5..]))
+        .unwrap_or(md)
+}
+
+/// Pages of a hand-made site: a banner and menu before the content, a
+/// "last updated" footer after it, no `main`, `article` or role marker.
+fn handmade_site(n: usize) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for i in 0..n {
+        let name = if i == 0 {
+            "index.html".to_string()
+        } else {
+            format!("page{i}.html")
+        };
+        let links: String = (1..n)
+            .map(|j| format!("<a href=\"page{j}.html\">Topic {j}</a> "))
+            .collect();
+        files.push((
+            name,
+            format!(
+                r#"<html><head><title>Topic {i} title</title></head><body>
+<div class="top"><a href="index.html"><img src="logo.gif" alt="Acme"></a>
+<div class="tagline">Small. Fast. Reliable.</div>
+<div class="menu"><ul><li><a href="index.html">Home</a></li><li><a href="about.html">About</a></li>
+<li><a href="docs.html">Documentation</a></li><li><a href="dl.html">Download</a></li></ul></div></div>
+<h1>Topic {i}</h1>
+<p>Topic {i} explains the widget number {i} in some detail, with enough words to read as content.</p>
+<p>Added in version 2.</p>
+<p>The second paragraph of topic {i} says more about how the widget is set up and used.</p>
+{index}
+<p align="center"><small>This page last modified on 2024-05-{day:02} 12:18:{i:02} UTC</small></p>
+</body></html>"#,
+                index = if i == 0 { links } else { String::new() },
+                day = i + 1,
+            ),
+        ));
+    }
+    owned(files)
+}
+
+#[test]
+fn repeated_menu_and_footer_are_removed_by_frequency() {
+    let imp = html_set_to_markdown(&handmade_site(8), &HtmlOptions::default()).unwrap();
+    assert_eq!(imp.flavor, HtmlFlavor::Generic);
+    assert_eq!(imp.docs.len(), 8);
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    for d in &imp.docs {
+        let b = body_of(&d.markdown);
+        for furniture in [
+            "Small. Fast",
+            "Documentation",
+            "Download",
+            "last modified",
+            "Home",
+        ] {
+            assert!(
+                !b.contains(furniture),
+                "{furniture} in {}:\n{b}",
+                d.rel_path
+            );
+        }
+        // Content stays, including a sentence that repeats mid-page.
+        assert!(b.contains("explains the widget"), "{b}");
+        assert!(b.contains("Added in version 2."), "{b}");
+        assert!(b.contains("second paragraph"), "{b}");
+    }
+    // The index page's own list of links is content, not furniture.
+    assert!(imp.docs[0].markdown.contains("[Topic 3](page3.md)"));
+}
+
+#[test]
+fn small_sets_are_not_pruned_by_frequency() {
+    let imp = html_set_to_markdown(&handmade_site(3), &HtmlOptions::default()).unwrap();
+    assert!(body_of(&imp.docs[1].markdown).contains("Added in version 2."));
+    assert!(body_of(&imp.docs[1].markdown).contains("last modified"));
+}
+
+/// A Sphinx set with a custom theme: no `role=main`, no `div.body`, no
+/// `main` or `article`; the global contents in a sidebar on every page.
+#[test]
+fn theme_without_markers_keeps_content_and_drops_navigation() {
+    let n = 7;
+    let mut files = Vec::new();
+    for i in 0..n {
+        let name = if i == 0 {
+            "index.html".to_string()
+        } else {
+            format!("ch{i}.html")
+        };
+        let toc: String = (1..n)
+            .map(|j| format!("<li class=\"l1\"><a href=\"ch{j}.html\">Chapter {j}</a></li>"))
+            .collect();
+        let toctree = if i == 0 {
+            format!("<div class=\"toctree-wrapper\"><ul>{toc}</ul></div>")
+        } else {
+            String::new()
+        };
+        files.push((
+            name,
+            format!(
+                r#"<html><head><meta name="generator" content="Sphinx 7.2"><title>Chapter {i} &#8212; Gadget 2.0 manual</title></head>
+<body><div class="wrap"><div class="leftcol"><p class="caption">Contents</p><ul>{toc}</ul>
+<div class="searchbox"><form><input name="q"></form></div></div>
+<div class="page"><section id="c{i}"><h1>Chapter {i}<a class="headerlink" href="\#c{i}" title="Link to this heading">¶</a></h1>
+<p>Chapter {i} of the gadget manual describes step {i} of the setup with several words.</p>{toctree}
+<section id="d{i}"><h2>Details<a href="\#d{i}">#</a></h2><p>Details of step {i} follow here.</p></section></section></div>
+<div class="foot">&#169; Copyright 2024, Gadget team. Created using Sphinx 7.2.</div></div></body></html>"#
+            ),
+        ));
+    }
+    let imp = html_set_to_markdown(&owned(files), &HtmlOptions::default()).unwrap();
+    assert_eq!(imp.flavor, HtmlFlavor::Sphinx);
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    let order: Vec<&str> = imp.docs.iter().map(|d| d.rel_path.as_str()).collect();
+    assert_eq!(order[..3], ["index.md", "ch1.md", "ch2.md"]);
+    for (i, d) in imp.docs.iter().enumerate() {
+        let b = body_of(&d.markdown);
+        assert!(
+            b.contains(&format!("describes step {i} of the setup")),
+            "{b}"
+        );
+        assert!(b.contains("## Details"), "{b}");
+        assert!(!b.contains("Copyright"), "{b}");
+        assert!(!b.contains('¶') && !b.contains("Details#"), "{b}");
+        assert_eq!(d.title, format!("Chapter {i}"));
+        if i > 0 {
+            assert!(
+                !b.contains("Chapter 3]"),
+                "sidebar leaked into {}: {b}",
+                d.rel_path
+            );
+        }
+    }
+    assert_eq!(imp.title.as_deref(), Some("Gadget 2.0 manual"));
+}
+
+#[test]
+fn permalink_anchors_never_reach_text_or_headings() {
+    let files = set(&[(
+        "index.html",
+        r##"<html><head><title>Anchors</title></head><body><main>
+<h1 id="a">Anchors <a class="anchor" href="#a"><svg></svg></a></h1>
+<h2 id="b">Second<a href="#b" aria-label="Permalink to this headline">§</a></h2>
+<p>Text with a <a href="#b">real link</a> kept.</p>
+<h2 id="c"><a href="#c">#</a> Third</h2>
+<dl><dt id="f">func()<a class="headerlink" href="#f" title="Link to this definition">¶</a></dt><dd>Does it.</dd></dl>
+<h3 id="d">Fourth ¶</h3>
+</main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    for mark in ['¶', '§'] {
+        assert!(!md.contains(mark), "{mark} in {md}");
+    }
+    assert!(md.contains("\n## Second\n"), "{md}");
+    assert!(md.contains("\n## Third\n"), "{md}");
+    assert!(md.contains("\n### Fourth\n"), "{md}");
+    assert!(md.contains("real link"), "{md}");
+    assert!(!md.contains("Link to this"), "{md}");
+}
+
+#[test]
+fn block_content_in_cells_makes_a_readable_pipe_table() {
+    let files = set(&[(
+        "index.html",
+        r##"<html><head><title>Tables</title></head><body><main><h1>Tables</h1>
+<table><thead><tr><th><p>Option</p></th><th><p>Meaning</p></th></tr></thead><tbody>
+<tr><td><p><code>-v</code></p></td><td><p>Verbose.</p><p>Prints more.</p></td></tr>
+<tr><td><p>-q</p></td><td><ul><li><p>quiet</p></li><li><p>no | output</p></li></ul></td></tr>
+<tr><td></td><td></td></tr>
+<tr><td rowspan="2"><p>both</p></td><td><p>first</p></td></tr>
+<tr><td><p>second</p></td></tr>
+</tbody></table>
+<table><tr><th>Form</th><th>Example</th></tr>
+<tr><td><p>Loop</p></td><td><pre>for x in y:
+    pass</pre></td></tr></table>
+</main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(
+        md.contains(
+            "| Option | Meaning |\n| --- | --- |\n| `-v` | Verbose.<br>Prints more. |\n\
+| -q | - quiet<br>- no \\| output |\n| both | first |\n| both | second |\n"
+        ),
+        "{md}"
+    );
+    // No empty rows, no loose paragraphs before the table.
+    assert!(!md.contains("|  |  |"), "{md}");
+    assert!(!md.contains("\nVerbose.\n"), "{md}");
+    // Code cannot live in a pipe cell: that table becomes labelled blocks.
+    assert!(
+        md.contains(
+            "- **Form**\n\n  Loop\n\n  **Example**\n\n  ```\n  for x in y:\n      pass\n  ```"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn in_page_contents_lists_are_dropped() {
+    let files = set(&[(
+        "index.html",
+        r##"<html><head><title>Guide</title></head><body><main><h1>Guide</h1>
+<div class="contents"><p class="topic-title">On this page</p><ul>
+<li><a href="#one">One</a></li><li><a href="#two">Two</a></li><li><a href="index.html#three">Three</a></li></ul></div>
+<h2 id="one">One</h2><p>First part.</p><h2 id="two">Two</h2><p>Second part.</p><h2 id="three">Three</h2><p>Third.</p>
+</main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(!md.contains("On this page"), "{md}");
+    assert!(!md.contains("- One"), "{md}");
+    assert!(md.contains("## Two\n\nSecond part."), "{md}");
+}
+
+#[test]
+fn titles_drop_the_site_name_and_collisions_are_told_apart() {
+    let page = |title: &str, h1: &str| {
+        format!("<html><head><title>{title}</title></head><body><main><h1>{h1}</h1><p>Some text about {title}.</p></main></body></html>")
+    };
+    let files = owned(vec![
+        ("index.html".into(), page("Acme Docs", "Welcome")),
+        (
+            "a/intro.html".into(),
+            page("Overview | Acme Docs", "Overview"),
+        ),
+        (
+            "b/intro.html".into(),
+            page("Overview | Acme Docs", "Overview"),
+        ),
+        (
+            "c/open.html".into(),
+            page("Open a file | Acme Docs", "C API"),
+        ),
+        (
+            "c/close.html".into(),
+            page("Close a file | Acme Docs", "C API"),
+        ),
+        ("c/index.html".into(), page("C API | Acme Docs", "C API")),
+    ]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let title = |p: &str| {
+        imp.docs
+            .iter()
+            .find(|d| d.rel_path == p)
+            .map(|d| d.title.clone())
+            .unwrap()
+    };
+    assert_eq!(title("index.md"), "Welcome");
+    assert_eq!(title("c/open.md"), "Open a file");
+    assert_eq!(title("c/close.md"), "Close a file");
+    assert_eq!(title("c/index.md"), "C API");
+    assert_ne!(title("a/intro.md"), title("b/intro.md"));
+    assert!(
+        title("a/intro.md").starts_with("Overview ("),
+        "{}",
+        title("a/intro.md")
+    );
+    assert_eq!(imp.distinct_title_share(), 1.0);
+    assert_eq!(imp.title.as_deref(), Some("Acme Docs"));
+    // The heading not used as title stays in the body.
+    let open = &imp
+        .docs
+        .iter()
+        .find(|d| d.rel_path == "c/open.md")
+        .unwrap()
+        .markdown;
+    assert!(
+        open.contains("## C API") || open.contains("# C API"),
+        "{open}"
+    );
+}
+
+#[test]
+fn an_empty_page_is_a_problem_not_a_silent_drop() {
+    let files = set(&[
+        ("index.html", "<html><head><title>Home</title></head><body><main><h1>Home</h1><p>Hello there.</p></main></body></html>"),
+        ("blank.html", "<html><head><title>Blank</title></head><body><script>x()</script></body></html>"),
+    ]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert_eq!(
+        imp.docs.len(),
+        2,
+        "the document is kept so links to it resolve"
+    );
+    assert_eq!(imp.problems.len(), 1, "{:?}", imp.problems);
+    assert_eq!(imp.problems[0].path, "blank.html");
+    assert!(
+        imp.problems[0].reason.contains("no text"),
+        "{:?}",
+        imp.problems
+    );
+}
+
+#[test]
+fn undeclared_non_utf8_is_decoded_and_reported() {
+    let mut bytes = b"<html><head><title>Caf".to_vec();
+    bytes.push(0xE9);
+    bytes.extend_from_slice(b"</title></head><body><main><p>cr");
+    bytes.push(0xE8);
+    bytes.extend_from_slice(b"me</p></main></body></html>");
+    let imp =
+        html_set_to_markdown(&[("index.html".into(), bytes)], &HtmlOptions::default()).unwrap();
+    assert!(imp.docs[0].markdown.contains("crème"));
+    let w = &imp.docs[0].warnings;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].message.contains("declares no charset"), "{w:?}");
+}
