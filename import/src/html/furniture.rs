@@ -2,9 +2,12 @@
 //! footers and "last updated" lines repeat on a large share of a set's
 //! pages, exactly as running headers do on a PDF's pages. Each page's main
 //! content is cut into text blocks (the text of one block-level element);
-//! a block whose normalised text is on many pages is furniture when it sits
-//! at the edge of the page's content, when it is nothing but a link (a menu
-//! entry), or when it is part of a run of three or more such blocks.
+//! a block whose normalised text is on many pages is furniture when it is
+//! part of the run of such blocks that starts or ends the page (headers,
+//! menus and sidebars come before the content in the page's order, footers
+//! and sidebars after it). Repeated blocks between the page's own stay: a
+//! start page's table of contents lists the same links as a sidebar, and a
+//! sentence such as "Added in version 2." repeats legitimately.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,8 +24,6 @@ const SHARE: f64 = 0.25;
 pub(crate) struct Block {
     pub id: NodeId,
     pub key: String,
-    /// All of its text is link text.
-    pub all_link: bool,
 }
 
 fn is_block(name: &str) -> bool {
@@ -97,12 +98,11 @@ pub(crate) fn blocks(
 ) -> Vec<Block> {
     struct Acc {
         order: Vec<NodeId>,
-        text: HashMap<NodeId, (String, bool)>,
+        text: HashMap<NodeId, String>,
     }
     fn walk(
         node: NodeRef<'_, Node>,
         block: NodeId,
-        in_link: bool,
         skip: &dyn Fn(ElementRef<'_>) -> bool,
         acc: &mut Acc,
     ) {
@@ -113,11 +113,10 @@ pub(crate) fn blocks(
                 }
                 let entry = acc.text.entry(block).or_insert_with(|| {
                     acc.order.push(block);
-                    (String::new(), true)
+                    String::new()
                 });
-                entry.0.push_str(t);
-                entry.0.push(' ');
-                entry.1 &= in_link;
+                entry.push_str(t);
+                entry.push(' ');
             }
             Node::Element(e) => {
                 let el = ElementRef::wrap(node).expect("element");
@@ -125,9 +124,8 @@ pub(crate) fn blocks(
                     return;
                 }
                 let block = if is_block(e.name()) { node.id() } else { block };
-                let link = in_link || (e.name() == "a" && e.attr("href").is_some());
                 for c in node.children() {
-                    walk(c, block, link, skip, acc);
+                    walk(c, block, skip, acc);
                 }
             }
             _ => {}
@@ -138,14 +136,14 @@ pub(crate) fn blocks(
         text: HashMap::new(),
     };
     for r in roots {
-        walk(**r, r.id(), false, skip, &mut acc);
+        walk(**r, r.id(), skip, &mut acc);
     }
     acc.order
         .into_iter()
         .filter_map(|id| {
-            let (text, all_link) = acc.text.remove(&id)?;
+            let text = acc.text.remove(&id)?;
             let key = normalise(&text);
-            (!key.is_empty()).then_some(Block { id, key, all_link })
+            (!key.is_empty()).then_some(Block { id, key })
         })
         .collect()
 }
@@ -192,27 +190,6 @@ pub(crate) fn furniture(
             break;
         }
         drop[i] = true;
-    }
-    let mut i = 0;
-    while i < blocks.len() {
-        if !repeated[i] {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < blocks.len() && repeated[i] {
-            i += 1;
-        }
-        let run = start..i;
-        if run.len() >= 3 {
-            run.for_each(|j| drop[j] = true);
-        } else {
-            for j in run {
-                if blocks[j].all_link {
-                    drop[j] = true;
-                }
-            }
-        }
     }
     blocks
         .iter()

@@ -133,7 +133,17 @@ pub(crate) fn choose(pages: &[Candidates]) -> Chosen {
                             (h.clone(), Some(t.clone()))
                         }
                     } else if st.contains(&sh) {
-                        (t.clone(), None)
+                        // "Widget Docs | Home" over "Widget Docs": the rest
+                        // is the site's, not the page's.
+                        let site_part = SEPARATORS
+                            .iter()
+                            .flat_map(|sep| t.split(sep))
+                            .any(|part| skeleton(part) == sh);
+                        if site_part {
+                            (h.clone(), None)
+                        } else {
+                            (t.clone(), None)
+                        }
                     } else if sh.contains(&st) {
                         (h.clone(), None)
                     } else {
