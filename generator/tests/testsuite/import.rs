@@ -601,7 +601,10 @@ fn cli_import_html_reports_bad_files_and_goes_on() {
         err.contains("html/_static/jquery.js: error: dangling symbolic link"),
         "{err}"
     );
-    assert!(err.contains("html/blank.html: error: no text"), "{err}");
+    assert!(
+        err.contains("html/blank.html: error: the page has no text"),
+        "{err}"
+    );
     if have_fifo {
         assert!(
             err.contains("html/stuck.html: error: not a regular file"),
@@ -646,7 +649,7 @@ fn dropped_in_html_set_with_bad_files_builds_the_rest() {
     assert!(
         diags
             .iter()
-            .any(|d| d.contains("gizmo/3/html/blank.html: error: no text")),
+            .any(|d| d.contains("gizmo/3/html/blank.html: error: the page has no text")),
         "{diags:?}"
     );
     if have_fifo {

@@ -24,6 +24,9 @@ const SHARE: f64 = 0.25;
 pub(crate) struct Block {
     pub id: NodeId,
     pub key: String,
+    /// A `<pre>` block: code is never furniture, even when a set starts
+    /// every page with the same `#include`.
+    pub code: bool,
 }
 
 fn is_block(name: &str) -> bool {
@@ -99,6 +102,7 @@ pub(crate) fn blocks(
     struct Acc {
         order: Vec<NodeId>,
         text: HashMap<NodeId, String>,
+        code: HashSet<NodeId>,
     }
     fn walk(
         node: NodeRef<'_, Node>,
@@ -124,6 +128,9 @@ pub(crate) fn blocks(
                     return;
                 }
                 let block = if is_block(e.name()) { node.id() } else { block };
+                if e.name() == "pre" {
+                    acc.code.insert(node.id());
+                }
                 for c in node.children() {
                     walk(c, block, skip, acc);
                 }
@@ -134,6 +141,7 @@ pub(crate) fn blocks(
     let mut acc = Acc {
         order: Vec::new(),
         text: HashMap::new(),
+        code: HashSet::new(),
     };
     for r in roots {
         walk(**r, r.id(), skip, &mut acc);
@@ -143,7 +151,8 @@ pub(crate) fn blocks(
         .filter_map(|id| {
             let text = acc.text.remove(&id)?;
             let key = normalise(&text);
-            (!key.is_empty()).then_some(Block { id, key })
+            let code = acc.code.contains(&id);
+            (!key.is_empty()).then_some(Block { id, key, code })
         })
         .collect()
 }
@@ -172,7 +181,10 @@ pub(crate) fn furniture(
     freq: &HashMap<String, usize>,
     min: usize,
 ) -> HashSet<NodeId> {
-    let repeated: Vec<bool> = blocks.iter().map(|b| freq[&b.key] >= min).collect();
+    let repeated: Vec<bool> = blocks
+        .iter()
+        .map(|b| !b.code && freq[&b.key] >= min)
+        .collect();
     if repeated.iter().all(|r| *r) {
         // Nothing of its own would be left: keep the page whole rather than
         // lose it (it is reported if it turns out empty anyway).

@@ -770,6 +770,14 @@ fn cell_text(md: &str) -> String {
     md.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
+        .map(|l| {
+            // A heading cannot be one inside a cell; it reads as bold.
+            let hashes = l.chars().take_while(|c| *c == '#').count();
+            match l[hashes..].strip_prefix(' ') {
+                Some(text) if hashes > 0 => format!("**{text}**"),
+                _ => l.to_string(),
+            }
+        })
         .map(|l| l.trim_end_matches('\\').replace('|', "\\|"))
         .collect::<Vec<_>>()
         .join("<br>")

@@ -120,24 +120,24 @@ pub fn html_set_to_markdown(
         .collect();
 
     // Main content and text blocks of every page, then what repeats.
-    let found: Vec<Found<'_>> = pages
+    let mut found: Vec<Found<'_>> = pages
         .iter()
         .map(|(path, html)| Found::new(path, html, flavor))
         .collect();
     if let Some(min) = furniture::threshold(found.iter().filter(|f| !f.roots.is_empty()).count()) {
         let freq = furniture::frequencies(found.iter().map(|f| f.blocks.as_slice()));
-        for f in &found {
+        for f in &mut found {
             let mut dropped = furniture::furniture(&f.blocks, &freq, min);
             if !dropped.is_empty() {
                 furniture::close_upwards(&f.roots, &f.blocks, &mut dropped);
-                f.removed.borrow_mut().extend(dropped);
+                f.removed.extend(dropped);
             }
         }
     }
     let firsts: Vec<Option<ElementRef<'_>>> = found
         .iter()
         .map(|f| {
-            markdown::headings(&f.roots, &f.removed.borrow())
+            markdown::headings(&f.roots, &f.removed)
                 .first()
                 .map(|(e, _)| *e)
         })
@@ -173,18 +173,20 @@ pub fn html_set_to_markdown(
                 message: format!("{path}: {n}"),
             });
         }
-        let removed = f.removed.borrow();
         let body = markdown::convert(
             &f.roots,
             &markdown::Ctx {
                 flavor,
                 page: path,
                 md_paths: &md_paths,
-                removed: &removed,
+                removed: &f.removed,
                 drop_chrome: flavor == HtmlFlavor::Generic || !f.from_marker,
                 title_id: firsts[i].filter(|_| from_heading[i]).map(|e| e.id()),
             },
         );
+        // A rule left at either end once the furniture around it is gone
+        // (the line above a footer) separates nothing.
+        let body = trim_rules(&body);
         let title = &titles[i];
         if !body.chars().any(char::is_alphanumeric) {
             problems.push(HtmlProblem {
@@ -255,7 +257,7 @@ struct Found<'a> {
     from_marker: bool,
     blocks: Vec<furniture::Block>,
     /// In-page contents lists, then furniture found across the set.
-    removed: std::cell::RefCell<HashSet<ego_tree::NodeId>>,
+    removed: HashSet<ego_tree::NodeId>,
 }
 
 impl<'a> Found<'a> {
@@ -266,7 +268,7 @@ impl<'a> Found<'a> {
                 roots: Vec::new(),
                 from_marker: false,
                 blocks: Vec::new(),
-                removed: Default::default(),
+                removed: HashSet::new(),
             };
         };
         let removed = extract::in_page_tocs(&roots, path, &density);
@@ -282,9 +284,23 @@ impl<'a> Found<'a> {
             roots,
             from_marker,
             blocks,
-            removed: std::cell::RefCell::new(removed),
+            removed,
         }
     }
+}
+
+fn trim_rules(body: &str) -> String {
+    let mut lines: Vec<&str> = body.lines().collect();
+    let is_rule = |l: &str| l.trim().is_empty() || l.trim() == "---";
+    while lines.last().is_some_and(|l| is_rule(l)) {
+        lines.pop();
+    }
+    let start = lines.iter().take_while(|l| is_rule(l)).count();
+    let mut out = lines[start..].join("\n");
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 fn is_html(path: &str) -> bool {
