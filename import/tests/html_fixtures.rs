@@ -214,8 +214,7 @@ const NAMES: [&str; 10] = [
 
 fn handmade_site(n: usize) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
-    for i in 0..n {
-        let w = NAMES[i];
+    for (i, w) in NAMES.iter().enumerate().take(n) {
         let name = if i == 0 {
             "index.html".to_string()
         } else {
@@ -296,13 +295,12 @@ fn small_sets_are_not_pruned_by_frequency() {
 fn theme_without_markers_keeps_content_and_drops_navigation() {
     let n = 7;
     let mut files = Vec::new();
-    for i in 0..n {
+    for (i, w) in NAMES.iter().enumerate().take(n) {
         let name = if i == 0 {
             "index.html".to_string()
         } else {
             format!("ch{i}.html")
         };
-        let w = NAMES[i];
         let toc: String = (1..n)
             .map(|j| format!("<li class=\"l1\"><a href=\"ch{j}.html\">Chapter {j}</a></li>"))
             .collect();

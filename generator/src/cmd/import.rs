@@ -184,7 +184,11 @@ fn is_dropin_beside(file: &Path, into: Option<&Path>, name: &str) -> bool {
 /// that could not be read, each with the reason. Only HTML pages are read:
 /// the importer needs the other files' paths alone, so a dangling link to a
 /// script costs nothing but its report.
-fn read_tree(dir: &Path) -> (Vec<(String, Vec<u8>)>, Vec<(String, String)>) {
+/// Files of a set as (relative path, bytes), and entries that could not be
+/// read as (shown path, reason).
+type Tree = (Vec<(String, Vec<u8>)>, Vec<(String, String)>);
+
+fn read_tree(dir: &Path) -> Tree {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let walk = walkdir::WalkDir::new(dir)
