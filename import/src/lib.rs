@@ -52,7 +52,9 @@ mod html;
 mod pdf;
 mod text;
 
-pub use html::{html_set_to_markdown, HtmlFlavor, HtmlImport, HtmlOptions};
+pub use html::{
+    html_set_to_markdown, skip_reason, HtmlFlavor, HtmlImport, HtmlOptions, HtmlProblem,
+};
 pub use pdf::{
     format_page_label, page_labels, pdf_to_markdown, LimitExceeded, PdfImport, PdfLimits,
     PdfOptions, PdfPageReport,

@@ -190,3 +190,384 @@ fn non_utf8_pages_are_decoded() {
     assert_eq!(imp.docs[0].title, "Café");
     assert!(imp.docs[0].markdown.contains("naïve"));
 }
+
+fn owned(files: Vec<(String, String)>) -> Vec<(String, Vec<u8>)> {
+    files
+        .into_iter()
+        .map(|(p, s)| (p, s.into_bytes()))
+        .collect()
+}
+
+fn body_of(md: &str) -> &str {
+    md.strip_prefix("---\n")
+        .and_then(|rest| rest.find("\n---\n").map(|i| &rest[i + 5..]))
+        .unwrap_or(md)
+}
+
+/// Pages of a hand-made site: a banner and menu before the content, a
+/// "last updated" footer after it, no `main`, `article` or role marker.
+/// Words that tell pages apart (digits alone do not: dates and counters
+/// are folded when blocks are compared).
+const NAMES: [&str; 10] = [
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
+];
+
+fn handmade_site(n: usize) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for (i, w) in NAMES.iter().enumerate().take(n) {
+        let name = if i == 0 {
+            "index.html".to_string()
+        } else {
+            format!("page{i}.html")
+        };
+        let links: String = (1..n)
+            .map(|j| format!("<a href=\"page{j}.html\">Topic {j}</a> "))
+            .collect();
+        files.push((
+            name,
+            format!(
+                r#"<html><head><title>Topic {i} title</title></head><body>
+<div class="top"><a href="index.html"><img src="logo.gif" alt="Acme"></a>
+<div class="tagline">Small. Fast. Reliable.</div>
+<div class="menu"><ul><li><a href="index.html">Home</a></li><li><a href="about.html">About</a></li>
+<li><a href="docs.html">Documentation</a></li><li><a href="dl.html">Download</a></li></ul></div></div>
+<pre>#include &lt;widget.h&gt;</pre>
+<h1>Topic {i}</h1>
+<p>Topic {i} explains the {w} widget in some detail, with enough words to read as content.</p>
+<p>Added in version 2.</p>
+<p>The second paragraph about {w} says more about how the widget is set up and used.</p>
+{index}
+<hr>
+<p align="center"><small>This page last modified on 2024-05-{day:02} 12:18:{i:02} UTC</small></p>
+</body></html>"#,
+                index = if i == 0 { links } else { String::new() },
+                day = i + 1,
+            ),
+        ));
+    }
+    owned(files)
+}
+
+#[test]
+fn repeated_menu_and_footer_are_removed_by_frequency() {
+    let imp = html_set_to_markdown(&handmade_site(8), &HtmlOptions::default()).unwrap();
+    assert_eq!(imp.flavor, HtmlFlavor::Generic);
+    assert_eq!(imp.docs.len(), 8);
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    for d in &imp.docs {
+        let b = body_of(&d.markdown);
+        for furniture in [
+            "Small. Fast",
+            "Documentation",
+            "Download",
+            "last modified",
+            "Home",
+        ] {
+            assert!(
+                !b.contains(furniture),
+                "{furniture} in {}:\n{b}",
+                d.rel_path
+            );
+        }
+        // Content stays, including a sentence that repeats mid-page.
+        assert!(b.contains("widget in some detail"), "{b}");
+        assert!(b.contains("Added in version 2."), "{b}");
+        assert!(b.contains("second paragraph"), "{b}");
+        // Code repeated at the top of every page is still code.
+        assert!(b.contains("```\n#include <widget.h>\n```"), "{b}");
+        // The rule above the footer went with it.
+        assert!(!b.trim_end().ends_with("---"), "{b}");
+    }
+    // The index page's own list of links is content, not furniture.
+    assert!(imp.docs[0].markdown.contains("[Topic 3](page3.md)"));
+}
+
+#[test]
+fn small_sets_are_not_pruned_by_frequency() {
+    let imp = html_set_to_markdown(&handmade_site(3), &HtmlOptions::default()).unwrap();
+    assert!(body_of(&imp.docs[1].markdown).contains("Added in version 2."));
+    assert!(body_of(&imp.docs[1].markdown).contains("last modified"));
+}
+
+/// A Sphinx set with a custom theme: no `role=main`, no `div.body`, no
+/// `main` or `article`; the global contents in a sidebar on every page.
+#[test]
+fn theme_without_markers_keeps_content_and_drops_navigation() {
+    let n = 7;
+    let mut files = Vec::new();
+    for (i, w) in NAMES.iter().enumerate().take(n) {
+        let name = if i == 0 {
+            "index.html".to_string()
+        } else {
+            format!("ch{i}.html")
+        };
+        let toc: String = (1..n)
+            .map(|j| format!("<li class=\"l1\"><a href=\"ch{j}.html\">Chapter {j}</a></li>"))
+            .collect();
+        let toctree = if i == 0 {
+            format!("<div class=\"toctree-wrapper\"><ul>{toc}</ul></div>")
+        } else {
+            String::new()
+        };
+        files.push((
+            name,
+            format!(
+                r#"<html><head><meta name="generator" content="Sphinx 7.2"><title>Chapter {i} &#8212; Gadget 2.0 manual</title></head>
+<body><div class="wrap"><div class="leftcol"><p class="caption">Contents</p><ul>{toc}</ul>
+<div class="searchbox"><form><input name="q"></form></div></div>
+<div class="page"><section id="c{i}"><h1>Chapter {i}<a class="headerlink" href="{hash}c{i}" title="Link to this heading">¶</a></h1>
+<p>Chapter {i} of the gadget manual describes the {w} step of the setup with several words.</p>{toctree}
+<section id="d{i}"><h2>Details<a href="{hash}d{i}">{hash}</a></h2><p>Details of the {w} step follow here.</p></section></section></div>
+<div class="foot">&#169; Copyright 2024, Gadget team. Created using Sphinx 7.2.</div></div></body></html>"#,
+                hash = "#"
+            ),
+        ));
+    }
+    let imp = html_set_to_markdown(&owned(files), &HtmlOptions::default()).unwrap();
+    assert_eq!(imp.flavor, HtmlFlavor::Sphinx);
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    let order: Vec<&str> = imp.docs.iter().map(|d| d.rel_path.as_str()).collect();
+    assert_eq!(order[..3], ["index.md", "ch1.md", "ch2.md"]);
+    for (i, d) in imp.docs.iter().enumerate() {
+        let b = body_of(&d.markdown);
+        assert!(
+            b.contains(&format!("describes the {} step", NAMES[i])),
+            "{b}"
+        );
+        assert!(b.contains("## Details"), "{b}");
+        assert!(!b.contains("Copyright"), "{b}");
+        assert!(!b.contains('¶') && !b.contains("Details#"), "{b}");
+        assert_eq!(d.title, format!("Chapter {i}"));
+        if i > 0 {
+            assert!(
+                !b.contains("Chapter 3]"),
+                "sidebar leaked into {}: {b}",
+                d.rel_path
+            );
+        }
+    }
+    assert_eq!(imp.title.as_deref(), Some("Gadget 2.0 manual"));
+}
+
+#[test]
+fn permalink_anchors_never_reach_text_or_headings() {
+    let files = set(&[(
+        "index.html",
+        r##"<html><head><title>Anchors</title></head><body><main>
+<h1 id="a">Anchors <a class="anchor" href="#a"><svg></svg></a></h1>
+<h2 id="b">Second<a href="#b" aria-label="Permalink to this headline">§</a></h2>
+<p>Text with a <a href="#b">real link</a> kept.</p>
+<h2 id="c"><a href="#c">#</a> Third</h2>
+<dl><dt id="f">func()<a class="headerlink" href="#f" title="Link to this definition">¶</a></dt><dd>Does it.</dd></dl>
+<h3 id="d">Fourth ¶</h3>
+</main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    for mark in ['¶', '§'] {
+        assert!(!md.contains(mark), "{mark} in {md}");
+    }
+    assert!(md.contains("\n## Second\n"), "{md}");
+    assert!(md.contains("\n## Third\n"), "{md}");
+    assert!(md.contains("\n### Fourth\n"), "{md}");
+    assert!(md.contains("real link"), "{md}");
+    assert!(!md.contains("Link to this"), "{md}");
+}
+
+#[test]
+fn block_content_in_cells_makes_a_readable_pipe_table() {
+    let files = set(&[(
+        "index.html",
+        r##"<html><head><title>Tables</title></head><body><main><h1>Tables</h1>
+<table><thead><tr><th><p>Option</p></th><th><p>Meaning</p></th></tr></thead><tbody>
+<tr><td><p><code>-v</code></p></td><td><p>Verbose.</p><p>Prints more.</p></td></tr>
+<tr><td><p>-q</p></td><td><ul><li><p>quiet</p></li><li><p>no | output</p></li></ul></td></tr>
+<tr><td></td><td></td></tr>
+<tr><td rowspan="2"><p>both</p></td><td><p>first</p></td></tr>
+<tr><td><p>second</p></td></tr>
+</tbody></table>
+<table><tr><th>Form</th><th>Example</th></tr>
+<tr><td><p>Loop</p></td><td><pre>for x in y:
+    pass</pre></td></tr></table>
+</main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(
+        md.contains(
+            "| Option | Meaning |\n| --- | --- |\n| `-v` | Verbose.<br>Prints more. |\n\
+| -q | - quiet<br>- no \\| output |\n| both | first |\n| both | second |\n"
+        ),
+        "{md}"
+    );
+    // No empty rows, no loose paragraphs before the table.
+    assert!(!md.contains("|  |  |"), "{md}");
+    assert!(!md.contains("\nVerbose.\n"), "{md}");
+    // Code cannot live in a pipe cell: that table becomes labelled blocks.
+    assert!(
+        md.contains(
+            "- **Form**\n\n  Loop\n\n  **Example**\n\n  ```\n  for x in y:\n      pass\n  ```"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn in_page_contents_lists_are_dropped() {
+    let files = set(&[(
+        "index.html",
+        r##"<html><head><title>Guide</title></head><body><main><h1>Guide</h1>
+<div class="contents"><p class="topic-title">On this page</p><ul>
+<li><a href="#one">One</a></li><li><a href="#two">Two</a></li><li><a href="index.html#three">Three</a></li></ul></div>
+<h2 id="one">One</h2><p>First part.</p><h2 id="two">Two</h2><p>Second part.</p><h2 id="three">Three</h2><p>Third.</p>
+</main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(!md.contains("On this page"), "{md}");
+    assert!(!md.contains("- One"), "{md}");
+    assert!(md.contains("## Two\n\nSecond part."), "{md}");
+}
+
+#[test]
+fn titles_drop_the_site_name_and_collisions_are_told_apart() {
+    let page = |title: &str, h1: &str| {
+        format!("<html><head><title>{title}</title></head><body><main><h1>{h1}</h1><p>Some text about {title}.</p></main></body></html>")
+    };
+    let files = owned(vec![
+        ("index.html".into(), page("Acme Docs", "Welcome")),
+        (
+            "a/intro.html".into(),
+            page("Overview | Acme Docs", "Overview"),
+        ),
+        (
+            "b/intro.html".into(),
+            page("Overview | Acme Docs", "Overview"),
+        ),
+        (
+            "c/open.html".into(),
+            page("Open a file | Acme Docs", "C API"),
+        ),
+        (
+            "c/close.html".into(),
+            page("Close a file | Acme Docs", "C API"),
+        ),
+        ("c/index.html".into(), page("C API | Acme Docs", "C API")),
+    ]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let title = |p: &str| {
+        imp.docs
+            .iter()
+            .find(|d| d.rel_path == p)
+            .map(|d| d.title.clone())
+            .unwrap()
+    };
+    assert_eq!(title("index.md"), "Welcome");
+    assert_eq!(title("c/open.md"), "Open a file");
+    assert_eq!(title("c/close.md"), "Close a file");
+    assert_eq!(title("c/index.md"), "C API");
+    assert_ne!(title("a/intro.md"), title("b/intro.md"));
+    assert!(
+        title("a/intro.md").starts_with("Overview ("),
+        "{}",
+        title("a/intro.md")
+    );
+    assert_eq!(imp.distinct_title_share(), 1.0);
+    assert_eq!(imp.title.as_deref(), Some("Acme Docs"));
+}
+
+#[test]
+fn an_empty_page_is_a_problem_not_a_silent_drop() {
+    let files = set(&[
+        ("index.html", "<html><head><title>Home</title></head><body><main><h1>Home</h1><p>Hello there.</p></main></body></html>"),
+        ("blank.html", "<html><head><title>Blank</title></head><body><script>x()</script></body></html>"),
+    ]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert_eq!(
+        imp.docs.len(),
+        2,
+        "the document is kept so links to it resolve"
+    );
+    assert_eq!(imp.problems.len(), 1, "{:?}", imp.problems);
+    assert_eq!(imp.problems[0].path, "blank.html");
+    assert!(
+        imp.problems[0].reason.contains("no text"),
+        "{:?}",
+        imp.problems
+    );
+}
+
+#[test]
+fn undeclared_non_utf8_is_decoded_and_reported() {
+    let mut bytes = b"<html><head><title>Caf".to_vec();
+    bytes.push(0xE9);
+    bytes.extend_from_slice(b"</title></head><body><main><p>cr");
+    bytes.push(0xE8);
+    bytes.extend_from_slice(b"me</p></main></body></html>");
+    let imp =
+        html_set_to_markdown(&[("index.html".into(), bytes)], &HtmlOptions::default()).unwrap();
+    assert!(imp.docs[0].markdown.contains("crème"));
+    let w = &imp.docs[0].warnings;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].message.contains("declares no charset"), "{w:?}");
+}
+
+/// A Doxygen-like class reference: no content marker, a title area and menu
+/// above the content, a generator footer below, declarations in a layout
+/// table with separator rows and a heading in a cell.
+#[test]
+fn doxygen_like_reference_pages() {
+    let files: Vec<(String, String)> = NAMES[..7]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let name = if i == 0 {
+                "index.html".to_string()
+            } else {
+                format!("class_{w}.html")
+            };
+            let page = format!(
+                r##"<html><head><meta name="generator" content="Doxygen 1.9.8"><title>Widget Lib: {w} Class Reference</title></head><body>
+<div id="top"><div id="titlearea"><table><tr><td><div id="projectname">Widget Lib <span id="projectnumber">2.1</span></div></td></tr></table></div>
+<div id="main-nav"><ul><li><a href="index.html">Main Page</a></li><li><a href="annotated.html">Classes</a></li><li><a href="files.html">Files</a></li></ul></div></div>
+<div id="doc-content"><div class="header"><div class="headertitle"><div class="title">{w} Class Reference</div></div></div>
+<div class="contents"><p>The {w} class keeps widgets in order.</p>
+<table class="memberdecls"><tr class="heading"><td colspan="2"><h2 class="groupheader">Public Member Functions</h2></td></tr>
+<tr><td class="memItemLeft">int </td><td class="memItemRight"><a class="el" href="#a1">size</a> () const</td></tr>
+<tr><td class="memSeparator" colspan="2">&#160;</td></tr></table>
+<h2 class="groupheader">Member Function Documentation</h2>
+<div class="memitem"><div class="memproto">int {w}::size () const</div><div class="memdoc"><p>Returns the {w} size.</p></div></div>
+</div></div>
+<hr class="footer"/><address class="footer"><small>Generated by&#160;<a href="https://www.doxygen.org/index.html">doxygen</a> 1.9.8</small></address>
+</body></html>"##
+            );
+            (name, page)
+        })
+        .collect();
+    let imp = html_set_to_markdown(&owned(files), &HtmlOptions::default()).unwrap();
+    assert_eq!(imp.flavor, HtmlFlavor::Generic);
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    for d in &imp.docs {
+        let b = body_of(&d.markdown);
+        let w = d
+            .title
+            .strip_suffix(" Class Reference")
+            .unwrap_or_else(|| panic!("title {}", d.title));
+        assert!(NAMES.contains(&w), "{}", d.title);
+        assert!(b.contains(&format!("Returns the {w} size.")), "{b}");
+        assert!(b.contains(&format!("int {w}::size () const")), "{b}");
+        assert!(b.contains("| **Public Member Functions** |"), "{b}");
+        assert!(b.contains("| int | size () const |"), "{b}");
+        for chrome in [
+            "Main Page",
+            "Classes",
+            "Generated by",
+            "doxygen",
+            "Widget Lib",
+        ] {
+            assert!(!b.contains(chrome), "{chrome} in {b}");
+        }
+        assert!(!b.contains("|  |  |"), "{b}");
+    }
+    assert_eq!(imp.title.as_deref(), Some("Widget Lib"));
+}

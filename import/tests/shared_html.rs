@@ -1,8 +1,11 @@
-//! The HTML importer on the shared doc sets (PostgreSQL 15 and 17 in
-//! DocBook, Flask 2.2 and 3.1 in Sphinx): one document per page, no
-//! navigation text, every `<pre>` kept as a fenced block, TOC order.
+//! The HTML importer on the shared doc sets: for every set under
+//! `corpora/html`, the quality targets (one test per set, so they run in
+//! parallel); for PostgreSQL 15 and 17 (DocBook) and Flask 2.2 and 3.1
+//! (Sphinx) also one document per page, no navigation text, every `<pre>`
+//! kept as a fenced block, TOC order.
 
 mod common;
+mod html_metrics;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -323,5 +326,123 @@ fn internal_links_point_at_imported_documents() {
             }
         }
         assert!(checked > 0);
+    }
+}
+
+/// Imports one shared set and asserts the targets: completes, >= 98% of
+/// documents with text, fenced blocks >= 97% of `<pre>`, boilerplate in
+/// <= 2% of documents, no permalink marks in headings, >= 95% distinct
+/// titles, <= 1% empty table rows.
+fn meets_targets(vendor: &str, version: &str) {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let dir = shared.join("corpora/html").join(vendor).join(version);
+    if !dir.is_dir() {
+        println!("skipping: {} not found", dir.display());
+        return;
+    }
+    let files = common::read_tree(&dir);
+    let t = std::time::Instant::now();
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let took = t.elapsed();
+    let f = html_metrics::measure(&files, &imp);
+    println!("{vendor} {version}: {f:?} in {took:?}");
+    for p in &imp.problems {
+        println!("  problem: {}: {}", p.path, p.reason);
+    }
+    let set = format!("{vendor} {version}");
+    assert_eq!(
+        f.docs_out + imp.skipped.len(),
+        f.html_in,
+        "{set}: every page is a document or skipped"
+    );
+    // Pages whose source is itself that short (a one-sentence reference
+    // entry) count as having their text.
+    assert!(
+        f.text_share_fair() >= 0.98,
+        "{set}: documents with text {f:?}"
+    );
+    assert!(f.code_share() >= 0.97, "{set}: code {f:?}");
+    assert!(
+        f.boilerplate_share() <= 0.02,
+        "{set}: boilerplate {:?}",
+        f.boilerplate_example
+    );
+    assert_eq!(f.permalink_headings, 0, "{set}: permalink marks");
+    assert!(f.title_share() >= 0.95, "{set}: distinct titles {f:?}");
+    assert!(
+        (imp.distinct_title_share() - f.title_share()).abs() < 1e-9,
+        "{set}: the importer's own figure agrees"
+    );
+    assert!(f.empty_row_share() <= 0.01, "{set}: empty rows {f:?}");
+}
+
+#[test]
+fn targets_flask_2_2() {
+    meets_targets("flask", "2.2");
+}
+
+#[test]
+fn targets_flask_3_1() {
+    meets_targets("flask", "3.1");
+}
+
+#[test]
+fn targets_postgresql_15() {
+    meets_targets("postgresql", "15");
+}
+
+#[test]
+fn targets_postgresql_17() {
+    meets_targets("postgresql", "17");
+}
+
+#[test]
+fn targets_python_3_13() {
+    meets_targets("python", "3.13");
+}
+
+#[test]
+fn targets_cmake_3_31() {
+    meets_targets("cmake", "3.31");
+}
+
+#[test]
+fn targets_git_2_47() {
+    meets_targets("git", "2.47");
+}
+
+#[test]
+fn targets_sqlite_3_46() {
+    meets_targets("sqlite", "3.46");
+}
+
+/// Every set under `corpora/html` has its own test above, so a new one is
+/// not left unmeasured.
+#[test]
+fn every_shared_set_has_a_target_test() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let known = [
+        "flask/2.2",
+        "flask/3.1",
+        "postgresql/15",
+        "postgresql/17",
+        "python/3.13",
+        "cmake/3.31",
+        "git/2.47",
+        "sqlite/3.46",
+    ];
+    let root = shared.join("corpora/html");
+    for dir in html_metrics::find_sets(&root) {
+        let rel = dir
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        assert!(known.contains(&rel.as_str()), "{rel} has no target test");
     }
 }

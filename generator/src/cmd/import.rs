@@ -180,17 +180,52 @@ fn is_dropin_beside(file: &Path, into: Option<&Path>, name: &str) -> bool {
 }
 
 /// Every file below `dir` (links followed, hidden entries skipped) as
-/// (`/`-separated relative path, bytes), sorted by path.
-fn read_tree(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ExitError> {
+/// (`/`-separated relative path, bytes), sorted by path, and the entries
+/// that could not be read, each with the reason. Only HTML pages are read:
+/// the importer needs the other files' paths alone, so a dangling link to a
+/// script costs nothing but its report.
+/// Files of a set as (relative path, bytes), and entries that could not be
+/// read as (shown path, reason).
+type Tree = (Vec<(String, Vec<u8>)>, Vec<(String, String)>);
+
+fn read_tree(dir: &Path) -> Tree {
     let mut files = Vec::new();
+    let mut problems = Vec::new();
     let walk = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walk {
-        let entry = entry.map_err(|e| ExitError::io(anyhow::anyhow!("cannot read: {e}")))?;
-        if !entry.file_type().is_file() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| dir.display().to_string());
+                let reason = match (e.loop_ancestor(), e.io_error()) {
+                    (Some(anc), _) => format!("symlink loop back to {}; skipped", anc.display()),
+                    (None, Some(io)) if io.kind() == std::io::ErrorKind::NotFound => {
+                        "dangling symbolic link (its target does not exist); skipped".to_string()
+                    }
+                    (None, Some(io)) => format!("cannot read: {io}; skipped"),
+                    (None, None) => format!("cannot read: {e}; skipped"),
+                };
+                problems.push((path, reason));
+                continue;
+            }
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        let shown = entry.path().display().to_string();
+        if !ft.is_file() {
+            problems.push((
+                shown,
+                "not a regular file (a FIFO, socket or device); skipped".to_string(),
+            ));
             continue;
         }
         let rel = entry
@@ -201,16 +236,17 @@ fn read_tree(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ExitError> {
             .map(|c| c.as_os_str().to_string_lossy().to_string())
             .collect::<Vec<_>>()
             .join("/");
-        let bytes = std::fs::read(entry.path()).map_err(|e| {
-            ExitError::io(anyhow::anyhow!(
-                "cannot read {}: {e}",
-                entry.path().display()
-            ))
-        })?;
-        files.push((rel, bytes));
+        if !dropin::is_html(Path::new(&rel)) {
+            files.push((rel, Vec::new()));
+            continue;
+        }
+        match std::fs::read(entry.path()) {
+            Ok(bytes) => files.push((rel, bytes)),
+            Err(e) => problems.push((shown, format!("cannot read: {e}; skipped"))),
+        }
     }
     files.sort();
-    Ok(files)
+    (files, problems)
 }
 
 fn html(args: &ImportHtmlArgs) -> Result<(), ExitError> {
@@ -224,7 +260,7 @@ fn html(args: &ImportHtmlArgs) -> Result<(), ExitError> {
     let pb = progress(args.quiet, 1);
     pb.set_message(shown.clone());
     let start = Instant::now();
-    let files = read_tree(&args.dir)?;
+    let (files, unreadable) = read_tree(&args.dir);
     let html_in = files
         .iter()
         .filter(|(p, _)| dropin::is_html(Path::new(p)))
@@ -233,6 +269,9 @@ fn html(args: &ImportHtmlArgs) -> Result<(), ExitError> {
         Ok(i) => i,
         Err(e) => {
             pb.finish_and_clear();
+            for (path, reason) in &unreadable {
+                eprintln!("{}", diag(Level::Error, path, reason.clone()));
+            }
             return Err(ExitError::input(format!("{shown}: cannot import: {e}")));
         }
     };
@@ -266,6 +305,14 @@ fn html(args: &ImportHtmlArgs) -> Result<(), ExitError> {
         .filter(|(_, p)| dropin::is_html(Path::new(p)))
         .collect();
     let mut report = Vec::new();
+    let errors = unreadable.len() + imp.problems.len();
+    for (path, reason) in &unreadable {
+        report.push(diag(Level::Error, path, reason.clone()));
+    }
+    for p in &imp.problems {
+        let path = args.dir.join(&p.path).display().to_string();
+        report.push(diag(Level::Error, &path, p.reason.clone()));
+    }
     let mut warnings = imp.warnings.len();
     for w in &imp.warnings {
         report.push(warn(&shown, dropin::warning_text(w, None)));
@@ -296,13 +343,19 @@ fn html(args: &ImportHtmlArgs) -> Result<(), ExitError> {
             )
         };
         eprintln!(
-            "{shown} ({:?}) -> {}: {html_in} HTML pages in, {} documents out{skipped}, {warnings} warnings, {:.2} s",
+            "{shown} ({:?}) -> {}: {html_in} HTML pages in, {} documents out{skipped}, {:.1}% distinct titles, {warnings} warnings, {errors} errors, {:.2} s",
             imp.flavor,
             args.into.display(),
             imp.docs.len(),
+            imp.distinct_title_share() * 100.0,
             start.elapsed().as_secs_f64()
         );
     }
     report.iter().for_each(|l| eprintln!("{l}"));
+    if errors > 0 {
+        return Err(ExitError::input(format!(
+            "{shown}: {errors} files could not be imported as they are (listed above); the rest was written"
+        )));
+    }
     Ok(())
 }

@@ -104,6 +104,9 @@ pub struct SetOutcome {
     pub not_content: usize,
     /// Pages that could not be imported (diagnostics were pushed).
     pub failed: usize,
+    /// The set's own name (its pages' common title affix, else its index
+    /// page's title), for the doc set's title.
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -112,6 +115,11 @@ struct Entry {
     docs: Vec<EntryDoc>,
     skipped: Vec<String>,
     warnings: Vec<EntryWarning>,
+    /// HTML pages that gave an empty document, with the reason.
+    #[serde(default)]
+    problems: Vec<(String, String)>,
+    #[serde(default)]
+    title: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -202,6 +210,8 @@ impl Importer {
                             }],
                             skipped: Vec::new(),
                             warnings: Vec::new(),
+                            problems: Vec::new(),
+                            title: None,
                         };
                         self.store(&key, &e, sink);
                         e
@@ -237,6 +247,18 @@ impl Importer {
             .collect();
         let mut readable = Vec::with_capacity(set.pages.len());
         for (rel, path) in &set.pages {
+            // A FIFO or device named like a page would block the read or
+            // never end.
+            let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+            if special {
+                sink.error(
+                    &path.display().to_string(),
+                    None,
+                    "not a regular file (a FIFO, socket or device); skipped",
+                );
+                out.failed += 1;
+                continue;
+            }
             match std::fs::read(path) {
                 Ok(b) => {
                     files.push((rel.clone(), b));
@@ -253,8 +275,10 @@ impl Importer {
             }
         }
         files.sort();
+        // The label names the HTML output's revision: conversions cached by
+        // an importer that wrote differently are not reused.
         let key = key(
-            &["html"],
+            &["html", "furniture-titles-tables"],
             files
                 .iter()
                 .flat_map(|(rel, b)| [rel.as_bytes(), b.as_slice()]),
@@ -280,6 +304,12 @@ impl Importer {
                                 .collect(),
                             skipped: imp.skipped,
                             warnings: to_entry_warnings(&imp.warnings),
+                            problems: imp
+                                .problems
+                                .into_iter()
+                                .map(|p| (p.path, p.reason))
+                                .collect(),
+                            title: imp.title,
                         };
                         self.store(&key, &e, sink);
                         e
@@ -299,6 +329,14 @@ impl Importer {
         for w in &entry.warnings {
             sink.warn(&set.display, None, warning_text(&w.to_warning(), None));
         }
+        for (rel, reason) in &entry.problems {
+            sink.error(
+                &set.dir.join(rel).display().to_string(),
+                None,
+                reason.clone(),
+            );
+        }
+        out.title = entry.title.clone();
         let mut by_md: HashMap<String, EntryDoc> = entry
             .docs
             .into_iter()

@@ -262,6 +262,10 @@ pub fn load(
     // Drop-ins are converted in parallel; the order of `items` (path order)
     // is kept, so the first file to claim an id still wins.
     let importer = Importer::new(opts.cache_dir.clone());
+    // An HTML set names itself (its pages' common site name); that beats a
+    // title made from its directory name ("html").
+    let set_titles: std::sync::Mutex<BTreeMap<(String, String, String), String>> =
+        Default::default();
     let resolved: Vec<Vec<Result<Candidate, Skip>>> = items
         .into_par_iter()
         .map(|item| match item {
@@ -275,6 +279,17 @@ pub fn load(
             },
             Item::Html { parts, set } => {
                 let out = importer.html_set(&set, sink);
+                if let Some(t) = &out.title {
+                    let key = (
+                        sanitize_id(&parts[0]),
+                        sanitize_id(&parts[1]),
+                        sanitize_id(&parts[2]),
+                    );
+                    set_titles
+                        .lock()
+                        .expect("set titles")
+                        .insert(key, t.clone());
+                }
                 let mut v: Vec<Result<Candidate, Skip>> = out
                     .docs
                     .into_iter()
@@ -352,6 +367,7 @@ pub fn load(
             .or_default()
             .push(doc);
     }
+    let set_titles = set_titles.into_inner().expect("set titles");
     let mut products = Vec::new();
     for (pid, versions) in tree {
         let meta = metas.remove(&pid).unwrap_or_default();
@@ -368,6 +384,9 @@ pub fn load(
                             title: meta
                                 .doc_sets
                                 .get(&sid)
+                                .or_else(|| {
+                                    set_titles.get(&(pid.clone(), vid.clone(), sid.clone()))
+                                })
                                 .cloned()
                                 .unwrap_or_else(|| title_from_id(&sid)),
                             id: sid,

@@ -602,3 +602,113 @@ fn shared_postgresql_17_html_set_dropped_in() {
     let chunks = chunk_views(&site, "postgresql/17/manual/sql-select");
     assert!(chunks.contains("<code>postgresql/17/manual/sql-select.html</code>"));
 }
+
+/// One bad file never stops a set: a dangling link to a script (as Debian
+/// installs Sphinx sets), a FIFO named like a page (a file that cannot be
+/// read as one; permissions do not stop root, which the tests may run as)
+/// and a page that comes out empty are each reported with their path, the
+/// rest is written, and the exit code is 1.
+#[cfg(unix)]
+#[test]
+fn cli_import_html_reports_bad_files_and_goes_on() {
+    let site = TestSite::new();
+    let src = site.dir.path().join("html");
+    std::fs::create_dir_all(src.join("_static")).unwrap();
+    let page = |title: &str, body: &str| {
+        format!("<html><head><title>{title} — Gizmo 3 manual</title></head><body><main><h1>{title}</h1>{body}</main></body></html>")
+    };
+    std::fs::write(
+        src.join("index.html"),
+        page("Gizmo", "<p>Read <a href=\"use.html\">the usage</a>.</p>"),
+    )
+    .unwrap();
+    std::fs::write(src.join("use.html"), page("Usage", "<p>Turn the knob.</p>")).unwrap();
+    std::fs::write(
+        src.join("blank.html"),
+        "<html><body><script>x()</script></body></html>",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/nonexistent/jquery.js", src.join("_static/jquery.js")).unwrap();
+    let fifo = src.join("stuck.html");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    let have_fifo = made.is_ok_and(|s| s.success());
+    let out = mcdewey()
+        .args(["import", "html", "html", "--into", "content/gizmo/3/manual"])
+        .current_dir(site.dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("html/_static/jquery.js: error: dangling symbolic link"),
+        "{err}"
+    );
+    assert!(
+        err.contains("html/blank.html: error: the page has no text"),
+        "{err}"
+    );
+    if have_fifo {
+        assert!(
+            err.contains("html/stuck.html: error: not a regular file"),
+            "{err}"
+        );
+    }
+    let usage = std::fs::read_to_string(site.content().join("gizmo/3/manual/use.md")).unwrap();
+    assert!(usage.contains("title: \"Usage\""), "{usage}");
+    assert!(usage.contains("Turn the knob."), "{usage}");
+}
+
+/// The same set dropped into the content tree: the build reports the bad
+/// files, builds the rest, and names the doc set after the set's own site
+/// name instead of its directory ("html"); the breadcrumb does not repeat a
+/// product name that also serves as vendor.
+#[cfg(unix)]
+#[test]
+fn dropped_in_html_set_with_bad_files_builds_the_rest() {
+    let page = |title: &str, body: &str| {
+        format!("<html><head><title>{title} — Gizmo 3 manual</title></head><body><main><h1>{title}</h1>{body}</main></body></html>")
+    };
+    let site = TestSite::new()
+        .file(
+            "gizmo/3/html/index.html",
+            &page("Gizmo", "<p>Read <a href=\"use.html\">the usage</a>.</p>"),
+        )
+        .file(
+            "gizmo/3/html/use.html",
+            &page("Usage", "<p>Turn the knob.</p>"),
+        )
+        .file(
+            "gizmo/3/html/blank.html",
+            "<html><body><script>x()</script></body></html>",
+        );
+    let fifo = site.content().join("gizmo/3/html/stuck.html");
+    let have_fifo = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let outcome = site.build();
+    let diags = site.diagnostics(&outcome);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.contains("gizmo/3/html/blank.html: error: the page has no text")),
+        "{diags:?}"
+    );
+    if have_fifo {
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.contains("gizmo/3/html/stuck.html: error: not a regular file")),
+            "{diags:?}"
+        );
+    }
+    assert_eq!(outcome.errors(), if have_fifo { 2 } else { 1 }, "{diags:?}");
+    assert!(outcome.load.is_balanced(), "{:?}", outcome.load);
+    let doc = site.read("gizmo/3/html/use/index.html");
+    assert!(
+        doc.contains("Gizmo 3 manual"),
+        "doc set named after the set"
+    );
+    assert!(!doc.contains(">Html<"), "not after its directory");
+    assert!(!doc.contains("Gizmo Gizmo"), "vendor not repeated");
+}

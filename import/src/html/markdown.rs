@@ -1,70 +1,79 @@
 //! Our Markdown emitter over html5ever's DOM (via scraper).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use ego_tree::NodeRef;
+use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Node};
 
+use super::extract::{is_chrome, is_permalink};
 use super::{paths, HtmlFlavor};
 use crate::text::{code_span, collapse_ws, escape_block_start, escape_inline, fence_for};
 
-#[derive(Debug, Default)]
-pub(crate) struct Converted {
-    /// Text of the page's first heading, which becomes the front-matter
-    /// title and is not repeated in the body.
-    pub title: Option<String>,
-    pub body: String,
+/// What a page's conversion needs beside its DOM.
+pub(crate) struct Ctx<'a> {
+    pub flavor: HtmlFlavor,
+    /// The page's path in the set.
+    pub page: &'a str,
+    pub md_paths: &'a HashMap<String, String>,
+    /// Elements left out: furniture found across the set, in-page contents
+    /// lists.
+    pub removed: &'a HashSet<NodeId>,
+    /// Leave out `header`/`footer`/`aside`/navigation roles below the roots
+    /// (generic pages, and pages whose content was found by score).
+    pub drop_chrome: bool,
+    /// The heading that became the title, not repeated in the body.
+    pub title_id: Option<NodeId>,
 }
 
 /// Stands for `<br>` in the inline buffer until the paragraph is written.
 const BREAK: char = '\u{2028}';
 
-pub(crate) fn convert(
-    roots: &[ElementRef<'_>],
-    flavor: HtmlFlavor,
-    page: &str,
-    md_paths: &HashMap<String, String>,
-) -> Converted {
-    let headings: Vec<(ElementRef<'_>, usize)> = roots
+/// The page's headings below `roots` that will be written, in order.
+pub(crate) fn headings<'a>(
+    roots: &[ElementRef<'a>],
+    removed: &HashSet<NodeId>,
+) -> Vec<(ElementRef<'a>, usize)> {
+    roots
         .iter()
         .flat_map(|r| r.descendants())
         .filter_map(ElementRef::wrap)
         .filter_map(|e| heading_level(e.value().name()).map(|l| (e, l)))
-        .filter(|(e, _)| !skipped_ancestor(*e))
-        .collect();
-    let title_el = headings
+        .filter(|(e, _)| {
+            !removed.contains(&e.id())
+                && !e
+                    .ancestors()
+                    .filter_map(ElementRef::wrap)
+                    .any(|a| removed.contains(&a.id()) || is_skipped(a))
+                && !collapse_ws(&plain_text(*e)).is_empty()
+        })
+        .collect()
+}
+
+/// The Markdown body of one page.
+pub(crate) fn convert(roots: &[ElementRef<'_>], ctx: &Ctx<'_>) -> String {
+    let heads = headings(roots, ctx.removed);
+    let min_rest = heads
         .iter()
-        .find(|(e, _)| !collapse_ws(&plain_text(*e)).is_empty())
-        .map(|(e, _)| *e);
-    let min_rest = headings
-        .iter()
-        .filter(|(e, _)| Some(e.id()) != title_el.map(|t| t.id()))
+        .filter(|(e, _)| Some(e.id()) != ctx.title_id)
         .map(|(_, l)| *l)
         .min();
-    let shift = min_rest.map_or(0, |m| 2 - m as i32);
-
     let mut w = Writer {
         out: String::new(),
         inline: String::new(),
         prefixes: Vec::new(),
-        flavor,
-        page,
-        page_md: md_paths.get(page).cloned().unwrap_or_default(),
-        md_paths,
-        shift,
-        title_id: title_el.map(|t| t.id()),
+        ctx,
+        page_md: ctx.md_paths.get(ctx.page).cloned().unwrap_or_default(),
+        shift: min_rest.map_or(0, |m| 2 - m as i32),
+        roots: roots.iter().map(|r| r.id()).collect(),
     };
     for r in roots {
         w.children(**r);
     }
     w.flush();
-    let title = title_el
-        .map(|t| collapse_ws(&plain_text(t)))
-        .filter(|t| !t.is_empty());
-    Converted { title, body: w.out }
+    w.out
 }
 
-fn heading_level(name: &str) -> Option<usize> {
+pub(crate) fn heading_level(name: &str) -> Option<usize> {
     match name {
         "h1" => Some(1),
         "h2" => Some(2),
@@ -76,11 +85,18 @@ fn heading_level(name: &str) -> Option<usize> {
     }
 }
 
-/// Text of an element without the pilcrow permalinks Sphinx appends.
-fn plain_text(e: ElementRef<'_>) -> String {
+/// Text of an element without permalink anchors, collapsed.
+pub(crate) fn plain_text(e: ElementRef<'_>) -> String {
     let mut s = String::new();
     collect_text(*e, &mut s, false);
-    s
+    strip_marks(&collapse_ws(&s))
+}
+
+/// A heading's text without permalink symbols left as plain text at its end.
+fn strip_marks(s: &str) -> String {
+    s.trim_end_matches(['¶', '§', '🔗', '⚓'])
+        .trim_end()
+        .to_string()
 }
 
 /// Concatenated text of a subtree; `keep_breaks` turns `<br>` into newlines
@@ -92,7 +108,7 @@ fn collect_text(node: NodeRef<'_, Node>, out: &mut String, keep_breaks: bool) {
             Node::Element(e) => {
                 if e.name() == "br" && keep_breaks {
                     out.push('\n');
-                } else if !is_skipped(e) {
+                } else if !is_skipped(ElementRef::wrap(child).expect("element")) {
                     collect_text(child, out, keep_breaks);
                 }
             }
@@ -107,55 +123,52 @@ fn has_class(e: &scraper::node::Element, class: &str) -> bool {
 
 /// Elements that never contribute text: scripts, navigation, permalinks,
 /// line-number gutters, images.
-fn is_skipped(e: &scraper::node::Element) -> bool {
-    matches!(
-        e.name(),
-        "script"
-            | "style"
-            | "noscript"
-            | "template"
-            | "nav"
-            | "button"
-            | "form"
-            | "input"
-            | "select"
-            | "textarea"
-            | "iframe"
-            | "svg"
-            | "canvas"
-            | "img"
-            | "picture"
-            | "video"
-            | "audio"
-            | "object"
-            | "embed"
-            | "map"
-            | "link"
-            | "meta"
-            | "head"
-    ) || e.classes().any(|c| {
-        matches!(
-            c,
-            "headerlink"
-                | "navheader"
-                | "navfooter"
-                | "sphinxsidebar"
-                | "related"
-                | "linenos"
-                | "linenodiv"
-                | "list-of-tables"
-                | "list-of-figures"
-                | "list-of-examples"
-                | "list-of-procedures"
-                | "list-of-equations"
+pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
+    let e = el.value();
+    is_permalink(el)
+        || matches!(
+            e.name(),
+            "script"
+                | "style"
+                | "noscript"
+                | "template"
+                | "nav"
+                | "button"
+                | "form"
+                | "input"
+                | "select"
+                | "textarea"
+                | "iframe"
+                | "svg"
+                | "canvas"
+                | "img"
+                | "picture"
+                | "video"
+                | "audio"
+                | "object"
+                | "embed"
+                | "map"
+                | "link"
+                | "meta"
+                | "head"
         )
-    })
-}
-
-fn skipped_ancestor(e: ElementRef<'_>) -> bool {
-    e.ancestors()
-        .filter_map(ElementRef::wrap)
-        .any(|a| is_skipped(a.value()))
+        || e.classes().any(|c| {
+            matches!(
+                c,
+                "headerlink"
+                    | "navheader"
+                    | "navfooter"
+                    | "sphinxsidebar"
+                    | "related"
+                    | "linenos"
+                    | "linenodiv"
+                    | "list-of-tables"
+                    | "list-of-figures"
+                    | "list-of-examples"
+                    | "list-of-procedures"
+                    | "list-of-equations"
+            )
+        })
 }
 
 struct Prefix {
@@ -168,12 +181,10 @@ struct Writer<'a> {
     out: String,
     inline: String,
     prefixes: Vec<Prefix>,
-    flavor: HtmlFlavor,
-    page: &'a str,
+    ctx: &'a Ctx<'a>,
     page_md: String,
-    md_paths: &'a HashMap<String, String>,
     shift: i32,
-    title_id: Option<ego_tree::NodeId>,
+    roots: HashSet<NodeId>,
 }
 
 impl Writer<'_> {
@@ -278,14 +289,18 @@ impl Writer<'_> {
             Node::Element(e) => e,
             _ => return,
         };
-        if is_skipped(e) || Some(node.id()) == self.title_id {
+        let el = ElementRef::wrap(node).expect("element");
+        if is_skipped(el)
+            || Some(node.id()) == self.ctx.title_id
+            || self.ctx.removed.contains(&node.id())
+        {
             return;
         }
         let name = e.name();
-        if self.flavor == HtmlFlavor::Generic && matches!(name, "header" | "footer" | "aside") {
+        if self.ctx.drop_chrome && is_chrome(e) && !self.roots.contains(&node.id()) {
             return;
         }
-        if self.flavor == HtmlFlavor::DocBook && name == "p" && self.is_toc_title(node) {
+        if self.ctx.flavor == HtmlFlavor::DocBook && name == "p" && self.is_toc_title(node) {
             return;
         }
         if name == "p" && has_class(e, "admonition-title") {
@@ -369,13 +384,13 @@ impl Writer<'_> {
 
     fn heading(&mut self, node: NodeRef<'_, Node>, level: usize) {
         self.flush();
-        let inner = collapse_ws(&self.capture(node));
+        let inner = strip_marks(&collapse_ws(&self.capture(node)).replace(BREAK, " "));
         if inner.is_empty() {
             return;
         }
         // DocBook admonitions title themselves with an h3 ("Note"); that is a
         // label, not a section.
-        let in_admonition = self.flavor == HtmlFlavor::DocBook
+        let in_admonition = self.ctx.flavor == HtmlFlavor::DocBook
             && node.parent().and_then(ElementRef::wrap).is_some_and(|p| {
                 p.value()
                     .classes()
@@ -406,7 +421,7 @@ impl Writer<'_> {
 
     /// Sphinx wraps highlighted code in `div.highlight-<lexer>`.
     fn code_language(&self, node: NodeRef<'_, Node>) -> String {
-        if self.flavor != HtmlFlavor::Sphinx {
+        if self.ctx.flavor != HtmlFlavor::Sphinx {
             return String::new();
         }
         for a in node.ancestors().filter_map(ElementRef::wrap).take(4) {
@@ -438,6 +453,9 @@ impl Writer<'_> {
             };
             if li.value().name() != "li" {
                 self.node(child);
+                continue;
+            }
+            if self.ctx.removed.contains(&child.id()) {
                 continue;
             }
             let marker = if ordered {
@@ -515,10 +533,13 @@ impl Writer<'_> {
             let Some(el) = ElementRef::wrap(child) else {
                 continue;
             };
+            if self.ctx.removed.contains(&child.id()) {
+                continue;
+            }
             match el.value().name() {
                 "dt" => {
                     self.flush();
-                    let sig = self.flavor == HtmlFlavor::Sphinx && has_class(el.value(), "sig");
+                    let sig = self.ctx.flavor == HtmlFlavor::Sphinx && has_class(el.value(), "sig");
                     if sig {
                         // An API signature reads best as code.
                         let text = collapse_ws(&plain_text(el));
@@ -554,8 +575,8 @@ impl Writer<'_> {
                 .any(|s| lower.starts_with(s));
             web.then(|| href.to_string())
         } else {
-            paths::resolve(self.page, href)
-                .and_then(|p| self.md_paths.get(&p))
+            paths::resolve(self.ctx.page, href)
+                .and_then(|p| self.ctx.md_paths.get(&p))
                 .filter(|md| **md != self.page_md)
                 .map(|md| paths::relative(&self.page_md, md))
         };
@@ -574,72 +595,108 @@ impl Writer<'_> {
         }
     }
 
+    /// Renders a subtree as separate Markdown (a table cell), with the same
+    /// context.
+    fn sub(&self, node: NodeRef<'_, Node>) -> String {
+        let mut w = Writer {
+            out: String::new(),
+            inline: String::new(),
+            prefixes: Vec::new(),
+            ctx: self.ctx,
+            page_md: self.page_md.clone(),
+            shift: self.shift,
+            roots: self.roots.clone(),
+        };
+        w.children(node);
+        w.flush();
+        w.out
+    }
+
     fn table(&mut self, node: NodeRef<'_, Node>) {
         self.flush();
-        let rows = table_rows(node);
+        let caption = node
+            .children()
+            .filter_map(ElementRef::wrap)
+            .find(|c| c.value().name() == "caption")
+            .map(|c| collapse_ws(&self.capture(*c)))
+            .filter(|c| !c.is_empty());
+        let mut rows = table_rows(node);
+        for r in &mut rows {
+            r.retain(|c| !self.ctx.removed.contains(&c.id()));
+        }
+        rows.retain(|r| !r.is_empty());
         if rows.is_empty() {
             self.children(node);
             self.flush();
             return;
         }
-        let complex = rows.iter().flatten().any(|cell| {
-            let el = ElementRef::wrap(*cell).expect("cells are elements");
-            el.value()
-                .attr("rowspan")
-                .and_then(|r| r.trim().parse::<u32>().ok())
-                .is_some_and(|r| r > 1)
-                || el.descendants().filter_map(ElementRef::wrap).any(|d| {
-                    matches!(
-                        d.value().name(),
-                        "pre"
-                            | "table"
-                            | "ul"
-                            | "ol"
-                            | "dl"
-                            | "blockquote"
-                            | "h1"
-                            | "h2"
-                            | "h3"
-                            | "h4"
-                            | "h5"
-                            | "h6"
-                    )
-                })
-        });
-        if complex {
-            // Flattened: every cell's content as ordinary blocks, row by row,
-            // so nothing (code in particular) is lost.
-            for row in &rows {
-                for cell in row {
-                    self.flush();
-                    self.children(*cell);
-                    self.flush();
+        if let Some(c) = caption {
+            self.block(&[format!("**{c}**")]);
+        }
+        let span = |cell: NodeRef<'_, Node>, attr: &str| {
+            ElementRef::wrap(cell)
+                .and_then(|c| c.value().attr(attr))
+                .and_then(|s| s.trim().parse::<usize>().ok())
+                .unwrap_or(1)
+                .clamp(1, 50)
+        };
+        let cols = rows
+            .iter()
+            .map(|r| r.iter().map(|c| span(*c, "colspan")).sum::<usize>())
+            .max()
+            .unwrap_or(0);
+        // Code and nested tables cannot live in a pipe table's cell, nor
+        // can a one-column layout table's content; those are written as
+        // blocks, row by row.
+        let blocky = cols <= 1
+            || rows.iter().flatten().any(|cell| {
+                ElementRef::wrap(*cell)
+                    .expect("cells are elements")
+                    .descendants()
+                    .skip(1)
+                    .filter_map(ElementRef::wrap)
+                    .any(|d| matches!(d.value().name(), "pre" | "table"))
+            });
+        if blocky {
+            self.table_as_blocks(&rows, cols);
+            return;
+        }
+        // The grid, with row spans repeated into the rows they cover.
+        let mut grid: Vec<Vec<String>> = Vec::new();
+        let mut pending: Vec<(usize, String)> = vec![(0, String::new()); cols];
+        for row in &rows {
+            let mut cells: Vec<String> = Vec::with_capacity(cols);
+            let fill = |cells: &mut Vec<String>, pending: &mut Vec<(usize, String)>| {
+                while cells.len() < cols && pending[cells.len()].0 > 0 {
+                    let p = &mut pending[cells.len()];
+                    p.0 -= 1;
+                    cells.push(p.1.clone());
+                }
+            };
+            for cell in row {
+                fill(&mut cells, &mut pending);
+                let text = cell_text(&self.sub(*cell));
+                let (cs, rs) = (span(*cell, "colspan"), span(*cell, "rowspan"));
+                for k in 0..cs {
+                    if cells.len() >= cols {
+                        break;
+                    }
+                    let t = if k == 0 { text.clone() } else { String::new() };
+                    if rs > 1 {
+                        pending[cells.len()] = (rs - 1, t.clone());
+                    }
+                    cells.push(t);
                 }
             }
-            return;
-        }
-        let mut grid: Vec<Vec<String>> = Vec::new();
-        for row in &rows {
-            let mut cells = Vec::new();
-            for cell in row {
-                let span = ElementRef::wrap(*cell)
-                    .and_then(|c| c.value().attr("colspan"))
-                    .and_then(|s| s.trim().parse::<usize>().ok())
-                    .unwrap_or(1)
-                    .clamp(1, 50);
-                let text =
-                    collapse_ws(&self.capture(*cell).replace(BREAK, " ")).replace('|', "\\|");
-                cells.push(text);
-                cells.extend(std::iter::repeat_n(String::new(), span - 1));
+            fill(&mut cells, &mut pending);
+            cells.resize(cols, String::new());
+            // A row with nothing in it says nothing.
+            if cells.iter().any(|c| !c.is_empty()) {
+                grid.push(cells);
             }
-            grid.push(cells);
         }
-        let cols = grid.iter().map(Vec::len).max().unwrap_or(0);
-        if cols == 0 {
+        if grid.is_empty() {
             return;
-        }
-        for r in &mut grid {
-            r.resize(cols, String::new());
         }
         let fmt_row = |r: &[String]| format!("| {} |", r.join(" | "));
         let mut lines = vec![fmt_row(&grid[0])];
@@ -647,6 +704,83 @@ impl Writer<'_> {
         lines.extend(grid[1..].iter().map(|r| fmt_row(r)));
         self.block(&lines);
     }
+
+    /// A table Markdown cannot hold: each row becomes a list item holding
+    /// its cells' blocks, labelled with the column header when there is
+    /// one, so code stays fenced and nothing is flattened into a grid.
+    fn table_as_blocks(&mut self, rows: &[Vec<NodeRef<'_, Node>>], cols: usize) {
+        let is_header = |r: &[NodeRef<'_, Node>]| {
+            r.iter().all(|c| {
+                ElementRef::wrap(*c).is_some_and(|e| {
+                    e.value().name() == "th"
+                        || e.parent()
+                            .and_then(|p| p.parent())
+                            .and_then(ElementRef::wrap)
+                            .is_some_and(|g| g.value().name() == "thead")
+                })
+            })
+        };
+        let (labels, body): (Vec<String>, &[Vec<NodeRef<'_, Node>>]) =
+            if cols > 1 && rows.len() > 1 && is_header(&rows[0]) {
+                (
+                    rows[0]
+                        .iter()
+                        .map(|c| cell_text(&self.sub(*c)).replace("<br>", " "))
+                        .collect(),
+                    &rows[1..],
+                )
+            } else {
+                (Vec::new(), rows)
+            };
+        let single = body.len() == 1 && labels.is_empty();
+        for row in body {
+            if cols <= 1 || single {
+                for cell in row {
+                    self.flush();
+                    self.children(*cell);
+                    self.flush();
+                }
+                continue;
+            }
+            self.prefixes.push(Prefix {
+                first: "- ".into(),
+                rest: "  ".into(),
+                used: false,
+            });
+            for (i, cell) in row.iter().enumerate() {
+                let label = labels.get(i).filter(|l| !l.is_empty());
+                if let Some(l) = label {
+                    self.block(&[format!("**{}**", l.replace("\\|", "|"))]);
+                }
+                self.flush();
+                self.children(*cell);
+                self.flush();
+            }
+            let p = self.prefixes.pop();
+            if p.is_some_and(|p| !p.used) {
+                continue;
+            }
+        }
+    }
+}
+
+/// A cell's Markdown as one pipe-table cell: its blocks joined with `<br>`,
+/// pipes escaped.
+fn cell_text(md: &str) -> String {
+    md.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            // A heading cannot be one inside a cell; it reads as bold.
+            let hashes = l.chars().take_while(|c| *c == '#').count();
+            match l[hashes..].strip_prefix(' ') {
+                Some(text) if hashes > 0 => format!("**{text}**"),
+                _ => l.to_string(),
+            }
+        })
+        .map(|l| l.trim_end_matches('\\').replace('|', "\\|"))
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 /// Rows of a table (its own, not nested tables'), each a list of cells.

@@ -1,8 +1,11 @@
 //! HTML doc sets → one Markdown document per page, in table-of-contents
 //! order.
 
+mod extract;
+mod furniture;
 mod markdown;
 mod paths;
+mod titles;
 
 use std::collections::{HashMap, HashSet};
 
@@ -43,12 +46,28 @@ pub struct HtmlImport {
     pub skipped: Vec<String>,
     /// Problems not tied to one document.
     pub warnings: Vec<ImportWarning>,
+    /// Pages that gave no document, or lost content, and why: errors for
+    /// the caller to report (the rest of the set is imported).
+    pub problems: Vec<HtmlProblem>,
+    /// The set's name: the site name its pages' `<title>`s share, else its
+    /// start page's `<title>`.
+    pub title: Option<String>,
+}
+
+/// A page of the set that could not be imported as it should.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlProblem {
+    /// Path of the page relative to the set.
+    pub path: String,
+    /// What went wrong, for a person.
+    pub reason: String,
 }
 
 /// Converts all pages of an HTML doc set. `files` are every file of the
 /// set's directory as (path relative to it, bytes); non-HTML files are only
 /// used to recognise the generator. Fails only when there is no page to
-/// import.
+/// import; a page that cannot be imported as it should is listed in
+/// [`HtmlImport::problems`] and the rest of the set goes on.
 pub fn html_set_to_markdown(
     files: &[(String, Vec<u8>)],
     opts: &HtmlOptions,
@@ -56,6 +75,7 @@ pub fn html_set_to_markdown(
     let all_paths: Vec<String> = files.iter().map(|(p, _)| paths::clean(p)).collect();
     let mut skipped = Vec::new();
     let mut pages: Vec<(String, Html)> = Vec::new();
+    let mut decode_notes: HashMap<String, String> = HashMap::new();
     for ((_, bytes), path) in files.iter().zip(&all_paths) {
         if !is_html(path) {
             continue;
@@ -64,7 +84,11 @@ pub fn html_set_to_markdown(
             skipped.push(path.clone());
             continue;
         }
-        pages.push((path.clone(), Html::parse_document(&decode(bytes))));
+        let (text, note) = decode(bytes);
+        if let Some(n) = note {
+            decode_notes.insert(path.clone(), n);
+        }
+        pages.push((path.clone(), Html::parse_document(&text)));
     }
     pages.sort_by(|a, b| a.0.cmp(&b.0));
 
@@ -89,55 +113,107 @@ pub fn html_set_to_markdown(
         .enumerate()
         .map(|(i, (p, _))| (p.as_str(), i))
         .collect();
-    let order = reading_order(&pages, &index, flavor);
+    let (order, parent) = reading_order(&pages, &index, flavor);
     let md_paths: HashMap<String, String> = pages
         .iter()
         .map(|(p, _)| (p.clone(), paths::md_path(p)))
         .collect();
 
+    // Main content and text blocks of every page, then what repeats.
+    let mut found: Vec<Found<'_>> = pages
+        .iter()
+        .map(|(path, html)| Found::new(path, html, flavor))
+        .collect();
+    if let Some(min) = furniture::threshold(found.iter().filter(|f| !f.roots.is_empty()).count()) {
+        let freq = furniture::frequencies(found.iter().map(|f| f.blocks.as_slice()));
+        for f in &mut found {
+            let mut dropped = furniture::furniture(&f.blocks, &freq, min);
+            if !dropped.is_empty() {
+                furniture::close_upwards(&f.roots, &f.blocks, &mut dropped);
+                f.removed.extend(dropped);
+            }
+        }
+    }
+    let firsts: Vec<Option<ElementRef<'_>>> = found
+        .iter()
+        .map(|f| {
+            markdown::headings(&f.roots, &f.removed)
+                .first()
+                .map(|(e, _)| *e)
+        })
+        .collect();
+    let candidates: Vec<titles::Candidates> = pages
+        .iter()
+        .zip(&firsts)
+        .enumerate()
+        .map(|(i, ((path, html), first))| titles::Candidates {
+            head: head_title(html),
+            heading: first.map(markdown::plain_text).filter(|t| !t.is_empty()),
+            parent: parent[i],
+            path: path.clone(),
+        })
+        .collect();
+    let titles::Chosen {
+        titles,
+        from_heading,
+        site,
+    } = titles::choose(&candidates);
+    let set_title = site.or_else(|| candidates[order[0]].head.clone());
+
     let mut docs = Vec::with_capacity(pages.len());
+    let mut problems = Vec::new();
     for (rank, &i) in order.iter().enumerate() {
-        let (path, html) = &pages[i];
+        let (path, _) = &pages[i];
+        let f = &found[i];
         let weight = rank as u32 + 1;
         let mut warnings = Vec::new();
-        let main = main_content(html, flavor);
-        let found = main.is_some();
-        let converted = match main {
-            Some(roots) => markdown::convert(&roots, flavor, path, &md_paths),
-            None => {
-                warnings.push(ImportWarning {
-                    page: None,
-                    message: format!("{path}: no main content found"),
-                });
-                markdown::Converted::default()
-            }
-        };
-        let title = converted
-            .title
-            .clone()
-            .or_else(|| head_title(html))
-            .unwrap_or_else(|| paths::stem(path).to_string());
-        if converted.body.trim().is_empty() && found {
+        if let Some(n) = decode_notes.get(path) {
             warnings.push(ImportWarning {
                 page: None,
-                message: format!("{path}: the page has no text"),
+                message: format!("{path}: {n}"),
+            });
+        }
+        let body = markdown::convert(
+            &f.roots,
+            &markdown::Ctx {
+                flavor,
+                page: path,
+                md_paths: &md_paths,
+                removed: &f.removed,
+                drop_chrome: flavor == HtmlFlavor::Generic || !f.from_marker,
+                title_id: firsts[i].filter(|_| from_heading[i]).map(|e| e.id()),
+            },
+        );
+        // A rule left at either end once the furniture around it is gone
+        // (the line above a footer) separates nothing.
+        let body = trim_rules(&body);
+        let title = &titles[i];
+        if !body.chars().any(char::is_alphanumeric) {
+            problems.push(HtmlProblem {
+                path: path.clone(),
+                reason: if f.roots.is_empty() {
+                    "the page has no text".to_string()
+                } else {
+                    "no text left after removing the site's navigation; the document is empty"
+                        .to_string()
+                },
             });
         }
         let mut md = frontmatter::render(&[
-            ("title", Value::Str(&title)),
+            ("title", Value::Str(title)),
             ("weight", Value::Int(u64::from(weight))),
             ("source", Value::Str(path)),
             ("importer", Value::Str(IMPORTER)),
         ]);
-        if !converted.body.trim().is_empty() {
+        if !body.trim().is_empty() {
             md.push('\n');
-            md.push_str(converted.body.trim_end());
+            md.push_str(body.trim_end());
             md.push('\n');
         }
         docs.push(ImportedDoc {
             rel_path: md_paths[path].clone(),
             markdown: md,
-            title,
+            title: title.clone(),
             weight: Some(weight),
             warnings,
         });
@@ -148,7 +224,83 @@ pub fn html_set_to_markdown(
         flavor,
         skipped,
         warnings: Vec::new(),
+        problems,
+        title: set_title,
     })
+}
+
+impl HtmlImport {
+    /// Share of documents whose title no other document of the set has.
+    pub fn distinct_title_share(&self) -> f64 {
+        if self.docs.is_empty() {
+            return 1.0;
+        }
+        let distinct: HashSet<&str> = self.docs.iter().map(|d| d.title.as_str()).collect();
+        distinct.len() as f64 / self.docs.len() as f64
+    }
+}
+
+/// Why a path of the set is not imported, or `None` when it is a page to
+/// import (HTML files only).
+pub fn skip_reason(path: &str) -> Option<&'static str> {
+    let path = paths::clean(path);
+    if !is_html(&path) {
+        return Some("not an HTML page");
+    }
+    skip_path(&path)
+        .then_some("generated page or asset folder (search, indexes, _static, _sources)")
+}
+
+/// One page's main content and its text blocks.
+struct Found<'a> {
+    roots: Vec<ElementRef<'a>>,
+    from_marker: bool,
+    blocks: Vec<furniture::Block>,
+    /// In-page contents lists, then furniture found across the set.
+    removed: HashSet<ego_tree::NodeId>,
+}
+
+impl<'a> Found<'a> {
+    fn new(path: &str, html: &'a Html, flavor: HtmlFlavor) -> Self {
+        let density = extract::Density::new(html);
+        let Some((roots, from_marker)) = extract::main_content(html, flavor, &density) else {
+            return Found {
+                roots: Vec::new(),
+                from_marker: false,
+                blocks: Vec::new(),
+                removed: HashSet::new(),
+            };
+        };
+        let removed = extract::in_page_tocs(&roots, path, &density);
+        let drop_chrome = flavor == HtmlFlavor::Generic || !from_marker;
+        let root_ids: HashSet<_> = roots.iter().map(|r| r.id()).collect();
+        let skip = |e: ElementRef<'_>| {
+            markdown::is_skipped(e)
+                || removed.contains(&e.id())
+                || (drop_chrome && !root_ids.contains(&e.id()) && extract::is_chrome(e.value()))
+        };
+        let blocks = furniture::blocks(&roots, &skip);
+        Found {
+            roots,
+            from_marker,
+            blocks,
+            removed,
+        }
+    }
+}
+
+fn trim_rules(body: &str) -> String {
+    let mut lines: Vec<&str> = body.lines().collect();
+    let is_rule = |l: &str| l.trim().is_empty() || l.trim() == "---";
+    while lines.last().is_some_and(|l| is_rule(l)) {
+        lines.pop();
+    }
+    let start = lines.iter().take_while(|l| is_rule(l)).count();
+    let mut out = lines[start..].join("\n");
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 fn is_html(path: &str) -> bool {
@@ -180,10 +332,11 @@ fn sel(s: &str) -> Selector {
 }
 
 /// Decodes a page: UTF-8 (with or without BOM) when valid, else the charset
-/// named in the document, else Windows-1252 (what browsers assume).
-fn decode(bytes: &[u8]) -> String {
+/// named in the document, else Windows-1252 (what browsers assume). The
+/// note says when the bytes were not what the page declares.
+fn decode(bytes: &[u8]) -> (String, Option<String>) {
     if let Ok(s) = std::str::from_utf8(bytes) {
-        return s.trim_start_matches('\u{FEFF}').to_string();
+        return (s.trim_start_matches('\u{FEFF}').to_string(), None);
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
     let label = head.find("charset=").map(|i| {
@@ -193,10 +346,28 @@ fn decode(bytes: &[u8]) -> String {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect::<String>()
     });
-    let enc = label
-        .and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
-        .unwrap_or(encoding_rs::WINDOWS_1252);
-    enc.decode(bytes).0.into_owned()
+    let declared = label
+        .as_deref()
+        .and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()));
+    match declared {
+        Some(enc) if enc != encoding_rs::UTF_8 => {
+            let (text, _, bad) = enc.decode(bytes);
+            let note =
+                bad.then(|| format!("bytes not valid in its declared {}; replaced", enc.name()));
+            (text.into_owned(), note)
+        }
+        _ => {
+            let what = if declared.is_some() {
+                "declared UTF-8 but is not valid UTF-8"
+            } else {
+                "is not valid UTF-8 and declares no charset"
+            };
+            (
+                encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+                Some(format!("the page {what}; read as Windows-1252")),
+            )
+        }
+    }
 }
 
 fn detect(pages: &[(String, Html)], all_paths: &[String]) -> HtmlFlavor {
@@ -232,51 +403,10 @@ fn detect(pages: &[(String, Html)], all_paths: &[String]) -> HtmlFlavor {
     }
 }
 
-/// The element(s) holding a page's main content.
-fn main_content(html: &Html, flavor: HtmlFlavor) -> Option<Vec<ElementRef<'_>>> {
-    let first = |s: &str| html.select(&sel(s)).next();
-    match flavor {
-        HtmlFlavor::Sphinx => first("div[role=main]")
-            .or_else(|| first("[role=main]"))
-            .or_else(|| first("div.body"))
-            .or_else(|| first("article"))
-            .or_else(|| first("main"))
-            .map(|e| vec![e]),
-        HtmlFlavor::DocBook => {
-            let body = first("body")?;
-            let parts: Vec<ElementRef<'_>> = body
-                .children()
-                .filter_map(ElementRef::wrap)
-                .filter(|e| {
-                    !e.value()
-                        .classes()
-                        .any(|c| c == "navheader" || c == "navfooter")
-                        && !matches!(e.value().name(), "script" | "style" | "nav")
-                })
-                .collect();
-            (!parts.is_empty()).then_some(parts)
-        }
-        HtmlFlavor::Generic => first("main")
-            .or_else(|| first("[role=main]"))
-            .or_else(|| first("article"))
-            .or_else(|| first("body"))
-            .map(|e| vec![e]),
-    }
-}
-
-/// `<title>`, without the " — Project" suffix themes add.
+/// `<title>`, whitespace collapsed (site affixes are removed set-wide).
 fn head_title(html: &Html) -> Option<String> {
     let t = html.select(&sel("title")).next()?;
     let text = crate::text::collapse_ws(&t.text().collect::<String>());
-    let text = text
-        .split(" — ")
-        .next()
-        .unwrap_or(&text)
-        .split(" | ")
-        .next()
-        .unwrap_or(&text)
-        .trim()
-        .to_string();
     (!text.is_empty()).then_some(text)
 }
 
@@ -286,7 +416,8 @@ fn reading_order(
     pages: &[(String, Html)],
     index: &HashMap<&str, usize>,
     flavor: HtmlFlavor,
-) -> Vec<usize> {
+) -> (Vec<usize>, Vec<Option<usize>>) {
+    let mut parent = vec![None; pages.len()];
     let start = index
         .get("index.html")
         .or_else(|| index.get("index.htm"))
@@ -306,18 +437,23 @@ fn reading_order(
         for target in toc_targets(pages, index, start, &toc_sel) {
             if seen.insert(target) {
                 order.push(target);
+                parent[target] = Some(start);
             }
         }
     } else {
         // Explicit stack so deep documentation trees cannot overflow.
-        let mut stack: Vec<std::vec::IntoIter<usize>> =
-            vec![toc_targets(pages, index, start, &toc_sel).into_iter()];
-        while let Some(top) = stack.last_mut() {
+        let mut stack: Vec<(usize, std::vec::IntoIter<usize>)> = vec![(
+            start,
+            toc_targets(pages, index, start, &toc_sel).into_iter(),
+        )];
+        while let Some((from, top)) = stack.last_mut() {
+            let from = *from;
             match top.next() {
                 Some(t) => {
                     if seen.insert(t) {
                         order.push(t);
-                        stack.push(toc_targets(pages, index, t, &toc_sel).into_iter());
+                        parent[t] = Some(from);
+                        stack.push((t, toc_targets(pages, index, t, &toc_sel).into_iter()));
                     }
                 }
                 None => {
@@ -331,7 +467,7 @@ fn reading_order(
             order.push(i);
         }
     }
-    order
+    (order, parent)
 }
 
 /// The pages a page's table of contents links to, in document order.

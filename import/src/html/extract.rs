@@ -1,0 +1,288 @@
+//! Finding a page's main content without relying on one theme: known
+//! markers first (validated), else a content score over text and link
+//! density; plus the page-local furniture every theme has in some form
+//! (permalink anchors, in-page contents lists).
+
+use std::collections::{HashMap, HashSet};
+
+use ego_tree::{NodeId, NodeRef};
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::HtmlFlavor;
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).expect("static selector")
+}
+
+/// Elements that never hold readable text.
+pub(crate) fn is_invisible(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "noscript" | "template" | "head" | "svg" | "canvas" | "iframe"
+    )
+}
+
+/// Characters of text and of link text below each element, computed once
+/// per page in one walk.
+pub(crate) struct Density {
+    stats: HashMap<NodeId, (usize, usize)>,
+}
+
+impl Density {
+    pub(crate) fn new(html: &Html) -> Self {
+        let mut stats = HashMap::new();
+        fn walk(
+            node: NodeRef<'_, Node>,
+            in_link: bool,
+            stats: &mut HashMap<NodeId, (usize, usize)>,
+        ) -> (usize, usize) {
+            match node.value() {
+                Node::Text(t) => {
+                    let n = t.chars().filter(|c| !c.is_whitespace()).count();
+                    (n, if in_link { n } else { 0 })
+                }
+                Node::Element(e) if is_invisible(e.name()) => (0, 0),
+                Node::Element(_) | Node::Document | Node::Fragment => {
+                    let link = in_link
+                        || node
+                            .value()
+                            .as_element()
+                            .is_some_and(|e| e.name() == "a" && e.attr("href").is_some());
+                    let mut sum = (0, 0);
+                    for c in node.children() {
+                        let (t, l) = walk(c, link, stats);
+                        sum.0 += t;
+                        sum.1 += l;
+                    }
+                    stats.insert(node.id(), sum);
+                    sum
+                }
+                _ => (0, 0),
+            }
+        }
+        walk(html.tree.root(), false, &mut stats);
+        Density { stats }
+    }
+
+    /// (all text, link text) in characters, whitespace excluded.
+    pub(crate) fn of(&self, id: NodeId) -> (usize, usize) {
+        self.stats.get(&id).copied().unwrap_or((0, 0))
+    }
+
+    fn plain(&self, id: NodeId) -> usize {
+        let (t, l) = self.of(id);
+        t - l
+    }
+}
+
+/// Semantic furniture: elements that are navigation or page chrome by their
+/// name or ARIA role, in every theme.
+pub(crate) fn is_chrome(e: &scraper::node::Element) -> bool {
+    matches!(e.name(), "nav" | "header" | "footer" | "aside")
+        || e.attr("role").is_some_and(|r| {
+            matches!(
+                r.trim(),
+                "navigation" | "banner" | "contentinfo" | "search" | "complementary"
+            )
+        })
+}
+
+/// The element(s) holding a page's main content, and whether they came
+/// from a known marker (`true`) or from the content score.
+pub(crate) fn main_content<'a>(
+    html: &'a Html,
+    flavor: HtmlFlavor,
+    density: &Density,
+) -> Option<(Vec<ElementRef<'a>>, bool)> {
+    let body = html.select(&sel("body")).next()?;
+    let (body_all, body_links) = density.of(body.id());
+    let body_plain = body_all - body_links;
+    // A marker counts only when it holds text, and a fair part of the page's:
+    // a theme may use `article` or `main` for a teaser or a banner.
+    let valid = |els: &[ElementRef<'_>]| {
+        let (all, links) = els
+            .iter()
+            .map(|e| density.of(e.id()))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        all > 0 && ((all - links) * 2 >= body_plain || all * 5 >= body_all)
+    };
+    for cand in markers(html, flavor) {
+        if valid(&cand) {
+            return Some((cand, true));
+        }
+    }
+    let root = scored_root(body, density);
+    (density.of(root.id()).0 > 0).then(|| (vec![root], false))
+}
+
+fn markers(html: &Html, flavor: HtmlFlavor) -> Vec<Vec<ElementRef<'_>>> {
+    let first = |s: &str| html.select(&sel(s)).next().map(|e| vec![e]);
+    let mut out = Vec::new();
+    match flavor {
+        HtmlFlavor::Sphinx => {
+            for s in [
+                "div[role=main]",
+                "[role=main]",
+                "div.body",
+                "article",
+                "main",
+            ] {
+                out.extend(first(s));
+            }
+        }
+        HtmlFlavor::DocBook => {
+            if let Some(body) = html.select(&sel("body")).next() {
+                let parts: Vec<ElementRef<'_>> = body
+                    .children()
+                    .filter_map(ElementRef::wrap)
+                    .filter(|e| {
+                        !e.value()
+                            .classes()
+                            .any(|c| c == "navheader" || c == "navfooter")
+                            && !matches!(e.value().name(), "script" | "style" | "nav")
+                    })
+                    .collect();
+                if !parts.is_empty() {
+                    out.push(parts);
+                }
+            }
+        }
+        HtmlFlavor::Generic => {
+            for s in ["main", "[role=main]", "article"] {
+                out.extend(first(s));
+            }
+        }
+    }
+    out
+}
+
+/// Readability-style choice: walk down from `body` into the child that holds
+/// most of the text outside links, as long as it holds nearly all of it and
+/// what it leaves out looks like page chrome (mostly links, or a few words).
+/// Where the text is spread over siblings (a page with its content directly
+/// in `body`, a man page whose name section precedes the content), the walk
+/// stops; the frequency pass removes what repeats.
+fn scored_root<'a>(body: ElementRef<'a>, density: &Density) -> ElementRef<'a> {
+    let mut cur = body;
+    loop {
+        let total = density.plain(cur.id());
+        let kids: Vec<ElementRef<'a>> = cur
+            .children()
+            .filter_map(ElementRef::wrap)
+            .filter(|c| !is_chrome(c.value()) && !is_invisible(c.value().name()))
+            .collect();
+        let Some(best) = kids.iter().copied().max_by_key(|c| density.plain(c.id())) else {
+            return cur;
+        };
+        let chrome_like = |e: &ElementRef<'_>| {
+            let (all, links) = density.of(e.id());
+            all - links <= 20 || links * 2 >= all
+        };
+        let rest_is_chrome = kids.iter().filter(|k| k.id() != best.id()).all(chrome_like);
+        if total > 0 && density.plain(best.id()) * 10 >= total * 8 && rest_is_chrome {
+            cur = best;
+        } else {
+            return cur;
+        }
+    }
+}
+
+/// Permalink anchors themes put beside headings and definitions: a known
+/// class, a "link to this" label, or a link to a fragment whose whole text
+/// is one symbol (¶, #, §, 🔗).
+pub(crate) fn is_permalink(e: ElementRef<'_>) -> bool {
+    let v = e.value();
+    if v.classes().any(|c| {
+        matches!(
+            c,
+            "headerlink"
+                | "headerlink-icon"
+                | "anchor"
+                | "anchorlink"
+                | "anchor-link"
+                | "anchorjs-link"
+                | "permalink"
+                | "hash-link"
+                | "heading-anchor"
+                | "header-anchor"
+                | "id_link"
+        )
+    }) {
+        return true;
+    }
+    if v.name() != "a" {
+        return false;
+    }
+    let label = [v.attr("title"), v.attr("aria-label")]
+        .into_iter()
+        .flatten()
+        .map(str::to_ascii_lowercase)
+        .any(|l| l.contains("permalink") || l.contains("link to this"));
+    if label {
+        return true;
+    }
+    let self_link = v.attr("href").is_some_and(|h| h.trim().starts_with('#'));
+    if !self_link {
+        return false;
+    }
+    let text: String = e.text().collect();
+    let t = text.trim();
+    t.chars().count() <= 2 && !t.is_empty() && !t.chars().any(char::is_alphanumeric)
+}
+
+/// In-page contents lists ("On this page", "Contents"): blocks whose text is
+/// nearly all links to fragments of the same page. Returns the outermost
+/// element to drop for each (the block with its caption).
+pub(crate) fn in_page_tocs(
+    roots: &[ElementRef<'_>],
+    page: &str,
+    density: &Density,
+) -> HashSet<NodeId> {
+    let name = page.rsplit('/').next().unwrap_or(page);
+    let mut out = HashSet::new();
+    for root in roots {
+        for e in root.descendants().filter_map(ElementRef::wrap) {
+            if !matches!(e.value().name(), "ul" | "ol" | "nav" | "div" | "table") {
+                continue;
+            }
+            if out.iter().any(|id| e.ancestors().any(|a| a.id() == *id)) {
+                continue;
+            }
+            let (all, links) = density.of(e.id());
+            if all == 0 || links * 10 < all * 9 {
+                continue;
+            }
+            let hrefs: Vec<&str> = e
+                .descendants()
+                .filter_map(ElementRef::wrap)
+                .filter_map(|a| {
+                    (a.value().name() == "a")
+                        .then(|| a.value().attr("href"))
+                        .flatten()
+                })
+                .collect();
+            let local = |h: &&str| {
+                let h = h.trim();
+                h.starts_with('#') || h.strip_prefix(name).is_some_and(|r| r.starts_with('#'))
+            };
+            if hrefs.len() < 3 || !hrefs.iter().all(local) {
+                continue;
+            }
+            // Take the caption along: climb while the parent adds only a
+            // short label ("Contents", "On this page").
+            let mut top = e;
+            while let Some(p) = top.parent().and_then(ElementRef::wrap) {
+                if roots.iter().any(|r| r.id() == p.id()) {
+                    break;
+                }
+                let extra = density.of(p.id()).0 - density.of(top.id()).0;
+                if extra > 40 {
+                    break;
+                }
+                top = p;
+            }
+            out.insert(top.id());
+        }
+    }
+    out
+}
