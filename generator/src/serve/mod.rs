@@ -42,6 +42,15 @@ pub fn site_base_path(site: &Path) -> anyhow::Result<String> {
         .unwrap_or_else(|| "/".into()))
 }
 
+/// The `site_url` a site was built with, from its marker file.
+pub fn site_url(site: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(site.join(crate::render::SITE_MARKER)).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("site_url = "))
+        .map(|v| v.trim().trim_matches('"').trim_end_matches('/').to_string())
+        .filter(|v| v.starts_with("http://") || v.starts_with("https://"))
+}
+
 /// Cache policy: HTML and data revalidate on every load so a rebuild shows at
 /// once; theme assets may be cached for an hour.
 async fn cache_headers(req: Request<Body>, next: Next) -> Response {
