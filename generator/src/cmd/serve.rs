@@ -43,11 +43,22 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
     };
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| ExitError::io(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
-    let router = serve::static_router(&opts);
-    let mcp = super::mcp::endpoint(&opts.site, &args, &config)?;
+    let tokens = super::mcp::tokens(&args, &config)?;
+    let mut router = serve::static_router(&opts);
+    if let Some(t) = tokens
+        .clone()
+        .filter(|_| args.protect_site || config.serve.protect_site)
+    {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            t,
+            serve::auth::require,
+        ));
+    }
+    let mcp = super::mcp::endpoint(&opts.site, &args, &config, tokens.clone())?;
     let with_mcp = mcp.is_some();
     let base = opts.base_path.clone();
     let quiet = args.quiet;
+    let protect_site = args.protect_site || config.serve.protect_site;
     runtime
         .block_on(serve::run_with(
             opts,
@@ -60,6 +71,12 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
                     eprintln!("Serving the library at http://{addr}{base} (Ctrl-C to stop)");
                     if with_mcp {
                         eprintln!("MCP endpoint at http://{addr}/mcp");
+                    }
+                    if let Some(t) = &tokens {
+                        eprintln!(
+                            "Bearer token required for /mcp{} ({t:?})",
+                            if protect_site { " and the site" } else { "" }
+                        );
                     }
                 }
             },

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
+pub mod auth;
 pub mod library;
 pub mod mcp;
 

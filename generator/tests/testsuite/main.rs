@@ -6,6 +6,7 @@ mod corpora;
 mod import;
 mod invalid;
 mod mcp;
+mod mcp_auth;
 mod mcp_cite;
 mod mcp_schema;
 mod mcp_scope;
