@@ -158,6 +158,10 @@ pub struct ServeArgs {
     /// Require a token for the whole site, not only /mcp
     #[arg(long)]
     pub protect_site: bool,
+    /// Rebuild when the content or theme changes and reload open pages
+    /// (PATH must be a content directory; /mcp is off while watching)
+    #[arg(long)]
+    pub watch: bool,
     /// Less output
     #[arg(short, long)]
     pub quiet: bool,

@@ -16,6 +16,7 @@ use tower_http::services::{ServeDir, ServeFile};
 pub mod auth;
 pub mod library;
 pub mod mcp;
+pub mod watch;
 
 /// What the server needs to know; filled from flags and mcdewey.toml.
 #[derive(Debug, Clone)]

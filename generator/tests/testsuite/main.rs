@@ -14,3 +14,4 @@ mod mcp_scope;
 mod serve;
 mod site;
 mod util;
+mod watch;
