@@ -246,3 +246,58 @@ async fn urls_are_absolute_on_the_request_origin() {
     .unwrap();
     assert_eq!(bad.status, 403, "{}", bad.text());
 }
+
+/// Real sets: every citation of the Flask 3.1 HTML docs names a section and
+/// no page; the SQLite copyright release (a PDF) keeps its page.
+#[cfg(unix)]
+#[test]
+fn shared_html_set_is_cited_without_pages_and_a_pdf_with_them() {
+    let Some(shared) = crate::util::shared() else {
+        return;
+    };
+    let site = TestSite::new();
+    std::fs::create_dir_all(site.content().join("flask/3.1")).unwrap();
+    std::os::unix::fs::symlink(
+        shared.join("corpora/html/flask/3.1"),
+        site.content().join("flask/3.1/docs"),
+    )
+    .unwrap();
+    let pdf = site
+        .content()
+        .join("sqlite/3.46/legal/copyright-release.pdf");
+    std::fs::create_dir_all(pdf.parent().unwrap()).unwrap();
+    std::fs::copy(
+        shared.join("corpora/pdf/sqlite/copyright-release.pdf"),
+        &pdf,
+    )
+    .unwrap();
+    let outcome = site.build();
+    assert_eq!(outcome.errors(), 0, "{:?}", outcome.diagnostics);
+    let lib = Library::load(&site.out()).unwrap();
+    let (mut html, mut with_section, mut paged) = (0, 0, 0);
+    for q in [
+        "blueprint",
+        "application context",
+        "request",
+        "config from file",
+        "template",
+        "sqlite",
+        "copyright",
+        "public domain",
+    ] {
+        for h in search(&lib, q).hits {
+            if h.product == "flask" {
+                html += 1;
+                assert!(!h.citation.contains(", p. "), "{}: {}", h.id, h.citation);
+                with_section += usize::from(h.citation.contains("(§ "));
+            } else {
+                paged += 1;
+                assert!(h.citation.contains(", p. 1"), "{}: {}", h.id, h.citation);
+            }
+        }
+    }
+    eprintln!(
+        "flask 3.1 + sqlite PDF: {html} HTML hits without a page ({with_section} with a section), {paged} PDF hits with their page"
+    );
+    assert!(html >= 20 && paged >= 1, "{html} {paged}");
+}
