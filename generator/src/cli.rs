@@ -150,6 +150,18 @@ pub struct ServeArgs {
     /// re-running the tool; 0 turns this off
     #[arg(long, value_name = "ENTRIES", default_value_t = crate::serve::mcp::DEFAULT_CACHE_ENTRIES)]
     pub mcp_cache: usize,
+    /// Require `Authorization: Bearer <token>` on /mcp, with the tokens in
+    /// FILE (one per line); tokens in the MCDEWEY_MCP_TOKENS environment
+    /// variable are accepted too
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Require a token for the whole site, not only /mcp
+    #[arg(long)]
+    pub protect_site: bool,
+    /// Rebuild when the content or theme changes and reload open pages
+    /// (PATH must be a content directory; /mcp is off while watching)
+    #[arg(long)]
+    pub watch: bool,
     /// Less output
     #[arg(short, long)]
     pub quiet: bool,

@@ -43,6 +43,10 @@ pub struct RawServe {
     pub port: Option<u16>,
     pub allowed_origins: Vec<String>,
     pub allowed_hosts: Vec<String>,
+    /// File of bearer tokens `/mcp` requires (one per line).
+    pub token_file: Option<PathBuf>,
+    /// Require a token for the static site too, not only `/mcp`.
+    pub protect_site: Option<bool>,
 }
 
 /// Validated settings for a build.
@@ -72,6 +76,9 @@ pub struct ServeConfig {
     pub port: Option<u16>,
     pub allowed_origins: Vec<String>,
     pub allowed_hosts: Vec<String>,
+    /// Relative to the config file's directory.
+    pub token_file: Option<PathBuf>,
+    pub protect_site: bool,
 }
 
 impl Default for Config {
@@ -156,6 +163,8 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
         port: raw.serve.port,
         allowed_origins: raw.serve.allowed_origins,
         allowed_hosts: raw.serve.allowed_hosts,
+        token_file: raw.serve.token_file.map(|t| dir.join(t)),
+        protect_site: raw.serve.protect_site.unwrap_or(false),
     };
     Ok(config)
 }

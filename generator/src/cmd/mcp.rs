@@ -3,6 +3,7 @@
 
 use crate::cli::{McpArgs, ServeArgs};
 use crate::config::Config;
+use crate::serve::auth::Tokens;
 use crate::serve::library::Library;
 use crate::serve::mcp;
 use crate::ExitError;
@@ -32,6 +33,31 @@ pub struct Endpoint {
     origins: Vec<String>,
     hosts: Vec<String>,
     cache_entries: usize,
+    tokens: Option<Arc<Tokens>>,
+}
+
+/// Tokens from `--token-file` (or `[serve] token_file`) and from
+/// [`crate::serve::auth::TOKENS_ENV`]; `None` when neither is given.
+pub fn tokens(args: &ServeArgs, config: &Config) -> Result<Option<Arc<Tokens>>, ExitError> {
+    let file = args
+        .token_file
+        .as_deref()
+        .or(config.serve.token_file.as_deref())
+        .map(Tokens::from_file)
+        .transpose()
+        .map_err(ExitError::usage)?;
+    let env = Tokens::from_env().map_err(ExitError::usage)?;
+    let all = match (file, env) {
+        (Some(f), Some(e)) => Some(f.merge(e)),
+        (f, e) => f.or(e),
+    };
+    if all.is_none() && (args.protect_site || config.serve.protect_site) {
+        return Err(ExitError::usage(anyhow::anyhow!(
+            "--protect-site needs tokens: give --token-file FILE or set {}",
+            crate::serve::auth::TOKENS_ENV
+        )));
+    }
+    Ok(all.map(Arc::new))
 }
 
 /// Loads the site for `/mcp`. A bad `--allow-origin` is a usage error; a
@@ -40,6 +66,7 @@ pub fn endpoint(
     site: &Path,
     args: &ServeArgs,
     config: &Config,
+    tokens: Option<Arc<Tokens>>,
 ) -> Result<Option<Endpoint>, ExitError> {
     let origins = args
         .allow_origin
@@ -60,6 +87,7 @@ pub fn endpoint(
             origins,
             hosts,
             cache_entries: args.mcp_cache,
+            tokens,
         })),
         Err(e) => {
             eprintln!("warning: no MCP endpoint: {e:#}");
@@ -74,6 +102,7 @@ impl Endpoint {
     pub fn attach(self, router: Router, addr: SocketAddr) -> Router {
         let mut opts = mcp::HttpOptions::for_addr(addr, &self.origins, &self.hosts);
         opts.cache_entries = self.cache_entries;
+        opts.tokens = self.tokens;
         router.merge(mcp::router(self.lib, &opts))
     }
 }

@@ -2,13 +2,19 @@
 //! content directory, then serves the site on loopback.
 
 use crate::cli::{BuildArgs, ServeArgs};
-use crate::serve::{self, ServeOptions};
+use crate::serve::{self, watch, ServeOptions};
 use crate::ExitError;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 pub fn run(args: ServeArgs) -> Result<(), ExitError> {
     let is_site = args.path.join(crate::render::SITE_MARKER).is_file();
+    if args.watch && is_site {
+        return Err(ExitError::usage(anyhow::anyhow!(
+            "--watch rebuilds from content, but {} is a built site; give the content directory",
+            args.path.display()
+        )));
+    }
     let build_args = BuildArgs {
         content: args.path.clone(),
         out: args.out.clone(),
@@ -43,11 +49,38 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
     };
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| ExitError::io(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
-    let router = serve::static_router(&opts);
-    let mcp = super::mcp::endpoint(&opts.site, &args, &config)?;
+    let tokens = super::mcp::tokens(&args, &config)?;
+    let mut router = serve::static_router(&opts);
+    let reload = args.watch.then(watch::Reload::default);
+    if reload.is_some() {
+        router = router.layer(axum::middleware::from_fn(watch::inject));
+    }
+    if let Some(t) = tokens
+        .clone()
+        .filter(|_| args.protect_site || config.serve.protect_site)
+    {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            t,
+            serve::auth::require,
+        ));
+    }
+    // The MCP tools answer from a library loaded once; while the site keeps
+    // changing they would answer from a stale one, so watch mode has none.
+    let mcp = if args.watch {
+        None
+    } else {
+        super::mcp::endpoint(&opts.site, &args, &config, tokens.clone())?
+    };
+    if let Some(reload) = &reload {
+        router = router.merge(reload.router());
+        start_watching(&build_args, &config, reload.clone())?;
+    }
     let with_mcp = mcp.is_some();
     let base = opts.base_path.clone();
     let quiet = args.quiet;
+    let watching = args.watch.then(|| args.path.display().to_string());
+    let protect_site = args.protect_site || config.serve.protect_site;
+    let closing = reload.clone();
     runtime
         .block_on(serve::run_with(
             opts,
@@ -61,11 +94,62 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
                     if with_mcp {
                         eprintln!("MCP endpoint at http://{addr}/mcp");
                     }
+                    if let Some(dir) = &watching {
+                        eprintln!("Watching {dir} for changes (no /mcp while watching)");
+                    }
+                    if let Some(t) = &tokens {
+                        eprintln!(
+                            "Bearer token required for /mcp{} ({t:?})",
+                            if protect_site { " and the site" } else { "" }
+                        );
+                    }
                 }
             },
-            async {
+            async move {
                 let _ = tokio::signal::ctrl_c().await;
+                if let Some(r) = closing {
+                    r.close();
+                }
             },
         ))
         .map_err(ExitError::io)
+}
+
+/// Rebuilds on changes in the content directory and the theme, ignoring
+/// what the build itself writes (the site, its staging copies, the cache).
+fn start_watching(
+    build_args: &BuildArgs,
+    config: &crate::config::Config,
+    reload: watch::Reload,
+) -> Result<(), ExitError> {
+    let out = &build_args.out;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "site".into());
+    let beside = |suffix: &str| out.with_file_name(format!(".{name}.mcdewey-{suffix}"));
+    let ignore = vec![
+        out.clone(),
+        beside("staging"),
+        beside("old"),
+        super::build::cache_dir(config, out),
+    ];
+    let mut dirs = vec![build_args.content.clone()];
+    dirs.extend(config.theme.clone());
+    let (args, config) = (build_args.clone(), config.clone());
+    watch::spawn(dirs, ignore, reload, move || {
+        match super::build::run_with(&args, &config) {
+            Ok(()) => true,
+            // Input errors are reported; the pages that built are worth showing.
+            Err(e) if e.code == 1 => {
+                eprintln!("warning: {}", e.error);
+                true
+            }
+            Err(e) => {
+                eprintln!("error: {:#}", e.error);
+                false
+            }
+        }
+    })
+    .map_err(ExitError::io)
 }

@@ -52,6 +52,7 @@ struct ProductMeta {
     name: Option<String>,
     description: Option<String>,
     versions: Vec<String>,
+    current: Option<String>,
     doc_sets: BTreeMap<String, String>,
 }
 
@@ -397,7 +398,7 @@ pub fn load(
                 id: vid,
             })
             .collect();
-        order_versions(&mut version_list, &meta.versions, &meta_path, sink);
+        order_versions(&mut version_list, &meta, &meta_path, sink);
         products.push(Product {
             vendor: meta.vendor.clone().unwrap_or_else(|| name.clone()),
             name,
@@ -429,10 +430,12 @@ fn io_reason(e: &walkdir::Error) -> String {
         .unwrap_or_else(|| e.to_string())
 }
 
-/// Versions listed in product.toml first, in that order; the rest newest first.
-fn order_versions(versions: &mut [Version], listed: &[String], meta_path: &str, sink: &Sink) {
-    let listed: Vec<String> = listed.iter().map(|v| sanitize_id(v)).collect();
-    for l in &listed {
+/// Versions listed in product.toml first, in that order; the rest newest
+/// first (see [`super::versions`]); `current` moved to the front.
+fn order_versions(versions: &mut Vec<Version>, meta: &ProductMeta, meta_path: &str, sink: &Sink) {
+    let listed: Vec<String> = meta.versions.iter().map(|v| sanitize_id(v)).collect();
+    let current = meta.current.as_deref().map(sanitize_id);
+    for l in listed.iter().chain(&current) {
         if !versions.iter().any(|v| &v.id == l) {
             sink.warn(
                 meta_path,
@@ -441,16 +444,10 @@ fn order_versions(versions: &mut [Version], listed: &[String], meta_path: &str, 
             );
         }
     }
-    versions.sort_by(|a, b| {
-        let pa = listed.iter().position(|l| l == &a.id);
-        let pb = listed.iter().position(|l| l == &b.id);
-        match (pa, pb) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => natural_cmp(&b.id, &a.id),
-        }
-    });
+    let ids: Vec<&str> = versions.iter().map(|v| v.id.as_str()).collect();
+    let order = super::versions::order(&ids, &listed, current.as_deref());
+    let mut slots: Vec<Option<Version>> = std::mem::take(versions).into_iter().map(Some).collect();
+    versions.extend(order.into_iter().filter_map(|i| slots[i].take()));
 }
 
 /// `weight` first, then index pages, then natural order of ids.

@@ -5,6 +5,7 @@ pub mod document;
 pub mod dropin;
 pub mod frontmatter;
 mod load;
+pub mod versions;
 
 pub use load::{load, LoadOptions, LoadReport};
 

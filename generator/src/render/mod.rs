@@ -194,6 +194,9 @@ struct DocJson<'a> {
     document: &'a str,
     source: &'a str,
     url: String,
+    /// Pages are physical pages (page markers, e.g. from a PDF); otherwise
+    /// they are the document's sections and have no printed number to cite.
+    paged: bool,
     pages: Vec<PageJson<'a>>,
     outline: Vec<OutlineJson<'a>>,
     chunks: Vec<ChunkJson<'a>>,
@@ -420,9 +423,14 @@ impl<'a> Renderer<'a> {
         writer.write(
             SITE_MARKER,
             format!(
-                "generator = \"mcdewey {}\"\nbase_path = \"{}\"\n",
+                "generator = \"mcdewey {}\"\nbase_path = \"{}\"\n{}",
                 env!("CARGO_PKG_VERSION"),
-                self.config.base_path
+                self.config.base_path,
+                self.config
+                    .site_url
+                    .as_ref()
+                    .map(|u| format!("site_url = \"{u}\"\n"))
+                    .unwrap_or_default()
             )
             .as_bytes(),
         )?;
@@ -591,6 +599,7 @@ impl<'a> Renderer<'a> {
             document: &d.doc.id,
             source: &d.doc.source,
             url: format!("{dir}index.html"),
+            paged: parsed.has_markers,
             pages: parsed
                 .pages
                 .iter()

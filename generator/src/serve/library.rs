@@ -13,6 +13,9 @@ use std::path::Path;
 pub struct Library {
     /// Path prefix the site was built for; prepended to every URL.
     pub base_path: String,
+    /// `site_url` the site was built with (`https://docs.example.com`):
+    /// URLs are absolute when it is known.
+    pub site_url: Option<String>,
     /// Vendors in the order of `library.json` (by vendor, then product name).
     pub vendors: Vec<Vendor>,
     /// Every document; doc sets refer to them by position.
@@ -64,6 +67,11 @@ pub struct Doc {
     pub doc_set_title: String,
     pub document: String,
     pub url: String,
+    /// Physical pages with numbers a reader can check (page markers);
+    /// `false`: pages are sections of a web page or plain Markdown. Sites
+    /// built before the field existed are read as paged.
+    #[serde(default = "paged_by_default")]
+    pub paged: bool,
     pub pages: Vec<Page>,
     pub outline: Vec<Heading>,
     pub chunks: Vec<Chunk>,
@@ -73,6 +81,10 @@ pub struct Doc {
     /// when the doc set has several).
     #[serde(skip)]
     pub siblings: usize,
+}
+
+fn paged_by_default() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -173,6 +185,7 @@ impl Library {
             .collect::<anyhow::Result<Vec<Doc>>>()?;
         let index = load_index(&site.join(crate::search::SEARCH_DIR))?;
         let mut lib = Library::assemble(base_path, raw, docs, index);
+        lib.site_url = super::site_url(site);
         lib.ordinals = ordinal_map(&lib)?;
         Ok(lib)
     }
@@ -198,6 +211,7 @@ impl Library {
             .collect();
         Library {
             base_path,
+            site_url: None,
             vendors,
             docs,
             by_id,
@@ -230,9 +244,11 @@ impl Library {
         self.products().find(|p| p.id == id)
     }
 
-    /// A site-relative URL made absolute with the base path.
+    /// A site-relative URL made absolute with the base path, and with the
+    /// site's origin when `site_url` is known.
     pub fn url(&self, rel: &str) -> String {
-        format!("{}{}", self.base_path, rel)
+        let origin = self.site_url.as_deref().unwrap_or("");
+        format!("{origin}{}{}", self.base_path, rel)
     }
 }
 

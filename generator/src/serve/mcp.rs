@@ -7,6 +7,7 @@
 mod cache;
 mod http;
 pub mod resources;
+pub mod schema;
 pub mod scope;
 pub mod text;
 pub mod tools;
@@ -32,7 +33,7 @@ use std::sync::Arc;
 const INSTRUCTIONS: &str = "A documentation library. Call list_library to see products, versions and document ids; \
 search to find chunks (only the current version of each product unless `version` is given); fetch to read a chunk \
 or page by id; read_page for whole pages; get_outline for a document's headings. Quote answers with the `citation` \
-of each result: it names the printed page.";
+of each result: it names the printed page, or the section for documents without pages (web pages).";
 
 /// The handler: cheap to clone (one per HTTP request), shares the library
 /// and the cache of recent results.
@@ -66,6 +67,26 @@ impl McpServer {
         Some(result)
     }
 
+    /// [`McpServer::call`] for a client at `origin` (`http://host:port`):
+    /// site-relative URLs in the result become absolute on that origin. A
+    /// site built with `site_url` has absolute URLs already.
+    pub fn call_from(
+        &self,
+        name: &str,
+        args: JsonObject,
+        origin: Option<&str>,
+    ) -> Option<CallToolResult> {
+        let result = self.call(name, args)?;
+        Some(match (origin, &result.structured_content) {
+            (Some(origin), Some(value)) if result.is_error != Some(true) => {
+                let mut value = value.clone();
+                absolute_urls(&mut value, origin);
+                CallToolResult::structured(value)
+            }
+            _ => result,
+        })
+    }
+
     fn run_tool(&self, name: &str, args: JsonObject) -> Option<CallToolResult> {
         let lib = &*self.lib;
         let args = serde_json::Value::Object(args);
@@ -78,6 +99,51 @@ impl McpServer {
             _ => return None,
         })
     }
+}
+
+/// Prefixes every `url` field that is a site path (`/…`) with `origin`.
+fn absolute_urls(value: &mut serde_json::Value, origin: &str) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                match v {
+                    serde_json::Value::String(s) if k == "url" && s.starts_with('/') => {
+                        s.insert_str(0, origin);
+                    }
+                    _ => absolute_urls(v, origin),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| absolute_urls(v, origin)),
+        _ => {}
+    }
+}
+
+/// `scheme://host[:port]` of an HTTP request, from its `Host` header (which
+/// rmcp has already checked against the allowed hosts); `https` when a proxy
+/// says so in `X-Forwarded-Proto`. `None` over stdio or for a malformed Host.
+fn request_origin(context: &RequestContext<RoleServer>) -> Option<String> {
+    use axum::http::{header, request::Parts, uri::Authority};
+    let parts = context.extensions.get::<Parts>()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    let authority: Authority = host.parse().ok()?;
+    if authority.as_str().contains('@') {
+        return None;
+    }
+    let scheme = match parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    Some(format!(
+        "{scheme}://{}",
+        authority.as_str().to_ascii_lowercase()
+    ))
 }
 
 /// Parses the arguments, runs the tool, and puts its result both in
@@ -105,7 +171,7 @@ fn tool_list() -> Vec<Tool> {
             "Search the library",
             "Ranked chunks for a query, with snippet, page and a ready citation. Filters take ids from list_library; \
 an unknown value is an error that lists the valid ones. Without `version`, only the current version of each product \
-is searched.",
+is searched; when nothing matches there, every version is searched and `widened` says so.",
         ),
         tool::<tools::FetchArgs, tools::Passage>(
             "fetch",
@@ -138,17 +204,25 @@ fn tool<I: JsonSchema + 'static, O: JsonSchema + 'static>(
     title: &'static str,
     description: &'static str,
 ) -> Tool {
-    Tool::new(name, description, JsonObject::new())
+    let mut tool = Tool::new(name, description, JsonObject::new())
         .with_title(title)
         .with_input_schema::<I>()
-        .with_output_schema::<O>()
-        .with_annotations(
-            ToolAnnotations::with_title(title)
-                .read_only(true)
-                .destructive(false)
-                .idempotent(true)
-                .open_world(false),
-        )
+        .with_output_schema::<O>();
+    let mut input = (*tool.input_schema).clone();
+    schema::clean_input(&mut input);
+    tool.input_schema = Arc::new(input);
+    if let Some(out) = &tool.output_schema {
+        let mut out = (**out).clone();
+        schema::clean_output(&mut out);
+        tool.output_schema = Some(Arc::new(out));
+    }
+    tool.with_annotations(
+        ToolAnnotations::with_title(title)
+            .read_only(true)
+            .destructive(false)
+            .idempotent(true)
+            .open_world(false),
+    )
 }
 
 impl ServerHandler for McpServer {
@@ -167,9 +241,10 @@ impl ServerHandler for McpServer {
 
     async fn list_tools(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        no_cursor(request)?;
         Ok(ListToolsResult::with_all_items(self.tools.to_vec()))
     }
 
@@ -180,11 +255,12 @@ impl ServerHandler for McpServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let args = request.arguments.unwrap_or_default();
         tracing::debug!(tool = %request.name, arguments = %serde_json::Value::Object(args.clone()), "mcp tool call");
-        match self.call(&request.name, args) {
+        let origin = request_origin(&context);
+        match self.call_from(&request.name, args, origin.as_deref()) {
             Some(result) => Ok(result.into()),
             None => Err(ErrorData::invalid_params(
                 format!(
@@ -213,9 +289,10 @@ impl ServerHandler for McpServer {
 
     async fn list_resource_templates(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        no_cursor(request)?;
         Ok(resources::templates())
     }
 
@@ -230,6 +307,21 @@ impl ServerHandler for McpServer {
             .map_err(|m| {
                 ErrorData::resource_not_found(m, Some(serde_json::json!({ "uri": request.uri })))
             })
+    }
+}
+
+/// Lists that fit in one answer hand out no cursor, so any cursor sent back
+/// is not one of ours: -32602, as the pagination rules ask for an invalid
+/// cursor, instead of silently starting over.
+fn no_cursor(request: Option<PaginatedRequestParams>) -> Result<(), ErrorData> {
+    match request.and_then(|r| r.cursor) {
+        Some(c) if !c.trim().is_empty() => Err(ErrorData::invalid_params(
+            format!(
+                "invalid cursor `{c}`: this list is complete in one answer, so it takes no cursor"
+            ),
+            None,
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
+pub mod auth;
 pub mod library;
 pub mod mcp;
+pub mod watch;
 
 /// What the server needs to know; filled from flags and mcdewey.toml.
 #[derive(Debug, Clone)]
@@ -40,6 +42,15 @@ pub fn site_base_path(site: &Path) -> anyhow::Result<String> {
         .find_map(|l| l.strip_prefix("base_path = "))
         .map(|v| v.trim().trim_matches('"').to_string())
         .unwrap_or_else(|| "/".into()))
+}
+
+/// The `site_url` a site was built with, from its marker file.
+pub fn site_url(site: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(site.join(crate::render::SITE_MARKER)).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("site_url = "))
+        .map(|v| v.trim().trim_matches('"').trim_end_matches('/').to_string())
+        .filter(|v| v.starts_with("http://") || v.starts_with("https://"))
 }
 
 /// Cache policy: HTML and data revalidate on every load so a rebuild shows at

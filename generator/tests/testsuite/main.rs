@@ -3,9 +3,15 @@
 
 mod cli;
 mod corpora;
+mod examples;
 mod import;
 mod invalid;
 mod mcp;
+mod mcp_auth;
+mod mcp_cite;
+mod mcp_schema;
+mod mcp_scope;
 mod serve;
 mod site;
 mod util;
+mod watch;

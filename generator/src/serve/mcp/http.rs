@@ -30,6 +30,8 @@ pub struct HttpOptions {
     pub allowed_hosts: Vec<String>,
     /// Recent tool results kept in memory (0: none).
     pub cache_entries: usize,
+    /// Bearer tokens `/mcp` requires, if any (see [`crate::serve::auth`]).
+    pub tokens: Option<Arc<crate::serve::auth::Tokens>>,
 }
 
 /// Tool results `/mcp` keeps by default.
@@ -57,6 +59,7 @@ impl HttpOptions {
             allowed_origins,
             allowed_hosts,
             cache_entries: DEFAULT_CACHE_ENTRIES,
+            tokens: None,
         }
     }
 }
@@ -101,9 +104,15 @@ pub fn router(lib: Arc<Library>, opts: &HttpOptions) -> Router {
         config,
     );
     let origins = Arc::new(opts.allowed_origins.clone());
-    Router::new()
-        .route_service("/mcp", service)
-        .layer(middleware::from_fn_with_state(origins, guard))
+    let mut router = Router::new().route_service("/mcp", service);
+    if let Some(tokens) = &opts.tokens {
+        // Inside `guard`, so preflights are answered and a 401 carries CORS headers.
+        router = router.layer(middleware::from_fn_with_state(
+            tokens.clone(),
+            crate::serve::auth::require,
+        ));
+    }
+    router.layer(middleware::from_fn_with_state(origins, guard))
 }
 
 async fn guard(State(origins): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {

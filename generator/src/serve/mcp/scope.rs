@@ -26,6 +26,8 @@ pub struct Scope {
     pub searched: Vec<String>,
     /// Set when no version was asked for and only current versions are searched.
     pub note: Option<String>,
+    /// No version was asked for, so the current versions were chosen.
+    pub defaulted: bool,
 }
 
 /// Most values listed in an error message.
@@ -66,6 +68,28 @@ pub fn resolve(lib: &Library, req: &Requested) -> Result<Scope, String> {
             .map(|(p, v)| format!("{} {}", p.id, v.id))
             .collect(),
         note,
+        defaulted,
+    })
+}
+
+/// The scope of `req` over every version of its products: what a search
+/// without `version` falls back to when the current versions match nothing.
+pub fn all_versions(lib: &Library, req: &Requested) -> Result<Scope, String> {
+    let vendors = vendors(lib, &req.vendor)?;
+    let products = products(&vendors, &req.product)?;
+    let pairs: Vec<Pair<'_>> = products
+        .iter()
+        .flat_map(|p| p.versions.iter().map(move |v| (*p, v)))
+        .collect();
+    let doc_sets = doc_sets(&pairs, &req.doc_set)?;
+    Ok(Scope {
+        filters: filters_for(lib, &pairs, &doc_sets),
+        searched: pairs
+            .iter()
+            .map(|(p, v)| format!("{} {}", p.id, v.id))
+            .collect(),
+        note: None,
+        defaulted: false,
     })
 }
 
@@ -327,6 +351,7 @@ fn document_scope(lib: &Library, req: &Requested, products: &[&Product]) -> Resu
         filters,
         searched,
         note: None,
+        defaulted: false,
     })
 }
 

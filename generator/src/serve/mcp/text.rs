@@ -60,7 +60,11 @@ pub fn section_of(doc: &Doc, breadcrumb: &[String]) -> Option<String> {
 
 /// `Relay Gateway 5.0 — Administration Guide, p. 7 (§ Troubleshooting › Recording)`.
 /// The document title is added when its doc set holds several documents.
+/// Documents without physical pages (HTML imports, Markdown without page
+/// markers) are cited by document and section only: their page numbers are
+/// positions of sections, which a reader of the original cannot check.
 pub fn citation(doc: &Doc, page: Option<&Page>, section: Option<&str>) -> String {
+    let page = page.filter(|_| doc.paged);
     let mut s = format!(
         "{} {} — {}",
         doc.product_name, doc.version, doc.doc_set_title

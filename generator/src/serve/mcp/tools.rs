@@ -2,6 +2,7 @@
 //! function from the library and its arguments to a result or to a message
 //! for the client, so it can be tested without any transport.
 
+use super::schema::lenient_u32;
 use super::scope::{self, Requested};
 use super::text::{self, Target};
 use crate::serve::library::{Chunk, Doc, DocSet, Library, Page, Product, Version};
@@ -46,6 +47,8 @@ pub struct SearchArgs {
     /// Document id (`product::version::doc-set::document`).
     pub document: Option<String>,
     /// Results per call, 1 to 50 (default 10).
+    #[serde(default, deserialize_with = "lenient_u32")]
+    #[schemars(range(min = 1, max = 50))]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous call with the same arguments.
     pub cursor: Option<String>,
@@ -63,6 +66,10 @@ pub struct SearchOutput {
     /// How the scope was chosen, when it was not given in full.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Set when no version was given, nothing matched in the current
+    /// versions, and every version was searched instead (see `note`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub widened: bool,
     pub hits: Vec<SearchHit>,
     /// Pass as `cursor` with the same arguments for the next results.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,7 +103,8 @@ pub struct SearchHit {
     pub score: f32,
     /// Text around the matched words.
     pub snippet: String,
-    /// Ready-made citation with the printed page.
+    /// Ready-made citation: document, printed page and section; documents
+    /// without physical pages (web pages) by document and section only.
     pub citation: String,
     /// The same text in other searched versions of this document: those
     /// chunks match too but are not listed as hits of their own.
@@ -142,9 +150,37 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
     let limit = limit(args.limit)?;
     let fp = fingerprint_of("search", args);
     let offset = text::decode_cursor(args.cursor.as_deref(), fp)?;
-    let scope = scope::resolve(lib, &req)?;
+    let mut scope = scope::resolve(lib, &req)?;
     let want = (offset + limit).min(MAX_RESULTS);
-    let (ranked, total, q) = run(lib, &text, &scope.filters, want)?;
+    let (mut ranked, mut total, mut q) = run(lib, &text, &scope.filters, want)?;
+    let mut widened = false;
+    if total == 0 {
+        let current = scope.searched.join(", ");
+        let wide = if scope.defaulted {
+            Some(scope::all_versions(lib, &req)?)
+                .filter(|w| w.searched.len() > scope.searched.len())
+        } else {
+            None
+        };
+        // An empty answer from the default scope would read as "the library
+        // has nothing on this": search every version instead, and say so.
+        scope.note = Some(match wide {
+            Some(wide) => {
+                (ranked, total, q) = run(lib, &text, &wide.filters, want)?;
+                widened = true;
+                let all = scope::list(&wide.searched);
+                scope = wide;
+                if total == 0 {
+                    format!("Nothing matched in the current versions ({current}) nor in any other version ({all}).")
+                } else {
+                    format!(
+                        "Nothing matched in the current versions ({current}), so every version was searched ({all}); each hit names its version. Pass `version` to search one."
+                    )
+                }
+            }
+            None => format!("Nothing matched in {current}."),
+        });
+    }
     let terms = lib.index.matched_terms(&q);
     let hits = ranked
         .iter()
@@ -157,6 +193,7 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
         total,
         searched: scope.searched,
         note: scope.note,
+        widened,
         next_cursor: (next < total as usize && next < MAX_RESULTS && !hits.is_empty())
             .then(|| text::cursor(fp, next)),
         hits,
@@ -448,12 +485,18 @@ pub struct ReadPageArgs {
     /// Document id (`product::version::doc-set::document`).
     pub document: String,
     /// Physical page number, as in `p/<page>.html` and in page ids.
+    #[serde(default, deserialize_with = "lenient_u32")]
+    #[schemars(range(min = 1))]
     pub page: Option<u32>,
     /// Printed page label instead of `page`, e.g. `iv` or `12` as cited.
     pub page_label: Option<String>,
     /// Pages to add before and after, 0 to 3 (default 0).
+    #[serde(default, deserialize_with = "lenient_u32")]
+    #[schemars(range(min = 0, max = 3))]
     pub neighbors: Option<u32>,
     /// Most characters to return, 200 to 100000 (default 20000).
+    #[serde(default, deserialize_with = "lenient_u32")]
+    #[schemars(range(min = 200, max = 100000))]
     pub max_chars: Option<u32>,
     /// `next_cursor` of the previous call with the same arguments.
     pub cursor: Option<String>,
