@@ -146,6 +146,18 @@ test("a passage unchanged across versions is one result that links to the others
   await page.close();
 });
 
+test("a quoted phrase that matches nothing falls back to its words, and says so", { skip }, async () => {
+  const page = await ctx.newPage();
+  await page.goto(server.url + "index.html?q=" + encodeURIComponent('"recording zebra"'));
+  const hits = await results(page);
+  assert.ok(hits.length > 0);
+  assert.match(await page.textContent("#search-status"), /side by side/);
+  await page.goto(server.url + "index.html?q=recording");
+  await results(page);
+  assert.doesNotMatch(await page.textContent("#search-status"), /side by side/);
+  await page.close();
+});
+
 test("no request goes to another host", { skip }, async () => {
   assert.deepEqual(foreign, []);
 });

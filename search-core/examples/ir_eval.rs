@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use mcdewey_search_core::eval::{ndcg_at, recall_at, Judgements};
 use mcdewey_search_core::{
-    build_index, parse_query, BuildOptions, ChunkInput, Filters, Index, Model, Query,
+    build_index, parse_query, BuildOptions, ChunkInput, Filters, Index, Model, Query, QueryShape,
     SemanticOptions, VectorEncoding, DEFAULT_SEMANTIC_WEIGHT, DOCUMENTS_PATH, MANIFEST_PATH,
 };
 
@@ -286,9 +286,21 @@ fn ranked_keys(b: &mut Built, q: &Query) -> Vec<String> {
 }
 
 fn run(b: &mut Built, c: &Collection, make: &dyn Fn(&str) -> Query) -> Scores {
+    run_where(b, c, make, None).0
+}
+
+/// Like [`run`], over the queries of one shape only (`None`: all); also
+/// returns how many queries that was.
+fn run_where(
+    b: &mut Built,
+    c: &Collection,
+    make: &dyn Fn(&str) -> Query,
+    shape: Option<QueryShape>,
+) -> (Scores, usize) {
+    let keep = |text: &str| shape.is_none_or(|s| query(text).shape() == s);
     let mut s = Scores::default();
     let mut n = 0usize;
-    for (qid, text) in &c.queries {
+    for (qid, text) in c.queries.iter().filter(|(_, t)| keep(t)) {
         let Some(rel) = c.qrels.get(qid).filter(|r| r.values().any(|&g| g > 0)) else {
             continue;
         };
@@ -299,14 +311,24 @@ fn run(b: &mut Built, c: &Collection, make: &dyn Fn(&str) -> Query) -> Scores {
     }
     // Judged queries that are missing count as zero, as in eval::evaluate.
     let judged = c
-        .qrels
-        .values()
-        .filter(|r| r.values().any(|&g| g > 0))
+        .queries
+        .iter()
+        .filter(|(qid, t)| keep(t) && c.qrels.get(qid).is_some_and(|r| r.values().any(|&g| g > 0)))
         .count();
-    let n = n.max(judged).max(1) as f64;
+    let missing = c
+        .qrels
+        .iter()
+        .filter(|(qid, r)| {
+            shape.is_none()
+                && r.values().any(|&g| g > 0)
+                && !c.queries.iter().any(|(q, _)| q == *qid)
+        })
+        .count();
+    let count = n.max(judged);
+    let n = (count + missing).max(1) as f64;
     s.ndcg /= n;
     s.recall /= n;
-    s
+    (s, count)
 }
 
 /// Mean nDCG@10 over the even- and the odd-numbered judged queries: a
@@ -557,6 +579,7 @@ fn main() {
     let mut failed = false;
     let mut ratios = Vec::new();
     let mut grid_rows: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut shape_rows: Vec<String> = Vec::new();
     // Per IR collection: lexical [dev, test] and, per weight, hybrid [dev, test].
     let mut halves: Vec<Halves> = Vec::new();
     for (c, floor) in &colls {
@@ -625,6 +648,31 @@ fn main() {
                     .map(|&w| run(&mut b, c, &|t| query(t).with_semantic_weight(w)).ndcg)
                     .collect();
                 grid_rows.push((c.name.clone(), row));
+                for shape in [
+                    QueryShape::Exact,
+                    QueryShape::Keywords,
+                    QueryShape::Question,
+                ] {
+                    let (lex, n) =
+                        run_where(&mut b, c, &|t| query(t).with_semantic(false), Some(shape));
+                    if n == 0 {
+                        continue;
+                    }
+                    let cells: Vec<String> = weights
+                        .iter()
+                        .map(|&w| {
+                            let make = |t: &str| query(t).with_semantic_weight(w);
+                            format!("{:.3}", run_where(&mut b, c, &make, Some(shape)).0.ndcg)
+                        })
+                        .collect();
+                    shape_rows.push(format!(
+                        "  {:<10} {:<8} {n:>5} {:.3} | {}",
+                        c.name,
+                        format!("{shape:?}"),
+                        lex.ndcg,
+                        cells.join(" ")
+                    ));
+                }
                 if floor.is_some() {
                     let lex = run_halves(&mut b, c, &|t| query(t).with_semantic(false));
                     let hyb = weights
@@ -647,6 +695,12 @@ fn main() {
         for (name, row) in grid_rows {
             let cells: Vec<String> = row.iter().map(|x| format!("{x:.3}")).collect();
             println!("  {name:<10} {}", cells.join(" "));
+        }
+        println!(
+            "per query shape: collection, shape, queries, lexical nDCG@10 | hybrid per weight"
+        );
+        for r in &shape_rows {
+            println!("{r}");
         }
         held_out(&weights, &halves);
     }

@@ -14,6 +14,7 @@ use crate::fragment::{encode_documents, encode_fragment, ChunkDisplay};
 use crate::hash::FastMap;
 use crate::manifest::{FacetTree, Manifest, RankingParams, Settings, LEVELS};
 use crate::par;
+use crate::prior::ChangeDocs;
 use crate::shard::{
     encode_position_shard, encode_positions, encode_postings, encode_term_shard, EncodedTerm,
     FieldPositions,
@@ -431,6 +432,7 @@ pub fn build_index(
         facets,
         semantic: semantic.as_ref().map(|s| s.settings.clone()),
         twins: Twins::find(&chunks),
+        changes: ChangeDocs::find(docs.iter().copied()),
     };
     let manifest_payload = manifest.encode();
 

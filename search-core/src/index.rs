@@ -16,10 +16,11 @@ use crate::embed::wordpiece::Vocab;
 use crate::error::{FormatError, SearchError};
 use crate::fragment::{decode_documents, DocumentInfo, Fragment};
 use crate::manifest::{Manifest, LEVELS};
+use crate::prior::{asks_for_changes, CHANGES_PRIOR};
 
 /// Facet level of versions (vendor 0, product 1, version 2, doc set 3).
 const VERSION_LEVEL: usize = 2;
-use crate::query::Query;
+use crate::query::{contraction, is_phrasing_word, Query, QueryShape, PHRASING_WEIGHT};
 use crate::shard::{PositionShard, TermPostings, TermShard};
 use crate::snippet::{highlight, snippet, Snippet, SNIPPET_CHARS};
 use crate::tokenize::Tokenizer;
@@ -109,6 +110,9 @@ pub struct SearchResult {
     /// the same in several versions once. Facet counts count chunks.
     pub total: u32,
     pub facets: FacetCounts,
+    /// The query's quoted phrases matched nothing, so its results match
+    /// their words anywhere instead (a page can say so).
+    pub phrases_relaxed: bool,
 }
 
 /// Display data of one result.
@@ -141,6 +145,8 @@ struct Clause {
     atoms: Vec<String>,
     /// Normalised surface form to expand, for the last word while typing.
     prefix: Option<String>,
+    /// 1, or [`PHRASING_WEIGHT`] for a word that only phrases a question.
+    weight: f32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -468,19 +474,32 @@ impl Index {
                 continue;
             }
             let atoms = w.atoms().map(|t| t.text.clone()).collect();
+            let weight = if is_phrasing_word(contraction(&q.free, w.start, w.end)) {
+                PHRASING_WEIGHT
+            } else {
+                1.0
+            };
             if let Some(c) = a
                 .clauses
                 .iter_mut()
                 .find(|c| c.term == term && !term.is_empty())
             {
                 c.prefix = c.prefix.take().or(prefix);
+                c.weight = c.weight.max(weight);
                 continue;
             }
             a.clauses.push(Clause {
                 term,
                 atoms,
                 prefix,
+                weight,
             });
+        }
+        // A query of phrasing words only ("what is", "how") is about them.
+        if a.clauses.iter().all(|c| c.weight < 1.0) {
+            for c in &mut a.clauses {
+                c.weight = 1.0;
+            }
         }
         for p in &q.phrases {
             let mut terms = Vec::new();
@@ -691,10 +710,13 @@ impl Index {
     }
 
     /// Weight of the semantic score for `q` (0 when semantic is off or the
-    /// index has no vectors).
-    fn semantic_weight(&self, q: &Query) -> f32 {
+    /// index has no vectors): the query's own override, else the index's
+    /// weight scaled by the query's shape ([`shape_weight`]).
+    pub fn semantic_weight(&self, q: &Query) -> f32 {
         match &self.m.semantic {
-            Some(s) if q.semantic => q.semantic_weight().unwrap_or(s.weight),
+            Some(s) if q.semantic => q
+                .semantic_weight()
+                .unwrap_or_else(|| shape_weight(s.weight, q.shape())),
             _ => 0.0,
         }
     }
@@ -987,7 +1009,7 @@ impl Index {
             if let Some(t) = exact {
                 g.push(Scored {
                     postings: t,
-                    weight: 1.0,
+                    weight: c.weight,
                 });
             } else if !c.term.is_empty() && !c.atoms.is_empty() {
                 // Unknown identifier: its parts, each as a word of its own.
@@ -995,7 +1017,7 @@ impl Index {
                     if let Ok(Some(t)) = self.lookup(atom) {
                         groups.push(vec![Scored {
                             postings: t,
-                            weight: 1.0,
+                            weight: c.weight,
                         }]);
                     }
                 }
@@ -1004,7 +1026,7 @@ impl Index {
                 for t in self.prefix_terms(p, &c.term) {
                     g.push(Scored {
                         postings: t,
-                        weight: PREFIX_WEIGHT,
+                        weight: PREFIX_WEIGHT * c.weight,
                     });
                 }
             }
@@ -1013,7 +1035,7 @@ impl Index {
                     if !g.iter().any(|s| s.postings.term == t.term) {
                         g.push(Scored {
                             postings: t,
-                            weight: TYPO_WEIGHT,
+                            weight: TYPO_WEIGHT * c.weight,
                         });
                     }
                 }
@@ -1093,7 +1115,14 @@ impl Index {
                 Some(r) => intersect_sorted(&r, &docs),
             });
         }
-        let required = required.map(|r| self.bitset(r.iter().map(|&o| (o, o + 1))));
+        // Quoted phrases that match nothing (within the filters) are
+        // relaxed to their words, so the query still finds something.
+        let phrases_relaxed = required
+            .as_ref()
+            .is_some_and(|r| !r.iter().any(|&o| ok(o) && scores[o as usize] > 0.0));
+        let required = required
+            .filter(|_| !phrases_relaxed)
+            .map(|r| self.bitset(r.iter().map(|&o| (o, o + 1))));
         let is_required = |o: u32| required.as_ref().is_none_or(|r| bit(r, o));
         let mut results: Vec<ScoredChunk> = touched
             .into_iter()
@@ -1107,6 +1136,16 @@ impl Index {
         if let Some(sem) = self.semantic_candidates(query, &|o| ok(o) && is_required(o)) {
             results = fuse(results, &sem, self.semantic_weight(query));
         }
+        if !self.m.changes.is_empty() && !asks_for_changes(query) {
+            for r in &mut results {
+                if self
+                    .document_of(r.ordinal)
+                    .is_some_and(|d| self.m.changes.contains(d))
+                {
+                    r.score *= CHANGES_PRIOR;
+                }
+            }
+        }
         let facets = self.count_facets(results.iter().map(|s| s.ordinal));
         let (hits, also, total) = self.m.twins.top(results, query.limit);
         Ok(SearchResult {
@@ -1114,6 +1153,7 @@ impl Index {
             also,
             total,
             facets,
+            phrases_relaxed,
         })
     }
 
@@ -1280,6 +1320,27 @@ impl Index {
             snippet: snippet(&self.tokenizer, &c.text, &terms, SNIPPET_CHARS),
         })
     }
+}
+
+/// Multiplier on the index's semantic weight per [`QueryShape`], chosen
+/// per shape on the dev sets (doc-QA dev split, heading set, IR
+/// collections; see README, "Query-dependent weight"). With the default
+/// model neither exact names nor questions gain from moving away from the
+/// index's weight; a few plain words gain from a lower one.
+pub const SHAPE_FACTORS: [(QueryShape, f32); 3] = [
+    (QueryShape::Exact, 1.0),
+    (QueryShape::Keywords, 2.0 / 3.0),
+    (QueryShape::Question, 1.0),
+];
+
+/// The semantic weight for a query of `shape` in an index whose weight is
+/// `base`, in `[0, 1]`.
+pub fn shape_weight(base: f32, shape: QueryShape) -> f32 {
+    let f = SHAPE_FACTORS
+        .iter()
+        .find(|(s, _)| *s == shape)
+        .map_or(1.0, |&(_, f)| f);
+    (base * f).clamp(0.0, 1.0)
 }
 
 /// Semantic scores of the chunks in the probed partitions.

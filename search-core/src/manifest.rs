@@ -6,6 +6,7 @@
 use crate::codec::{Reader, Writer};
 use crate::embed::vectors::SemanticSettings;
 use crate::error::FormatError;
+use crate::prior::ChangeDocs;
 use crate::tokenize::TokenizerSettings;
 use crate::twins::Twins;
 
@@ -21,6 +22,9 @@ pub mod section {
     /// Identical passages across versions (optional: a reader that does
     /// not know it shows each of them).
     pub const TWINS: u16 = 17;
+    /// Release notes and changelogs, ranked lower (optional: a reader that
+    /// does not know it ranks them like any page).
+    pub const CHANGES: u16 = 18;
 }
 
 /// Flag bit of a section entry: readers that do not know the kind must reject
@@ -113,6 +117,8 @@ pub struct Manifest {
     pub semantic: Option<SemanticSettings>,
     /// Identical passages across versions; empty when there are none.
     pub(crate) twins: Twins,
+    /// Change documents (release notes, changelogs); empty when none.
+    pub(crate) changes: ChangeDocs,
 }
 
 impl Manifest {
@@ -138,6 +144,9 @@ impl Manifest {
         }
         if !self.twins.is_empty() {
             sections.push((section::TWINS, self.twins.encode(), 0));
+        }
+        if !self.changes.is_empty() {
+            sections.push((section::CHANGES, self.changes.encode(), 0));
         }
         w.varint(sections.len() as u64);
         for (kind, body, flags) in &sections {
@@ -221,6 +230,7 @@ impl Manifest {
         let mut fragment_group = None;
         let mut semantic_body = None;
         let mut twins_body = None;
+        let mut changes_body = None;
         for (kind, flags, len) in dir {
             let body = r.take(len)?;
             let mut s = Reader::new(body);
@@ -237,6 +247,7 @@ impl Manifest {
                 }
                 section::SEMANTIC => semantic_body = Some(body),
                 section::TWINS => twins_body = Some(body),
+                section::CHANGES => changes_body = Some(body),
                 // Unknown optional sections (e.g. vectors from a newer
                 // writer) are skipped; unknown required ones are not.
                 _ if flags & SECTION_REQUIRED != 0 => {
@@ -263,6 +274,10 @@ impl Manifest {
             .map(|b| Twins::decode(b, settings.chunk_count))
             .transpose()?
             .unwrap_or_default();
+        let changes = changes_body
+            .map(|b| ChangeDocs::decode(b, facets.doc_chunks.len()))
+            .transpose()?
+            .unwrap_or_default();
         Ok(Manifest {
             build_id,
             settings,
@@ -270,6 +285,7 @@ impl Manifest {
             facets,
             semantic,
             twins,
+            changes,
         })
     }
 }
@@ -396,6 +412,7 @@ mod tests {
             },
             semantic: None,
             twins: Twins::default(),
+            changes: ChangeDocs::default(),
         }
     }
 

@@ -87,12 +87,134 @@ impl Query {
         }
         s
     }
+    /// The query's shape: [`QueryShape::Exact`] when it quotes a phrase or
+    /// has a word that looks like code, else [`QueryShape::Question`] when
+    /// it ends with `?`, starts with a phrasing word and has three or more
+    /// words, or has five or more words; else [`QueryShape::Keywords`].
+    pub fn shape(&self) -> QueryShape {
+        let words: Vec<&str> = self.free.split_whitespace().collect();
+        if !self.phrases.is_empty() || words.iter().any(|w| is_code_word(w)) {
+            return QueryShape::Exact;
+        }
+        let asks = words
+            .first()
+            .is_some_and(|w| is_phrasing_word(w.trim_end_matches(|c: char| !c.is_alphanumeric())));
+        let question = self.free.trim_end().ends_with('?');
+        if words.len() >= 5 || (words.len() >= 3 && (asks || question)) {
+            QueryShape::Question
+        } else {
+            QueryShape::Keywords
+        }
+    }
     pub fn phrases(&self) -> &[String] {
         &self.phrases
     }
     pub fn free_text(&self) -> &str {
         &self.free
     }
+}
+
+/// Words that phrase a question rather than say what it is about ("how do
+/// I", "what is", "can I", "why does"). In a query that also has content
+/// words they score at [`PHRASING_WEIGHT`], so a chunk that merely asks a
+/// similar question does not outrank the one that answers it. Lowercase
+/// surface forms without apostrophes; stop words are already dropped by the
+/// tokenizer, and negations (`cannot`, `doesn't`) are content.
+pub const PHRASING_WORDS: &[&str] = &[
+    "am", "can", "could", "did", "do", "does", "doing", "had", "has", "have", "how", "hows", "i",
+    "im", "ive", "may", "me", "might", "must", "my", "our", "shall", "should", "us", "we", "were",
+    "what", "whats", "when", "where", "which", "who", "whom", "whose", "why", "would", "you",
+    "your", "youre",
+];
+
+/// The word of `text` around `start..end` with its apostrophe-joined
+/// parts (`I’ve`, `doesn't`), which the tokenizer may cut apart.
+pub(crate) fn contraction(text: &str, start: usize, end: usize) -> &str {
+    let is_part = |c: char| c.is_alphanumeric() || c == '\'' || c == '’';
+    let s = text[..start]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_part(c))
+        .last()
+        .map_or(start, |(i, _)| i);
+    let e = text[end..]
+        .char_indices()
+        .take_while(|&(_, c)| is_part(c))
+        .last()
+        .map_or(end, |(i, c)| end + i + c.len_utf8());
+    &text[s..e]
+}
+
+/// Weight of a phrasing word (see [`PHRASING_WORDS`]) relative to a
+/// content word.
+pub const PHRASING_WEIGHT: f32 = 0.2;
+
+/// Whether `surface` (one word as typed) phrases a question. Only plain
+/// words count: `WHERE` or `WHEN` typed in capitals (SQL keywords), and
+/// words joined to others (`what-is`, `can_open`) are content.
+pub fn is_phrasing_word(surface: &str) -> bool {
+    if surface.is_empty()
+        || !surface
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '’')
+    {
+        return false;
+    }
+    let letters = surface.chars().filter(char::is_ascii_alphabetic).count();
+    if letters >= 2 && !surface.chars().any(|c| c.is_ascii_lowercase()) {
+        return false;
+    }
+    let lower: String = surface
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    PHRASING_WORDS.binary_search(&lower.as_str()).is_ok()
+}
+
+/// What a query looks like, which decides how much the semantic score
+/// counts in the hybrid blend (see [`Query::shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueryShape {
+    /// Names something exactly: an identifier, error code, option, path
+    /// or a quoted phrase. Exact matches matter most.
+    Exact,
+    /// A few plain words.
+    Keywords,
+    /// A sentence: a question or five or more words. Its meaning matters
+    /// more than any one word.
+    Question,
+}
+
+/// Whether a word as typed looks like code rather than prose: digits with
+/// letters (`E0729`, `tls1.3`), joiners inside it (`Get-ChildItem`,
+/// `http.postBuffer`, `SQLITE_BUSY`), a sigil (`--force`, `$PSStyle`) or
+/// camel case after a lowercase start (`postBuffer`, `fileURLToPath`).
+/// Capitalised names (`SQLite`, `PowerShell`) and acronyms (`TLS`) are
+/// prose.
+fn is_code_word(w: &str) -> bool {
+    let w = w.trim_start_matches(['(', '[', '{', '\'', '"', '‘', '“']);
+    let w = w.trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')');
+    let w = w.trim_end_matches(')');
+    let chars: Vec<char> = w.chars().collect();
+    if chars.is_empty() {
+        return false;
+    }
+    let letters = chars.iter().any(|c| c.is_alphabetic());
+    let digits = chars.iter().any(char::is_ascii_digit);
+    let inner = chars.len() > 2
+        && chars[1..chars.len() - 1]
+            .iter()
+            .any(|c| matches!(c, '_' | '.' | '-' | '/' | ':' | '(' | '<' | '='));
+    let sigil = chars.len() > 1
+        && matches!(
+            chars[0],
+            '-' | '$' | '@' | '#' | '/' | '.' | '_' | '<' | '`'
+        );
+    let camel = chars[0].is_lowercase() && chars.iter().any(|c| c.is_uppercase());
+    let possessive =
+        w.ends_with("'s") || w.ends_with("'t") || w.ends_with("'re") || w.ends_with("’s");
+    letters && !possessive && (digits || inner || sigil || camel)
 }
 
 /// Parse query text. Text in double quotes (straight or curly) is a phrase;
@@ -159,5 +281,54 @@ mod tests {
         assert!(open.phrases.is_empty());
         assert!(open.free.contains("start reco"));
         assert!(open.prefix);
+    }
+
+    #[test]
+    fn phrasing_words_are_plain_lowercase_question_words() {
+        assert!(PHRASING_WORDS.windows(2).all(|w| w[0] < w[1]));
+        for w in ["how", "How", "I", "what's", "What’s", "can", "does"] {
+            assert!(is_phrasing_word(w), "{w}");
+        }
+        // Capitals are code (SQL), joined words are content, and so are
+        // negations and ordinary words.
+        for w in [
+            "WHERE", "WHEN", "what-is", "can_open", "doesn't", "rotate", "", "how2",
+        ] {
+            assert!(!is_phrasing_word(w), "{w}");
+        }
+        let t = "I’ve seen what-is and don't";
+        assert_eq!(contraction(t, 0, 1), "I’ve");
+        assert_eq!(contraction(t, 4, 6), "I’ve");
+        assert_eq!(contraction(t, 12, 19), "what-is");
+        assert_eq!(contraction(t, 24, 27), "don't");
+    }
+
+    #[test]
+    fn query_shapes() {
+        let shape = |t: &str| parse_query(t, Filters::default()).shape();
+        for t in [
+            "E0729",
+            "Get-ChildItem -Recurse",
+            "what does http.postBuffer do?",
+            "SQLITE_BUSY",
+            "--max-old-space-size",
+            "targetMediaAddress",
+            "\"start recording\"",
+            "tls1.3 handshake",
+            "‘etcd2.service’ ünïcödé",
+        ] {
+            assert_eq!(shape(t), QueryShape::Exact, "{t}");
+        }
+        for t in ["call recording", "storage quotas", "SQLite threads", "TLS"] {
+            assert_eq!(shape(t), QueryShape::Keywords, "{t}");
+        }
+        for t in [
+            "how do I record calls",
+            "Is SQLite threadsafe?",
+            "agents cannot record calls at night",
+            "What's the recommended way to store files",
+        ] {
+            assert_eq!(shape(t), QueryShape::Question, "{t}");
+        }
     }
 }

@@ -402,3 +402,44 @@ fn vector_files_are_sealed_and_checked() {
         .iter()
         .any(|f| f.starts_with("e/") || f.starts_with("v/")));
 }
+
+#[test]
+fn semantic_weight_follows_the_query_shape() {
+    let files = build(corpus(), &BuildOptions::default().with_model(model()));
+    let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
+    let base = index.semantic_settings().unwrap().weight;
+    for (text, shape) in [
+        ("E0729 on start", QueryShape::Exact),
+        ("password reset", QueryShape::Keywords),
+        ("how can an agent record a call", QueryShape::Question),
+    ] {
+        let q = parse_query(text, Filters::default());
+        assert_eq!(q.shape(), shape, "{text}");
+        assert_eq!(index.semantic_weight(&q), shape_weight(base, shape));
+        // The blend uses that weight: the same order as asking for it
+        // (an explicit weight is kept in thousandths).
+        load(&mut index, &files, &q);
+        let explicit = q.clone().with_semantic_weight(shape_weight(base, shape));
+        load(&mut index, &files, &explicit);
+        let order = |q: &Query| -> Vec<u32> {
+            index
+                .search(q)
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| h.ordinal)
+                .collect()
+        };
+        assert_eq!(order(&q), order(&explicit), "{text}");
+        // An explicit weight wins; semantic off is 0.
+        assert_eq!(
+            index.semantic_weight(&q.clone().with_semantic_weight(0.7)),
+            0.7
+        );
+        assert_eq!(index.semantic_weight(&q.clone().with_semantic(false)), 0.0);
+    }
+    // Each shape's factor is what the table says.
+    for (shape, f) in SHAPE_FACTORS {
+        assert_eq!(shape_weight(0.4, shape), (0.4 * f).clamp(0.0, 1.0));
+    }
+}

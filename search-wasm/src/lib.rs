@@ -129,10 +129,12 @@ impl Engine {
         self.index.add_file(path, bytes).map_err(js_err)
     }
 
-    /// Ranks: `{"total":N,"hits":[[ordinal,score_millionths],...],
-    /// "also":[[[ordinal,"version"],...],...],"facets":{...}}`; `also[i]`
-    /// lists the chunks with hit `i`'s text in other versions. Scores are
-    /// integers so the module needs no float formatting code.
+    /// Ranks: `{"total":N,"phrases_relaxed":bool,"hits":[[ordinal,
+    /// score_millionths],...],"also":[[[ordinal,"version"],...],...],
+    /// "facets":{...}}`; `also[i]` lists the chunks with hit `i`'s text in
+    /// other versions; `phrases_relaxed` says the quoted phrases matched
+    /// nothing and the results match their words. Scores are integers so
+    /// the module needs no float formatting code.
     pub fn search(
         &self,
         text: &str,
@@ -145,7 +147,10 @@ impl Engine {
             .index
             .search(&query_sem(text, filters, prefix, limit, semantic))
             .map_err(js_err)?;
-        let mut out = format!("{{\"total\":{},\"hits\":[", r.total);
+        let mut out = format!(
+            "{{\"total\":{},\"phrases_relaxed\":{},\"hits\":[",
+            r.total, r.phrases_relaxed
+        );
         for (i, h) in r.hits.iter().enumerate() {
             if i > 0 {
                 out.push(',');

@@ -84,7 +84,7 @@ async function rank(msg, t0, semantic) {
     // The same passage in other versions: [{ordinal, version}], oldest last.
     h.also = (res.also[i] || []).map((a) => ({ ordinal: a[0], version: a[1] }));
   });
-  return { total: res.total, hits, facets: res.facets, semantic,
+  return { total: res.total, relaxed: res.phrases_relaxed, hits, facets: res.facets, semantic,
     ms: performance.now() - t0, search_ms: searchMs, started: performance.timeOrigin + t0 };
 }
 

@@ -209,9 +209,9 @@
     list.setAttribute("data-semantic", msg.semantic ? "on" : "off");
     // Which query the list answers: while typing, it may still show an earlier prefix.
     list.setAttribute("data-query", asked);
-    status.textContent = msg.total === 0
+    status.textContent = (msg.relaxed ? "No passage has the quoted words side by side; these have the words. " : "") + (msg.total === 0
       ? "No results for “" + input.value.trim() + "”."
-      : msg.total + " result" + (msg.total === 1 ? "" : "s") + (msg.total > msg.hits.length ? ", best " + msg.hits.length + " shown" : "") + ".";
+      : msg.total + " result" + (msg.total === 1 ? "" : "s") + (msg.total > msg.hits.length ? ", best " + msg.hits.length + " shown" : "") + ".");
     if (options.length) setActive(0);
   }
 

@@ -1,0 +1,527 @@
+//! Doc-QA evaluation: questions people ask, answered by documentation from
+//! `../shared`, through the generator's own import and chunking and
+//! search-core's ranking. A question is answered at rank k when the k-th
+//! result's text holds its answer (normalised: lowercase, letters and
+//! digits only), so figures stay comparable when chunking changes.
+//!
+//! Questions come from two places:
+//! - FAQ pages in the corpus (a document whose key or title says "faq"): a
+//!   line ending with `?` followed by its answer. The question's text is
+//!   removed from the corpus (every line and heading equal to it), and its
+//!   answer is the first words of the text after it. Nothing is stored.
+//! - `bench/qa/questions.tsv`: questions written for this set, with a short
+//!   span of the answer text.
+//!
+//! A question belongs to the dev split or the test split by a hash of its
+//! text: tune on dev, report test.
+//!
+//! cargo run -p mcdewey --example qa_eval -- [--model NAME | --no-model]
+//!     [--grid] [--verbose] [--out FILE]
+//!
+//! The corpus is read from `MCDEWEY_SHARED` or `../shared`; without it the
+//! command says so and exits 0. Converted HTML is cached under the system
+//! temp directory. Figures go to stdout and to `bench/results/doc-qa.tsv`.
+
+use mcdewey::content::{load, LoadOptions};
+use mcdewey::diag::Sink;
+use mcdewey::search::{chunk_inputs, model};
+use mcdewey_search_core::{
+    build_index, parse_query, BuildOptions, ChunkInput, Filters, Index, Query, QueryShape,
+    SemanticOptions, MANIFEST_PATH,
+};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// (product, version, doc set, path below `corpora/`): one version of each
+/// shared set.
+const SETS: &[(&str, &str, &str, &str)] = &[
+    ("git", "2.47", "manual", "html/git/2.47"),
+    ("sqlite", "3.46", "docs", "html/sqlite/3.46"),
+    (
+        "powershell",
+        "7.5",
+        "reference",
+        "markdown/powershell/reference/7.5",
+    ),
+    (
+        "powershell",
+        "7.5",
+        "conceptual",
+        "markdown/powershell/reference/docs-conceptual",
+    ),
+    ("etcd", "3.6", "docs", "markdown/etcd/content/en/docs/v3.6"),
+    ("nodejs", "20", "api", "markdown/nodejs/20"),
+    ("prometheus", "latest", "docs", "markdown/prometheus/docs"),
+];
+
+/// Words of a mined answer span.
+const SPAN_WORDS: usize = 12;
+/// Fewest words a mined answer span may have.
+const MIN_SPAN_WORDS: usize = 6;
+
+fn norm(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// Stable split: 0 = dev, 1 = test.
+fn split_of(question: &str) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in norm(question).bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 7) as usize % 2
+}
+
+#[derive(Debug, Clone)]
+struct Question {
+    /// Where it came from, for messages: a chunk id or `file:line`.
+    origin: String,
+    product: String,
+    text: String,
+    /// Normalised answer span.
+    answer: String,
+    split: usize,
+    mined: bool,
+}
+
+fn is_faq(c: &ChunkInput) -> bool {
+    let last = c.document.rsplit('/').next().unwrap_or(&c.document);
+    last.to_lowercase().contains("faq") || norm(&c.title).split(' ').any(|w| w == "faq")
+}
+
+/// A question line without a leading number: `(2) What…` → `What…`.
+fn question_text(line: &str) -> &str {
+    let t = line.trim();
+    let rest = t.trim_start_matches(|c: char| {
+        c.is_ascii_digit() || matches!(c, '(' | ')' | '.' | ':' | ' ')
+    });
+    let rest = rest.strip_prefix("Q:").unwrap_or(rest).trim_start();
+    if rest.len() < t.len() && t.starts_with(|c: char| c.is_ascii_digit() || c == '(') {
+        rest
+    } else {
+        t
+    }
+}
+
+fn is_question(line: &str) -> bool {
+    let n = line.split_whitespace().count();
+    line.trim_end().ends_with('?') && (3..=40).contains(&n)
+}
+
+/// Questions of the FAQ documents: a question line, then the first words
+/// of the text after it (in the same chunk, else the next chunk of the
+/// same document). Of a question asked twice in a page (a list of the
+/// questions, then each with its answer), the last one counts.
+fn mine(chunks: &[ChunkInput]) -> Vec<Question> {
+    let mut out: Vec<Question> = Vec::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for (i, c) in chunks.iter().enumerate() {
+        if !is_faq(c) {
+            continue;
+        }
+        let lines: Vec<&str> = c.text.lines().collect();
+        for (k, l) in lines.iter().enumerate() {
+            if !is_question(l) {
+                continue;
+            }
+            let mut after: Vec<&str> = lines[k + 1..].to_vec();
+            if after.is_empty() {
+                if let Some(next) = chunks
+                    .get(i + 1)
+                    .filter(|n| n.document == c.document && n.product == c.product)
+                {
+                    after = next.text.lines().collect();
+                }
+            }
+            let mut span: Vec<String> = Vec::new();
+            for a in after {
+                if is_question(a) {
+                    break;
+                }
+                span.extend(
+                    norm(a)
+                        .split(' ')
+                        .filter(|w| !w.is_empty())
+                        .map(String::from),
+                );
+                if span.len() >= SPAN_WORDS {
+                    break;
+                }
+            }
+            span.truncate(SPAN_WORDS);
+            let text = question_text(l).to_string();
+            if span.len() < MIN_SPAN_WORDS {
+                continue;
+            }
+            let q = Question {
+                origin: c.id.clone(),
+                product: c.product.clone(),
+                split: split_of(&text),
+                text,
+                answer: span.join(" "),
+                mined: true,
+            };
+            match seen.entry((c.document.clone(), norm(&q.text))) {
+                std::collections::hash_map::Entry::Occupied(e) => out[*e.get()] = q,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(out.len());
+                    out.push(q);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Removes the mined questions from the corpus: every line and heading
+/// equal to one, so a question cannot find itself.
+fn strip(chunks: &mut [ChunkInput], questions: &[Question]) -> usize {
+    let qs: HashSet<String> = questions
+        .iter()
+        .filter(|q| q.mined)
+        .map(|q| norm(&q.text))
+        .collect();
+    let mut removed = 0;
+    for c in chunks {
+        let before = c.breadcrumb.len();
+        c.breadcrumb
+            .retain(|h| !qs.contains(&norm(question_text(h))));
+        removed += before - c.breadcrumb.len();
+        if c.text.lines().any(|l| qs.contains(&norm(question_text(l)))) {
+            let kept: Vec<&str> = c
+                .text
+                .lines()
+                .filter(|l| {
+                    let q = qs.contains(&norm(question_text(l)));
+                    removed += usize::from(q);
+                    !q
+                })
+                .collect();
+            c.text = kept.join("\n");
+        }
+    }
+    removed
+}
+
+/// `bench/qa/questions.tsv`: `product<TAB>question<TAB>answer span`;
+/// `#` lines are comments.
+fn read_written(path: &Path) -> Result<Vec<Question>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() != 3 || f.iter().any(|x| x.trim().is_empty()) {
+            return Err(format!(
+                "{}:{}: expected product, question and answer separated by tabs",
+                path.display(),
+                i + 1
+            ));
+        }
+        out.push(Question {
+            origin: format!("{}:{}", path.display(), i + 1),
+            product: f[0].to_string(),
+            text: f[1].to_string(),
+            answer: norm(f[2]),
+            split: split_of(f[1]),
+            mined: false,
+        });
+    }
+    Ok(out)
+}
+
+/// Builds `content/` of symbolic links into the shared sets.
+fn content_tree(corpora: &Path, root: &Path) -> std::io::Result<()> {
+    if root.exists() {
+        std::fs::remove_dir_all(root)?;
+    }
+    for (product, version, set, rel) in SETS {
+        let dir = root.join(product).join(version);
+        std::fs::create_dir_all(&dir)?;
+        std::os::unix::fs::symlink(corpora.join(rel), dir.join(set))?;
+    }
+    Ok(())
+}
+
+/// recall@1, recall@10 and MRR@10 sums with their count.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    n: usize,
+    r1: f64,
+    r10: f64,
+    mrr: f64,
+}
+
+impl Tally {
+    fn add(&mut self, rank: Option<usize>) {
+        self.n += 1;
+        if let Some(r) = rank {
+            self.r1 += f64::from(u8::from(r == 1));
+            self.r10 += 1.0;
+            self.mrr += 1.0 / r as f64;
+        }
+    }
+    fn mean(&self) -> (f64, f64, f64) {
+        let n = self.n.max(1) as f64;
+        (self.r1 / n, self.r10 / n, self.mrr / n)
+    }
+}
+
+struct Eval<'a> {
+    index: Index,
+    /// Normalised text per chunk id.
+    text: &'a HashMap<String, String>,
+}
+
+impl Eval<'_> {
+    /// 1-based rank of the first of the top 10 holding the answer.
+    fn rank(&self, q: &Question, query: &Query) -> Option<usize> {
+        let r = self.index.search(query).expect("search runs");
+        r.hits
+            .iter()
+            .position(|h| {
+                let hit = self.index.hit(h.ordinal, query).expect("fragment loaded");
+                self.text
+                    .get(&hit.id)
+                    .is_some_and(|t| t.contains(&q.answer))
+            })
+            .map(|p| p + 1)
+    }
+}
+
+fn query(q: &Question, filtered: bool) -> Query {
+    let filters = if filtered {
+        Filters {
+            product: vec![q.product.clone()],
+            ..Filters::default()
+        }
+    } else {
+        Filters::default()
+    };
+    parse_query(&q.text, filters)
+        .with_prefix(false)
+        .with_limit(10)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    let value = |f: &str| {
+        args.iter()
+            .position(|a| a == f)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shared = std::env::var_os("MCDEWEY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("../shared"));
+    let corpora = shared.join("corpora");
+    if !corpora.is_dir() {
+        println!(
+            "doc-QA evaluation skipped: {} not found (set MCDEWEY_SHARED)",
+            corpora.display()
+        );
+        return;
+    }
+    let work = std::env::temp_dir().join("mcdewey-qa-eval");
+    let content = work.join("content");
+    content_tree(&corpora, &content).expect("content tree of links");
+    let sink = Sink::default();
+    let opts = LoadOptions {
+        cache_dir: Some(work.join("cache")),
+        ..LoadOptions::default()
+    };
+    let t = std::time::Instant::now();
+    let (lib, _) = load(&content, &opts, &sink, &|| {}).expect("corpus loads");
+    let mut chunks = chunk_inputs(&lib);
+    println!(
+        "corpus: {} chunks from {} sets, loaded in {:.1} s",
+        chunks.len(),
+        SETS.len(),
+        t.elapsed().as_secs_f32()
+    );
+
+    let written_path = workspace.join("bench/qa/questions.tsv");
+    let mut questions = mine(&chunks);
+    let mined = questions.len();
+    let removed = strip(&mut chunks, &questions);
+    let mut failed = false;
+    match read_written(&written_path) {
+        Ok(w) => questions.extend(w),
+        Err(e) => {
+            eprintln!("error: {e}");
+            failed = true;
+        }
+    }
+    let text: HashMap<String, String> = chunks
+        .iter()
+        .map(|c| (c.id.clone(), norm(&c.text)))
+        .collect();
+    // Every answer must be somewhere in its product's chunks.
+    questions.retain(|q| {
+        let found = chunks
+            .iter()
+            .any(|c| c.product == q.product && text[&c.id].contains(&q.answer));
+        if !found {
+            eprintln!(
+                "error: {}: the answer of {:?} is in no chunk of product {:?}",
+                q.origin, q.text, q.product
+            );
+            failed = true;
+        }
+        found
+    });
+    println!(
+        "questions: {} mined from FAQ pages ({removed} question lines removed from the corpus), {} written; dev {}, test {}",
+        mined,
+        questions.len() - questions.iter().filter(|q| q.mined).count(),
+        questions.iter().filter(|q| q.split == 0).count(),
+        questions.iter().filter(|q| q.split == 1).count(),
+    );
+
+    if flag("--list") {
+        for q in &questions {
+            println!(
+                "  [{}] {:?} -> {:?}",
+                ["dev", "test"][q.split],
+                q.text,
+                q.answer
+            );
+        }
+    }
+    let model_name = value("--model").unwrap_or_else(|| "minilm-context-128".to_string());
+    let mut build = BuildOptions::default();
+    if !flag("--no-model") {
+        let mut sem = SemanticOptions::new(model(&model_name).expect("embedded model"));
+        if let Some(n) = value("--nprobe").and_then(|v| v.parse().ok()) {
+            sem.nprobe = n;
+        }
+        build = build.with_semantic(sem);
+    }
+    let t = std::time::Instant::now();
+    let files: HashMap<String, Vec<u8>> = build_index(chunks, &build)
+        .expect("index builds")
+        .into_iter()
+        .collect();
+    let mut index = Index::open(&files[MANIFEST_PATH]).expect("manifest opens");
+    for p in index.all_files() {
+        index.add_file(&p, &files[&p]).expect("index file loads");
+    }
+    println!("index built in {:.1} s", t.elapsed().as_secs_f32());
+    let eval = Eval { index, text: &text };
+
+    // Modes: (name, product filter, semantic weight: 0 off, None the
+    // index's query-dependent weight).
+    let modes = [
+        ("lexical", false, Some(0.0)),
+        ("semantic only", false, Some(1.0)),
+        ("hybrid", false, None),
+        ("lexical, product filter", true, Some(0.0)),
+        ("hybrid, product filter", true, None),
+    ];
+    let mut table = String::new();
+    let _ = writeln!(table, "split\tmode\tquestions\trecall@1\trecall@10\tMRR@10");
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "{:<5} {:<24} {:>5} {:>9} {:>9} {:>7}",
+        "split", "mode", "n", "recall@1", "recall@10", "MRR@10"
+    );
+    let mut misses: Vec<String> = Vec::new();
+    for (split, split_name) in [(0, "dev"), (1, "test")] {
+        for &(name, filtered, weight) in &modes {
+            let mut t = Tally::default();
+            for q in questions.iter().filter(|q| q.split == split) {
+                let query = match weight {
+                    Some(w) => query(q, filtered).with_semantic_weight(w),
+                    None => query(q, filtered),
+                };
+                let rank = eval.rank(q, &query);
+                t.add(rank);
+                if rank.is_none() && name == "hybrid" {
+                    misses.push(format!("{split_name} {:?} [{}]", q.text, q.origin));
+                }
+            }
+            let (r1, r10, mrr) = t.mean();
+            let _ = writeln!(
+                report,
+                "{split_name:<5} {name:<24} {:>5} {r1:>9.3} {r10:>9.3} {mrr:>7.3}",
+                t.n
+            );
+            let _ = writeln!(
+                table,
+                "{split_name}\t{name}\t{}\t{r1:.3}\t{r10:.3}\t{mrr:.3}",
+                t.n
+            );
+        }
+    }
+    print!("{report}");
+    if flag("--verbose") {
+        println!("hybrid misses:");
+        for m in &misses {
+            println!("  {m}");
+        }
+    }
+    if flag("--grid") {
+        grid(&eval, &questions);
+    }
+    let out = value("--out")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("bench/results/doc-qa.tsv"));
+    std::fs::write(&out, table).expect("results written");
+    println!("written to {}", out.display());
+    if failed {
+        std::process::exit(1);
+    }
+}
+
+/// Semantic weight grid on the dev split, per query shape: what
+/// `SHAPE_FACTORS` is chosen from.
+fn grid(eval: &Eval<'_>, questions: &[Question]) {
+    let weights = [0.0f32, 0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.6];
+    println!("dev split, hybrid recall@10 / MRR@10 per semantic weight and query shape:");
+    println!(
+        "{:<9} {:>4}  {}",
+        "shape",
+        "n",
+        weights
+            .iter()
+            .map(|w| format!("{w:>11}"))
+            .collect::<String>()
+    );
+    for shape in [
+        QueryShape::Exact,
+        QueryShape::Keywords,
+        QueryShape::Question,
+    ] {
+        let qs: Vec<&Question> = questions
+            .iter()
+            .filter(|q| q.split == 0 && query(q, false).shape() == shape)
+            .collect();
+        let mut cells = String::new();
+        for &w in &weights {
+            let mut t = Tally::default();
+            for q in &qs {
+                t.add(eval.rank(q, &query(q, false).with_semantic_weight(w)));
+            }
+            let (_, r10, mrr) = t.mean();
+            let _ = write!(cells, "  {r10:.3}/{mrr:.3}");
+        }
+        println!("{:<9} {:>4}  {cells}", format!("{shape:?}"), qs.len());
+    }
+}
