@@ -423,7 +423,9 @@ const HEAD_CHANGING: &[&str] = &["dying", "lying", "tying"];
 
 /// First two characters of wanted terms ([`Tokenizer::tokenize_matching`]).
 struct Heads<'a> {
-    heads: Vec<&'a str>,
+    /// A set, so checking an atom costs the same however many terms a
+    /// query has.
+    heads: std::collections::HashSet<&'a str>,
     /// Lowercase ASCII first characters.
     ascii: [bool; 128],
 }
@@ -443,9 +445,16 @@ impl<'a> Heads<'a> {
         Heads { heads, ascii }
     }
 
-    /// Whether normalised atom `s` can stem to a wanted term.
+    /// Whether normalised atom `s` can stem to a wanted term: a head (one
+    /// or two characters) is a prefix of it.
     fn keep(&self, s: &str) -> bool {
-        self.heads.iter().any(|h| s.starts_with(h)) || HEAD_CHANGING.contains(&s)
+        let mut ends = s.char_indices().map(|(b, _)| b).skip(1).chain([s.len()]);
+        let one = ends.next().map(|e| &s[..e]);
+        let two = ends.next().map(|e| &s[..e]);
+        one.is_some_and(|h| self.heads.contains(h))
+            || two.is_some_and(|h| self.heads.contains(h))
+            || self.heads.contains("")
+            || HEAD_CHANGING.contains(&s)
     }
 
     /// Whether any atom of the word can start with a wanted character (a

@@ -45,16 +45,13 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         .map_err(|e| ExitError::io(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
     let router = serve::static_router(&opts);
     let mcp = super::mcp::endpoint(&opts.site, &args, &config)?;
-    let with_mcp = mcp.is_some();
+    let with_mcp = mcp.is_available();
     let base = opts.base_path.clone();
     let quiet = args.quiet;
     runtime
         .block_on(serve::run_with(
             opts,
-            move |addr| match mcp {
-                Some(endpoint) => endpoint.attach(router, addr),
-                None => router,
-            },
+            move |addr| mcp.attach(router, addr),
             move |addr| {
                 if !quiet {
                     eprintln!("Serving the library at http://{addr}{base} (Ctrl-C to stop)");

@@ -3,6 +3,7 @@
 
 mod cli;
 mod corpora;
+mod hardening;
 mod import;
 mod invalid;
 mod mcp;

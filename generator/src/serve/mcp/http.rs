@@ -30,6 +30,8 @@ pub struct HttpOptions {
     pub allowed_hosts: Vec<String>,
     /// Recent tool results kept in memory (0: none).
     pub cache_entries: usize,
+    /// Where tool calls run (bounded, with a time budget).
+    pub pool: Arc<super::pool::Pool>,
 }
 
 /// Tool results `/mcp` keeps by default.
@@ -57,6 +59,7 @@ impl HttpOptions {
             allowed_origins,
             allowed_hosts,
             cache_entries: DEFAULT_CACHE_ENTRIES,
+            pool: Arc::new(super::pool::Pool::for_this_machine()),
         }
     }
 }
@@ -86,7 +89,7 @@ pub fn check_origin(value: &str) -> Result<String, String> {
 
 /// The `/mcp` route, to merge with the site's router.
 pub fn router(lib: Arc<Library>, opts: &HttpOptions) -> Router {
-    let server = McpServer::new(lib, opts.cache_entries);
+    let server = McpServer::new(lib, opts.cache_entries).with_pool(opts.pool.clone());
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -104,6 +107,29 @@ pub fn router(lib: Arc<Library>, opts: &HttpOptions) -> Router {
     Router::new()
         .route_service("/mcp", service)
         .layer(middleware::from_fn_with_state(origins, guard))
+}
+
+/// `/mcp` for a site whose library could not be loaded: every request gets
+/// a JSON-RPC error (503) that says why, so a client shows the cause instead
+/// of failing on an unexpected status.
+pub fn unavailable_router(reason: &str) -> Router {
+    let message: Arc<str> = format!(
+        "this site's library cannot be read, so /mcp is unavailable: {reason}. Rebuild the site with `mcdewey build`."
+    )
+    .into();
+    Router::new().route_service(
+        "/mcp",
+        tower::service_fn(move |_req: Request| {
+            let message = message.clone();
+            async move {
+                Ok::<_, std::convert::Infallible>(error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    -32603,
+                    &message,
+                ))
+            }
+        }),
+    )
 }
 
 async fn guard(State(origins): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {

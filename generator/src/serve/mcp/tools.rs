@@ -13,6 +13,10 @@ use std::collections::HashSet;
 /// A message the client should read (returned with `isError`).
 pub type ToolResult<T> = Result<T, String>;
 
+/// What a call stopped by its client or its time budget says (never sent
+/// to a client that went away; never cached).
+pub const CANCELLED: &str = "The call was cancelled.";
+
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 50;
 /// Deepest result reachable through cursors.
@@ -128,6 +132,7 @@ pub fn search_ids(lib: &Library, query: &str, filters: Filters) -> Vec<String> {
 }
 
 pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
+    super::limits::check_query(lib, &args.query)?;
     let mut req = Requested::default();
     let text = scope::take_inline_filters(&args.query, &mut req);
     if text.trim().is_empty() {
@@ -145,6 +150,9 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
     let scope = scope::resolve(lib, &req)?;
     let want = (offset + limit).min(MAX_RESULTS);
     let (ranked, total, q) = run(lib, &text, &scope.filters, want)?;
+    if super::pool::cancelled() {
+        return Err(CANCELLED.into());
+    }
     let terms = lib.index.matched_terms(&q);
     let hits = ranked
         .iter()
@@ -191,6 +199,9 @@ fn run(
     let mut total = 0;
     let mut first = None;
     for f in filters {
+        if super::pool::cancelled() {
+            return Err(CANCELLED.into());
+        }
         let q = parse_query(text, f.clone()).with_limit(want);
         let r = lib
             .index
