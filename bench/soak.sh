@@ -58,9 +58,11 @@ if [ -z "$site" ]; then
 fi
 documents=$(find "$site" -name document.json | wc -l)
 
-# Static paths (pages, Markdown, assets) and query words from the site.
+# Static paths: up to 5,000 spread evenly over the site's pages and assets;
+# query words from its pages.
 (cd "$site" && find . -type f \( -name '*.html' -o -name '*.md' -o -name '*.css' -o -name '*.js' \) \
-  -size -512k | sed 's|^\.||' | sort | head -5000) > "$work/paths.txt"
+  -size -512k | sed 's|^\.||' | sort) > "$work/all-paths.txt"
+awk -v n="$(wc -l < "$work/all-paths.txt")" 'NR % int(n / 5000 + 1) == 0' "$work/all-paths.txt" > "$work/paths.txt"
 tr -cs 'A-Za-z' '\n' < <(find "$site" -name '*.md' | head -300 | xargs cat) \
   | awk 'length($0) >= 4 && length($0) <= 12 { print tolower($0) }' | sort -u | head -2000 > "$work/words.txt"
 export SOAK_PATHS="$work/paths.txt" SOAK_WORDS="$work/words.txt"

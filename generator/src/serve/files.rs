@@ -86,7 +86,7 @@ impl Stamp {
 /// What a request path names, once checked.
 enum Resolved {
     /// The real path, the path to check on later requests, its metadata.
-    File(PathBuf, PathBuf, std::fs::Metadata),
+    File(PathBuf, PathBuf, Box<std::fs::Metadata>),
     /// A directory asked for without its trailing `/`.
     Redirect,
     NotFound,
@@ -205,7 +205,7 @@ impl SiteFiles {
 
 enum Found {
     Cached(Arc<Entry>),
-    Large(PathBuf, std::fs::Metadata),
+    Large(PathBuf, Box<std::fs::Metadata>),
     Redirect,
 }
 
@@ -260,14 +260,16 @@ fn resolve(root: &Path, rel: &str) -> Resolved {
             return Resolved::NotFound;
         };
         return match std::fs::metadata(&index) {
-            Ok(m) if m.is_file() && index.starts_with(root) => Resolved::File(index, check, m),
+            Ok(m) if m.is_file() && index.starts_with(root) => {
+                Resolved::File(index, check, Box::new(m))
+            }
             _ => Resolved::NotFound,
         };
     }
     if !meta.is_file() || rel.ends_with('/') {
         return Resolved::NotFound;
     }
-    Resolved::File(real, asked, meta)
+    Resolved::File(real, asked, Box::new(meta))
 }
 
 impl Entry {

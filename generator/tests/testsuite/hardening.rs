@@ -533,3 +533,28 @@ fn search_into_a_closed_pipe_exits_quietly() {
     assert_eq!(done.status.code(), Some(0), "{err}");
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn oversized_headers_are_431() {
+    let site = site();
+    let http = with_mcp(&site.out(), None);
+    let mut many = String::new();
+    for i in 0..200 {
+        many.push_str(&format!("X-Filler-{i}: {}\r\n", "y".repeat(20)));
+    }
+    let r = crate::serve::raw(
+        http.addr,
+        &format!("GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n{many}Connection: close\r\n\r\n"),
+    );
+    assert_eq!(r.status, 431);
+    let big = format!("X-Big: {}\r\n", "z".repeat(512 * 1024));
+    let mut s = TcpStream::connect(http.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ =
+        s.write_all(format!("GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n{big}\r\n").as_bytes());
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    assert!(buf.is_empty() || parse_response(&buf).status == 431);
+    // Still serving.
+    assert_eq!(get(http.addr, "/index.html", "").status, 200);
+}
