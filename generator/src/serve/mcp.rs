@@ -233,12 +233,10 @@ Try again, or narrow the search (fewer words, a product or version filter).",
                 ))])
                 .into())
             }
+            // Nobody is waiting for this answer; a tool error keeps it
+            // out of the server's error log.
             Err(pool::Refused::Cancelled) => {
-                return Err(ErrorData::new(
-                    rmcp::model::ErrorCode::INTERNAL_ERROR,
-                    tools::CANCELLED,
-                    None,
-                ))
+                return Ok(CallToolResult::error(vec![ContentBlock::text(tools::CANCELLED)]).into())
             }
         };
         match called {

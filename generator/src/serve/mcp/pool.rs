@@ -1,6 +1,7 @@
-//! Where tool calls run: on Tokio's blocking threads, at most `workers` at
-//! once, so the async workers that serve static files are never busy with a
-//! search. A call waits for a slot within its time budget; a call whose
+//! Where tool calls run: on a fixed set of `workers` threads of their own,
+//! so the async workers that serve static files are never busy with a
+//! search, and a search's memory stays with those few threads (on Tokio's
+//! blocking threads, each of dozens of threads kept its own freed memory). A call waits for a slot within its time budget; a call whose
 //! client went away (or that ran out of budget) is marked cancelled: if it
 //! has not started it never does, and a running one stops at its next check
 //! of [`cancelled`] (between searches and before building results).
@@ -21,7 +22,12 @@ pub struct Pool {
     slots: Arc<Semaphore>,
     budget: Duration,
     stats: Arc<Stats>,
+    /// Jobs for the worker threads; a job is sent only with a slot held,
+    /// so it never waits for a thread.
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
 }
+
+type Job = Box<dyn FnOnce() + Send>;
 
 /// What happened to the calls so far.
 #[derive(Debug, Default)]
@@ -79,10 +85,32 @@ impl Drop for CancelOnDrop<'_> {
 impl Pool {
     /// `workers` calls at once (at least one), each within `budget`.
     pub fn new(workers: usize, budget: Duration) -> Pool {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..workers.max(1) {
+            let rx = rx.clone();
+            // The threads end when the pool (its sender) is dropped.
+            let spawned = std::thread::Builder::new()
+                .name(format!("mcdewey-tool-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!("cannot start a tool thread: {e}");
+            }
+        }
         Pool {
             slots: Arc::new(Semaphore::new(workers.max(1))),
             budget,
             stats: Arc::default(),
+            jobs: std::sync::Mutex::new(tx),
         }
     }
 
@@ -126,22 +154,34 @@ impl Pool {
             let permit = self.hold().await;
             let flag = flag.clone();
             let stats = self.stats.clone();
-            tokio::task::spawn_blocking(move || {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let job: Job = Box::new(move || {
                 let _permit = permit;
                 if flag.load(Ordering::Relaxed) {
-                    return None;
+                    let _ = tx.send(None);
+                    return;
                 }
                 stats.started.fetch_add(1, Ordering::Relaxed);
                 CURRENT.with(|c| *c.borrow_mut() = Some(flag.clone()));
-                let out = f();
+                // A panicking tool loses its answer (the caller sees a
+                // cancelled call), not the thread.
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
                 CURRENT.with(|c| *c.borrow_mut() = None);
-                Some(out)
-            })
-            .await
+                let _ = tx.send(out.ok());
+            });
+            let sent = self
+                .jobs
+                .lock()
+                .map(|j| j.send(job).is_ok())
+                .unwrap_or(false);
+            if !sent {
+                return None;
+            }
+            rx.await.ok().flatten()
         };
         let outcome = tokio::select! {
             r = tokio::time::timeout(self.budget, work) => match r {
-                Ok(Ok(Some(out))) if !flag.load(Ordering::Relaxed) => Ok(out),
+                Ok(Some(out)) if !flag.load(Ordering::Relaxed) => Ok(out),
                 // Cancelled before or while running; or the call panicked.
                 Ok(_) => Err(Refused::Cancelled),
                 Err(_) => {
@@ -189,7 +229,7 @@ mod tests {
                 tokio::spawn(
                     async move { p.run(&c, move || r.fetch_add(1, Ordering::SeqCst)).await },
                 );
-            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
             ct.cancel();
             assert_eq!(call.await.unwrap(), Err(Refused::Cancelled));
             drop(busy);
@@ -216,7 +256,8 @@ mod tests {
                 })
                 .await
             });
-            tokio::task::yield_now().await;
+            // Let the call reach the queue (it waits for the busy slot).
+            tokio::time::sleep(Duration::from_millis(100)).await;
             call.abort();
             let _ = call.await;
             drop(busy);
