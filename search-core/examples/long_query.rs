@@ -3,7 +3,7 @@
 //! 10,000 to 80,000 of them. Time per word should stay flat (linear
 //! analysis); `/mcp` refuses such queries before any work.
 //!
-//! cargo run --release -p mcdewey-search-core --example long_query -- SITE
+//! cargo run -p mcdewey-search-core --example long_query -- SITE
 
 use mcdewey_search_core::{parse_query, Filters, Index, MANIFEST_PATH};
 use std::time::Instant;
@@ -50,6 +50,15 @@ fn main() {
     while words.len() < 80_000 {
         words.push(format!("{}{}", words[i % words.len().max(1)], i));
         i += 1;
+    }
+    // Shuffled (fixed seed) so every prefix has the same mix of known and
+    // unknown words: time per word then compares like with like.
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for i in (1..words.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        words.swap(i, (seed % (i as u64 + 1)) as usize);
     }
     println!(
         "{:>7} {:>9} {:>10} {:>8}",
