@@ -1,7 +1,7 @@
 //! The reader and query engine: open a manifest, plan which files a query
 //! needs, add them, search, then build display hits.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::build::{
     fragment_path, impact_value, partition_path, position_shard_path, term_shard_path,
@@ -465,6 +465,9 @@ impl Index {
         self.tokenizer
             .tokenize(&q.free, 0, |w| words.push(w.clone()));
         let last = words.len().saturating_sub(1);
+        // Clause of each term seen, so a repeated word is found in O(1): a
+        // long query stays linear in its length.
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, w) in words.iter().enumerate() {
             let prefix = (q.prefix && i == last && w.end == q.free.len())
                 .then(|| self.tokenizer.normalize(&q.free[w.start..w.end]))
@@ -479,14 +482,14 @@ impl Index {
             } else {
                 1.0
             };
-            if let Some(c) = a
-                .clauses
-                .iter_mut()
-                .find(|c| c.term == term && !term.is_empty())
-            {
+            if let Some(&k) = seen.get(&term).filter(|_| !term.is_empty()) {
+                let c = &mut a.clauses[k];
                 c.prefix = c.prefix.take().or(prefix);
                 c.weight = c.weight.max(weight);
                 continue;
+            }
+            if !term.is_empty() {
+                seen.insert(term.clone(), a.clauses.len());
             }
             a.clauses.push(Clause {
                 term,
@@ -1044,9 +1047,10 @@ impl Index {
                 groups.push(g);
             }
         }
+        let clause_terms: HashSet<&str> = a.clauses.iter().map(|c| c.term.as_str()).collect();
         for ph in &a.phrases {
             for (t, _) in ph {
-                if a.clauses.iter().any(|c| &c.term == t) {
+                if clause_terms.contains(t.as_str()) {
                     continue;
                 }
                 if let Ok(Some(p)) = self.lookup(t) {

@@ -423,7 +423,9 @@ const HEAD_CHANGING: &[&str] = &["dying", "lying", "tying"];
 
 /// First two characters of wanted terms ([`Tokenizer::tokenize_matching`]).
 struct Heads<'a> {
-    heads: Vec<&'a str>,
+    /// A set, so checking an atom costs the same however many terms a
+    /// query has.
+    heads: std::collections::HashSet<&'a str>,
     /// Lowercase ASCII first characters.
     ascii: [bool; 128],
 }
@@ -443,9 +445,16 @@ impl<'a> Heads<'a> {
         Heads { heads, ascii }
     }
 
-    /// Whether normalised atom `s` can stem to a wanted term.
+    /// Whether normalised atom `s` can stem to a wanted term: a head (one
+    /// or two characters) is a prefix of it.
     fn keep(&self, s: &str) -> bool {
-        self.heads.iter().any(|h| s.starts_with(h)) || HEAD_CHANGING.contains(&s)
+        let mut ends = s.char_indices().map(|(b, _)| b).skip(1).chain([s.len()]);
+        let one = ends.next().map(|e| &s[..e]);
+        let two = ends.next().map(|e| &s[..e]);
+        one.is_some_and(|h| self.heads.contains(h))
+            || two.is_some_and(|h| self.heads.contains(h))
+            || self.heads.contains("")
+            || HEAD_CHANGING.contains(&s)
     }
 
     /// Whether any atom of the word can start with a wanted character (a
@@ -467,8 +476,16 @@ fn push_term(
     if text.is_empty() || text.len() > MAX_TERM_BYTES {
         return;
     }
-    // A segment or atom equal to an earlier term at the same position adds nothing.
-    if out.iter().any(|t| t.pos == pos && t.text == text) {
+    // A segment or atom equal to an earlier term at the same position adds
+    // nothing. A word's terms come in position order, so those at `pos` are
+    // the last ones (looking further back would make a word of many atoms
+    // cost the square of their number).
+    if out
+        .iter()
+        .rev()
+        .take_while(|t| t.pos == pos)
+        .any(|t| t.text == text)
+    {
         return;
     }
     out.push(Term {
@@ -509,14 +526,17 @@ fn atom_boundary(seg: &[(usize, char)], k: usize) -> bool {
     }
     if prev.is_uppercase() && cur.is_uppercase() {
         // HTTPServer: split before the S, but not URLs or IPv6.
+        // Counting stops at two: a long run of capitals stays linear.
         let upper_before = seg[..k]
             .iter()
             .rev()
             .take_while(|(_, c)| c.is_uppercase())
+            .take(2)
             .count();
         let lower_after = seg[k + 1..]
             .iter()
             .take_while(|(_, c)| c.is_lowercase())
+            .take(2)
             .count();
         return upper_before >= 2 && lower_after >= 2;
     }
@@ -525,6 +545,7 @@ fn atom_boundary(seg: &[(usize, char)], k: usize) -> bool {
             .iter()
             .rev()
             .take_while(|(_, c)| c.is_alphabetic())
+            .take(2)
             .count();
         return letters >= 2;
     }
@@ -675,6 +696,26 @@ mod tests {
         let t = Tokenizer::new(TokenizerSettings::default());
         assert_eq!(t.normalize("ĀŁŽÿŒ"), "alzyoe");
         assert_eq!(t.normalize("Crème Brûlée"), "creme brulee");
+    }
+
+    #[test]
+    fn long_words_keep_their_terms() {
+        // Repeated atoms at different positions are all kept; a run of
+        // capitals is one atom (and too long to index).
+        assert_eq!(texts("x-x-x"), vec!["x-x-x", "x", "x", "x"]);
+        let chain = vec!["x1"; 3000].join("-");
+        let t = terms(&chain);
+        assert_eq!(
+            t.len(),
+            3000,
+            "the whole word is too long; one term per atom"
+        );
+        assert!(t
+            .iter()
+            .enumerate()
+            .all(|(i, (s, p))| s == "x1" && *p == i as u32));
+        assert!(texts(&"A".repeat(100_000)).is_empty());
+        assert_eq!(texts(&format!("{}Server", "A".repeat(50))).len(), 3);
     }
 
     #[test]

@@ -334,3 +334,24 @@ fn release_notes_rank_below_the_reference_page() {
     let asked = ids(&f, "what's new ThrottleLimit", v2());
     assert_eq!(asked[0], "notes-1", "{asked:?}");
 }
+
+#[test]
+fn repeated_and_unknown_words_do_not_change_the_ranking() {
+    // A word repeated many times is one clause, and words the index lacks
+    // add nothing: a long query ranks as its distinct known words do.
+    let f = files();
+    let short = ids(&f, "recording media ", none());
+    assert!(!short.is_empty());
+    let mut long = String::new();
+    for i in 0..5000 {
+        long.push_str(if i % 2 == 0 { "recording " } else { "media " });
+        long.push_str(&format!("zq{i}x "));
+    }
+    assert_eq!(ids(&f, &long, none()), short);
+    // Phrases whose words are also free words, many times over.
+    let phrased = format!("{long} \"recording\" \"media\"");
+    assert_eq!(
+        ids(&f, &phrased, none()),
+        ids(&f, "recording media \"recording\" \"media\"", none())
+    );
+}

@@ -27,9 +27,10 @@ pub fn run(args: McpArgs) -> Result<(), ExitError> {
         .map_err(ExitError::io)
 }
 
-/// What `serve` adds for `/mcp`: the loaded library and who may call it.
+/// What `serve` adds for `/mcp`: the loaded library (or why it could not be
+/// loaded) and who may call it.
 pub struct Endpoint {
-    lib: Arc<Library>,
+    lib: Result<Arc<Library>, String>,
     origins: Vec<String>,
     hosts: Vec<String>,
     cache_entries: usize,
@@ -61,13 +62,14 @@ pub fn tokens(args: &ServeArgs, config: &Config) -> Result<Option<Arc<Tokens>>, 
 }
 
 /// Loads the site for `/mcp`. A bad `--allow-origin` is a usage error; a
-/// site that cannot be loaded is still served, without `/mcp`.
+/// site whose library cannot be loaded (a damaged index) is still served,
+/// with `/mcp` answering every call with the reason.
 pub fn endpoint(
     site: &Path,
     args: &ServeArgs,
     config: &Config,
     tokens: Option<Arc<Tokens>>,
-) -> Result<Option<Endpoint>, ExitError> {
+) -> Result<Endpoint, ExitError> {
     let origins = args
         .allow_origin
         .iter()
@@ -81,19 +83,18 @@ pub fn endpoint(
         .chain(&config.serve.allowed_hosts)
         .map(|h| h.trim().to_string())
         .collect();
-    match Library::load(site) {
-        Ok(lib) => Ok(Some(Endpoint {
-            lib: Arc::new(lib),
-            origins,
-            hosts,
-            cache_entries: args.mcp_cache,
-            tokens,
-        })),
-        Err(e) => {
-            eprintln!("warning: no MCP endpoint: {e:#}");
-            Ok(None)
-        }
-    }
+    let lib = Library::load(site).map(Arc::new).map_err(|e| {
+        let reason = format!("{e:#}");
+        eprintln!("warning: /mcp is unavailable: {reason}");
+        reason
+    });
+    Ok(Endpoint {
+        lib,
+        origins,
+        hosts,
+        cache_entries: args.mcp_cache,
+        tokens,
+    })
 }
 
 impl Endpoint {
@@ -103,6 +104,14 @@ impl Endpoint {
         let mut opts = mcp::HttpOptions::for_addr(addr, &self.origins, &self.hosts);
         opts.cache_entries = self.cache_entries;
         opts.tokens = self.tokens;
-        router.merge(mcp::router(self.lib, &opts))
+        match self.lib {
+            Ok(lib) => router.merge(mcp::router(lib, &opts)),
+            Err(reason) => router.merge(mcp::unavailable_router(&reason)),
+        }
+    }
+
+    /// Whether the library loaded (and `/mcp` answers tool calls).
+    pub fn is_available(&self) -> bool {
+        self.lib.is_ok()
     }
 }

@@ -4,6 +4,8 @@
 use crate::cli::SearchArgs;
 use crate::ExitError;
 use mcdewey_search_core::{parse_query, Filters};
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 pub fn run(args: SearchArgs) -> Result<(), ExitError> {
     let index = crate::search::load_index(&args.site).map_err(ExitError::usage)?;
@@ -23,8 +25,7 @@ pub fn run(args: SearchArgs) -> Result<(), ExitError> {
         let bits = index
             .query_embedding(&query)
             .map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<u32>>());
-        println!("{}", serde_json::json!({ "embedding": bits }));
-        return Ok(());
+        return print(&format!("{}\n", serde_json::json!({ "embedding": bits })));
     }
     let result = index
         .search(&query)
@@ -54,21 +55,34 @@ pub fn run(args: SearchArgs) -> Result<(), ExitError> {
             })
             .collect();
         let out = serde_json::json!({ "total": result.total, "hits": rows });
-        println!("{out}");
+        print(&format!("{out}\n"))
     } else {
-        println!("{} results", result.total);
+        let mut out = format!("{} results\n", result.total);
         for (h, score, twins) in &hits {
             let page = h.page_label.clone().unwrap_or_else(|| h.page.to_string());
-            println!("\n{:.3}  {} — p. {}  [{}]", score, h.title, page, h.id);
+            let _ = writeln!(out, "\n{:.3}  {} — p. {}  [{}]", score, h.title, page, h.id);
             if !h.breadcrumb.is_empty() {
-                println!("       {}", h.breadcrumb.join(" › "));
+                let _ = writeln!(out, "       {}", h.breadcrumb.join(" › "));
             }
-            println!("       {}", h.snippet.text);
+            let _ = writeln!(out, "       {}", h.snippet.text);
             if !twins.is_empty() {
                 let versions: Vec<&str> = twins.iter().map(|(_, v)| v.as_str()).collect();
-                println!("       same text in {}", versions.join(", "));
+                let _ = writeln!(out, "       same text in {}", versions.join(", "));
             }
         }
+        print(&out)
     }
-    Ok(())
+}
+
+/// Writes the results to stdout. A reader that stops early (`| head -1`)
+/// closes the pipe: that ends the output quietly, as other command-line
+/// tools do, instead of failing.
+fn print(text: &str) -> Result<(), ExitError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ExitError::io(
+            anyhow::anyhow!("cannot write the results: {e}"),
+        )),
+        _ => Ok(()),
+    }
 }

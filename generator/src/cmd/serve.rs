@@ -69,13 +69,13 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
     let mcp = if args.watch {
         None
     } else {
-        super::mcp::endpoint(&opts.site, &args, &config, tokens.clone())?
+        Some(super::mcp::endpoint(&opts.site, &args, &config, tokens.clone())?)
     };
     if let Some(reload) = &reload {
         router = router.merge(reload.router());
         start_watching(&build_args, &config, reload.clone())?;
     }
-    let with_mcp = mcp.is_some();
+    let with_mcp = mcp.as_ref().is_some_and(|m| m.is_available());
     let base = opts.base_path.clone();
     let quiet = args.quiet;
     let watching = args.watch.then(|| args.path.display().to_string());

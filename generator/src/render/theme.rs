@@ -43,6 +43,14 @@ const ENGINE: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// A template of the default theme, as compiled in.
+pub fn default_template(name: &str) -> Option<&'static str> {
+    DEFAULT
+        .iter()
+        .find(|(kind, n, _)| *kind == "templates" && *n == name)
+        .and_then(|(_, _, bytes)| std::str::from_utf8(bytes).ok())
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Theme {
     pub templates: BTreeMap<String, String>,

@@ -356,7 +356,8 @@ fn ordinal_map(lib: &Library) -> anyhow::Result<Vec<(u32, usize)>> {
 fn load_index(dir: &Path) -> anyhow::Result<Index> {
     let manifest = std::fs::read(dir.join("manifest.bin"))
         .with_context(|| format!("cannot read the search index in {}", dir.display()))?;
-    let mut index = Index::open(&manifest).map_err(|e| anyhow::anyhow!("manifest.bin: {e}"))?;
+    let mut index = Index::open(&manifest)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("manifest.bin").display()))?;
     let files = index
         .all_files()
         .into_par_iter()

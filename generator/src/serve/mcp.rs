@@ -6,13 +6,17 @@
 
 mod cache;
 mod http;
+pub mod limits;
+pub mod pool;
 pub mod resources;
 pub mod schema;
 pub mod scope;
 pub mod text;
 pub mod tools;
 
-pub use http::{check_origin, router, HttpOptions, DEFAULT_CACHE_ENTRIES, MAX_BODY_BYTES};
+pub use http::{
+    check_origin, router, unavailable_router, HttpOptions, DEFAULT_CACHE_ENTRIES, MAX_BODY_BYTES,
+};
 pub use tools::search_ids;
 
 use crate::serve::library::Library;
@@ -42,6 +46,7 @@ pub struct McpServer {
     lib: Arc<Library>,
     tools: Arc<Vec<Tool>>,
     cache: Arc<ToolCache>,
+    pool: Arc<pool::Pool>,
 }
 
 impl McpServer {
@@ -52,7 +57,41 @@ impl McpServer {
             lib,
             tools: Arc::new(tool_list()),
             cache: Arc::new(ToolCache::new(cache_entries)),
+            pool: Arc::new(pool::Pool::for_this_machine()),
         }
+    }
+
+    /// The same server running its tool calls in `pool`.
+    pub fn with_pool(mut self, pool: Arc<pool::Pool>) -> Self {
+        self.pool = pool;
+        self
+    }
+
+    /// [`McpServer::call`] in the pool: off the async workers, within the
+    /// time budget, cancelled with `cancel`. Only successful results are
+    /// cached.
+    async fn call_in_pool(
+        &self,
+        name: &str,
+        args: JsonObject,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<Option<CallToolResult>, pool::Refused> {
+        let key = ToolCache::key(name, &args);
+        if let Some(hit) = self.cache.get(&key) {
+            return Ok(Some(hit));
+        }
+        let me = self.clone();
+        let tool = name.to_string();
+        let result = self
+            .pool
+            .run(cancel, move || me.run_tool(&tool, args))
+            .await?;
+        if let Some(r) = &result {
+            if r.is_error != Some(true) {
+                self.cache.put(key, r);
+            }
+        }
+        Ok(result)
     }
 
     /// Runs one tool by name, or answers from the cache; `None` for a name
@@ -76,15 +115,7 @@ impl McpServer {
         args: JsonObject,
         origin: Option<&str>,
     ) -> Option<CallToolResult> {
-        let result = self.call(name, args)?;
-        Some(match (origin, &result.structured_content) {
-            (Some(origin), Some(value)) if result.is_error != Some(true) => {
-                let mut value = value.clone();
-                absolute_urls(&mut value, origin);
-                CallToolResult::structured(value)
-            }
-            _ => result,
-        })
+        Some(on_origin(self.call(name, args)?, origin))
     }
 
     fn run_tool(&self, name: &str, args: JsonObject) -> Option<CallToolResult> {
@@ -122,6 +153,18 @@ fn absolute_urls(value: &mut serde_json::Value, origin: &str) {
 /// `scheme://host[:port]` of an HTTP request, from its `Host` header (which
 /// rmcp has already checked against the allowed hosts); `https` when a proxy
 /// says so in `X-Forwarded-Proto`. `None` over stdio or for a malformed Host.
+/// Site-relative URLs in a result made absolute on `origin`.
+fn on_origin(result: CallToolResult, origin: Option<&str>) -> CallToolResult {
+    match (origin, &result.structured_content) {
+        (Some(origin), Some(value)) if result.is_error != Some(true) => {
+            let mut value = value.clone();
+            absolute_urls(&mut value, origin);
+            CallToolResult::structured(value)
+        }
+        _ => result,
+    }
+}
+
 fn request_origin(context: &RequestContext<RoleServer>) -> Option<String> {
     use axum::http::{header, request::Parts, uri::Authority};
     let parts = context.extensions.get::<Parts>()?;
@@ -260,7 +303,23 @@ impl ServerHandler for McpServer {
         let args = request.arguments.unwrap_or_default();
         tracing::debug!(tool = %request.name, arguments = %serde_json::Value::Object(args.clone()), "mcp tool call");
         let origin = request_origin(&context);
-        match self.call_from(&request.name, args, origin.as_deref()) {
+        let called = match self.call_in_pool(&request.name, args, &context.ct).await {
+            Ok(r) => r,
+            Err(pool::Refused::OverBudget(budget)) => {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                    "The call took longer than {} s and was stopped; the server may be busy. \
+Try again, or narrow the search (fewer words, a product or version filter).",
+                    budget.as_secs_f32()
+                ))])
+                .into())
+            }
+            // Nobody is waiting for this answer; a tool error keeps it
+            // out of the server's error log.
+            Err(pool::Refused::Cancelled) => {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(tools::CANCELLED)]).into())
+            }
+        };
+        match called.map(|r| on_origin(r, origin.as_deref())) {
             Some(result) => Ok(result.into()),
             None => Err(ErrorData::invalid_params(
                 format!(
@@ -275,6 +334,17 @@ impl ServerHandler for McpServer {
                 None,
             )),
         }
+    }
+
+    /// rmcp hands over a request for a known method whose params it could
+    /// not read (a `tools/call` whose `name` is not a string) as a custom
+    /// request; that is invalid params (-32602), not an unknown method.
+    async fn on_custom_request(
+        &self,
+        request: rmcp::model::CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CustomResult, ErrorData> {
+        Err(custom_request_error(&request))
     }
 
     async fn list_resources(
@@ -337,4 +407,58 @@ pub async fn serve_stdio(lib: Arc<Library>, cache_entries: usize) -> anyhow::Res
         .await
         .map_err(|e| anyhow::anyhow!("MCP session ended with an error: {e}"))?;
     Ok(())
+}
+
+/// Methods rmcp reads into typed requests: reaching the custom-request
+/// handler means their params did not fit.
+const KNOWN_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "resources/directory/read",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+    "subscriptions/listen",
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
+    "skills/list",
+    "skills/get",
+];
+
+fn custom_request_error(request: &rmcp::model::CustomRequest) -> ErrorData {
+    let method = request.method.as_str();
+    if !KNOWN_METHODS.contains(&method) {
+        return ErrorData::new(
+            rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+            method.to_string(),
+            None,
+        );
+    }
+    // The typed parse's own message says which field is wrong.
+    let why = match method {
+        "tools/call" => request
+            .params_as::<CallToolRequestParams>()
+            .err()
+            .map(|e| e.to_string()),
+        "resources/read" => request
+            .params_as::<ReadResourceRequestParams>()
+            .err()
+            .map(|e| e.to_string()),
+        _ => None,
+    };
+    let message = match why {
+        Some(why) => format!("invalid params for `{method}`: {why}"),
+        None => format!("invalid params for `{method}`"),
+    };
+    ErrorData::invalid_params(message, None)
 }

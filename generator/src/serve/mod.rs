@@ -1,6 +1,8 @@
 //! `mcdewey serve`: the built site as static files (correct MIME types,
-//! precompressed or on-the-fly gzip/brotli, cache headers, no directory
-//! traversal), bound to loopback unless told otherwise.
+//! gzip/brotli compressed once and kept in memory, cache headers, nothing
+//! outside the site directory, symlinks included), bound to loopback unless
+//! told otherwise. Every response carries the pages' Content-Security-Policy
+//! and `X-Content-Type-Options: nosniff`.
 
 use anyhow::Context;
 use axum::body::Body;
@@ -10,10 +12,10 @@ use axum::response::Response;
 use axum::Router;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
+use std::sync::Arc;
 
 pub mod auth;
+pub mod files;
 pub mod library;
 pub mod mcp;
 pub mod watch;
@@ -65,37 +67,81 @@ async fn cache_headers(req: Request<Body>, next: Next) -> Response {
     };
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
-    res.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     res
 }
 
-/// The static part of the router: the site under its base path.
+/// The static part of the router: the site under its base path. Files are
+/// resolved by [`files::SiteFiles`]; a site directory that cannot be read
+/// answers 500 for every file.
 pub fn static_router(opts: &ServeOptions) -> Router {
-    let not_found = ServeFile::new(opts.site.join("404.html"));
-    let files = ServeDir::new(&opts.site)
-        .append_index_html_on_directories(true)
-        .precompressed_br()
-        .precompressed_gzip()
-        .not_found_service(not_found);
-    let router = if opts.base_path == "/" {
-        Router::new().fallback_service(files)
-    } else {
-        let prefix = opts.base_path.trim_end_matches('/').to_string();
-        Router::new()
-            .nest_service(&prefix, files)
-            .fallback(|| async {
-                (
-                    StatusCode::NOT_FOUND,
-                    "not found: this site is served under its base path",
-                )
+    let router = match files::SiteFiles::new(&opts.site, &opts.base_path) {
+        Ok(f) => Router::new().fallback_service(files::FilesService(Arc::new(f))),
+        Err(e) => {
+            let msg = format!(
+                "cannot read the site directory {}: {e}",
+                opts.site.display()
+            );
+            tracing::error!("{msg}");
+            Router::new().fallback(move || {
+                let msg = msg.clone();
+                async move { (StatusCode::INTERNAL_SERVER_ERROR, msg) }
             })
+        }
     };
-    router
-        .layer(CompressionLayer::new())
-        .layer(middleware::from_fn(cache_headers))
+    router.layer(middleware::from_fn(cache_headers))
+}
+
+/// The Content-Security-Policy of the default theme's pages.
+pub fn default_csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        meta_csp(crate::render::theme::default_template("base.html").unwrap_or_default())
+            .unwrap_or_else(|| "default-src 'self'; object-src 'none'; base-uri 'none'".into())
+    })
+}
+
+/// The policy of a `<meta http-equiv="Content-Security-Policy">` tag in `html`.
+pub fn meta_csp(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let at = lower.find("http-equiv=\"content-security-policy\"")?;
+    let tag_start = lower[..at].rfind('<')?;
+    let tag_end = at + lower[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let c = tag.to_ascii_lowercase().find("content=\"")? + "content=\"".len();
+    let len = tag[c..].find('"')?;
+    Some(tag[c..c + len].to_string())
+}
+
+/// The policy the server sends: the one in the site's own home page (so the
+/// header and the pages' meta tag always agree, whatever the theme), or the
+/// default theme's when the page has none.
+pub fn site_csp(site: &Path) -> String {
+    std::fs::read_to_string(site.join("index.html"))
+        .ok()
+        .and_then(|html| meta_csp(&html))
+        .unwrap_or_else(|| default_csp().to_string())
+}
+
+/// Adds the site's CSP and `nosniff` to every response, files and `/mcp`
+/// alike.
+pub fn with_security_headers(router: Router, site: &Path) -> Router {
+    let csp = HeaderValue::from_str(&site_csp(site))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+    router.layer(middleware::from_fn(
+        move |req: Request<Body>, next: Next| {
+            let csp = csp.clone();
+            async move {
+                let mut res = next.run(req).await;
+                let h = res.headers_mut();
+                h.insert(header::CONTENT_SECURITY_POLICY, csp);
+                h.insert(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                );
+                res
+            }
+        },
+    ))
 }
 
 /// Binds and serves until `shutdown` resolves. Returns the bound address via
@@ -121,7 +167,7 @@ pub async fn run_with(
         .await
         .with_context(|| format!("cannot listen on {}", opts.addr))?;
     let addr = listener.local_addr()?;
-    let router = make_router(addr);
+    let router = with_security_headers(make_router(addr), &opts.site);
     on_bound(addr);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)

@@ -4,6 +4,7 @@
 mod cli;
 mod corpora;
 mod examples;
+mod hardening;
 mod import;
 mod invalid;
 mod mcp;

@@ -32,6 +32,8 @@ pub struct HttpOptions {
     pub cache_entries: usize,
     /// Bearer tokens `/mcp` requires, if any (see [`crate::serve::auth`]).
     pub tokens: Option<Arc<crate::serve::auth::Tokens>>,
+    /// Where tool calls run (bounded, with a time budget).
+    pub pool: Arc<super::pool::Pool>,
 }
 
 /// Tool results `/mcp` keeps by default.
@@ -60,6 +62,7 @@ impl HttpOptions {
             allowed_hosts,
             cache_entries: DEFAULT_CACHE_ENTRIES,
             tokens: None,
+            pool: Arc::new(super::pool::Pool::for_this_machine()),
         }
     }
 }
@@ -89,7 +92,7 @@ pub fn check_origin(value: &str) -> Result<String, String> {
 
 /// The `/mcp` route, to merge with the site's router.
 pub fn router(lib: Arc<Library>, opts: &HttpOptions) -> Router {
-    let server = McpServer::new(lib, opts.cache_entries);
+    let server = McpServer::new(lib, opts.cache_entries).with_pool(opts.pool.clone());
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -113,6 +116,29 @@ pub fn router(lib: Arc<Library>, opts: &HttpOptions) -> Router {
         ));
     }
     router.layer(middleware::from_fn_with_state(origins, guard))
+}
+
+/// `/mcp` for a site whose library could not be loaded: every request gets
+/// a JSON-RPC error (503) that says why, so a client shows the cause instead
+/// of failing on an unexpected status.
+pub fn unavailable_router(reason: &str) -> Router {
+    let message: Arc<str> = format!(
+        "this site's library cannot be read, so /mcp is unavailable: {reason}. Rebuild the site with `mcdewey build`."
+    )
+    .into();
+    Router::new().route_service(
+        "/mcp",
+        tower::service_fn(move |_req: Request| {
+            let message = message.clone();
+            async move {
+                Ok::<_, std::convert::Infallible>(error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    -32603,
+                    &message,
+                ))
+            }
+        }),
+    )
 }
 
 async fn guard(State(origins): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {

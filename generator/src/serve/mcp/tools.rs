@@ -14,6 +14,10 @@ use std::collections::HashSet;
 /// A message the client should read (returned with `isError`).
 pub type ToolResult<T> = Result<T, String>;
 
+/// What a call stopped by its client or its time budget says (never sent
+/// to a client that went away; never cached).
+pub const CANCELLED: &str = "The call was cancelled.";
+
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 50;
 /// Deepest result reachable through cursors.
@@ -136,6 +140,7 @@ pub fn search_ids(lib: &Library, query: &str, filters: Filters) -> Vec<String> {
 }
 
 pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
+    super::limits::check_query(lib, &args.query)?;
     let mut req = Requested::default();
     let text = scope::take_inline_filters(&args.query, &mut req);
     if text.trim().is_empty() {
@@ -180,6 +185,9 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
             }
             None => format!("Nothing matched in {current}."),
         });
+    }
+    if super::pool::cancelled() {
+        return Err(CANCELLED.into());
     }
     let terms = lib.index.matched_terms(&q);
     let hits = ranked
@@ -228,6 +236,9 @@ fn run(
     let mut total = 0;
     let mut first = None;
     for f in filters {
+        if super::pool::cancelled() {
+            return Err(CANCELLED.into());
+        }
         let q = parse_query(text, f.clone()).with_limit(want);
         let r = lib
             .index
