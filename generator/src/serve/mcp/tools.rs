@@ -159,13 +159,20 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
     let want = (offset + limit).min(MAX_RESULTS);
     let (mut ranked, mut total, mut q) = run(lib, &text, &scope.filters, want)?;
     let mut widened = false;
-    if total == 0 {
+    // Semantic results alone (no chunk has the query's words) are a weak
+    // answer when another version has the words: that counts as nothing.
+    let unmatched = total == 0 || word_matches(lib, &text, &scope.filters)? == 0;
+    if unmatched {
         let current = scope.searched.join(", ");
         let wide = if scope.defaulted {
             Some(scope::all_versions(lib, &req)?)
                 .filter(|w| w.searched.len() > scope.searched.len())
         } else {
             None
+        };
+        let wide = match wide {
+            Some(w) if total == 0 || word_matches(lib, &text, &w.filters)? > 0 => Some(w),
+            _ => None,
         };
         // An empty answer from the default scope would read as "the library
         // has nothing on this": search every version instead, and say so.
@@ -183,7 +190,10 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
                     )
                 }
             }
-            None => format!("Nothing matched in {current}."),
+            None if total == 0 => format!("Nothing matched in {current}."),
+            None => format!(
+                "No text in {current} has the query's words; these results are only close in meaning."
+            ),
         });
     }
     if super::pool::cancelled() {
@@ -226,6 +236,22 @@ type Ranked = (ScoredChunk, Vec<u32>);
 /// filters (idf is over the whole index), so ordering the union by
 /// search-core's own score and ordinal gives the order one search over the
 /// whole scope would give.
+/// Chunks in `filters` that match the query's words (semantic search off).
+fn word_matches(lib: &Library, text: &str, filters: &[Filters]) -> ToolResult<u32> {
+    let mut total = 0;
+    for f in filters {
+        let q = parse_query(text, f.clone())
+            .with_semantic(false)
+            .with_limit(1);
+        let r = lib
+            .index
+            .search(&q)
+            .map_err(|e| format!("search failed: {e}"))?;
+        total += r.total;
+    }
+    Ok(total)
+}
+
 fn run(
     lib: &Library,
     text: &str,
