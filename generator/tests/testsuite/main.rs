@@ -6,6 +6,7 @@ mod corpora;
 mod import;
 mod invalid;
 mod mcp;
+mod safety;
 mod serve;
 mod site;
 mod util;
