@@ -976,26 +976,24 @@ pub fn check_out_dir(out: &Path) -> anyhow::Result<()> {
 pub fn publish(staging: &Path, out: &Path) -> anyhow::Result<()> {
     check_out_dir(out)?;
     let old = crate::outdir::old_dir(out);
-    if out.exists() {
-        if std::fs::rename(out, &old).is_err() {
-            // `out` may be a mount point: empty it and move the entries in instead.
-            for e in std::fs::read_dir(out)? {
-                let p = e?.path();
-                if p.is_dir() {
-                    std::fs::remove_dir_all(&p)
-                } else {
-                    std::fs::remove_file(&p)
-                }
-                .with_context(|| format!("cannot clear {}", p.display()))?;
+    if out.exists() && std::fs::rename(out, &old).is_err() {
+        // `out` may be a mount point: empty it and move the entries in instead.
+        for e in std::fs::read_dir(out)? {
+            let p = e?.path();
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
             }
-            for e in std::fs::read_dir(staging)? {
-                let e = e?;
-                std::fs::rename(e.path(), out.join(e.file_name()))
-                    .with_context(|| format!("cannot move the new site into {}", out.display()))?;
-            }
-            std::fs::remove_dir(staging)?;
-            return Ok(());
+            .with_context(|| format!("cannot clear {}", p.display()))?;
         }
+        for e in std::fs::read_dir(staging)? {
+            let e = e?;
+            std::fs::rename(e.path(), out.join(e.file_name()))
+                .with_context(|| format!("cannot move the new site into {}", out.display()))?;
+        }
+        std::fs::remove_dir(staging)?;
+        return Ok(());
     }
     std::fs::rename(staging, out)
         .with_context(|| format!("cannot move {} to {}", staging.display(), out.display()))?;
