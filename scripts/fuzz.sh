@@ -15,7 +15,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   exit 0
 fi
 # Seeds from the fixtures (stable is enough for this step).
-cargo run --quiet --manifest-path fuzz/Cargo.toml --bin write-seeds
+cargo run --quiet --manifest-path fuzz/Cargo.toml --example write-seeds
 # No sanitizer: the code is safe Rust, so panics, overflows (debug
 # assertions are on), hangs and memory blow-ups are what is looked for,
 # and an uninstrumented build is several times faster on small machines.

@@ -212,7 +212,7 @@ mod tests {
             .join(target);
         let Ok(entries) = std::fs::read_dir(&dir) else {
             eprintln!(
-                "skipping {target}: no seeds (cargo run --manifest-path fuzz/Cargo.toml --bin write-seeds)"
+                "skipping {target}: no seeds (cargo run --manifest-path fuzz/Cargo.toml --example write-seeds)"
             );
             return;
         };

@@ -4,7 +4,7 @@
 //! small generated PDF and, when `../shared` is present, a few small real
 //! PDFs and HTML pages. Seeds are generated, never committed.
 //!
-//! `cargo run --manifest-path fuzz/Cargo.toml --bin write-seeds`
+//! `cargo run --manifest-path fuzz/Cargo.toml --example write-seeds`
 
 use lopdf::content::{Content, Operation};
 use lopdf::{dictionary, Document, Object, Stream, StringFormat};
