@@ -14,8 +14,9 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
   echo "fuzz: skipped: cargo-fuzz is not installed (cargo install cargo-fuzz)"
   exit 0
 fi
-# Seeds from the fixtures (stable is enough for this step).
-cargo run --quiet --manifest-path fuzz/Cargo.toml --example write-seeds
+# Seeds from the fixtures (stable, in the workspace's target directory so
+# the dependencies the tests compiled are reused).
+CARGO_TARGET_DIR="$PWD/target" cargo run --quiet --manifest-path fuzz/Cargo.toml --example write-seeds
 # No sanitizer: the code is safe Rust, so panics, overflows (debug
 # assertions are on), hangs and memory blow-ups are what is looked for,
 # and an uninstrumented build is several times faster on small machines.
