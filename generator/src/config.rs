@@ -18,6 +18,14 @@ pub struct RawConfig {
     pub chunking: RawChunking,
     pub search: RawSearch,
     pub serve: RawServe,
+    pub content: RawContent,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawContent {
+    /// Directories outside the content tree that symlinks in it may lead to.
+    pub symlink_roots: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +71,9 @@ pub struct Config {
     /// means `.mcdewey-cache/` beside the output directory.
     pub cache_dir: Option<PathBuf>,
     pub chunking: ChunkingOptions,
+    /// Directories outside the content tree that its symlinks may lead to
+    /// (`[content] symlink_roots`); links anywhere else are not followed.
+    pub symlink_roots: Vec<PathBuf>,
     /// Build the semantic (vector) part of the search index.
     pub semantic: bool,
     /// Name of the embedded embedding model the vectors come from.
@@ -90,6 +101,7 @@ impl Default for Config {
             theme: None,
             cache_dir: None,
             chunking: ChunkingOptions::default(),
+            symlink_roots: Vec::new(),
             semantic: true,
             model: crate::search::MODELS[0].0,
             serve: ServeConfig::default(),
@@ -130,6 +142,12 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
     }
     config.theme = raw.theme.map(|t| dir.join(t));
     config.cache_dir = raw.cache_dir.map(|c| dir.join(c));
+    config.symlink_roots = raw
+        .content
+        .symlink_roots
+        .into_iter()
+        .map(|r| dir.join(r))
+        .collect();
     let defaults = ChunkingOptions::default();
     let target = raw.chunking.target_words.unwrap_or(defaults.target_words);
     let max = raw
@@ -235,6 +253,19 @@ mod tests {
     fn theme_is_relative_to_config() {
         let c = parse("theme = \"mytheme\"\n").unwrap();
         assert_eq!(c.theme.unwrap(), Path::new("/site/mytheme"));
+    }
+
+    #[test]
+    fn symlink_roots_are_relative_to_config() {
+        let c = parse("[content]\nsymlink_roots = [\"../manuals\", \"/srv/docs\"]\n").unwrap();
+        assert_eq!(
+            c.symlink_roots,
+            vec![
+                PathBuf::from("/site/../manuals"),
+                PathBuf::from("/srv/docs")
+            ]
+        );
+        assert!(parse("").unwrap().symlink_roots.is_empty());
     }
 
     #[test]

@@ -49,6 +49,14 @@ pub enum Skip {
     /// Unreadable, invalid UTF-8, malformed front matter, bad page markers,
     /// duplicate id.
     Failed,
+    /// A symlink that leads outside the content tree (and the allowed
+    /// `symlink_roots`), or to nothing.
+    Link,
+    /// A built McDewey site (the output directory, or any directory with the
+    /// site marker): never content, so a build never re-ingests its output.
+    BuiltSite,
+    /// A FIFO, socket or device: reading one could block or never end.
+    NotRegular,
 }
 
 impl Skip {
@@ -60,6 +68,9 @@ impl Skip {
             Skip::Empty => "empty",
             Skip::NotContent => "generated HTML (search, index)",
             Skip::Failed => "failed",
+            Skip::Link => "symlinks not followed",
+            Skip::BuiltSite => "built site",
+            Skip::NotRegular => "not a regular file",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod content;
 pub mod diag;
 pub mod markdown;
+pub mod outdir;
 pub mod render;
 pub mod search;
 pub mod serve;

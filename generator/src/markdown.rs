@@ -149,27 +149,165 @@ pub struct RenderCtx<'a> {
     pub heading_ids: &'a [String],
 }
 
-/// Tags whose raw HTML could fetch from another host or run script; such HTML
-/// is shown as text instead, so a built site never requests anything remote.
-const UNSAFE_HTML: &[&str] = &[
-    "<script", "<iframe", "<img", "<video", "<audio", "<source", "<embed", "<object", "<link",
-    "<style", "<meta", "<base", "<form", "<frame", "<svg", "<picture", "<track", "<portal",
+/// Elements a chunk may contain: what Markdown itself produces plus inline
+/// and block markup that neither loads nor runs anything. Everything else
+/// (`script`, `img`, `iframe`, `style`, `form`, `svg`, `textarea`,
+/// `plaintext`...) is removed by the sanitizer, keeping its text.
+const ALLOWED_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "input",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "wbr",
 ];
 
-fn html_is_safe(html: &str) -> bool {
-    let lower = html.to_ascii_lowercase();
-    if UNSAFE_HTML.iter().any(|t| lower.contains(t)) {
-        return false;
+/// Link schemes kept in `href`. No `javascript:`, `vbscript:` or `data:`:
+/// a data: URL opens content of the author's choosing under no origin the
+/// reader can judge, and images are never loaded anyway (see below).
+/// Relative URLs (other pages of the site, `#fragments`) pass unchanged.
+const URL_SCHEMES: &[&str] = &[
+    "http", "https", "mailto", "tel", "ftp", "ftps", "news", "irc",
+];
+
+/// The allow-list sanitizer every chunk's HTML goes through. It parses the
+/// HTML as a browser would (entities decoded, whitespace in schemes and
+/// attribute names handled, unclosed and stray tags balanced) before it
+/// decides, which is what a pattern-matching filter cannot do.
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static SANITIZER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    SANITIZER.get_or_init(|| {
+        let mut b = ammonia::Builder::empty();
+        b.tags(ALLOWED_TAGS.iter().copied().collect())
+            .clean_content_tags(["script", "style", "template"].into_iter().collect())
+            .generic_attributes(
+                ["id", "class", "title", "lang", "dir"]
+                    .into_iter()
+                    .collect(),
+            )
+            .tag_attributes(
+                [
+                    ("a", &["href", "hreflang"][..]),
+                    ("td", &["colspan", "rowspan", "style", "align"]),
+                    ("th", &["colspan", "rowspan", "style", "align", "scope"]),
+                    ("col", &["span"]),
+                    ("colgroup", &["span"]),
+                    ("ol", &["start", "type", "reversed"]),
+                    ("li", &["value"]),
+                    ("input", &["type", "checked", "disabled"]),
+                    ("time", &["datetime"]),
+                    ("details", &["open"]),
+                    ("del", &["datetime"]),
+                    ("ins", &["datetime"]),
+                ]
+                .into_iter()
+                .map(|(t, attrs)| (t, attrs.iter().copied().collect()))
+                .collect(),
+            )
+            .url_schemes(URL_SCHEMES.iter().copied().collect())
+            .url_relative(ammonia::UrlRelative::PassThrough)
+            .link_rel(None)
+            .strip_comments(true)
+            .attribute_filter(|element, attribute, value| match (element, attribute) {
+                // Table alignment as Markdown writes it; any other CSS could
+                // fetch (`background: url(...)`).
+                ("td" | "th", "style") => {
+                    let v = value.trim().trim_end_matches(';').to_ascii_lowercase();
+                    matches!(
+                        v.as_str(),
+                        "text-align: left" | "text-align: center" | "text-align: right"
+                    )
+                    .then(|| value.into())
+                }
+                // Task-list boxes only.
+                ("input", "type") => value.eq_ignore_ascii_case("checkbox").then(|| value.into()),
+                _ => Some(value.into()),
+            });
+        b
+    })
+}
+
+/// Scheme of a link target, if it has one. Parsed as a browser does: control
+/// characters and whitespace are ignored, entities were decoded by the
+/// Markdown parser.
+fn scheme(url: &str) -> Option<String> {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect();
+    let colon = cleaned.find(':')?;
+    let s = &cleaned[..colon];
+    let ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    ok.then(|| s.to_ascii_lowercase())
+}
+
+/// A Markdown link target that may stay a link: relative, or one of
+/// [`URL_SCHEMES`].
+fn link_allowed(url: &str) -> bool {
+    match scheme(url) {
+        Some(s) => URL_SCHEMES.contains(&s.as_str()),
+        None => true,
     }
-    // Event handler attributes (onclick=...) and javascript: URLs.
-    for (i, w) in lower.match_indices(" on") {
-        let rest = &lower[i + w.len()..];
-        let name_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
-        if name_len > 0 && rest[name_len..].trim_start().starts_with('=') {
-            return false;
-        }
-    }
-    !lower.contains("javascript:")
 }
 
 fn is_remote(url: &str) -> bool {
@@ -187,8 +325,10 @@ pub fn render_html(md: &str, ctx: &RenderCtx<'_>) -> String {
     let parser = Parser::new_with_broken_link_callback(md, options(), Some(&mut callback));
     let mut heading_idx = 0;
     let mut events: Vec<Event<'_>> = Vec::new();
+    let mut in_dropped_link = false;
     for event in parser {
         match event {
+            Event::End(TagEnd::Link) if in_dropped_link => in_dropped_link = false,
             Event::Start(Tag::Heading {
                 level,
                 id: _,
@@ -210,6 +350,12 @@ pub fn render_html(md: &str, ctx: &RenderCtx<'_>) -> String {
                 title,
                 id,
             }) => {
+                // A link with an unsafe scheme is shown as its text alone
+                // (links do not nest, so one flag finds its end).
+                if !link_allowed(&dest_url) {
+                    in_dropped_link = true;
+                    continue;
+                }
                 let dest = if is_remote(&dest_url) || dest_url.starts_with('#') {
                     dest_url
                 } else {
@@ -235,9 +381,6 @@ pub fn render_html(md: &str, ctx: &RenderCtx<'_>) -> String {
             Event::End(TagEnd::Image) => {
                 events.push(Event::Html(CowStr::from("]</span>")));
             }
-            Event::Html(h) | Event::InlineHtml(h) if !html_is_safe(&h) => {
-                events.push(Event::Text(h));
-            }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 // Keep only the language word of an info string like "sh {linenos=true}".
                 let lang: String = info
@@ -254,7 +397,9 @@ pub fn render_html(md: &str, ctx: &RenderCtx<'_>) -> String {
     }
     let mut out = String::with_capacity(md.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
-    out
+    // Raw HTML in the Markdown and the parser's own output alike: one
+    // allow-list decides what reaches the page.
+    sanitizer().clean(&out).to_string()
 }
 
 #[cfg(test)]
@@ -289,16 +434,165 @@ mod tests {
     }
 
     #[test]
-    fn unsafe_html_is_escaped() {
-        let h = render("<script src=\"https://cdn.example/x.js\"></script>\n");
-        assert!(!h.contains("<script"), "{h}");
-        assert!(h.contains("&lt;script"), "{h}");
+    fn unsafe_html_is_removed() {
+        let h = render("<script src=\"https://cdn.example/x.js\">alert(1)</script>\n");
+        assert!(
+            !h.contains("<script") && !h.contains("cdn.example") && !h.contains("alert"),
+            "{h}"
+        );
         let h = render("text <img src=\"https://x/y.png\"> more\n");
-        assert!(!h.contains("<img"), "{h}");
+        assert!(!h.contains("<img") && !h.contains("x/y.png"), "{h}");
+        assert!(h.contains("text") && h.contains("more"), "{h}");
         let h = render("<div onclick=\"x()\">a</div>\n");
-        assert!(!h.contains("<div onclick"), "{h}");
+        assert!(!h.contains("onclick"), "{h}");
+        assert!(h.contains("<div>a</div>"), "{h}");
         let h = render("<kbd>Ctrl</kbd>\n");
         assert!(h.contains("<kbd>"), "{h}");
+    }
+
+    /// Each way around the old deny-list, and the shapes that broke pages.
+    #[test]
+    fn sanitizer_bypasses_are_closed() {
+        let cases = [
+            // A tab (or newline, slash) before an event handler.
+            "<div\tonmouseover=\"alert(1)\">x</div>\n",
+            "<div\nonmouseover=alert(1)>x</div>\n",
+            "<div/onmouseover=alert(1)>x</div>\n",
+            "<a href=\"#\" ONCLICK=\"alert(1)\">x</a>\n",
+            // Entity-encoded and whitespace-obfuscated schemes in raw HTML.
+            "<a href=\"jav&#x61;script:alert(1)\">x</a>\n",
+            "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>\n",
+            "<a href=\"java\tscript:alert(1)\">x</a>\n",
+            "<a href=\" javascript:alert(1)\">x</a>\n",
+            "<a href=\"vbscript:msgbox(1)\">x</a>\n",
+            "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>\n",
+            // Elements that load or run things under other names.
+            "<svg><script>alert(1)</script></svg>\n",
+            "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>\n",
+            "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>\n",
+            "<object data=\"https://x/y.swf\"></object>\n",
+            "<form action=\"https://x\"><button>go</button></form>\n",
+            "<table background=\"https://x/bg.png\"><tr><td style=\"background:url(https://x/y)\">a</td></tr></table>\n",
+            "<link rel=stylesheet href=\"https://x/s.css\">\n",
+            "<meta http-equiv=refresh content=\"0;url=https://x\">\n",
+            "<base href=\"https://x/\">\n",
+            "<style>@import url(https://x/s.css)</style>\n",
+        ];
+        // Text is escaped, so every `<` in the output opens a real tag: the
+        // bad words must not appear inside one (as text they are harmless).
+        let tags = |h: &str| -> String {
+            h.split('<')
+                .skip(1)
+                .map(|t| t.split('>').next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for md in cases {
+            let h = tags(&render(md).to_ascii_lowercase());
+            for bad in [
+                "onmouseover",
+                "onclick",
+                "javascript",
+                "vbscript",
+                "data:",
+                "script",
+                "svg",
+                "iframe",
+                "object",
+                "form",
+                "background",
+                "link",
+                "meta",
+                "base",
+                "style",
+                "https://x",
+                "alert",
+            ] {
+                assert!(!h.contains(bad), "{md:?} gave {h:?} (has {bad:?})");
+            }
+        }
+    }
+
+    #[test]
+    fn markdown_links_with_unsafe_schemes_lose_their_target() {
+        let cases = [
+            "[x](javascript:alert(1))",
+            "[x](JavaScript:alert(1))",
+            "[x](jav&#x61;script:alert(1))",
+            "[x](&#x6A;avascript:alert(1))",
+            "[x](<java\tscript:alert(1)>)",
+            "[x](<javascript\n:alert(1)>)",
+            "[x](vbscript:msgbox(1))",
+            "[x](data:text/html,<script>alert(1)</script>)",
+            "[x][r]\n\n[r]: javascript:alert(1)",
+            "<javascript:alert(1)>",
+            "![x](javascript:alert(1))",
+            "![x](data:image/svg+xml;base64,PHN2Zz4=)",
+        ];
+        for md in cases {
+            let h = render(md);
+            assert!(!h.contains("<a"), "{md:?} gave {h:?}");
+            assert!(!h.contains("<img"), "{md:?} gave {h:?}");
+        }
+        // Safe links keep their targets.
+        let h = render("[a](https://example.com/x) [b](mailto:a@b.c) [c](other.md#s) [d](#top)");
+        for href in [
+            "https://example.com/x",
+            "mailto:a@b.c",
+            "other.md#s",
+            "#top",
+        ] {
+            assert!(h.contains(&format!("href=\"{href}\"")), "{h}");
+        }
+    }
+
+    #[test]
+    fn stray_and_raw_text_tags_cannot_break_the_page() {
+        for md in [
+            "<plaintext>\n\nrest",
+            "<textarea>\n\nrest",
+            "a </main></body></html> b",
+            "<xmp>a",
+            "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+            "<title>x",
+            "<div><div><div>unclosed",
+            "</div></div></div>stray",
+            "<!-- unclosed comment",
+        ] {
+            let h = render(md);
+            let l = h.to_ascii_lowercase();
+            for bad in [
+                "<plaintext",
+                "<textarea",
+                "</main",
+                "</body",
+                "</html",
+                "<xmp",
+                "<noscript",
+                "<title",
+                "<!--",
+                "<img",
+            ] {
+                assert!(!l.contains(bad), "{md:?} gave {h:?} (has {bad:?})");
+            }
+            // Balanced: every opened div is closed.
+            assert_eq!(
+                l.matches("<div").count(),
+                l.matches("</div>").count(),
+                "{h}"
+            );
+        }
+    }
+
+    #[test]
+    fn markdown_output_survives_sanitizing() {
+        let h = render("| a | b |\n|:--|--:|\n| 1 | 2 |\n\n- [x] done\n\nNote[^1]\n\n[^1]: foot\n\n```sh\nls <a>\n```\n");
+        assert!(h.contains("style=\"text-align: left\""), "{h}");
+        assert!(h.contains("style=\"text-align: right\""), "{h}");
+        assert!(h.contains("type=\"checkbox\""), "{h}");
+        assert!(h.contains("class=\"language-sh\""), "{h}");
+        assert!(h.contains("ls &lt;a&gt;"), "{h}");
+        assert!(h.contains("footnote"), "{h}");
     }
 
     #[test]

@@ -443,3 +443,23 @@ fn semantic_weight_follows_the_query_shape() {
         assert_eq!(shape_weight(0.4, shape), (0.4 * f).clamp(0.0, 1.0));
     }
 }
+
+/// A site with nothing to publish builds an index (lexical and semantic)
+/// that opens and answers every query with no results, instead of the
+/// k-means seeding indexing into an empty sample.
+#[test]
+fn empty_collection_builds_and_searches() {
+    for semantic in [false, true] {
+        let opts = BuildOptions {
+            semantic: semantic.then(|| SemanticOptions::new(model())),
+            ..Default::default()
+        };
+        let files = build(Vec::new(), &opts);
+        let mut index = Index::open(&files["manifest.bin"]).expect("empty manifest opens");
+        assert_eq!(index.chunk_count(), 0);
+        let q = parse_query("recording", Filters::default()).with_semantic(semantic);
+        load(&mut index, &files, &q);
+        let result = index.search(&q).expect("search of an empty index");
+        assert!(result.hits.is_empty(), "semantic={semantic}");
+    }
+}

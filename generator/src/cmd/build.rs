@@ -5,6 +5,7 @@ use crate::cli::BuildArgs;
 use crate::config::{self, Config};
 use crate::content::{self, LoadOptions, LoadReport};
 use crate::diag::{Diagnostic, Level, Sink};
+use crate::outdir::{self, BuildLock, LockError, Staging};
 use crate::render::{self, theme::Theme, OutputReport, Renderer};
 use crate::ExitError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -147,14 +148,26 @@ pub fn build(
     quiet: bool,
 ) -> Result<BuildOutcome, ExitError> {
     let start = Instant::now();
-    let theme = Theme::load(config.theme.as_deref()).map_err(ExitError::usage)?;
+    // Before anything is read or written: a second build into the same
+    // directory stops here, touching nothing.
+    let lock = BuildLock::acquire(out).map_err(|e| match e {
+        LockError::Held { .. } => ExitError::usage(e.into()),
+        LockError::Io(e) => ExitError::io(e),
+    })?;
     let sink = Sink::default();
+    let lock_shown = lock.path().display().to_string();
+    for note in outdir::clean_leftovers(out, &lock).map_err(ExitError::io)? {
+        sink.warn(&lock_shown, None, note);
+    }
+    let theme = Theme::load(config.theme.as_deref()).map_err(ExitError::usage)?;
     let loading = progress_bar(quiet, 0, "loading");
     let (library, load_report) = content::load(
         content,
         &LoadOptions {
             chunking: config.chunking,
             cache_dir: Some(cache_dir(config, out)),
+            symlink_roots: config.symlink_roots.clone(),
+            output: Some(out.to_path_buf()),
         },
         &sink,
         &|| loading.inc(1),
@@ -163,15 +176,30 @@ pub fn build(
     loading.finish_and_clear();
     tracing::info!(elapsed = ?start.elapsed(), "content loaded");
     let counts = library.counts();
+    if counts.documents == 0 {
+        // Still a valid site (home page, empty index), so `serve` and links
+        // keep working; the report says why it is empty.
+        sink.warn(
+            &content.display().to_string(),
+            None,
+            format!(
+                "nothing to publish: {} files seen, none of them a document (see the summary); the site is empty",
+                load_report.files_seen
+            ),
+        );
+    }
     let renderer = Renderer::new(&library, config, theme).map_err(ExitError::usage)?;
     render::check_out_dir(out).map_err(ExitError::usage)?;
-    let staging = render::staging_dir(out).map_err(ExitError::io)?;
+    // Removed when dropped: a failed build leaves no staging directory.
+    let staging = Staging::create(out, &lock).map_err(ExitError::io)?;
     let writing = progress_bar(quiet, counts.documents as u64, "writing");
     let output = renderer
-        .write_site(&staging, &|| writing.inc(1))
+        .write_site(staging.path(), &|| writing.inc(1))
         .map_err(ExitError::io)?;
     writing.finish_and_clear();
-    render::publish(&staging, out).map_err(ExitError::io)?;
+    render::publish(staging.path(), out).map_err(ExitError::io)?;
+    drop(staging);
+    drop(lock);
     let out = out.to_path_buf();
     tracing::info!(elapsed = ?start.elapsed(), "site written");
     Ok(BuildOutcome {

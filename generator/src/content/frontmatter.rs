@@ -75,13 +75,14 @@ pub fn split(src: &str) -> Result<Split<'_>, FrontMatterError> {
                 Ok(front) => (front, None),
                 // Real doc sets ship YAML their own tools accept but a strict
                 // parser does not (`- %` in PowerShell-Docs); the keys McDewey
-                // needs are still readable line by line.
-                Err(e) if fence == "---" => {
+                // needs are still readable line by line. A key of the wrong
+                // type is an error either way.
+                Err(BlockError::Syntax(e)) if fence == "---" => {
                     let mut warning = to_error(e);
                     warning.message.push_str("; keys were read line by line");
-                    (lenient_yaml(block), Some(warning))
+                    (lenient_yaml(block).map_err(to_error)?, Some(warning))
                 }
-                Err(e) => return Err(to_error(e)),
+                Err(BlockError::Syntax(e) | BlockError::Invalid(e)) => return Err(to_error(e)),
             };
             return Ok(Split {
                 front,
@@ -95,29 +96,49 @@ pub fn split(src: &str) -> Result<Split<'_>, FrontMatterError> {
 }
 
 /// Top-level `key: value` lines of a YAML block that failed to parse.
-fn lenient_yaml(block: &str) -> FrontMatter {
+/// Errors carry a 1-based line relative to the block.
+fn lenient_yaml(block: &str) -> Result<FrontMatter, (usize, String)> {
     let mut front = FrontMatter::default();
-    for line in block.lines() {
+    for (i, line) in block.lines().enumerate() {
         if line.starts_with([' ', '\t', '-', '#']) {
             continue;
         }
-        let Some((key, value)) = line.split_once(':') else {
+        let Some((key, raw)) = line.split_once(':') else {
             continue;
         };
-        let value = value.trim().trim_matches(['"', '\'']).to_string();
+        let value = raw.trim().trim_matches(['"', '\'']).to_string();
         if value.is_empty() {
             continue;
         }
         match key.trim() {
             "title" => front.title = Some(value),
             "description" => front.description = Some(value),
-            "weight" => front.weight = value.parse().ok(),
+            // Only a bare integer, as in a well-formed block: `"2"` is text.
+            "weight" => {
+                front.weight = Some(
+                    raw.trim()
+                        .parse()
+                        .map_err(|_| (i + 1, weight_message(raw.trim())))?,
+                )
+            }
             k => {
                 front.extra.insert(k.to_string(), value);
             }
         }
     }
-    front
+    Ok(front)
+}
+
+fn weight_message(found: &str) -> String {
+    format!("`weight` must be an integer such as 2, got {found}")
+}
+
+/// Why a front matter block was not read: bad syntax (YAML may still be read
+/// line by line) or a key McDewey reads with the wrong type (always an error).
+/// Both carry a 1-based line relative to the block.
+enum BlockError {
+    Syntax((usize, String)),
+    Invalid((usize, String)),
 }
 
 fn line_ending_len(s: &str, at: usize) -> usize {
@@ -130,17 +151,17 @@ fn line_ending_len(s: &str, at: usize) -> usize {
 }
 
 /// Parses the inside of a block. Errors carry a 1-based line relative to the block.
-fn parse_block(block: &str, fence: &str) -> Result<FrontMatter, (usize, String)> {
+fn parse_block(block: &str, fence: &str) -> Result<FrontMatter, BlockError> {
     let map: BTreeMap<String, Scalar> = if fence == "---" {
         if block.trim().is_empty() {
             BTreeMap::new()
         } else {
             let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(block).map_err(|e| {
                 let line = e.location().map(|l| l.line()).unwrap_or(1);
-                (
+                BlockError::Syntax((
                     line,
                     format!("malformed YAML front matter: {}", yaml_message(&e)),
-                )
+                ))
             })?;
             match value {
                 serde_yaml_ng::Value::Mapping(m) => m
@@ -148,7 +169,12 @@ fn parse_block(block: &str, fence: &str) -> Result<FrontMatter, (usize, String)>
                     .filter_map(|(k, v)| Some((yaml_key(&k)?, Scalar::from_yaml(&v))))
                     .collect(),
                 serde_yaml_ng::Value::Null => BTreeMap::new(),
-                _ => return Err((1, "YAML front matter must be a mapping of keys".into())),
+                _ => {
+                    return Err(BlockError::Syntax((
+                        1,
+                        "YAML front matter must be a mapping of keys".into(),
+                    )))
+                }
             }
         }
     } else {
@@ -157,10 +183,10 @@ fn parse_block(block: &str, fence: &str) -> Result<FrontMatter, (usize, String)>
                 .span()
                 .map(|s| crate::diag::line_at(block, s.start))
                 .unwrap_or(1);
-            (
+            BlockError::Syntax((
                 line,
                 format!("malformed TOML front matter: {}", e.message()),
-            )
+            ))
         })?;
         table
             .into_iter()
@@ -175,7 +201,7 @@ fn parse_block(block: &str, fence: &str) -> Result<FrontMatter, (usize, String)>
             "weight" => {
                 front.weight = Some(value.as_int().ok_or_else(|| {
                     let line = key_line(block, "weight");
-                    (line, "`weight` must be an integer".to_string())
+                    BlockError::Invalid((line, weight_message(&value.describe())))
                 })?)
             }
             _ => {
@@ -191,7 +217,11 @@ fn parse_block(block: &str, fence: &str) -> Result<FrontMatter, (usize, String)>
 fn key_line(block: &str, key: &str) -> usize {
     block
         .lines()
-        .position(|l| l.trim_start().starts_with(key))
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with([':', '=']))
+        })
         .map(|i| i + 1)
         .unwrap_or(1)
 }
@@ -267,11 +297,22 @@ impl Scalar {
         }
     }
 
+    /// Only a number is a number: `weight: "2"` is text, as the content
+    /// format says, so a quoted value is reported instead of guessed at.
     fn as_int(&self) -> Option<i64> {
         match self {
             Scalar::Int(i) => Some(*i),
-            Scalar::Text(s) => s.trim().parse().ok(),
-            Scalar::Other(_) => None,
+            Scalar::Text(_) | Scalar::Other(_) => None,
+        }
+    }
+
+    /// The value as the error message shows it.
+    fn describe(&self) -> String {
+        match self {
+            Scalar::Text(s) => format!("the text \"{s}\""),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Other(Some(s)) => s.clone(),
+            Scalar::Other(None) => "a table".into(),
         }
     }
 }
@@ -346,9 +387,36 @@ mod tests {
     fn weight_must_be_integer() {
         let e = split("+++\nweight = \"heavy\"\n+++\n").unwrap_err();
         assert_eq!(e.line, 2);
-        let w = split("---\nweight: heavy\n---\n").unwrap().warning.unwrap();
-        assert_eq!(w.line, 2);
-        assert!(w.message.contains("weight"));
         assert!(e.message.contains("weight"));
+        let e = split("---\ntitle: t\nweight: heavy\n---\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message.contains("`weight` must be an integer"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn quoted_weight_is_an_error() {
+        // YAML and TOML: a string where a number is required, with its line.
+        let e = split("---\ntitle: t\nweight: \"2\"\n---\nbody\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("the text \"2\""), "{}", e.message);
+        let e = split("+++\nweight = '2'\n+++\nbody\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        // Also when the block is malformed and read line by line.
+        let e = split("---\naliases:\n  - %\nweight: \"2\"\n---\nbody\n").unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(
+            e.message.contains("`weight` must be an integer"),
+            "{}",
+            e.message
+        );
+        // Numbers still are numbers.
+        assert_eq!(
+            split("---\nweight: -3\n---\nb\n").unwrap().front.weight,
+            Some(-3)
+        );
     }
 }

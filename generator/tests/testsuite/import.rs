@@ -519,7 +519,8 @@ fn pdf_pages(path: &Path) -> usize {
 fn shared_sample_library_pdfs_dropped_in() {
     let Some(shared) = shared() else { return };
     let pdf_root = shared.join("corpora/sample-library/pdf");
-    let site = TestSite::new();
+    let mut site = TestSite::new();
+    site.config.symlink_roots = vec![pdf_root.clone()];
     std::fs::create_dir_all(site.content()).unwrap();
     // Products are symlinked whole: product/version/file.pdf is a one-document doc set.
     let mut expected = Vec::new();
@@ -570,7 +571,8 @@ fn shared_sample_library_pdfs_dropped_in() {
 fn shared_postgresql_17_html_set_dropped_in() {
     let Some(shared) = shared() else { return };
     let set = shared.join("corpora/html/postgresql/17");
-    let site = TestSite::new();
+    let mut site = TestSite::new();
+    site.config.symlink_roots = vec![set.clone()];
     std::fs::create_dir_all(site.content().join("postgresql/17")).unwrap();
     std::os::unix::fs::symlink(&set, site.content().join("postgresql/17/manual")).unwrap();
     let html: Vec<String> = std::fs::read_dir(&set)

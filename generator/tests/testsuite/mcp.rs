@@ -1149,7 +1149,7 @@ fn garbage(i: usize, rand: &mut impl FnMut() -> u64) -> Vec<u8> {
             ][(rand() % 5) as usize];
             let msg = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": { "name": tool, "arguments": random_json(rand, &words, 0) } });
             let mut s = msg.to_string().into_bytes();
-            if rand() % 3 == 0 {
+            if rand().is_multiple_of(3) {
                 s.truncate((rand() as usize) % s.len().max(1));
             }
             s
@@ -1161,7 +1161,7 @@ fn random_json(rand: &mut impl FnMut() -> u64, words: &[&str], depth: u32) -> Va
     let pick = |r: u64| words[(r % words.len() as u64) as usize].to_string();
     match (rand() % 7, depth) {
         (0, _) => Value::Null,
-        (1, _) => json!(rand() % 2 == 0),
+        (1, _) => json!(rand().is_multiple_of(2)),
         (2, _) => json!((rand() % 2000) as i64 - 1000),
         (3, _) => json!(pick(rand())),
         (4, d) if d < 3 => Value::Array(

@@ -409,6 +409,11 @@ pub fn decode_partition(
 pub fn kmeans(vectors: &[f32], dims: usize, k: usize, rounds: usize) -> Vec<f32> {
     let n = vectors.len() / dims;
     let k = k.clamp(1, n.max(1));
+    // Nothing to train on (a site with no chunks): one zero centroid, checked
+    // before the seeding below indexes into an empty sample.
+    if n == 0 {
+        return vec![0.0; dims];
+    }
     let row = |i: usize| &vectors[i * dims..(i + 1) * dims];
     // Train on evenly spaced vectors: 128 per centroid is plenty for
     // k-means (and bounds the cost on big sites), but never fewer than
@@ -422,9 +427,6 @@ pub fn kmeans(vectors: &[f32], dims: usize, k: usize, rounds: usize) -> Vec<f32>
     let mut cent: Vec<f32> = (0..k)
         .flat_map(|j| row(sample[j * sample.len() / k]).to_vec())
         .collect();
-    if n == 0 {
-        return vec![0.0; dims];
-    }
     for _ in 0..rounds {
         let mut sum = vec![0f32; k * dims];
         let mut count = vec![0u32; k];
