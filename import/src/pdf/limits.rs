@@ -53,7 +53,7 @@ pub(crate) fn exceeded(limit: &'static str, detail: String) -> LimitExceeded {
 }
 
 pub(crate) fn mib(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else {
         format!("{bytes} bytes")
