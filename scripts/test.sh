@@ -7,8 +7,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 bash scripts/check-deps.sh
 cargo test --workspace --locked
-# Bounded fuzzing of every reader and parser (skips without nightly + cargo-fuzz).
-bash scripts/fuzz.sh
 # Browser tests and the native-vs-WASM ranking check (Node + Debian's Chromium).
 cargo build -p mcdewey --locked
 (cd browser-tests && npm install --no-audit --no-fund --silent && npm test)
+# Bounded fuzzing of every reader and parser (skips without nightly +
+# cargo-fuzz); findings are printed with their logs, see scripts/fuzz.sh.
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} FUZZ_REPORT_ONLY=1 bash scripts/fuzz.sh
