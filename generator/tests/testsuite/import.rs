@@ -700,11 +700,13 @@ fn dropped_in_html_set_with_bad_files_builds_the_rest() {
         assert!(
             diags
                 .iter()
-                .any(|d| d.contains("gizmo/3/html/stuck.html: error: not a regular file")),
+                .any(|d| d.contains("gizmo/3/html/stuck.html: warning: not a regular file")),
             "{diags:?}"
         );
     }
-    assert_eq!(outcome.errors(), if have_fifo { 2 } else { 1 }, "{diags:?}");
+    // The FIFO is skipped by the content walk (a warning), the empty page
+    // is an error: the build still exits 1 and writes the rest.
+    assert_eq!(outcome.errors(), 1, "{diags:?}");
     assert!(outcome.load.is_balanced(), "{:?}", outcome.load);
     let doc = site.read("gizmo/3/html/use/index.html");
     assert!(

@@ -258,7 +258,8 @@ fn shared_html_set_is_cited_without_pages_and_a_pdf_with_them() {
     let Some(shared) = crate::util::shared() else {
         return;
     };
-    let site = TestSite::new();
+    let mut site = TestSite::new();
+    site.config.symlink_roots = vec![shared.join("corpora/html/flask/3.1")];
     std::fs::create_dir_all(site.content().join("flask/3.1")).unwrap();
     std::os::unix::fs::symlink(
         shared.join("corpora/html/flask/3.1"),
