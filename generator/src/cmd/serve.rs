@@ -21,6 +21,7 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         config: args.config.clone(),
         theme: None,
         base_path: None,
+        offline_search: false,
         quiet: args.quiet,
     };
     let config = super::build::resolve_config(&build_args)?;
@@ -69,7 +70,12 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
     let mcp = if args.watch {
         None
     } else {
-        Some(super::mcp::endpoint(&opts.site, &args, &config, tokens.clone())?)
+        Some(super::mcp::endpoint(
+            &opts.site,
+            &args,
+            &config,
+            tokens.clone(),
+        )?)
     };
     if let Some(reload) = &reload {
         router = router.merge(reload.router());
