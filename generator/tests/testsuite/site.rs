@@ -406,6 +406,11 @@ fn offline_search_adds_scripts_of_every_index_file_and_changes_nothing_else() {
         let b64 = script[prefix.len()..].trim_end().trim_end_matches("\");");
         assert_eq!(decode_base64(b64), bytes, "{f}");
     }
+    let added: Vec<&String> = offline_files
+        .iter()
+        .filter(|f| !plain_files.contains(f))
+        .collect();
+    assert_eq!(added.len(), index.len() + 3, "{added:?}");
     for f in [
         "_offline/_static/engine/mcdewey_search_wasm_bg.wasm.js",
         "_static/search-offline.js",
