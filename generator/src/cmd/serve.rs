@@ -70,12 +70,7 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
     let mcp = if args.watch {
         None
     } else {
-        Some(super::mcp::endpoint(
-            &opts.site,
-            &args,
-            &config,
-            tokens.clone(),
-        )?)
+        Some(super::mcp::endpoint(&opts.site, &args, &config, tokens.clone())?)
     };
     if let Some(reload) = &reload {
         router = router.merge(reload.router());

@@ -80,10 +80,7 @@ fn html_and_unmarked_documents_are_cited_by_section_not_page() {
         "Kit 1.0 — Notes (§ Storage)"
     );
     let web = citation_of(&out, "kit::1.0::web::sensor");
-    assert_eq!(
-        web,
-        "Kit 1.0 — Kit Help › Sensor (§ Cleaning the flux sensor)"
-    );
+    assert_eq!(web, "Kit 1.0 — Kit Help › Sensor (§ Cleaning the flux sensor)");
     // Every way a tool cites an HTML page: fetch of a chunk and of a page,
     // read_page, get_outline.
     let hit = out

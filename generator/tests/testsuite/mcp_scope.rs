@@ -117,7 +117,12 @@ async fn default_scope_never_answers_empty_without_saying_so() {
     });
     for (era, mode) in eras() {
         let client = http_client(http.addr, era, mode).await;
-        let r = ok(&client, "search", json!({ "query": "restart" })).await;
+        let r = ok(
+            &client,
+            "search",
+            json!({ "query": "restart" }),
+        )
+        .await;
         assert_eq!(r["widened"], true, "{era}: {r}");
         assert_eq!(r["hits"][0]["document"], OLD_ADMIN, "{r}");
         assert_eq!(r["hits"][0]["version"], "1.0");
