@@ -184,6 +184,9 @@ pub struct BuildArgs {
     /// URL path the site is served under, e.g. /my-repo/ on GitHub Pages
     #[arg(long)]
     pub base_path: Option<String>,
+    /// Also write the index as scripts so search works from file:// (a copy on disk)
+    #[arg(long)]
+    pub offline_search: bool,
     /// No progress bar and no summary, only diagnostics
     #[arg(short, long)]
     pub quiet: bool,

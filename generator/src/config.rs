@@ -35,6 +35,8 @@ pub struct RawSearch {
     pub semantic: Option<bool>,
     /// Name of the embedded embedding model (see [`crate::search::MODELS`]).
     pub model: Option<String>,
+    /// Also write the index as scripts, so search works from `file://`.
+    pub offline: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +80,9 @@ pub struct Config {
     pub semantic: bool,
     /// Name of the embedded embedding model the vectors come from.
     pub model: &'static str,
+    /// Also write the index and engine as classic scripts, so search works
+    /// when the site is opened from disk (`file://`).
+    pub offline_search: bool,
     pub serve: ServeConfig,
 }
 
@@ -104,6 +109,7 @@ impl Default for Config {
             symlink_roots: Vec::new(),
             semantic: true,
             model: crate::search::MODELS[0].0,
+            offline_search: false,
             serve: ServeConfig::default(),
         }
     }
@@ -167,6 +173,7 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
         max_words: max,
     };
     config.semantic = raw.search.semantic.unwrap_or(true);
+    config.offline_search = raw.search.offline.unwrap_or(false);
     if let Some(m) = raw.search.model {
         let names = crate::search::MODELS.map(|(name, _)| name);
         config.model = names.into_iter().find(|name| *name == m).ok_or_else(|| {

@@ -124,6 +124,9 @@ pub fn resolve_config(args: &BuildArgs) -> Result<Config, ExitError> {
     if let Some(b) = &args.base_path {
         config.base_path = config::normalise_base_path(b).map_err(ExitError::usage)?;
     }
+    if args.offline_search {
+        config.offline_search = true;
+    }
     Ok(config)
 }
 

@@ -21,6 +21,7 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         config: args.config.clone(),
         theme: None,
         base_path: None,
+        offline_search: false,
         quiet: args.quiet,
     };
     let config = super::build::resolve_config(&build_args)?;

@@ -336,6 +336,7 @@ impl<'a> Renderer<'a> {
             header => HEADER,
             library_title => &self.config.title,
             path => rel,
+            offline_search => self.config.offline_search,
         };
         let tmpl = self
             .env
@@ -413,12 +414,30 @@ impl<'a> Renderer<'a> {
             },
         );
         rendered?;
-        for (path, bytes) in index? {
-            writer.write(&format!("{}/{path}", crate::search::SEARCH_DIR), &bytes)?;
+        let index = index?;
+        for (path, bytes) in &index {
+            writer.write(&format!("{}/{path}", crate::search::SEARCH_DIR), bytes)?;
         }
         self.write_library_pages(writer)?;
         for (name, bytes) in &self.theme.statics {
             writer.write(&format!("_static/{name}"), bytes)?;
+        }
+        if self.config.offline_search {
+            for (name, bytes) in self.theme.offline_statics()? {
+                writer.write(&format!("_static/{name}"), &bytes)?;
+            }
+            let engine = self
+                .theme
+                .statics
+                .iter()
+                .filter(|(name, _)| name.ends_with(".wasm"))
+                .map(|(name, bytes)| (format!("_static/{name}"), bytes));
+            let shards = index
+                .iter()
+                .map(|(path, bytes)| (format!("{}/{path}", crate::search::SEARCH_DIR), bytes));
+            for (path, bytes) in engine.chain(shards) {
+                writer.write(&offline_script_path(&path), &offline_script(&path, bytes))?;
+            }
         }
         writer.write(
             SITE_MARKER,
@@ -1013,8 +1032,64 @@ pub fn publish(staging: &Path, out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where offline search keeps the script form of the site file `path`.
+pub const OFFLINE_DIR: &str = "_offline";
+
+pub fn offline_script_path(path: &str) -> String {
+    format!("{OFFLINE_DIR}/{path}.js")
+}
+
+/// A classic script that hands the bytes of site file `path` to the page's
+/// offline loader: pages opened from `file://` may run scripts from their
+/// own directory tree but may not fetch files.
+pub fn offline_script(path: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() * 4 / 3 + path.len() + 40);
+    out.extend_from_slice(b"mcdeweyOfflineFile(");
+    out.extend_from_slice(serde_json::to_string(path).expect("a string").as_bytes());
+    out.extend_from_slice(b",\"");
+    base64(bytes, &mut out);
+    out.extend_from_slice(b"\");\n");
+    out
+}
+
+/// Standard base64 with padding, the alphabet `atob` reads.
+fn base64(bytes: &[u8], out: &mut Vec<u8>) {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        out.push(ABC[(n >> 18) as usize & 63]);
+        out.push(ABC[(n >> 12) as usize & 63]);
+        out.push(if c.len() > 1 {
+            ABC[(n >> 6) as usize & 63]
+        } else {
+            b'='
+        });
+        out.push(if c.len() > 2 {
+            ABC[n as usize & 63]
+        } else {
+            b'='
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn offline_scripts_carry_the_bytes_in_base64() {
+        let script = String::from_utf8(super::offline_script("t/1.bin", b"Many hands")).unwrap();
+        assert_eq!(
+            script,
+            "mcdeweyOfflineFile(\"t/1.bin\",\"TWFueSBoYW5kcw==\");\n"
+        );
+        let mut out = Vec::new();
+        super::base64(b"Ma", &mut out);
+        super::base64(b"Man", &mut out);
+        super::base64(&[0xff, 0xfe, 0xfd, 0x00], &mut out);
+        assert_eq!(out, b"TWE=TWFu//79AA==");
+    }
+
     use super::*;
 
     #[test]

@@ -95,3 +95,43 @@ fn missing_content_exits_2() {
         "{err}"
     );
 }
+
+#[test]
+fn offline_search_from_the_flag_or_the_config_file() {
+    let site = TestSite::new().file("p/1.0/s/d.md", "# D\n\nText.\n");
+    let manifest = "_offline/_search/manifest.bin.js";
+    let build = |extra: &[&str]| {
+        let _ = std::fs::remove_dir_all(site.out());
+        let out = mcdewey()
+            .arg("build")
+            .arg(site.content())
+            .arg("--out")
+            .arg(site.out())
+            .args(extra)
+            .current_dir(site.dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        site.exists(manifest)
+    };
+    assert!(!build(&[]));
+    assert!(build(&["--offline-search"]));
+    let toml = site.dir.path().join("offline.toml");
+    std::fs::write(&toml, "[search]\noffline = true\n").unwrap();
+    assert!(build(&["--config", toml.to_str().unwrap()]));
+    std::fs::write(&toml, "[search]\noffline = \"yes\"\n").unwrap();
+    let out = mcdewey()
+        .args(["build", "--config", toml.to_str().unwrap(), "--out"])
+        .arg(site.out())
+        .arg(site.content())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("offline.toml:2"), "{err}");
+}

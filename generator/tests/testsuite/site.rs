@@ -374,3 +374,100 @@ fn each_embedded_model_builds_vectors_that_find_a_paraphrase() {
         );
     }
 }
+
+/// Offline search adds files and one script tag; without it the site is
+/// exactly what it was, byte for byte.
+#[test]
+fn offline_search_adds_scripts_of_every_index_file_and_changes_nothing_else() {
+    let plain = fixture();
+    plain.build();
+    let mut offline = fixture();
+    offline.config.offline_search = true;
+    offline.build();
+
+    let plain_files = list_files(&plain.out());
+    let offline_files = list_files(&offline.out());
+    assert!(
+        !plain_files.iter().any(|f| f.contains("offline")),
+        "{plain_files:?}"
+    );
+    let index: Vec<&String> = plain_files
+        .iter()
+        .filter(|f| f.starts_with("_search/"))
+        .collect();
+    assert!(index.len() > 3, "{index:?}");
+    for f in &index {
+        let script = offline.read(&format!("_offline/{f}.js"));
+        let bytes = std::fs::read(plain.out().join(f)).unwrap();
+        let prefix = format!("mcdeweyOfflineFile(\"{f}\",\"");
+        assert!(
+            script.starts_with(&prefix),
+            "{f}: {}",
+            &script[..60.min(script.len())]
+        );
+        let b64 = script[prefix.len()..].trim_end().trim_end_matches("\");");
+        assert_eq!(decode_base64(b64), bytes, "{f}");
+    }
+    let added: Vec<&String> = offline_files
+        .iter()
+        .filter(|f| !plain_files.contains(f))
+        .collect();
+    assert_eq!(added.len(), index.len() + 3, "{added:?}");
+    for f in [
+        "_offline/_static/engine/mcdewey_search_wasm_bg.wasm.js",
+        "_static/search-offline.js",
+        "_static/search-worker-offline.js",
+    ] {
+        assert!(offline.exists(f), "{f}");
+    }
+    // Everything the plain build wrote is the same, but for the pages' one
+    // extra script tag.
+    let tag = "<script src=\"ROOT_static/search-offline.js\" defer></script>\n";
+    for f in &plain_files {
+        let a = std::fs::read(plain.out().join(f)).unwrap();
+        let b = std::fs::read(offline.out().join(f)).unwrap();
+        if f.ends_with(".html") && a != b {
+            let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+            let root = b
+                .split("data-root=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let search = format!("<script src=\"{root}_static/search.js\"");
+            assert_eq!(b.replacen(&tag.replace("ROOT", root), "", 1), a, "{f}");
+            assert!(
+                b.contains(&format!("{}{search}", tag.replace("ROOT", root))),
+                "{f}"
+            );
+        } else {
+            assert!(a == b, "{f} differs");
+        }
+    }
+    assert!(!plain.read("index.html").contains("search-offline"));
+}
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    } as u32;
+    let mut out = Vec::new();
+    for quad in text.as_bytes().chunks(4) {
+        let n = quad.iter().enumerate().fold(0u32, |n, (i, &c)| {
+            if c == b'=' {
+                n
+            } else {
+                n | value(c) << (18 - 6 * i)
+            }
+        });
+        let len = quad.iter().filter(|&&c| c != b'=').count() - 1;
+        out.extend_from_slice(&n.to_be_bytes()[1..1 + len]);
+    }
+    out
+}
