@@ -875,7 +875,10 @@ impl Index {
     /// shard, or the parts of an unknown identifier). Empty means
     /// [`Index::search`] can run.
     pub fn plan(&self, query: &Query) -> Vec<String> {
-        let a = self.analyze(query);
+        self.plan_analyzed(query, &self.analyze(query))
+    }
+
+    fn plan_analyzed(&self, query: &Query, a: &Analysis) -> Vec<String> {
         let mut shards: BTreeSet<usize> = BTreeSet::new();
         let mut pos: BTreeSet<usize> = BTreeSet::new();
         for c in &a.clauses {
@@ -1066,25 +1069,54 @@ impl Index {
 
     /// Run a query. Every file of [`Index::plan`] must have been added.
     pub fn search(&self, query: &Query) -> Result<SearchResult, SearchError> {
-        let missing = self.plan(query);
+        self.search_collecting(query, None)
+    }
+
+    /// [`Index::search`] and [`Index::matched_terms`] of one query, with
+    /// the query's terms looked up and expanded once for both.
+    pub fn search_with_terms(
+        &self,
+        query: &Query,
+    ) -> Result<(SearchResult, HashSet<String>), SearchError> {
+        let mut terms = HashSet::new();
+        let r = self.search_collecting(query, Some(&mut terms))?;
+        Ok((r, terms))
+    }
+
+    fn search_collecting(
+        &self,
+        query: &Query,
+        terms: Option<&mut HashSet<String>>,
+    ) -> Result<SearchResult, SearchError> {
+        let a = self.analyze(query);
+        let missing = self.plan_analyzed(query, &a);
         if !missing.is_empty() {
             return Err(SearchError::NotLoaded(missing));
         }
-        let a = self.analyze(query);
+        let groups = self.expand(&a);
+        if let Some(set) = terms {
+            set.extend(groups.iter().flatten().map(|s| s.postings.term.clone()));
+        }
         // One bit per chunk: a posting's filter check is then a load, not
         // a binary search over the allowed ranges.
         let allowed = self.allowed(query).map(|ranges| self.bitset(ranges));
         let ok = |o: u32| allowed.as_ref().is_none_or(|bits| bit(bits, o));
         let k1 = self.m.settings.ranking.k1;
         let n = self.chunk_count() as usize;
-        let mut scores = vec![0f32; n];
-        let mut touched: Vec<u32> = Vec::new();
-        let mut local = vec![0f32; n];
-        let mut local_touched: Vec<u32> = Vec::new();
-        for group in self.expand(&a) {
+        // Buffers of this thread's earlier searches, all zero (see
+        // [`Scratch`]); on an early return they are dropped, not put back.
+        let mut scratch = SCRATCH.take();
+        scratch.fit(n);
+        let Scratch {
+            scores,
+            local,
+            touched,
+            local_touched,
+        } = &mut scratch;
+        for group in &groups {
             // Within a clause the best alternative counts, so a chunk is not
             // rewarded for matching several spellings of one word.
-            for s in &group {
+            for s in group {
                 let idf = self.idf(s.postings.df()) * s.weight;
                 for (&o, &imp) in s.postings.ords.iter().zip(&s.postings.impacts) {
                     if !ok(o) {
@@ -1100,7 +1132,7 @@ impl Index {
                     }
                 }
             }
-            for &o in &local_touched {
+            for &o in local_touched.iter() {
                 let s = &mut scores[o as usize];
                 if *s == 0.0 {
                     touched.push(o);
@@ -1129,14 +1161,16 @@ impl Index {
             .map(|r| self.bitset(r.iter().map(|&o| (o, o + 1))));
         let is_required = |o: u32| required.as_ref().is_none_or(|r| bit(r, o));
         let mut results: Vec<ScoredChunk> = touched
-            .into_iter()
-            .filter(|&o| is_required(o))
-            .map(|o| ScoredChunk {
+            .iter()
+            .filter(|&&o| is_required(o))
+            .map(|&o| ScoredChunk {
                 ordinal: o,
                 score: scores[o as usize],
             })
             .filter(|s| s.score > 0.0)
             .collect();
+        scratch.reset();
+        SCRATCH.set(scratch);
         if let Some(sem) = self.semantic_candidates(query, &|o| ok(o) && is_required(o)) {
             results = fuse(results, &sem, self.semantic_weight(query));
         }
@@ -1400,6 +1434,41 @@ pub(crate) fn fuse(
     }
     lexical.retain(|s| s.score > 0.0);
     lexical
+}
+
+/// Per-chunk score buffers kept between searches on one thread: filling two
+/// arrays the size of the index with zeros for every query cost more than
+/// ranking a short one. Between searches every entry is zero; a search
+/// resets only the entries it touched.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f32>,
+    local: Vec<f32>,
+    touched: Vec<u32>,
+    local_touched: Vec<u32>,
+}
+
+impl Scratch {
+    /// At least `n` entries (an index of another size may have used them).
+    fn fit(&mut self, n: usize) {
+        if self.scores.len() < n {
+            self.scores.resize(n, 0.0);
+            self.local.resize(n, 0.0);
+        }
+    }
+
+    /// Back to all zeros. `local` is reset per clause as it is used.
+    fn reset(&mut self) {
+        for &o in &self.touched {
+            self.scores[o as usize] = 0.0;
+        }
+        self.touched.clear();
+        debug_assert!(self.local_touched.is_empty());
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
 }
 
 /// Whether `o` is set in a [`Index::bitset`].

@@ -355,3 +355,49 @@ fn repeated_and_unknown_words_do_not_change_the_ranking() {
         ids(&f, "recording media \"recording\" \"media\"", none())
     );
 }
+
+/// Scores are summed in buffers kept between the searches of a thread: a
+/// search must leave nothing behind for the next one, on the same index or
+/// on one of another size.
+#[test]
+fn searches_in_a_row_rank_as_a_first_search_does() {
+    let big = load_all(&files());
+    let small_files = build(
+        fixture().into_iter().take(3).collect(),
+        &BuildOptions::default(),
+    );
+    let small = load_all(&small_files);
+    let queries = [
+        "recording ",
+        "quick brown fox ",
+        "recor",
+        "\"quick brown fox\"",
+        "\"jumps the over lazy dog\"",
+        "maint",
+        "media server recording ",
+    ];
+    // Each query on a thread of its own: buffers that were never used.
+    let fresh = |index: &Index, text: &str| {
+        std::thread::scope(|s| {
+            s.spawn(|| index.search(&parse_query(text, none())).unwrap())
+                .join()
+                .unwrap()
+        })
+    };
+    for round in 0..2 {
+        for text in queries {
+            for index in [&big, &small] {
+                let q = parse_query(text, none());
+                let r = index.search(&q).unwrap();
+                assert_eq!(r, fresh(index, text), "{text:?}, round {round}");
+                // Scores are compared bit for bit, not within a tolerance.
+                let bits =
+                    |r: &SearchResult| r.hits.iter().map(|h| h.score.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&r), bits(&fresh(index, text)), "{text:?}");
+                let (with, terms) = index.search_with_terms(&q).unwrap();
+                assert_eq!(with, r, "{text:?}");
+                assert_eq!(terms, index.matched_terms(&q), "{text:?}");
+            }
+        }
+    }
+}

@@ -154,14 +154,16 @@ fn absolute_urls(value: &mut serde_json::Value, origin: &str) {
 /// rmcp has already checked against the allowed hosts); `https` when a proxy
 /// says so in `X-Forwarded-Proto`. `None` over stdio or for a malformed Host.
 /// Site-relative URLs in a result made absolute on `origin`.
-fn on_origin(result: CallToolResult, origin: Option<&str>) -> CallToolResult {
-    match (origin, &result.structured_content) {
-        (Some(origin), Some(value)) if result.is_error != Some(true) => {
-            let mut value = value.clone();
+fn on_origin(mut result: CallToolResult, origin: Option<&str>) -> CallToolResult {
+    match (origin, result.structured_content.take()) {
+        (Some(origin), Some(mut value)) if result.is_error != Some(true) => {
             absolute_urls(&mut value, origin);
             CallToolResult::structured(value)
         }
-        _ => result,
+        (_, value) => {
+            result.structured_content = value;
+            result
+        }
     }
 }
 

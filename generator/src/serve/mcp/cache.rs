@@ -85,8 +85,21 @@ impl ToolCache {
     }
 }
 
+/// Length of the result's JSON, counted as it is written rather than
+/// built as a string (every uncached call is measured).
 fn size_of_result(r: &CallToolResult) -> usize {
-    serde_json::to_string(r).map_or(usize::MAX, |s| s.len())
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    serde_json::to_writer(&mut n, r).map_or(usize::MAX, |()| n.0)
 }
 
 #[cfg(test)]
@@ -96,6 +109,12 @@ mod tests {
 
     fn result(text: &str) -> CallToolResult {
         CallToolResult::success(vec![ContentBlock::text(text)])
+    }
+
+    #[test]
+    fn size_is_the_length_of_the_json() {
+        let r = result("caf\u{e9} \"quoted\"\n");
+        assert_eq!(size_of_result(&r), serde_json::to_string(&r).unwrap().len());
     }
 
     fn args(q: &str) -> serde_json::Map<String, serde_json::Value> {

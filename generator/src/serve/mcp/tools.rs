@@ -6,7 +6,7 @@ use super::schema::lenient_u32;
 use super::scope::{self, Requested};
 use super::text::{self, Target};
 use crate::serve::library::{Chunk, Doc, DocSet, Library, Page, Product, Version};
-use mcdewey_search_core::{parse_query, snippet, Filters, Query, ScoredChunk, SNIPPET_CHARS};
+use mcdewey_search_core::{parse_query, snippet, Filters, ScoredChunk, SNIPPET_CHARS};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -157,7 +157,7 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
     let offset = text::decode_cursor(args.cursor.as_deref(), fp)?;
     let mut scope = scope::resolve(lib, &req)?;
     let want = (offset + limit).min(MAX_RESULTS);
-    let (mut ranked, mut total, mut q) = run(lib, &text, &scope.filters, want)?;
+    let (mut ranked, mut total, mut terms) = run(lib, &text, &scope.filters, want)?;
     let mut widened = false;
     // Semantic results alone (no chunk has the query's words) are a weak
     // answer when another version has the words: that counts as nothing.
@@ -178,7 +178,7 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
         // has nothing on this": search every version instead, and say so.
         scope.note = Some(match wide {
             Some(wide) => {
-                (ranked, total, q) = run(lib, &text, &wide.filters, want)?;
+                (ranked, total, terms) = run(lib, &text, &wide.filters, want)?;
                 widened = true;
                 let all = scope::list(&wide.searched);
                 scope = wide;
@@ -199,7 +199,6 @@ pub fn search(lib: &Library, args: &SearchArgs) -> ToolResult<SearchOutput> {
     if super::pool::cancelled() {
         return Err(CANCELLED.into());
     }
-    let terms = lib.index.matched_terms(&q);
     let hits = ranked
         .iter()
         .skip(offset)
@@ -232,10 +231,6 @@ fn limit(asked: Option<u32>) -> ToolResult<usize> {
 /// [`SearchHit::same_text_in`]).
 type Ranked = (ScoredChunk, Vec<u32>);
 
-/// Runs the query once per filter and merges. Scores do not depend on the
-/// filters (idf is over the whole index), so ordering the union by
-/// search-core's own score and ordinal gives the order one search over the
-/// whole scope would give.
 /// Chunks in `filters` that match the query's words (semantic search off).
 fn word_matches(lib: &Library, text: &str, filters: &[Filters]) -> ToolResult<u32> {
     let mut total = 0;
@@ -252,27 +247,36 @@ fn word_matches(lib: &Library, text: &str, filters: &[Filters]) -> ToolResult<u3
     Ok(total)
 }
 
+/// Runs the query once per filter and merges; also gives the matched terms
+/// (for snippets), which do not depend on the filters. Scores do not depend
+/// on the filters either (idf is over the whole index), so ordering the
+/// union by search-core's own score and ordinal gives the order one search
+/// over the whole scope would give.
 fn run(
     lib: &Library,
     text: &str,
     filters: &[Filters],
     want: usize,
-) -> ToolResult<(Vec<Ranked>, u32, Query)> {
+) -> ToolResult<(Vec<Ranked>, u32, HashSet<String>)> {
     let mut all = Vec::new();
     let mut total = 0;
-    let mut first = None;
+    let mut terms = None;
     for f in filters {
         if super::pool::cancelled() {
             return Err(CANCELLED.into());
         }
         let q = parse_query(text, f.clone()).with_limit(want);
-        let r = lib
-            .index
-            .search(&q)
-            .map_err(|e| format!("search failed: {e}"))?;
+        let r = if terms.is_none() {
+            lib.index.search_with_terms(&q).map(|(r, t)| {
+                terms = Some(t);
+                r
+            })
+        } else {
+            lib.index.search(&q)
+        }
+        .map_err(|e| format!("search failed: {e}"))?;
         total += r.total;
         all.extend(r.hits.into_iter().zip(r.also));
-        first.get_or_insert(q);
     }
     if filters.len() > 1 {
         all.sort_by(|(a, _), (b, _)| {
@@ -282,8 +286,11 @@ fn run(
         });
         all.truncate(want);
     }
-    let q = first.unwrap_or_else(|| parse_query(text, Filters::default()));
-    Ok((all, total, q))
+    let terms = terms.unwrap_or_else(|| {
+        lib.index
+            .matched_terms(&parse_query(text, Filters::default()))
+    });
+    Ok((all, total, terms))
 }
 
 /// Display data of one result. This is what search-core's `Index::hit`
