@@ -24,22 +24,20 @@ test("native and WASM rank the same ids", async () => {
   const engine = new glue.Engine(readFileSync(join(dir, "manifest.bin")));
   for (const q of QUERIES) {
     for (const prefix of [false, true]) {
-      for (let need = engine.plan(q, "", prefix); need.length; need = engine.plan(q, "", prefix)) {
+      // The server holds every file, semantic ones included: the plan of a
+      // query with semantic on names those too, then the hits' fragments.
+      const query = new glue.Query(q, prefix, 10, true);
+      for (let need = engine.plan(query); need.length; need = engine.plan(query)) {
         need.forEach((p) => engine.add_file(p, readFileSync(join(dir, p))));
       }
-      // The server holds every file, semantic ones included: load those too.
-      for (let need = engine.plan_semantic(q, ""); need.length; need = engine.plan_semantic(q, "")) {
-        need.forEach((p) => engine.add_file(p, readFileSync(join(dir, p))));
-      }
-      const res = JSON.parse(engine.search(q, "", prefix, 10, true));
-      const ords = Uint32Array.from(res.hits.map((h) => h[0]));
-      engine.fragments_for(ords).forEach((p) => engine.add_file(p, readFileSync(join(dir, p))));
-      const wasmIds = JSON.parse(engine.hits(ords, q, "", prefix, true)).map((h) => h.id);
+      const res = JSON.parse(engine.results(query));
+      query.free();
+      const wasmIds = res.hits.map((h) => h.id);
       const args = ["search", site, q, "--json", "-n", "10"].concat(prefix ? ["--prefix"] : []);
       const native = JSON.parse(execFileSync(mcdeweyBin(), args, { encoding: "utf8" }));
       assert.deepEqual(wasmIds, native.hits.map((h) => h.id), `query ${q} prefix=${prefix}`);
       // The same passage in other versions: the same versions listed with each hit.
-      const wasmAlso = res.also.map((a) => a.map((t) => t[1]));
+      const wasmAlso = res.hits.map((h) => h.also.map((a) => a.version));
       const nativeAlso = native.hits.map((h) => h.also.map((id) => id.split("::")[1]));
       assert.deepEqual(wasmAlso, nativeAlso, `same text in other versions for ${q}`);
       assert.equal(res.total, native.total, `total for ${q}`);

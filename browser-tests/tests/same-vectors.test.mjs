@@ -45,10 +45,13 @@ for (const model of MODELS) test(`native and WASM embed queries into the same bi
   assert.ok(engine.has_semantic(), "the sample site is built with the embedding model");
   let embedded = 0;
   for (const q of QUERIES) {
-    // The vocabulary, the token shards of the query's WordPieces, then the
-    // vector partitions (not needed for the embedding, loaded as the worker does).
-    loadUntilDone(engine, dir, () => engine.plan_semantic(q, ""));
-    const wasm = engine.query_embedding(q);
+    // The plan of a semantic query names the vocabulary, the token shards
+    // of its WordPieces, then the vector partitions (not needed for the
+    // embedding, loaded as the worker does) with the lexical files.
+    const query = new glue.Query(q, false, 10, true);
+    loadUntilDone(engine, dir, () => engine.plan(query));
+    const wasm = engine.query_embedding(query);
+    query.free();
     // `--` so queries such as "--help" stay queries.
     const out = execFileSync(mcdeweyBin(), ["search", "--embedding", site, "--", q], { encoding: "utf8" });
     const native = JSON.parse(out).embedding;

@@ -12,6 +12,11 @@ use crate::embed::Model;
 use crate::error::BuildError;
 use crate::fragment::{encode_documents, encode_fragment, ChunkDisplay};
 use crate::hash::FastMap;
+pub use crate::input::ChunkInput;
+use crate::layout::{
+    fragment_path, partition_path, position_shard_path, term_shard_path, token_shard_path,
+};
+pub use crate::layout::{DOCUMENTS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH};
 use crate::manifest::{FacetTree, Manifest, RankingParams, Settings, LEVELS};
 use crate::par;
 use crate::prior::ChangeDocs;
@@ -22,60 +27,6 @@ use crate::shard::{
 use crate::twins::Twins;
 
 use crate::tokenize::{Tokenizer, TokenizerSettings};
-
-/// Largest number of chunks an index may hold; keeps the query-time score
-/// array (4 bytes a chunk) bounded even for hostile manifests.
-pub const MAX_CHUNKS: usize = 1 << 24;
-
-/// Path of the manifest inside the index directory.
-pub const MANIFEST_PATH: &str = "manifest.bin";
-/// Path of the documents file.
-pub const DOCUMENTS_PATH: &str = "docs.bin";
-
-pub(crate) fn term_shard_path(i: usize) -> String {
-    format!("t/{i}.bin")
-}
-pub(crate) fn position_shard_path(i: usize) -> String {
-    format!("p/{i}.bin")
-}
-pub(crate) fn fragment_path(i: u32) -> String {
-    format!("f/{i}.bin")
-}
-/// Path of the embedding vocabulary (semantic indexes only).
-pub const VOCAB_PATH: &str = "e/vocab.bin";
-pub(crate) fn token_shard_path(i: usize) -> String {
-    format!("e/{i}.bin")
-}
-pub(crate) fn partition_path(i: usize) -> String {
-    format!("v/{i}.bin")
-}
-
-/// One chunk to index.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChunkInput {
-    /// Unique id of the chunk (e.g. `doc-key#3`).
-    pub id: String,
-    pub url: String,
-    /// Title of the document the chunk belongs to.
-    pub title: String,
-    /// Headings leading to the chunk, outermost first.
-    pub breadcrumb: Vec<String>,
-    pub page: u32,
-    /// Printed page label when it differs from the page number (`iv`, `A-3`).
-    pub page_label: Option<String>,
-    pub vendor: String,
-    pub product: String,
-    pub version: String,
-    /// Place of `version` among its product's versions, current first
-    /// (0). Of identical passages in several versions, search shows the
-    /// current-most one (see [`crate::SearchResult::also`]).
-    pub version_rank: u32,
-    pub doc_set: String,
-    /// Key of the document (unique within its doc set).
-    pub document: String,
-    /// Plain text of the chunk.
-    pub text: String,
-}
 
 /// Options of [`build_index`].
 #[derive(Debug, Clone, PartialEq)]
@@ -657,11 +608,6 @@ fn invert(chunks: &[ChunkInput], tokenizer: &Tokenizer, opts: &BuildOptions) -> 
         term_payloads,
         pos_payloads,
     }
-}
-
-/// Decode a stored impact back to the saturated tf in `[0, k1+1)`.
-pub(crate) fn impact_value(q: u8, k1: f32) -> f32 {
-    f32::from(q) / 255.0 * (k1 + 1.0)
 }
 
 fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {

@@ -61,10 +61,13 @@ pub mod eval;
 mod fragment;
 mod hash;
 mod index;
+mod input;
+mod layout;
 mod manifest;
 mod par;
 mod prior;
 mod query;
+mod result;
 mod shard;
 mod snippet;
 pub mod tokenize;
@@ -78,15 +81,17 @@ pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};
 pub use fragment::DocumentInfo;
 pub use index::{
-    edit_distance, shape_weight, FacetCounts, FacetKind, FacetNode, Facets, Hit, Index,
-    PostingsView, ScoredChunk, SearchResult, MAX_PREFIX_SHARDS, MAX_PREFIX_TERMS, MAX_TYPO_TERMS,
-    MIN_PREFIX_CHARS, PREFIX_WEIGHT, SHAPE_FACTORS, TYPO_MAX_DF, TYPO_WEIGHT,
+    edit_distance, shape_weight, Found, Index, Pass, Results, MAX_PREFIX_SHARDS, MAX_PREFIX_TERMS,
+    MAX_TYPO_TERMS, MIN_PREFIX_CHARS, PREFIX_WEIGHT, SHAPE_FACTORS, TYPO_MAX_DF, TYPO_WEIGHT,
 };
 pub use manifest::{FieldParams, RankingParams};
 pub use prior::{asks_for_changes, is_changes_document, CHANGES_PRIOR};
 pub use query::{
-    is_phrasing_word, parse_query, Filters, Query, QueryShape, DEFAULT_LIMIT, PHRASING_WEIGHT,
-    PHRASING_WORDS,
+    is_phrasing_word, parse_query, FilterSet, Filters, Query, QueryShape, DEFAULT_LIMIT,
+    PHRASING_WEIGHT, PHRASING_WORDS,
+};
+pub use result::{
+    FacetCounts, FacetKind, FacetNode, Facets, Hit, PostingsView, ScoredChunk, SearchResult,
 };
 pub use snippet::{highlight, snippet, utf16_ranges, Snippet, SNIPPET_CHARS};
 pub use tokenize::{Term, TermKind, Tokenizer, TokenizerSettings, Word};

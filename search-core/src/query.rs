@@ -23,6 +23,69 @@ impl Filters {
             && self.doc_set.is_empty()
             && self.document.is_empty()
     }
+
+    /// Whether a chunk of `document` under these facet names passes.
+    pub(crate) fn admits(&self, names: [&str; 4], document: Option<&str>) -> bool {
+        let lists = [&self.vendor, &self.product, &self.version, &self.doc_set];
+        lists
+            .iter()
+            .zip(names)
+            .all(|(l, n)| l.is_empty() || l.iter().any(|v| v == n))
+            && (self.document.is_empty()
+                || document.is_some_and(|d| self.document.iter().any(|v| v == d)))
+    }
+}
+
+/// What a query may return: the union of its alternatives, each a
+/// [`Filters`] (facets ANDed, values within a facet ORed). A union of
+/// scopes that no single `Filters` can state, such as two documents of
+/// different versions or (product, version) pairs that are not a cross
+/// product, is one `FilterSet`, searched and ranked in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterSet {
+    any: Vec<Filters>,
+}
+
+impl Default for FilterSet {
+    /// Everything.
+    fn default() -> Self {
+        FilterSet {
+            any: vec![Filters::default()],
+        }
+    }
+}
+
+impl From<Filters> for FilterSet {
+    fn from(f: Filters) -> Self {
+        FilterSet { any: vec![f] }
+    }
+}
+
+impl FilterSet {
+    /// The union of `alternatives`; no alternative matches nothing.
+    pub fn union(alternatives: Vec<Filters>) -> Self {
+        FilterSet { any: alternatives }
+    }
+
+    /// Adds one alternative.
+    pub fn or(mut self, f: Filters) -> Self {
+        self.any.push(f);
+        self
+    }
+
+    pub fn alternatives(&self) -> &[Filters] {
+        &self.any
+    }
+
+    /// Whether every chunk passes.
+    pub fn is_everything(&self) -> bool {
+        self.any.iter().any(Filters::is_empty)
+    }
+
+    /// Whether some alternative names documents (which needs `docs.bin`).
+    pub fn names_documents(&self) -> bool {
+        !self.is_everything() && self.any.iter().any(|f| !f.document.is_empty())
+    }
 }
 
 /// Default number of results returned by a search.
@@ -37,7 +100,7 @@ pub struct Query {
     pub(crate) phrases: Vec<String>,
     /// Expand the last free word as a prefix.
     pub prefix: bool,
-    pub filters: Filters,
+    pub filters: FilterSet,
     /// Number of ranked results wanted.
     pub limit: usize,
     /// Use the index's vectors (when it has them and their files are
@@ -221,7 +284,7 @@ fn is_code_word(w: &str) -> bool {
 /// an unclosed quote is treated as free text so half-typed phrases still
 /// match. The last word is a prefix when the text ends inside a word, as it
 /// does while the user is typing; a trailing space or punctuation ends it.
-pub fn parse_query(text: &str, filters: Filters) -> Query {
+pub fn parse_query(text: &str, filters: impl Into<FilterSet>) -> Query {
     let mut free = String::new();
     let mut phrases = Vec::new();
     let mut cur = String::new();
@@ -256,7 +319,7 @@ pub fn parse_query(text: &str, filters: Filters) -> Query {
         free,
         phrases,
         prefix,
-        filters,
+        filters: filters.into(),
         limit: DEFAULT_LIMIT,
         semantic: true,
         semantic_weight: None,

@@ -327,6 +327,11 @@ impl PositionShard {
     }
 }
 
+/// Decode a stored impact back to the saturated tf in `[0, k1+1)`.
+pub(crate) fn impact_value(q: u8, k1: f32) -> f32 {
+    f32::from(q) / 255.0 * (k1 + 1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,11 +8,11 @@
 //! with two chunks in one version (a passage repeated inside a document)
 //! is left alone: which copy matches which is not clear.
 
-use crate::build::ChunkInput;
 use crate::codec::{Reader, Writer};
 use crate::error::FormatError;
 use crate::hash::FastMap;
-use crate::index::ScoredChunk;
+use crate::input::ChunkInput;
+use crate::result::ScoredChunk;
 
 /// Ordinals `start .. start + len` are twins of `canonical .. canonical + len`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

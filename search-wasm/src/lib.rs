@@ -5,7 +5,7 @@
 //! Results are returned as JSON strings written by hand, which keeps serde out
 //! of the WebAssembly module (it ships to every reader of the site).
 
-use mcdewey_search_core::{parse_query, Filters, Index, Query};
+use mcdewey_search_core::{parse_query, FilterSet, Filters, Index, Pass, Results};
 use wasm_bindgen::prelude::*;
 
 /// One search index, filled file by file as the worker fetches them.
@@ -16,36 +16,6 @@ pub struct Engine {
 
 fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
-}
-
-/// Filters arrive as `key=value` lines (`product=relay`), one value per line.
-fn parse_filters(spec: &str) -> Filters {
-    let mut f = Filters::default();
-    for line in spec.lines() {
-        let Some((k, v)) = line.split_once('=') else {
-            continue;
-        };
-        let v = v.to_string();
-        match k {
-            "vendor" => f.vendor.push(v),
-            "product" => f.product.push(v),
-            "version" => f.version.push(v),
-            "doc_set" => f.doc_set.push(v),
-            "document" => f.document.push(v),
-            _ => {}
-        }
-    }
-    f
-}
-
-fn query(text: &str, filters: &str, prefix: bool, limit: usize) -> Query {
-    parse_query(text, parse_filters(filters))
-        .with_prefix(prefix)
-        .with_limit(limit)
-}
-
-fn query_sem(text: &str, filters: &str, prefix: bool, limit: usize, semantic: bool) -> Query {
-    query(text, filters, prefix, limit).with_semantic(semantic)
 }
 
 fn push_str(out: &mut String, s: &str) {
@@ -89,6 +59,87 @@ fn push_ranges(out: &mut String, ranges: &[(usize, usize)]) {
     out.push(']');
 }
 
+/// One query of the page, built once per pass from its text, options and
+/// filters: the worker asks [`Engine::plan`] for files until it is empty,
+/// then [`Engine::results`].
+#[wasm_bindgen]
+pub struct Query {
+    text: String,
+    prefix: bool,
+    limit: usize,
+    filters: Vec<Filters>,
+    pass: Option<Pass>,
+    semantic: bool,
+}
+
+#[wasm_bindgen]
+impl Query {
+    /// `prefix`: expand the last word as it is being typed; `limit`:
+    /// results wanted; `semantic`: blend in semantic scores.
+    #[wasm_bindgen(constructor)]
+    pub fn new(text: &str, prefix: bool, limit: usize, semantic: bool) -> Query {
+        Query {
+            text: text.to_string(),
+            prefix,
+            limit,
+            filters: Vec::new(),
+            pass: None,
+            semantic,
+        }
+    }
+
+    /// Adds one scope to search: chunks matching every facet given (an
+    /// empty list does not filter; several values of one facet are
+    /// alternatives). Results come from the union of the scopes added;
+    /// with none, from everything.
+    pub fn add_scope(
+        &mut self,
+        vendor: Vec<String>,
+        product: Vec<String>,
+        version: Vec<String>,
+        doc_set: Vec<String>,
+        document: Vec<String>,
+    ) {
+        self.filters.push(Filters {
+            vendor,
+            product,
+            version,
+            doc_set,
+            document,
+        });
+        self.pass = None;
+    }
+
+    /// Turns semantic ranking on or off for the next plan and results.
+    pub fn set_semantic(&mut self, on: bool) {
+        self.semantic = on;
+        if let Some(p) = &mut self.pass {
+            p.set_semantic(on);
+        }
+    }
+}
+
+impl Query {
+    /// The search-core pass, parsed on first use.
+    fn pass(&mut self) -> &mut Pass {
+        let (text, prefix, limit, semantic) = (&self.text, self.prefix, self.limit, self.semantic);
+        let filters = &self.filters;
+        self.pass.get_or_insert_with(|| {
+            let set = if filters.is_empty() {
+                FilterSet::default()
+            } else {
+                FilterSet::union(filters.clone())
+            };
+            Pass::new(
+                parse_query(text, set)
+                    .with_prefix(prefix)
+                    .with_limit(limit)
+                    .with_semantic(semantic),
+            )
+        })
+    }
+}
+
 #[wasm_bindgen]
 impl Engine {
     /// Opens the index from the bytes of `manifest.bin`.
@@ -99,29 +150,9 @@ impl Engine {
         })
     }
 
-    /// Index files the query still needs (paths relative to the index dir).
-    pub fn plan(&self, text: &str, filters: &str, prefix: bool) -> Vec<String> {
-        self.index.plan(&query(text, filters, prefix, 10))
-    }
-
     /// Whether the index has vector sections (semantic search).
     pub fn has_semantic(&self) -> bool {
         self.index.has_semantic()
-    }
-
-    /// Files the semantic half of the query still needs (vocabulary, token
-    /// rows, vector partitions); fetched after lexical results are shown.
-    pub fn plan_semantic(&self, text: &str, filters: &str) -> Vec<String> {
-        self.index.plan_semantic(&query(text, filters, false, 10))
-    }
-
-    /// The query's embedding (a `Float32Array`), once the files of
-    /// [`Engine::plan_semantic`] are added; `undefined` while they are
-    /// missing or when the query has no known token. The same vector as
-    /// `mcdewey search --embedding`, which a test compares bit for bit.
-    pub fn query_embedding(&self, text: &str) -> Option<Vec<f32>> {
-        self.index
-            .query_embedding(&query_sem(text, "", false, 10, true))
     }
 
     /// Adds one fetched file.
@@ -129,86 +160,65 @@ impl Engine {
         self.index.add_file(path, bytes).map_err(js_err)
     }
 
-    /// Ranks: `{"total":N,"phrases_relaxed":bool,"hits":[[ordinal,
-    /// score_millionths],...],"also":[[[ordinal,"version"],...],...],
-    /// "facets":{...}}`; `also[i]` lists the chunks with hit `i`'s text in
-    /// other versions; `phrases_relaxed` says the quoted phrases matched
-    /// nothing and the results match their words. Scores are integers so
-    /// the module needs no float formatting code.
-    pub fn search(
-        &self,
-        text: &str,
-        filters: &str,
-        prefix: bool,
-        limit: usize,
-        semantic: bool,
-    ) -> Result<String, JsError> {
-        let r = self
-            .index
-            .search(&query_sem(text, filters, prefix, limit, semantic))
-            .map_err(js_err)?;
+    /// Index files the query still needs (paths relative to the index
+    /// dir), fetched in parallel before asking again: term and position
+    /// shards and, with semantic on, the embedding files, then the
+    /// fragments of the hits. Empty when [`Engine::results`] can answer.
+    pub fn plan(&self, query: &mut Query) -> Vec<String> {
+        query.pass().plan(&self.index)
+    }
+
+    /// The query's embedding (a `Float32Array`) once its files are added
+    /// (a plan with semantic on names them); `undefined` while they are
+    /// missing or when the query has no known token. The same vector as
+    /// `mcdewey search --embedding`, which a test compares bit for bit.
+    pub fn query_embedding(&self, query: &mut Query) -> Option<Vec<f32>> {
+        self.index.query_embedding(query.pass().query())
+    }
+
+    /// Complete results, best first: `{"total":N,"phrases_relaxed":bool,
+    /// "semantic":bool,"hits":[{...,"score":millionths,"also":[{"ordinal":
+    /// N,"version":"…"},…]},…],"facets":{...}}`; a hit's `also` lists the
+    /// chunks with its text in other versions; `phrases_relaxed` says the
+    /// quoted phrases matched nothing and the results match their words;
+    /// `semantic` says semantic scores are blended in. Highlight offsets
+    /// are UTF-16 code units, ready for JavaScript strings; scores are
+    /// integers so the module needs no float formatting code.
+    pub fn results(&self, query: &mut Query) -> Result<String, JsError> {
+        let r = query.pass().results(&self.index).map_err(js_err)?;
+        Ok(self.results_json(&r))
+    }
+
+    /// Fragment files needed for [`Engine::url`] of a chunk.
+    pub fn plan_chunk(&self, ordinal: u32) -> Vec<String> {
+        self.index.fragments_for(&[ordinal])
+    }
+
+    /// URL of a chunk (a passage's copy in another version), once the
+    /// files of [`Engine::plan_chunk`] are added.
+    pub fn url(&self, ordinal: u32) -> Result<String, JsError> {
+        let q = parse_query("", Filters::default());
+        Ok(self.index.hit(ordinal, &q).map_err(js_err)?.url)
+    }
+}
+
+impl Engine {
+    fn results_json(&self, r: &Results) -> String {
         let mut out = format!(
-            "{{\"total\":{},\"phrases_relaxed\":{},\"hits\":[",
-            r.total, r.phrases_relaxed
+            "{{\"total\":{},\"phrases_relaxed\":{},\"semantic\":{},\"hits\":[",
+            r.total, r.phrases_relaxed, r.semantic
         );
-        for (i, h) in r.hits.iter().enumerate() {
+        for (i, f) in r.hits.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(&format!("[{},{}]", h.ordinal, (h.score * 1e6) as i64));
-        }
-        // Per hit, the same passage in other versions: [ordinal, version].
-        out.push_str("],\"also\":[");
-        for (i, also) in r.also.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push('[');
-            for (j, &o) in also.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                out.push_str(&format!("[{o},"));
-                push_str(&mut out, self.index.version_of(o).unwrap_or(""));
-                out.push(']');
-            }
-            out.push(']');
-        }
-        out.push_str("],\"facets\":{");
-        push_counts(&mut out, "vendor", &r.facets.vendor);
-        out.push(',');
-        push_counts(&mut out, "product", &r.facets.product);
-        out.push(',');
-        push_counts(&mut out, "version", &r.facets.version);
-        out.push(',');
-        push_counts(&mut out, "doc_set", &r.facets.doc_set);
-        out.push_str("}}");
-        Ok(out)
-    }
-
-    /// Fragment files needed to display these results.
-    pub fn fragments_for(&self, ordinals: &[u32]) -> Vec<String> {
-        self.index.fragments_for(ordinals)
-    }
-
-    /// Display data of results as a JSON array; highlight offsets are UTF-16
-    /// code units, ready for JavaScript strings.
-    pub fn hits(
-        &self,
-        ordinals: &[u32],
-        text: &str,
-        filters: &str,
-        prefix: bool,
-        semantic: bool,
-    ) -> Result<String, JsError> {
-        let q = query_sem(text, filters, prefix, ordinals.len().max(1), semantic);
-        let mut out = String::from("[");
-        for (i, &ord) in ordinals.iter().enumerate() {
-            let h = self.index.hit(ord, &q).map_err(js_err)?;
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&format!("{{\"ordinal\":{ord},\"page\":{},\"id\":", h.page));
+            let h = &f.hit;
+            out.push_str(&format!(
+                "{{\"ordinal\":{},\"score\":{},\"page\":{},\"id\":",
+                h.ordinal,
+                (f.score * 1e6) as i64,
+                h.page
+            ));
             push_str(&mut out, &h.id);
             for (k, v) in [
                 ("url", &h.url),
@@ -242,10 +252,28 @@ impl Engine {
                 &mut out,
                 &mcdewey_search_core::utf16_ranges(&h.title, &h.title_highlights),
             );
-            out.push('}');
+            // The same passage in other versions, oldest last.
+            out.push_str(",\"also\":[");
+            for (j, &o) in f.also.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!("{{\"ordinal\":{o},\"version\":"));
+                push_str(&mut out, self.index.version_of(o).unwrap_or(""));
+                out.push('}');
+            }
+            out.push_str("]}");
         }
-        out.push(']');
-        Ok(out)
+        out.push_str("],\"facets\":{");
+        push_counts(&mut out, "vendor", &r.facets.vendor);
+        out.push(',');
+        push_counts(&mut out, "product", &r.facets.product);
+        out.push(',');
+        push_counts(&mut out, "version", &r.facets.version);
+        out.push(',');
+        push_counts(&mut out, "doc_set", &r.facets.doc_set);
+        out.push_str("}}");
+        out
     }
 }
 
@@ -254,16 +282,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn filters_parse() {
-        let f = parse_filters("product=relay\nversion=5.0\nversion=4.2\nbogus\nx=y");
-        assert_eq!(f.product, vec!["relay"]);
-        assert_eq!(f.version, vec!["5.0", "4.2"]);
-    }
-
-    #[test]
     fn json_strings_are_escaped() {
         let mut s = String::new();
         push_str(&mut s, "a\"b\\c\nd\u{1}");
         assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001\"");
+    }
+
+    #[test]
+    fn scopes_make_a_union_and_reset_the_pass() {
+        let mut q = Query::new("tls", true, 7, false);
+        assert_eq!(q.pass().query().filters, FilterSet::default());
+        assert_eq!(q.pass().query().limit, 7);
+        q.add_scope(
+            vec![],
+            vec!["relay".into()],
+            vec!["5.0".into()],
+            vec![],
+            vec![],
+        );
+        q.add_scope(
+            vec![],
+            vec!["hub".into()],
+            vec!["4.2".into()],
+            vec![],
+            vec![],
+        );
+        let set = &q.pass().query().filters;
+        assert_eq!(set.alternatives().len(), 2);
+        assert_eq!(set.alternatives()[1].product, ["hub"]);
+        assert!(q.pass().query().prefix);
+        q.set_semantic(true);
+        assert!(q.pass().query().semantic);
     }
 }

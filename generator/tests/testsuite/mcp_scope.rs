@@ -186,3 +186,71 @@ fn powershell_current_version_is_the_newest_release() {
     assert!(ordered.contains(&"module") && ordered.contains(&"docs-conceptual"));
     assert_eq!(ordered[0], "7.7");
 }
+
+/// Two products whose current versions differ: a default search covers
+/// alpha 2.0 and beta 1.0, a union no single filter states (alpha 1.0 and
+/// beta 2.0 exist). The doc set `cur` holds exactly those versions, so one
+/// search filtered by it covers the same chunks.
+fn union_site() -> TestSite {
+    let alpha = "---\ntitle: Alpha Guide\n---\n# Alpha Guide\n\n\
+        ## Retention policy\n\nThe retention policy keeps recordings. Set the retention policy per tenant; \
+        a retention policy with no end keeps recordings forever.\n\n\
+        ## Retention of logs\n\nLogs follow the retention policy of their tenant.\n\n\
+        ## Storage\n\nRecordings are stored on the archive volume; retention applies to them.\n\n\
+        ## Networking\n\nThe gateway listens on port 5060 for signalling traffic.\n";
+    let beta = "---\ntitle: Beta Notes\n---\n# Beta Notes\n\n\
+        ## Upgrades\n\nUpgrade the agents first, then the servers, one site at a time.\n\n\
+        ## Housekeeping\n\nOld exports are removed nightly; see your policy for how long they stay.\n\n\
+        ## Dashboards\n\nDashboards show call volume per queue and agent.\n";
+    let site = TestSite::new()
+        .file(
+            "alpha/product.toml",
+            "versions = [\"2.0\", \"1.0\"]\n\n[doc_sets]\ncur = \"Current\"\nold = \"Old\"\n",
+        )
+        .file(
+            "beta/product.toml",
+            "versions = [\"1.0\", \"2.0\"]\n\n[doc_sets]\ncur = \"Current\"\nold = \"Old\"\n",
+        )
+        .file("alpha/2.0/cur/guide.md", alpha)
+        .file("alpha/1.0/old/guide.md", &alpha.replace("tenant", "site"))
+        .file("beta/1.0/cur/notes.md", beta)
+        .file("beta/2.0/old/notes.md", &beta.replace("nightly", "weekly"));
+    let outcome = site.build();
+    assert_eq!(outcome.errors(), 0, "{:?}", outcome.diagnostics);
+    site
+}
+
+/// A search over a union of scopes ranks as one search over the chunks
+/// they cover, with the hybrid blend normalised over all of them (not per
+/// scope, which would put the best of a weak scope level with the best of
+/// a strong one).
+#[test]
+fn a_union_of_scopes_ranks_as_one_search_over_it() {
+    use mcdewey_search_core::{parse_query, Filters};
+    let site = union_site();
+    let lib = Library::load(&site.out()).unwrap();
+    assert!(lib.index.has_semantic(), "semantic search is on by default");
+    let text = "retention policy";
+    let mut a = args(text);
+    a.limit = Some(20);
+    let r = tools::search(&lib, &a).unwrap();
+    assert_eq!(r.searched, ["alpha 2.0", "beta 1.0"]);
+    let cur = Filters {
+        doc_set: vec!["cur".into()],
+        ..Filters::default()
+    };
+    let q = parse_query(text, cur).with_limit(20);
+    assert!(lib.index.semantic_ready(&q));
+    let one = lib.index.search(&q).unwrap();
+    let expected: Vec<(String, f32)> = one
+        .hits
+        .iter()
+        .map(|h| (lib.chunk_at(h.ordinal).unwrap().1.id.clone(), h.score))
+        .collect();
+    let got: Vec<(String, f32)> = r.hits.iter().map(|h| (h.id.clone(), h.score)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(r.total, one.total);
+    // Both scopes are in the answer, so the order between them counts.
+    assert!(r.hits.iter().any(|h| h.product == "alpha"), "{got:?}");
+    assert!(r.hits.iter().any(|h| h.product == "beta"), "{got:?}");
+}

@@ -1,7 +1,7 @@
 // Search worker: runs the WASM engine and fetches the index files a query
 // needs, so typing never waits on the main thread. Files are fetched once and
-// kept. The build prepends the engine's JS glue (`initSync`, `Engine`) to this
-// file, and the page sends the module and manifest bytes it fetched in
+// kept. The build prepends the engine's JS glue (`initSync`, `Engine`,
+// `Query`) to this file, and the page sends the module and manifest bytes it fetched in
 // parallel with this script: the first results come after three rounds of
 // requests (engine + manifest, term shards, fragments).
 
@@ -51,56 +51,39 @@ function check(id) {
   if (id !== latest) throw new Cancelled();
 }
 
-async function run(msg) {
-  const t0 = performance.now();
-  await ensureEngine();
-  check(msg.id);
-  // Each plan is one parallel round; a few queries need a second one.
-  for (let round = 0; round < 4; round++) {
-    const need = engine.plan(msg.q, msg.filters, msg.prefix);
-    if (need.length === 0) break;
-    await load(need);
-    check(msg.id);
+// The query is built once per message, with the page's filters as one scope
+// (a facet's values are alternatives); its plan names the files still
+// missing, term shards first, then the fragments of the hits, so each plan
+// is one parallel round and most passes need two.
+function makeQuery(msg) {
+  const q = new Query(msg.q, msg.prefix, msg.limit, false);
+  const f = msg.filters || {};
+  if (Object.keys(f).some((k) => f[k] && f[k].length)) {
+    q.add_scope(f.vendor || [], f.product || [], f.version || [], f.doc_set || [], f.document || []);
   }
-  return rank(msg, t0, false);
+  return q;
 }
 
 // Besides the results, each message carries timings the page ignores and
 // benchmarks read (bench/search-warm.sh): `ms` for the whole pass (plans,
 // fetches, ranking, snippets; the pause before semantic is not in it),
-// `search_ms` for the engine's ranking call alone, and `started`, when the
+// `search_ms` for the engine's results call alone, and `started`, when the
 // pass began in epoch milliseconds (comparable with the page's clock).
-async function rank(msg, t0, semantic) {
-  const s0 = performance.now();
-  const ranked = engine.search(msg.q, msg.filters, msg.prefix, msg.limit, semantic);
-  const searchMs = performance.now() - s0;
-  const res = JSON.parse(ranked);
-  const ords = Uint32Array.from(res.hits.map((h) => h[0]));
-  await load(engine.fragments_for(ords));
-  check(msg.id);
-  const hits = JSON.parse(engine.hits(ords, msg.q, msg.filters, msg.prefix, semantic));
-  hits.forEach((h, i) => {
-    h.score = res.hits[i][1];
-    // The same passage in other versions: [{ordinal, version}], oldest last.
-    h.also = (res.also[i] || []).map((a) => ({ ordinal: a[0], version: a[1] }));
-  });
-  return { total: res.total, relaxed: res.phrases_relaxed, hits, facets: res.facets, semantic,
-    ms: performance.now() - t0, search_ms: searchMs, started: performance.timeOrigin + t0 };
-}
-
-// Semantic results fold in after the lexical ones are on screen: the query's
-// vocabulary rows and nearest vector partitions are fetched, then the blended
-// ranking replaces the list.
-async function runSemantic(msg) {
+async function pass(msg, query, semantic) {
   const t0 = performance.now();
-  if (!engine.has_semantic()) return null;
-  for (let round = 0; round < 4; round++) {
-    const need = engine.plan_semantic(msg.q, msg.filters);
+  query.set_semantic(semantic);
+  // Semantic adds up to three rounds (vocabulary, token rows, partitions).
+  for (let round = 0; round < 8; round++) {
+    const need = engine.plan(query);
     if (need.length === 0) break;
     await load(need);
     check(msg.id);
   }
-  return rank(msg, t0, true);
+  const s0 = performance.now();
+  const res = JSON.parse(engine.results(query));
+  const searchMs = performance.now() - s0;
+  return { total: res.total, relaxed: res.phrases_relaxed, hits: res.hits, facets: res.facets, semantic,
+    ms: performance.now() - t0, search_ms: searchMs, started: performance.timeOrigin + t0 };
 }
 
 self.onmessage = async (e) => {
@@ -122,10 +105,8 @@ self.onmessage = async (e) => {
     // in another version): one fragment fetch, on demand.
     try {
       await ensureEngine();
-      const ords = Uint32Array.of(msg.ordinal);
-      await load(engine.fragments_for(ords));
-      const hit = JSON.parse(engine.hits(ords, "", "", false, false))[0];
-      self.postMessage({ type: "located", ordinal: msg.ordinal, url: hit.url });
+      await load(engine.plan_chunk(msg.ordinal));
+      self.postMessage({ type: "located", ordinal: msg.ordinal, url: engine.url(msg.ordinal) });
     } catch (err) {
       self.postMessage({ type: "error", id: 0, message: String(err && err.message || err) });
     }
@@ -133,18 +114,26 @@ self.onmessage = async (e) => {
   }
   if (msg.type !== "query") return;
   latest = msg.id;
+  let query = null;
   try {
-    const result = await run(msg);
+    await ensureEngine();
+    check(msg.id);
+    query = makeQuery(msg);
+    const result = await pass(msg, query, false);
     self.postMessage({ type: "results", id: msg.id, ...result });
-    if (msg.semantic) {
-      // Embedding a half-typed word is wasted bytes: wait for a pause first.
+    // Semantic results fold in after the lexical ones are on screen: the
+    // same query, with the files of its semantic half, replaces the list.
+    // Embedding a half-typed word is wasted bytes: wait for a pause first.
+    if (msg.semantic && engine.has_semantic()) {
       await new Promise((r) => setTimeout(r, SEMANTIC_PAUSE_MS));
       check(msg.id);
-      const blended = await runSemantic(msg);
-      if (blended) self.postMessage({ type: "results", id: msg.id, ...blended });
+      const blended = await pass(msg, query, true);
+      self.postMessage({ type: "results", id: msg.id, ...blended });
     }
   } catch (err) {
     if (err instanceof Cancelled) return;
     self.postMessage({ type: "error", id: msg.id, message: String(err && err.message || err) });
+  } finally {
+    if (query) query.free();
   }
 };

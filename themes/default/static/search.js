@@ -42,12 +42,11 @@
     return worker;
   }
 
-  function filterSpec() {
-    var lines = [];
-    Object.keys(filters).forEach(function (k) {
-      filters[k].forEach(function (v) { lines.push(k + "=" + v); });
-    });
-    return lines.join("\n");
+  // The chosen facet values as lists (facet -> [ids]), one scope for the worker.
+  function filterScope() {
+    var scope = {};
+    Object.keys(filters).forEach(function (k) { scope[k] = Array.from(filters[k]); });
+    return scope;
   }
 
   function search(immediate, keepLimit) {
@@ -57,7 +56,7 @@
     if (!q) { close(); return; }
     timer = setTimeout(function () {
       asked = q;
-      startWorker().postMessage({ type: "query", id: ++seq, q: q, filters: filterSpec(), prefix: true, limit: limit, semantic: semanticOn() });
+      startWorker().postMessage({ type: "query", id: ++seq, q: q, filters: filterScope(), prefix: true, limit: limit, semantic: semanticOn() });
       status.textContent = "Searching…";
       open();
     }, immediate ? 0 : 60);

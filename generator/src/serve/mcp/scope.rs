@@ -3,7 +3,7 @@
 //! value is an error, and a missing version is reported, never replaced.
 
 use crate::serve::library::{Doc, Library, Product, Vendor, Version};
-use mcdewey_search_core::Filters;
+use mcdewey_search_core::{FilterSet, Filters};
 
 /// Filter values as asked for: tool arguments plus `product:`, `version:`
 /// and `set:` words in the query text.
@@ -16,12 +16,12 @@ pub struct Requested {
     pub document: Vec<String>,
 }
 
-/// What a search covers. Search-core ANDs facets, so a set of
-/// (product, version) pairs that is not a cross product needs several
-/// filters; the scope is their union.
+/// What a search covers. Search-core ANDs the facets of one filter, so a
+/// set of (product, version) pairs that is not a cross product, or several
+/// documents, is a union of filters, searched as one.
 #[derive(Debug)]
 pub struct Scope {
-    pub filters: Vec<Filters>,
+    pub filters: FilterSet,
     /// `product version` of each searched version, or document ids.
     pub searched: Vec<String>,
     /// Set when no version was asked for and only current versions are searched.
@@ -281,7 +281,7 @@ fn default_note(pairs: &[Pair<'_>]) -> Option<String> {
 }
 
 /// Search-core filters whose union is exactly `pairs` (narrowed to `doc_sets`).
-fn filters_for(lib: &Library, pairs: &[Pair<'_>], doc_sets: &[String]) -> Vec<Filters> {
+fn filters_for(lib: &Library, pairs: &[Pair<'_>], doc_sets: &[String]) -> FilterSet {
     let mut products: Vec<&Product> = Vec::new();
     let mut versions: Vec<String> = Vec::new();
     for (p, v) in pairs {
@@ -308,7 +308,7 @@ fn filters_for(lib: &Library, pairs: &[Pair<'_>], doc_sets: &[String]) -> Vec<Fi
         let every_version = products
             .iter()
             .all(|p| p.versions.iter().all(|v| covered(p, v)));
-        return vec![Filters {
+        return FilterSet::from(Filters {
             product: if every_product {
                 vec![]
             } else {
@@ -316,20 +316,22 @@ fn filters_for(lib: &Library, pairs: &[Pair<'_>], doc_sets: &[String]) -> Vec<Fi
             },
             version: if every_version { vec![] } else { versions },
             ..base
-        }];
+        });
     }
-    products
-        .iter()
-        .map(|p| Filters {
-            product: vec![p.id.clone()],
-            version: pairs
-                .iter()
-                .filter(|(a, _)| a.id == p.id)
-                .map(|(_, v)| v.id.clone())
-                .collect(),
-            ..base.clone()
-        })
-        .collect()
+    FilterSet::union(
+        products
+            .iter()
+            .map(|p| Filters {
+                product: vec![p.id.clone()],
+                version: pairs
+                    .iter()
+                    .filter(|(a, _)| a.id == p.id)
+                    .map(|(_, v)| v.id.clone())
+                    .collect(),
+                ..base.clone()
+            })
+            .collect(),
+    )
 }
 
 fn document_scope(lib: &Library, req: &Requested, products: &[&Product]) -> Result<Scope, String> {
@@ -348,7 +350,7 @@ fn document_scope(lib: &Library, req: &Requested, products: &[&Product]) -> Resu
         searched.push(doc.id.clone());
     }
     Ok(Scope {
-        filters,
+        filters: FilterSet::union(filters),
         searched,
         note: None,
         defaulted: false,

@@ -6,7 +6,7 @@ use super::schema::lenient_u32;
 use super::scope::{self, Requested};
 use super::text::{self, Target};
 use crate::serve::library::{Chunk, Doc, DocSet, Library, Page, Product, Version};
-use mcdewey_search_core::{parse_query, snippet, Filters, ScoredChunk, SNIPPET_CHARS};
+use mcdewey_search_core::{parse_query, snippet, FilterSet, Filters, ScoredChunk, SNIPPET_CHARS};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -232,65 +232,32 @@ fn limit(asked: Option<u32>) -> ToolResult<usize> {
 type Ranked = (ScoredChunk, Vec<u32>);
 
 /// Chunks in `filters` that match the query's words (semantic search off).
-fn word_matches(lib: &Library, text: &str, filters: &[Filters]) -> ToolResult<u32> {
-    let mut total = 0;
-    for f in filters {
-        let q = parse_query(text, f.clone())
-            .with_semantic(false)
-            .with_limit(1);
-        let r = lib
-            .index
-            .search(&q)
-            .map_err(|e| format!("search failed: {e}"))?;
-        total += r.total;
-    }
-    Ok(total)
+fn word_matches(lib: &Library, text: &str, filters: &FilterSet) -> ToolResult<u32> {
+    let q = parse_query(text, filters.clone())
+        .with_semantic(false)
+        .with_limit(1);
+    let r = lib
+        .index
+        .search(&q)
+        .map_err(|e| format!("search failed: {e}"))?;
+    Ok(r.total)
 }
 
-/// Runs the query once per filter and merges; also gives the matched terms
-/// (for snippets), which do not depend on the filters. Scores do not depend
-/// on the filters either (idf is over the whole index), so ordering the
-/// union by search-core's own score and ordinal gives the order one search
-/// over the whole scope would give.
+/// One search over the whole scope (a union of filters, ranked together:
+/// the hybrid blend normalises over the chunks in scope, so searches of
+/// its parts would not be comparable), with the matched terms for snippets.
 fn run(
     lib: &Library,
     text: &str,
-    filters: &[Filters],
+    filters: &FilterSet,
     want: usize,
 ) -> ToolResult<(Vec<Ranked>, u32, HashSet<String>)> {
-    let mut all = Vec::new();
-    let mut total = 0;
-    let mut terms = None;
-    for f in filters {
-        if super::pool::cancelled() {
-            return Err(CANCELLED.into());
-        }
-        let q = parse_query(text, f.clone()).with_limit(want);
-        let r = if terms.is_none() {
-            lib.index.search_with_terms(&q).map(|(r, t)| {
-                terms = Some(t);
-                r
-            })
-        } else {
-            lib.index.search(&q)
-        }
+    let q = parse_query(text, filters.clone()).with_limit(want);
+    let (r, terms) = lib
+        .index
+        .search_with_terms(&q)
         .map_err(|e| format!("search failed: {e}"))?;
-        total += r.total;
-        all.extend(r.hits.into_iter().zip(r.also));
-    }
-    if filters.len() > 1 {
-        all.sort_by(|(a, _), (b, _)| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.ordinal.cmp(&b.ordinal))
-        });
-        all.truncate(want);
-    }
-    let terms = terms.unwrap_or_else(|| {
-        lib.index
-            .matched_terms(&parse_query(text, Filters::default()))
-    });
-    Ok((all, total, terms))
+    Ok((r.hits.into_iter().zip(r.also).collect(), r.total, terms))
 }
 
 /// Display data of one result. This is what search-core's `Index::hit`

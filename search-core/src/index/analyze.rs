@@ -1,0 +1,407 @@
+//! Query analysis: the query's words as index terms, with prefix
+//! expansions of the word being typed and typo corrections.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Index;
+use crate::query::{contraction, is_phrasing_word, Query, PHRASING_WEIGHT};
+use crate::shard::TermPostings;
+
+/// Weight of a prefix expansion of the last word, relative to an exact match.
+pub const PREFIX_WEIGHT: f32 = 0.6;
+/// Weight of a typo correction, relative to an exact match.
+pub const TYPO_WEIGHT: f32 = 0.3;
+/// Typo corrections are tried only when the exact term occurs in at most this
+/// many chunks.
+pub const TYPO_MAX_DF: u32 = 2;
+/// Most prefix expansions kept (the most frequent).
+pub const MAX_PREFIX_TERMS: usize = 16;
+/// Most typo corrections kept (closest, then most frequent).
+pub const MAX_TYPO_TERMS: usize = 8;
+/// Term shards a prefix may span; beyond that, expansion stops.
+pub const MAX_PREFIX_SHARDS: usize = 2;
+/// Shortest prefix that is expanded.
+pub const MIN_PREFIX_CHARS: usize = 2;
+
+/// One free word of the query after analysis.
+#[derive(Debug, Clone)]
+pub(super) struct Clause {
+    /// Exact term; empty for a stop word kept only for its prefix.
+    pub(super) term: String,
+    /// Atoms of a multi-atom word, used when the whole word is not indexed.
+    pub(super) atoms: Vec<String>,
+    /// Normalised surface form to expand, for the last word while typing.
+    pub(super) prefix: Option<String>,
+    /// 1, or [`PHRASING_WEIGHT`] for a word that only phrases a question.
+    pub(super) weight: f32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(super) struct Analysis {
+    pub(super) clauses: Vec<Clause>,
+    /// Each phrase: (term, position relative to the first word).
+    pub(super) phrases: Vec<Vec<(String, u32)>>,
+}
+
+/// One term to score and its weight.
+pub(super) struct Scored<'a> {
+    pub(super) postings: &'a TermPostings,
+    pub(super) weight: f32,
+}
+
+impl Index {
+    // ------------------------------------------------------------ analysis
+
+    pub(super) fn analyze(&self, q: &Query) -> Analysis {
+        let mut a = Analysis::default();
+        let mut words = Vec::new();
+        self.tokenizer
+            .tokenize(&q.free, 0, |w| words.push(w.clone()));
+        let last = words.len().saturating_sub(1);
+        // Clause of each term seen, so a repeated word is found in O(1): a
+        // long query stays linear in its length.
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, w) in words.iter().enumerate() {
+            let prefix = (q.prefix && i == last && w.end == q.free.len())
+                .then(|| self.tokenizer.normalize(&q.free[w.start..w.end]))
+                .filter(|p| p.chars().count() >= MIN_PREFIX_CHARS);
+            let term = w.primary().map(|t| t.text.clone()).unwrap_or_default();
+            if term.is_empty() && prefix.is_none() {
+                continue;
+            }
+            let atoms = w.atoms().map(|t| t.text.clone()).collect();
+            let weight = if is_phrasing_word(contraction(&q.free, w.start, w.end)) {
+                PHRASING_WEIGHT
+            } else {
+                1.0
+            };
+            if let Some(&k) = seen.get(&term).filter(|_| !term.is_empty()) {
+                let c = &mut a.clauses[k];
+                c.prefix = c.prefix.take().or(prefix);
+                c.weight = c.weight.max(weight);
+                continue;
+            }
+            if !term.is_empty() {
+                seen.insert(term.clone(), a.clauses.len());
+            }
+            a.clauses.push(Clause {
+                term,
+                atoms,
+                prefix,
+                weight,
+            });
+        }
+        // A query of phrasing words only ("what is", "how") is about them.
+        if a.clauses.iter().all(|c| c.weight < 1.0) {
+            for c in &mut a.clauses {
+                c.weight = 1.0;
+            }
+        }
+        for p in &q.phrases {
+            let mut terms = Vec::new();
+            let mut first = None;
+            self.tokenizer.tokenize(p, 0, |w| {
+                if let Some(t) = w.primary() {
+                    let f = *first.get_or_insert(w.pos);
+                    terms.push((t.text.clone(), w.pos - f));
+                }
+            });
+            if !terms.is_empty() {
+                a.phrases.push(terms);
+            }
+        }
+        a
+    }
+
+    pub(super) fn shard_of(&self, term: &str) -> Option<usize> {
+        if self.m.shards.is_empty() {
+            return None;
+        }
+        Some(
+            self.m
+                .shards
+                .partition_point(|f| f.as_str() <= term)
+                .saturating_sub(1),
+        )
+    }
+
+    /// `Err(shard)` when the term's shard is not loaded; `Ok(None)` when the
+    /// term is not in the index.
+    pub(super) fn lookup(&self, term: &str) -> Result<Option<&TermPostings>, usize> {
+        let Some(s) = self.shard_of(term) else {
+            return Ok(None);
+        };
+        match &self.terms[s] {
+            Some(shard) => Ok(shard.get(term)),
+            None => Err(s),
+        }
+    }
+
+    /// Shards a prefix expansion reads: the prefix's own shard, the next one
+    /// when it starts with the prefix, and the shards of the prefix minus its
+    /// last 1–3 characters (a stem of a longer word: `recordi` → `record`).
+    pub(super) fn prefix_shards(&self, prefix: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        let Some(home) = self.shard_of(prefix) else {
+            return out;
+        };
+        out.push(home);
+        let mut s = home + 1;
+        while s < self.m.shards.len()
+            && self.m.shards[s].starts_with(prefix)
+            && out.len() < MAX_PREFIX_SHARDS
+        {
+            out.push(s);
+            s += 1;
+        }
+        for stem in stem_prefixes(prefix) {
+            if let Some(s) = self.shard_of(stem) {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn prefix_terms<'s>(&'s self, prefix: &str, exact: &str) -> Vec<&'s TermPostings> {
+        let mut out: Vec<&TermPostings> = Vec::new();
+        for s in self.prefix_shards(prefix) {
+            if let Some(shard) = &self.terms[s] {
+                out.extend(shard.with_prefix(prefix).filter(|t| t.term != exact));
+            }
+        }
+        for stem in stem_prefixes(prefix) {
+            if let Ok(Some(t)) = self.lookup(stem) {
+                if t.term != exact {
+                    out.push(t);
+                }
+            }
+        }
+        out.sort_by(|a, b| b.df().cmp(&a.df()).then_with(|| a.term.cmp(&b.term)));
+        out.dedup_by(|a, b| a.term == b.term);
+        out.truncate(MAX_PREFIX_TERMS);
+        out
+    }
+
+    /// Largest edit distance allowed for a typo of `term`, if any.
+    pub(super) fn typo_budget(term: &str, exact_df: u32) -> Option<usize> {
+        let n = term.chars().count();
+        if exact_df > TYPO_MAX_DF || n < 5 {
+            return None;
+        }
+        Some(if n >= 8 { 2 } else { 1 })
+    }
+
+    /// Shard-table terms within typo distance (big terms sit alone in their
+    /// shard, so their names are all in the manifest).
+    pub(super) fn boundary_typos(&self, term: &str, max: usize) -> Vec<usize> {
+        let mut v: Vec<(usize, usize)> = self
+            .m
+            .shards
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.as_str() != term)
+            .filter_map(|(i, t)| edit_distance(term, t, max).map(|d| (d, i)))
+            .collect();
+        v.sort_unstable();
+        v.truncate(3);
+        v.into_iter().map(|(_, i)| i).collect()
+    }
+
+    pub(super) fn typo_terms<'s>(&'s self, term: &str, exact_df: u32) -> Vec<&'s TermPostings> {
+        let Some(max) = Self::typo_budget(term, exact_df) else {
+            return Vec::new();
+        };
+        let mut cands: Vec<(usize, &TermPostings)> = Vec::new();
+        if let Some(Some(shard)) = self.shard_of(term).map(|s| &self.terms[s]) {
+            for t in &shard.terms {
+                if t.df() > exact_df && t.term != term {
+                    if let Some(d) = edit_distance(term, &t.term, max) {
+                        cands.push((d, t));
+                    }
+                }
+            }
+        }
+        for s in self.boundary_typos(term, max) {
+            if let Some(shard) = &self.terms[s] {
+                if let Some(t) = shard.terms.first() {
+                    if t.df() > exact_df {
+                        if let Some(d) = edit_distance(term, &t.term, max) {
+                            cands.push((d, t));
+                        }
+                    }
+                }
+            }
+        }
+        cands.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| b.1.df().cmp(&a.1.df()))
+                .then_with(|| a.1.term.cmp(&b.1.term))
+        });
+        cands.dedup_by(|a, b| a.1.term == b.1.term);
+        cands.truncate(MAX_TYPO_TERMS);
+        cands.into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// not misspelt: no typo correction (and no extra request round).
+    pub(super) fn still_typing(&self, c: &Clause) -> bool {
+        c.prefix
+            .as_ref()
+            .is_some_and(|p| !self.prefix_terms(p, &c.term).is_empty())
+    }
+
+    /// The scored terms of every clause (exact, prefix and typo
+    /// alternatives), or the files that are still missing.
+    pub(super) fn expand(&self, a: &Analysis) -> Vec<Vec<Scored<'_>>> {
+        let mut groups = Vec::new();
+        for c in &a.clauses {
+            let mut g = Vec::new();
+            let exact = if c.term.is_empty() {
+                None
+            } else {
+                self.lookup(&c.term).ok().flatten()
+            };
+            let df = exact.map_or(0, |t| t.df());
+            if let Some(t) = exact {
+                g.push(Scored {
+                    postings: t,
+                    weight: c.weight,
+                });
+            } else if !c.term.is_empty() && !c.atoms.is_empty() {
+                // Unknown identifier: its parts, each as a word of its own.
+                for atom in &c.atoms {
+                    if let Ok(Some(t)) = self.lookup(atom) {
+                        groups.push(vec![Scored {
+                            postings: t,
+                            weight: c.weight,
+                        }]);
+                    }
+                }
+            }
+            if let Some(p) = &c.prefix {
+                for t in self.prefix_terms(p, &c.term) {
+                    g.push(Scored {
+                        postings: t,
+                        weight: PREFIX_WEIGHT * c.weight,
+                    });
+                }
+            }
+            if !c.term.is_empty() && !self.still_typing(c) {
+                for t in self.typo_terms(&c.term, df) {
+                    if !g.iter().any(|s| s.postings.term == t.term) {
+                        g.push(Scored {
+                            postings: t,
+                            weight: TYPO_WEIGHT * c.weight,
+                        });
+                    }
+                }
+            }
+            if !g.is_empty() {
+                groups.push(g);
+            }
+        }
+        let clause_terms: HashSet<&str> = a.clauses.iter().map(|c| c.term.as_str()).collect();
+        for ph in &a.phrases {
+            for (t, _) in ph {
+                if clause_terms.contains(t.as_str()) {
+                    continue;
+                }
+                if let Ok(Some(p)) = self.lookup(t) {
+                    groups.push(vec![Scored {
+                        postings: p,
+                        weight: 1.0,
+                    }]);
+                }
+            }
+        }
+        groups
+    }
+}
+
+/// `prefix` without its last 1–3 characters, longest first, keeping at
+/// least 3 characters: candidate stems of the word being typed.
+fn stem_prefixes(prefix: &str) -> Vec<&str> {
+    let bounds: Vec<usize> = prefix.char_indices().map(|(b, _)| b).collect();
+    let n = bounds.len();
+    (1..=3)
+        .filter(|&cut| n > cut && n - cut >= 3)
+        .map(|cut| &prefix[..bounds[n - cut]])
+        .collect()
+}
+
+/// Optimal-string-alignment distance (edits plus adjacent transpositions)
+/// between `a` and `b` if it is at most `max`.
+pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    // Typo candidates are scanned by the thousand per query: compare
+    // bytes without allocating when both are ASCII (the usual case).
+    if a.is_ascii() && b.is_ascii() {
+        return osa(a.as_bytes(), b.as_bytes(), max);
+    }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    osa(&a, &b, max)
+}
+
+/// Optimal string alignment distance, or `None` above `max`.
+fn osa<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    const STACK: usize = 80;
+    let w = b.len() + 1;
+    let mut heap;
+    let mut stack = [0usize; 3 * STACK];
+    let rows: &mut [usize] = if w <= STACK {
+        &mut stack[..3 * w]
+    } else {
+        heap = vec![0usize; 3 * w];
+        &mut heap
+    };
+    let (mut prev2, rest) = rows.split_at_mut(w);
+    let (mut prev, mut cur) = rest.split_at_mut(w);
+    for (j, x) in prev.iter_mut().enumerate() {
+        *x = j;
+    }
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_cases() {
+        assert_eq!(edit_distance("record", "record", 1), Some(0));
+        assert_eq!(edit_distance("recrd", "record", 1), Some(1));
+        assert_eq!(edit_distance("rceord", "record", 1), Some(1));
+        assert_eq!(edit_distance("rcd", "record", 2), None);
+        assert_eq!(edit_distance("kitten", "sitting", 3), Some(3));
+    }
+
+    #[test]
+    fn stem_prefixes_keep_three_chars() {
+        assert_eq!(stem_prefixes("recordi"), vec!["record", "recor", "reco"]);
+        assert_eq!(stem_prefixes("reco"), vec!["rec"]);
+        assert!(stem_prefixes("rec").is_empty());
+    }
+}

@@ -1,0 +1,132 @@
+//! Fetch: the files of the index, and adding them as they arrive.
+
+use super::Index;
+use crate::codec::{open, FileKind};
+use crate::embed::vectors::{decode_partition, decode_token_shard};
+use crate::embed::wordpiece::Vocab;
+use crate::error::FormatError;
+use crate::fragment::{decode_documents, Fragment};
+use crate::layout::{
+    fragment_path, partition_path, position_shard_path, term_shard_path, token_shard_path,
+    DOCUMENTS_PATH, MANIFEST_PATH, VOCAB_PATH,
+};
+use crate::shard::{PositionShard, TermShard};
+
+impl Index {
+    /// Paths of every file of the index except the manifest, for servers
+    /// that load everything up front.
+    pub fn all_files(&self) -> Vec<String> {
+        let mut v = vec![DOCUMENTS_PATH.to_string()];
+        for i in 0..self.m.shards.len() {
+            v.push(term_shard_path(i));
+            v.push(position_shard_path(i));
+        }
+        for f in 0..self.fragment_count() {
+            v.push(fragment_path(f));
+        }
+        if self.m.semantic.is_some() {
+            v.push(VOCAB_PATH.to_string());
+            v.extend((0..self.token_rows.len()).map(token_shard_path));
+            v.extend((0..self.partitions.len()).map(partition_path));
+        }
+        v
+    }
+
+    pub(super) fn fragment_count(&self) -> u32 {
+        self.chunk_count().div_ceil(self.m.settings.fragment_group)
+    }
+
+    /// Add a fetched file. Bytes must be the raw file (not gzip-wrapped).
+    pub fn add_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), FormatError> {
+        let unknown = || FormatError::UnknownFile(path.to_string());
+        let (kind, index) = if path == MANIFEST_PATH {
+            (FileKind::Manifest, 0)
+        } else if path == DOCUMENTS_PATH {
+            (FileKind::Documents, 0)
+        } else if path == VOCAB_PATH && self.m.semantic.is_some() {
+            (FileKind::Vocab, 0)
+        } else {
+            let (dir, rest) = path.split_once('/').ok_or_else(unknown)?;
+            let n: usize = rest
+                .strip_suffix(".bin")
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(unknown)?;
+            match dir {
+                "t" if n < self.terms.len() => (FileKind::Terms, n),
+                "p" if n < self.positions.len() => (FileKind::Positions, n),
+                "f" if n < self.fragment_count() as usize => (FileKind::Fragments, n),
+                "e" if n < self.token_rows.len() => (FileKind::TokenRows, n),
+                "v" if n < self.partitions.len() => (FileKind::Vectors, n),
+                _ => return Err(unknown()),
+            }
+        };
+        let env = open(bytes, kind)?;
+        if kind != FileKind::Fragments {
+            self.ranking_files += 1;
+        }
+        if env.build_id != self.m.build_id {
+            return Err(FormatError::BuildMismatch {
+                expected: self.m.build_id,
+                found: env.build_id,
+            });
+        }
+        match kind {
+            FileKind::Manifest => {}
+            FileKind::Documents => {
+                let d = decode_documents(env.payload)?;
+                if d.len() != self.m.facets.doc_chunks.len() {
+                    return Err(FormatError::Malformed(
+                        "document count differs from manifest",
+                    ));
+                }
+                self.documents = Some(d);
+            }
+            FileKind::Terms => {
+                self.terms[index] = Some(TermShard::decode(env.payload, self.chunk_count())?);
+            }
+            FileKind::Positions => {
+                self.positions[index] = Some(PositionShard::decode(env.payload)?);
+            }
+            FileKind::Fragments => {
+                let f = Fragment::decode(env.payload)?;
+                let g = self.m.settings.fragment_group;
+                let expected = (
+                    n_chunks_in_group(self.chunk_count(), g, index as u32),
+                    index as u32 * g,
+                );
+                if (f.chunks.len() as u32, f.first) != expected {
+                    return Err(FormatError::Malformed("fragment does not match its path"));
+                }
+                self.fragments.insert(index as u32, f);
+            }
+            FileKind::Vocab | FileKind::TokenRows | FileKind::Vectors => {
+                let s = self.m.semantic.as_ref().ok_or_else(unknown)?;
+                match kind {
+                    FileKind::Vocab => {
+                        let v = Vocab::decode(&mut crate::codec::Reader::new(env.payload))?;
+                        if v.len() != s.vocab_size as usize {
+                            return Err(FormatError::Malformed(
+                                "vocabulary size differs from manifest",
+                            ));
+                        }
+                        self.vocab = Some(v);
+                    }
+                    FileKind::TokenRows => {
+                        self.token_rows[index] = Some(decode_token_shard(env.payload, s, index)?);
+                    }
+                    _ => {
+                        let chunks = self.chunk_count();
+                        self.partitions[index] =
+                            Some(decode_partition(env.payload, s, index, chunks)?);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn n_chunks_in_group(total: u32, group: u32, index: u32) -> u32 {
+    let start = index * group;
+    (total - start).min(group)
+}

@@ -1,0 +1,279 @@
+//! The reader and query engine. Each stage of a query has its own module:
+//! [`plan`] names the files a query needs, [`fetch`] adds them as they
+//! arrive, [`rank`] scores and counts facets (with [`semantic`] for the
+//! vector half and [`analyze`] for the query's terms), and [`display`]
+//! turns ranked chunks into hits with snippets, through the [`Pass`] handle.
+
+mod analyze;
+mod display;
+mod fetch;
+mod plan;
+mod rank;
+mod semantic;
+
+pub use analyze::{
+    edit_distance, MAX_PREFIX_SHARDS, MAX_PREFIX_TERMS, MAX_TYPO_TERMS, MIN_PREFIX_CHARS,
+    PREFIX_WEIGHT, TYPO_MAX_DF, TYPO_WEIGHT,
+};
+pub use display::{Found, Pass, Results};
+pub use semantic::{shape_weight, SHAPE_FACTORS};
+
+use std::collections::BTreeMap;
+
+use crate::codec::{open, FileKind};
+use crate::embed::vectors::{Partition, SemanticSettings, TokenShard};
+use crate::embed::wordpiece::Vocab;
+use crate::error::{FormatError, SearchError};
+use crate::fragment::{DocumentInfo, Fragment};
+use crate::layout::{position_shard_path, term_shard_path, MAX_CHUNKS};
+use crate::manifest::{Manifest, LEVELS};
+use crate::result::{FacetKind, FacetNode, Facets, PostingsView};
+use crate::shard::{PositionShard, TermShard};
+use crate::tokenize::Tokenizer;
+
+/// Facet level of versions (vendor 0, product 1, version 2, doc set 3).
+const VERSION_LEVEL: usize = 2;
+
+/// An opened index. Files are added as they arrive; `search` and `hit`
+/// take `&self`, so a fully loaded index can be shared between threads.
+#[derive(Debug)]
+pub struct Index {
+    m: Manifest,
+    tokenizer: Tokenizer,
+    /// Ordinal where each document starts, plus the chunk count at the end.
+    doc_starts: Vec<u32>,
+    /// Per level, each node's parent in the level above (level 0: none).
+    parents: [Vec<u32>; LEVELS],
+    /// Docset node of each document.
+    doc_parent: Vec<u32>,
+    /// Per level, ordinal range of each node.
+    ranges: [Vec<(u32, u32)>; LEVELS],
+    terms: Vec<Option<TermShard>>,
+    positions: Vec<Option<PositionShard>>,
+    fragments: BTreeMap<u32, Fragment>,
+    documents: Option<Vec<(String, String)>>,
+    /// Embedding vocabulary (`e/vocab.bin`), for indexes with vectors.
+    vocab: Option<Vocab>,
+    /// Weights and rows of each token-table shard `e/<i>.bin`.
+    token_rows: Vec<Option<TokenShard>>,
+    /// Vector partitions `v/<i>.bin`.
+    partitions: Vec<Option<Partition>>,
+    /// Counts the added files that can change a ranking (all but
+    /// fragments), so a [`Pass`] knows when its ranking is stale.
+    ranking_files: u64,
+}
+
+impl Index {
+    /// Open an index from the bytes of `manifest.bin`.
+    pub fn open(manifest: &[u8]) -> Result<Index, FormatError> {
+        let env = open(manifest, FileKind::Manifest)?;
+        let m = Manifest::decode(env.build_id, env.payload)?;
+        if m.settings.chunk_count as usize > MAX_CHUNKS {
+            return Err(FormatError::Malformed("too many chunks"));
+        }
+        let f = &m.facets;
+        let mut doc_starts = Vec::with_capacity(f.doc_chunks.len() + 1);
+        let mut at = 0u32;
+        for &c in &f.doc_chunks {
+            doc_starts.push(at);
+            at += c; // sum checked against chunk_count by Manifest::decode
+        }
+        doc_starts.push(at);
+        // Walk levels bottom-up: children of level l are nodes of l+1 (or documents).
+        let mut parents: [Vec<u32>; LEVELS] = std::array::from_fn(|l| vec![0; f.nodes[l].len()]);
+        let mut ranges: [Vec<(u32, u32)>; LEVELS] = Default::default();
+        let mut doc_parent = vec![0u32; f.doc_chunks.len()];
+        for l in (0..LEVELS).rev() {
+            let mut child = 0usize;
+            for (i, &(_, n)) in f.nodes[l].iter().enumerate() {
+                let n = n as usize;
+                let (lo, hi) = if l == LEVELS - 1 {
+                    for p in &mut doc_parent[child..child + n] {
+                        *p = i as u32;
+                    }
+                    (doc_starts[child], doc_starts[child + n])
+                } else {
+                    for p in &mut parents[l + 1][child..child + n] {
+                        *p = i as u32;
+                    }
+                    let below = &ranges[l + 1];
+                    if n == 0 {
+                        (0, 0)
+                    } else {
+                        (below[child].0, below[child + n - 1].1)
+                    }
+                };
+                ranges[l].push((lo, hi));
+                child += n;
+            }
+        }
+        let shards = m.shards.len();
+        let (token_shards, partitions) = m
+            .semantic
+            .as_ref()
+            .map_or((0, 0), |s| (s.token_shards(), s.partitions()));
+        Ok(Index {
+            vocab: None,
+            token_rows: vec![None; token_shards],
+            partitions: vec![None; partitions],
+            tokenizer: Tokenizer::new(m.settings.tokenizer),
+            doc_starts,
+            parents,
+            doc_parent,
+            ranges,
+            terms: (0..shards).map(|_| None).collect(),
+            positions: (0..shards).map(|_| None).collect(),
+            fragments: BTreeMap::new(),
+            documents: None,
+            ranking_files: 0,
+            m,
+        })
+    }
+
+    /// Build id shared by all files of this index.
+    pub fn build_id(&self) -> u32 {
+        self.m.build_id
+    }
+
+    /// Number of chunks.
+    pub fn chunk_count(&self) -> u32 {
+        self.m.settings.chunk_count
+    }
+
+    /// The tokenizer the index was built with.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// Document `index` (see [`FacetCounts::document`]); `None` until
+    /// `docs.bin` is added or when out of range.
+    pub fn document(&self, index: u32) -> Option<DocumentInfo> {
+        let (key, title) = self.documents.as_ref()?.get(index as usize)?;
+        Some(DocumentInfo {
+            key: key.clone(),
+            title: title.clone(),
+            start: self.doc_starts[index as usize],
+            end: self.doc_starts[index as usize + 1],
+        })
+    }
+
+    /// Document index of a chunk ordinal.
+    pub fn document_of(&self, ordinal: u32) -> Option<u32> {
+        if ordinal >= self.chunk_count() {
+            return None;
+        }
+        Some((self.doc_starts.partition_point(|&s| s <= ordinal) - 1) as u32)
+    }
+
+    /// Version of a chunk ordinal (known from the manifest alone, so the
+    /// versions of [`SearchResult::also`] need no fragment).
+    pub fn version_of(&self, ordinal: u32) -> Option<&str> {
+        let d = self.document_of(ordinal)?;
+        Some(self.facet_names(d)[VERSION_LEVEL])
+    }
+
+    /// Vendor, product, version and doc-set names of document `d`.
+    pub(super) fn facet_names(&self, d: u32) -> [&str; LEVELS] {
+        let f = &self.m.facets;
+        let mut names = [""; LEVELS];
+        let mut node = self.doc_parent[d as usize] as usize;
+        for l in (0..LEVELS).rev() {
+            names[l] = &f.names[l][f.nodes[l][node].0 as usize];
+            if l > 0 {
+                node = self.parents[l][node] as usize;
+            }
+        }
+        names
+    }
+
+    /// Facet values and tree (document names once `docs.bin` is added).
+    pub fn facets(&self) -> Facets {
+        let f = &self.m.facets;
+        let kinds = [
+            FacetKind::Vendor,
+            FacetKind::Product,
+            FacetKind::Version,
+            FacetKind::DocSet,
+        ];
+        let mut tree = Vec::new();
+        let mut level_base = 0usize;
+        let mut prev_base = 0usize;
+        for (l, &kind) in kinds.iter().enumerate() {
+            for (i, &(name, _)) in f.nodes[l].iter().enumerate() {
+                tree.push(FacetNode {
+                    kind,
+                    value: f.names[l][name as usize].clone(),
+                    parent: (l > 0).then(|| prev_base + self.parents[l][i] as usize),
+                    start: self.ranges[l][i].0,
+                    end: self.ranges[l][i].1,
+                });
+            }
+            prev_base = level_base;
+            level_base += f.nodes[l].len();
+        }
+        let documents = (0..f.doc_chunks.len() as u32)
+            .filter_map(|i| self.document(i))
+            .collect();
+        Facets {
+            vendor: f.names[0].clone(),
+            product: f.names[1].clone(),
+            version: f.names[2].clone(),
+            doc_set: f.names[3].clone(),
+            tree,
+            documents,
+        }
+    }
+
+    /// Ordinals and quantised impacts of `term` (an index term, as the
+    /// tokenizer emits it); `Ok(None)` when the index does not have it. For
+    /// tools and tests.
+    pub fn postings(&self, term: &str) -> Result<Option<PostingsView<'_>>, SearchError> {
+        match self.lookup(term) {
+            Ok(t) => Ok(t.map(|t| (t.ords.as_slice(), t.impacts.as_slice()))),
+            Err(s) => Err(SearchError::NotLoaded(vec![term_shard_path(s)])),
+        }
+    }
+
+    /// Positions of `term` in chunk `ordinal` per field (title, heading,
+    /// body); `Ok(None)` when the chunk does not contain the term.
+    pub fn positions(
+        &self,
+        term: &str,
+        ordinal: u32,
+    ) -> Result<Option<[Vec<u32>; 3]>, SearchError> {
+        let Some(s) = self.shard_of(term) else {
+            return Ok(None);
+        };
+        let (Some(shard), Some(pshard)) = (&self.terms[s], &self.positions[s]) else {
+            return Err(SearchError::NotLoaded(vec![
+                term_shard_path(s),
+                position_shard_path(s),
+            ]));
+        };
+        let Some(ti) = shard.index_of(term) else {
+            return Ok(None);
+        };
+        let Ok(i) = shard.terms[ti].ords.binary_search(&ordinal) else {
+            return Ok(None);
+        };
+        let mut out = None;
+        pshard.for_each(ti, |k, fp| {
+            if k == i {
+                out = Some(fp.clone());
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// A prefix word that already extends to indexed terms is being typed,
+
+    /// Whether the index holds vectors (was built with a model).
+    pub fn has_semantic(&self) -> bool {
+        self.m.semantic.is_some()
+    }
+
+    /// Model and vector settings of an index with vectors.
+    pub fn semantic_settings(&self) -> Option<&SemanticSettings> {
+        self.m.semantic.as_ref()
+    }
+}

@@ -1,0 +1,89 @@
+//! Plan: which files a query still needs.
+
+use std::collections::BTreeSet;
+
+use super::analyze::Analysis;
+use super::Index;
+use crate::layout::{fragment_path, position_shard_path, term_shard_path, DOCUMENTS_PATH};
+use crate::query::Query;
+
+impl Index {
+    // ------------------------------------------------------------ planning
+
+    /// Files (relative paths) still needed to answer `query`. Call again
+    /// after adding them: a second round is needed only when the first
+    /// shows that a word is missing (typo correction from a frequent term's
+    /// shard, or the parts of an unknown identifier). Empty means
+    /// [`Index::search`] can run.
+    pub fn plan(&self, query: &Query) -> Vec<String> {
+        self.plan_analyzed(query, &self.analyze(query))
+    }
+
+    pub(super) fn plan_analyzed(&self, query: &Query, a: &Analysis) -> Vec<String> {
+        let mut shards: BTreeSet<usize> = BTreeSet::new();
+        let mut pos: BTreeSet<usize> = BTreeSet::new();
+        for c in &a.clauses {
+            if !c.term.is_empty() {
+                match self.lookup(&c.term) {
+                    Err(s) => {
+                        shards.insert(s);
+                    }
+                    Ok(found) => {
+                        let df = found.map_or(0, |t| t.df());
+                        if found.is_none() {
+                            for atom in &c.atoms {
+                                if let Err(s) = self.lookup(atom) {
+                                    shards.insert(s);
+                                }
+                            }
+                        }
+                        if let Some(max) = Self::typo_budget(&c.term, df) {
+                            if !self.still_typing(c) {
+                                shards.extend(self.boundary_typos(&c.term, max));
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(p) = &c.prefix {
+                shards.extend(self.prefix_shards(p));
+            }
+        }
+        for ph in &a.phrases {
+            for (t, _) in ph {
+                if let Some(s) = self.shard_of(t) {
+                    shards.insert(s);
+                    if ph.len() > 1 {
+                        pos.insert(s);
+                    }
+                }
+            }
+        }
+        let mut out: Vec<String> = shards
+            .into_iter()
+            .filter(|&s| self.terms[s].is_none())
+            .map(term_shard_path)
+            .collect();
+        out.extend(
+            pos.into_iter()
+                .filter(|&s| self.positions[s].is_none())
+                .map(position_shard_path),
+        );
+        if query.filters.names_documents() && self.documents.is_none() {
+            out.push(DOCUMENTS_PATH.to_string());
+        }
+        out
+    }
+
+    /// Fragment files (relative paths) not yet added that hold `ordinals`.
+    pub fn fragments_for(&self, ordinals: &[u32]) -> Vec<String> {
+        let g = self.m.settings.fragment_group;
+        let mut set: BTreeSet<u32> = BTreeSet::new();
+        for &o in ordinals {
+            if o < self.chunk_count() && !self.fragments.contains_key(&(o / g)) {
+                set.insert(o / g);
+            }
+        }
+        set.into_iter().map(fragment_path).collect()
+    }
+}

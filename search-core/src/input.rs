@@ -1,0 +1,28 @@
+//! What the index is built from: one chunk of a document.
+
+/// One chunk to index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChunkInput {
+    /// Unique id of the chunk (e.g. `doc-key#3`).
+    pub id: String,
+    pub url: String,
+    /// Title of the document the chunk belongs to.
+    pub title: String,
+    /// Headings leading to the chunk, outermost first.
+    pub breadcrumb: Vec<String>,
+    pub page: u32,
+    /// Printed page label when it differs from the page number (`iv`, `A-3`).
+    pub page_label: Option<String>,
+    pub vendor: String,
+    pub product: String,
+    pub version: String,
+    /// Place of `version` among its product's versions, current first
+    /// (0). Of identical passages in several versions, search shows the
+    /// current-most one (see [`crate::SearchResult::also`]).
+    pub version_rank: u32,
+    pub doc_set: String,
+    /// Key of the document (unique within its doc set).
+    pub document: String,
+    /// Plain text of the chunk.
+    pub text: String,
+}

@@ -1,0 +1,29 @@
+//! Where each file of an index lives, relative to the index directory,
+//! and the limits every reader checks.
+
+/// Largest number of chunks an index may hold; keeps the query-time score
+/// array (4 bytes a chunk) bounded even for hostile manifests.
+pub const MAX_CHUNKS: usize = 1 << 24;
+
+/// Path of the manifest inside the index directory.
+pub const MANIFEST_PATH: &str = "manifest.bin";
+/// Path of the documents file.
+pub const DOCUMENTS_PATH: &str = "docs.bin";
+
+pub(crate) fn term_shard_path(i: usize) -> String {
+    format!("t/{i}.bin")
+}
+pub(crate) fn position_shard_path(i: usize) -> String {
+    format!("p/{i}.bin")
+}
+pub(crate) fn fragment_path(i: u32) -> String {
+    format!("f/{i}.bin")
+}
+/// Path of the embedding vocabulary (semantic indexes only).
+pub const VOCAB_PATH: &str = "e/vocab.bin";
+pub(crate) fn token_shard_path(i: usize) -> String {
+    format!("e/{i}.bin")
+}
+pub(crate) fn partition_path(i: usize) -> String {
+    format!("v/{i}.bin")
+}
