@@ -24,12 +24,15 @@
 //!
 //! # Searching: plan → fetch → execute
 //!
-//! The browser fetches `manifest.bin`, opens it, and loops: ask
-//! [`Index::plan`] which files the query still needs, fetch them in
+//! The browser fetches `manifest.bin`, opens it, builds a [`Pass`] from
+//! the query and its filters (a [`FilterSet`]: a union of scopes), and
+//! loops: ask [`Pass::plan`] which files are still needed (term shards and
+//! semantic files, then the fragments of the hits), fetch them in
 //! parallel, [`Index::add_file`] each, until the plan is empty. Then
-//! [`Index::search`] ranks, [`Index::fragments_for`] names the fragment
-//! files of the hits to show, and [`Index::hit`] builds display data with a
-//! highlighted snippet. A server simply adds every file of
+//! [`Pass::results`] gives the ordered hits with display data, scores and
+//! the same passage in other versions. The same steps one by one:
+//! [`Index::plan`], [`Index::search`], [`Index::fragments_for`] and
+//! [`Index::hit`]. A server simply adds every file of
 //! [`Index::all_files`] once and shares the index (`Index: Send + Sync`).
 //!
 //! ```
@@ -74,26 +77,19 @@ pub mod tokenize;
 mod twins;
 
 pub use build::{
-    build_index, embedding_text, BuildOptions, ChunkInput, IndexFiles, SemanticOptions,
-    DEFAULT_SEMANTIC_WEIGHT, DOCUMENTS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH,
+    build_index, BuildOptions, ChunkInput, IndexFiles, SemanticOptions, DEFAULT_SEMANTIC_WEIGHT,
+    DOCUMENTS_PATH, MANIFEST_PATH, VOCAB_PATH,
 };
 pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};
 pub use fragment::DocumentInfo;
-pub use index::{
-    edit_distance, shape_weight, Found, Index, Pass, Results, MAX_PREFIX_SHARDS, MAX_PREFIX_TERMS,
-    MAX_TYPO_TERMS, MIN_PREFIX_CHARS, PREFIX_WEIGHT, SHAPE_FACTORS, TYPO_MAX_DF, TYPO_WEIGHT,
-};
+pub use index::{shape_weight, Found, Index, Pass, Results, SHAPE_FACTORS};
 pub use manifest::{FieldParams, RankingParams};
-pub use prior::{asks_for_changes, is_changes_document, CHANGES_PRIOR};
-pub use query::{
-    is_phrasing_word, parse_query, FilterSet, Filters, Query, QueryShape, DEFAULT_LIMIT,
-    PHRASING_WEIGHT, PHRASING_WORDS,
-};
+pub use query::{parse_query, FilterSet, Filters, Query, QueryShape, DEFAULT_LIMIT};
 pub use result::{
     FacetCounts, FacetKind, FacetNode, Facets, Hit, PostingsView, ScoredChunk, SearchResult,
 };
-pub use snippet::{highlight, snippet, utf16_ranges, Snippet, SNIPPET_CHARS};
+pub use snippet::{snippet, utf16_ranges, Snippet, SNIPPET_CHARS};
 pub use tokenize::{Term, TermKind, Tokenizer, TokenizerSettings, Word};
 
 #[cfg(test)]

@@ -11,10 +11,6 @@ mod plan;
 mod rank;
 mod semantic;
 
-pub use analyze::{
-    edit_distance, MAX_PREFIX_SHARDS, MAX_PREFIX_TERMS, MAX_TYPO_TERMS, MIN_PREFIX_CHARS,
-    PREFIX_WEIGHT, TYPO_MAX_DF, TYPO_WEIGHT,
-};
 pub use display::{Found, Pass, Results};
 pub use semantic::{shape_weight, SHAPE_FACTORS};
 
