@@ -50,8 +50,6 @@ pub(super) struct Scored<'a> {
 }
 
 impl Index {
-    // ------------------------------------------------------------ analysis
-
     pub(super) fn analyze(&self, q: &Query) -> Analysis {
         let mut a = Analysis::default();
         let mut words = Vec::new();
@@ -244,6 +242,7 @@ impl Index {
         cands.into_iter().map(|(_, t)| t).collect()
     }
 
+    /// A prefix word that already extends to indexed terms is being typed,
     /// not misspelt: no typo correction (and no extra request round).
     pub(super) fn still_typing(&self, c: &Clause) -> bool {
         c.prefix

@@ -261,8 +261,6 @@ impl Index {
         Ok(out)
     }
 
-    /// A prefix word that already extends to indexed terms is being typed,
-
     /// Whether the index holds vectors (was built with a model).
     pub fn has_semantic(&self) -> bool {
         self.m.semantic.is_some()

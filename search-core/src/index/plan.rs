@@ -8,8 +8,6 @@ use crate::layout::{fragment_path, position_shard_path, term_shard_path, DOCUMEN
 use crate::query::Query;
 
 impl Index {
-    // ------------------------------------------------------------ planning
-
     /// Files (relative paths) still needed to answer `query`. Call again
     /// after adding them: a second round is needed only when the first
     /// shows that a word is missing (typo correction from a frequent term's

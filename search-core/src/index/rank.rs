@@ -14,8 +14,6 @@ use crate::result::{FacetCounts, ScoredChunk, SearchResult};
 use crate::shard::impact_value;
 
 impl Index {
-    // ------------------------------------------------------------ search
-
     /// Allowed ordinal ranges for the filters (any of their
     /// alternatives); `None` means everything.
     pub(super) fn allowed(&self, q: &Query) -> Option<Vec<(u32, u32)>> {
