@@ -6,6 +6,7 @@ bash scripts/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 bash scripts/check-deps.sh
+bash scripts/check-deps-test.sh
 cargo test --workspace --locked
 # Browser tests and the native-vs-WASM ranking check (Node + Debian's Chromium).
 cargo build -p mcdewey --locked
