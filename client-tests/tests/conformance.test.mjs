@@ -13,7 +13,8 @@ import { binOf, buildSite, installed, root, run, serve } from "./helpers.mjs";
 const PROTOCOL = ["server-initialize", "ping", "tools-list", "resources-list", "dns-rebinding-protection"];
 
 // The suite needs Node 22 or later: this Node when it is, else the Node
-// binary installed from npm as an optional dependency.
+// binary installed from npm as an optional dependency (`npm test` puts that
+// one first on its PATH, so there every client runs under it).
 function node22() {
   if (Number(process.versions.node.split(".")[0]) >= 22) return process.execPath;
   const fromNpm = join(root, "node_modules/node-22/bin/node");
