@@ -2,14 +2,24 @@
 # Dependency invariants (ARCHITECTURE.md): the pure crates pull in no async
 # runtime, web server or wasm-bindgen. `cargo tree -i` lists who depends on a
 # crate; any output naming it means the invariant is broken.
+# scripts/check-deps-test.sh shows that this check fails when one is added.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# pulls CRATE DEP: true when DEP is in CRATE's normal or build graph.
+# pulls CRATE DEP: true when DEP is in CRATE's normal or build graph. A
+# cargo failure other than "DEP is not in the graph" (a stale lock file, a
+# broken manifest) stops the check rather than passing it.
 pulls() {
   local out
-  out=$(cargo tree --locked --offline -p "$1" -e normal,build -i "$2" --prefix none 2>/dev/null || true)
-  grep -q "^$2 v" <<<"$out"
+  if out=$(cargo tree --locked --offline -p "$1" -e normal,build -i "$2" --prefix none 2>&1); then
+    grep -q "^$2 v" <<<"$out"
+  elif grep -q "did not match any packages" <<<"$out"; then
+    return 1
+  else
+    echo "check-deps: cargo tree -p $1 -i $2 failed:" >&2
+    echo "$out" >&2
+    exit 2
+  fi
 }
 
 # The check must be able to fail: the generator does use tokio.

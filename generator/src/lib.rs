@@ -13,27 +13,49 @@ pub mod render;
 pub mod search;
 pub mod serve;
 
-/// An error with the exit code it maps to: 1 input errors, 2 usage or
-/// configuration, 3 fatal I/O.
+/// The exit status of `mcdewey`, as documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The site was written but some input files had errors.
+    InputErrors = 1,
+    /// A usage or configuration error, or another build holds the lock.
+    Usage = 2,
+    /// A fatal I/O error.
+    Io = 3,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e as u8)
+    }
+}
+
+/// An error with the exit status it maps to.
 #[derive(Debug)]
 pub struct ExitError {
-    pub code: u8,
+    pub code: Exit,
     pub error: anyhow::Error,
 }
 
 impl ExitError {
     pub fn input(msg: impl Into<String>) -> Self {
         ExitError {
-            code: 1,
+            code: Exit::InputErrors,
             error: anyhow::anyhow!(msg.into()),
         }
     }
 
     pub fn usage(error: anyhow::Error) -> Self {
-        ExitError { code: 2, error }
+        ExitError {
+            code: Exit::Usage,
+            error,
+        }
     }
 
     pub fn io(error: anyhow::Error) -> Self {
-        ExitError { code: 3, error }
+        ExitError {
+            code: Exit::Io,
+            error,
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! `mcdewey`: parse the command line, run the subcommand, map errors to exit
-//! codes (0 ok, 1 input errors, 2 usage/config, 3 fatal I/O).
+//! codes (0 ok, then [`mcdewey::Exit`]).
 
 use clap::Parser;
 use mcdewey::{cli, cmd};
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
                 msg.push_str(&format!(": {cause}"));
             }
             eprintln!("{msg}");
-            ExitCode::from(e.code)
+            e.code.into()
         }
     }
 }

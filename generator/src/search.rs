@@ -3,6 +3,7 @@
 
 use crate::content::Library;
 use crate::markdown;
+use anyhow::Context as _;
 use mcdewey_search_core::{build_index, BuildOptions, ChunkInput, IndexFiles, Model};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -111,8 +112,7 @@ pub fn build(lib: &Library, model_name: Option<&str>) -> anyhow::Result<IndexFil
     if let Some(name) = model_name {
         opts = opts.with_model(model(name)?);
     }
-    let mut files = build_index(chunks, &opts)
-        .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
+    let mut files = build_index(chunks, &opts).context("cannot build the search index")?;
     files.push(("labels.json".into(), serde_json::to_vec(&labels(lib))?));
     Ok(files)
 }
@@ -120,7 +120,6 @@ pub fn build(lib: &Library, model_name: Option<&str>) -> anyhow::Result<IndexFil
 /// Loads a built site's whole search index, for native searching (`/mcp`,
 /// `mcdewey search`): every file once, then shared.
 pub fn load_index(site: &std::path::Path) -> anyhow::Result<mcdewey_search_core::Index> {
-    use anyhow::Context;
     let dir = site.join(SEARCH_DIR);
     let read = |path: &str| {
         let p = dir.join(path);

@@ -49,6 +49,7 @@
 
 mod frontmatter;
 mod html;
+mod paths;
 mod pdf;
 mod text;
 

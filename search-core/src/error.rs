@@ -36,7 +36,7 @@ pub enum FormatError {
 pub enum BuildError {
     #[error("duplicate chunk id {0:?}")]
     DuplicateId(String),
-    #[error("too many chunks ({0}); the format holds at most 2^31")]
+    #[error("too many chunks ({0}); an index holds at most {max}", max = crate::build::MAX_CHUNKS)]
     TooManyChunks(usize),
     #[error("invalid build option: {0}")]
     InvalidOption(&'static str),
@@ -53,4 +53,22 @@ pub enum SearchError {
     NoSuchChunk(u32),
     #[error(transparent)]
     Format(#[from] FormatError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chunk_limit_message_names_the_enforced_limit() {
+        let max = crate::build::MAX_CHUNKS;
+        let msg = BuildError::TooManyChunks(max + 1).to_string();
+        assert_eq!(
+            msg,
+            format!(
+                "too many chunks ({}); an index holds at most {max}",
+                max + 1
+            )
+        );
+    }
 }

@@ -7,6 +7,7 @@ use crate::cli::{ImportCommand, ImportHtmlArgs, ImportPdfArgs};
 use crate::content::{dropin, sanitize_id};
 use crate::diag::{Diagnostic, Level};
 use crate::ExitError;
+use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mcdewey_import::{html_set_to_markdown, pdf_to_markdown, HtmlOptions, PdfOptions};
 use std::collections::HashMap;
@@ -55,7 +56,8 @@ fn warn(path: &str, message: String) -> String {
 
 fn create_into(into: &Path) -> Result<(), ExitError> {
     std::fs::create_dir_all(into)
-        .map_err(|e| ExitError::io(anyhow::anyhow!("cannot create {}: {e}", into.display())))
+        .with_context(|| format!("cannot create {}", into.display()))
+        .map_err(ExitError::io)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ExitError> {
@@ -63,7 +65,8 @@ fn write(path: &Path, text: &str) -> Result<(), ExitError> {
         create_into(dir)?;
     }
     std::fs::write(path, text)
-        .map_err(|e| ExitError::io(anyhow::anyhow!("cannot write {}: {e}", path.display())))
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(ExitError::io)
 }
 
 fn pdf(args: &ImportPdfArgs) -> Result<(), ExitError> {

@@ -7,6 +7,7 @@ use crate::serve::auth::Tokens;
 use crate::serve::library::Library;
 use crate::serve::mcp;
 use crate::ExitError;
+use anyhow::Context as _;
 use axum::Router;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -21,7 +22,8 @@ pub fn run(args: McpArgs) -> Result<(), ExitError> {
     }
     let lib = Library::load(&args.site).map_err(ExitError::io)?;
     let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| ExitError::io(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
+        .context("cannot start the async runtime")
+        .map_err(ExitError::io)?;
     runtime
         .block_on(mcp::serve_stdio(Arc::new(lib), args.mcp_cache))
         .map_err(ExitError::io)

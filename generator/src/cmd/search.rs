@@ -3,6 +3,7 @@
 
 use crate::cli::SearchArgs;
 use crate::ExitError;
+use anyhow::Context as _;
 use mcdewey_search_core::{parse_query, Filters};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -29,8 +30,9 @@ pub fn run(args: SearchArgs) -> Result<(), ExitError> {
     }
     let result = index
         .search(&query)
-        .map_err(|e| ExitError::io(anyhow::anyhow!("search failed: {e}")))?;
-    let failed = |e| ExitError::io(anyhow::anyhow!("search failed: {e}"));
+        .context("search failed")
+        .map_err(ExitError::io)?;
+    let failed = |e| ExitError::io(anyhow::Error::new(e).context("search failed"));
     let mut hits = Vec::new();
     for (h, also) in result.hits.iter().zip(&result.also) {
         let hit = index.hit(h.ordinal, &query).map_err(failed)?;
@@ -81,7 +83,7 @@ fn print(text: &str) -> Result<(), ExitError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(ExitError::io(
-            anyhow::anyhow!("cannot write the results: {e}"),
+            anyhow::Error::new(e).context("cannot write the results"),
         )),
         _ => Ok(()),
     }

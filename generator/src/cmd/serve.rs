@@ -3,7 +3,8 @@
 
 use crate::cli::{BuildArgs, ServeArgs};
 use crate::serve::{self, watch, ServeOptions};
-use crate::ExitError;
+use crate::{Exit, ExitError};
+use anyhow::Context as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -30,7 +31,7 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
     } else {
         match super::build::run_with(&build_args, &config) {
             // Input errors are reported; the rest of the library is still worth serving.
-            Err(e) if e.code == 1 => eprintln!("warning: {}", e.error),
+            Err(e) if e.code == Exit::InputErrors => eprintln!("warning: {}", e.error),
             other => other?,
         }
         args.out.clone()
@@ -41,7 +42,8 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         .or(config.serve.host.clone())
         .unwrap_or_else(|| "127.0.0.1".into())
         .parse()
-        .map_err(|e| ExitError::usage(anyhow::anyhow!("--host must be an IP address: {e}")))?;
+        .context("--host must be an IP address")
+        .map_err(ExitError::usage)?;
     let port = args.port.or(config.serve.port).unwrap_or(8080);
     let opts = ServeOptions {
         base_path: serve::site_base_path(&site).map_err(ExitError::usage)?,
@@ -49,7 +51,8 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         addr: SocketAddr::new(host, port),
     };
     let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| ExitError::io(anyhow::anyhow!("cannot start the async runtime: {e}")))?;
+        .context("cannot start the async runtime")
+        .map_err(ExitError::io)?;
     let tokens = super::mcp::tokens(&args, &config)?;
     let mut router = serve::static_router(&opts);
     let reload = args.watch.then(watch::Reload::default);
@@ -147,7 +150,7 @@ fn start_watching(
         match super::build::run_with(&args, &config) {
             Ok(()) => true,
             // Input errors are reported; the pages that built are worth showing.
-            Err(e) if e.code == 1 => {
+            Err(e) if e.code == Exit::InputErrors => {
                 eprintln!("warning: {}", e.error);
                 true
             }

@@ -8,6 +8,7 @@ use super::dropin::{self, HtmlSetInput, ImportStats, Importer};
 use super::frontmatter;
 use super::{natural_cmp, sanitize_id, title_from_id, DocSet, Document, Library, Product, Version};
 use crate::diag::{Sink, Skip};
+use anyhow::Context as _;
 use rayon::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -513,7 +514,7 @@ struct Roots {
 impl Roots {
     fn new(root: &Path, opts: &LoadOptions) -> anyhow::Result<Roots> {
         let resolve = |p: &Path, what: &str| {
-            std::fs::canonicalize(p).map_err(|e| anyhow::anyhow!("{what} {}: {e}", p.display()))
+            std::fs::canonicalize(p).with_context(|| format!("{what} {}", p.display()))
         };
         let mut allowed = vec![resolve(root, "content directory")?];
         for r in &opts.symlink_roots {

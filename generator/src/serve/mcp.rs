@@ -20,6 +20,7 @@ pub use http::{
 pub use tools::search_ids;
 
 use crate::serve::library::Library;
+use anyhow::Context as _;
 use cache::ToolCache;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
@@ -403,11 +404,11 @@ pub async fn serve_stdio(lib: Arc<Library>, cache_entries: usize) -> anyhow::Res
     let running = McpServer::new(lib, cache_entries)
         .serve(rmcp::transport::stdio())
         .await
-        .map_err(|e| anyhow::anyhow!("MCP session failed to start: {e}"))?;
+        .context("MCP session failed to start")?;
     running
         .waiting()
         .await
-        .map_err(|e| anyhow::anyhow!("MCP session ended with an error: {e}"))?;
+        .context("MCP session ended with an error")?;
     Ok(())
 }
 

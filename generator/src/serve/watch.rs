@@ -4,6 +4,7 @@
 //! else), which listens on a server-sent event stream; each finished
 //! rebuild sends one event. Only watch mode adds the script or the routes.
 
+use anyhow::Context as _;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -153,7 +154,7 @@ pub fn spawn(
     for d in &dirs {
         watcher
             .watch(&resolved(d), RecursiveMode::Recursive)
-            .map_err(|e| anyhow::anyhow!("cannot watch {}: {e}", d.display()))?;
+            .with_context(|| format!("cannot watch {}", d.display()))?;
     }
     let ignore: Vec<PathBuf> = ignore.iter().map(|p| resolved(p)).collect();
     let relevant = move |e: &notify::Event| {

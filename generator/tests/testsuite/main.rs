@@ -3,6 +3,7 @@
 
 mod cli;
 mod corpora;
+mod errors;
 mod examples;
 mod hardening;
 mod import;

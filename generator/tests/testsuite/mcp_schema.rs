@@ -26,6 +26,49 @@ fn formats(v: &Value, path: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Paths of (sub)schemas whose `type` is an array, which MCP Inspector 2.x
+/// reports as a portability warning.
+fn type_arrays(v: &Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(t @ Value::Array(_)) = m.get("type") {
+                out.push(format!("{path}: {t}"));
+            }
+            for (k, x) in m {
+                type_arrays(x, &format!("{path}/{k}"), out);
+            }
+        }
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| type_arrays(x, &format!("{path}/{i}"), out)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_schemas_spell_nullable_values_with_one_type_per_branch() {
+    let http = start(&[]);
+    for (era, mode) in eras() {
+        let client = http_client(http.addr, era, mode).await;
+        let tools = client.list_all_tools().await.unwrap();
+        let mut found = Vec::new();
+        for t in &tools {
+            let out = Value::Object((**t.output_schema.as_ref().unwrap()).clone());
+            type_arrays(&out, &format!("{} output", t.name), &mut found);
+            if t.name == "search" {
+                assert_eq!(
+                    out["properties"]["next_cursor"]["anyOf"],
+                    json!([{ "type": "string" }, { "type": "null" }]),
+                    "{era}"
+                );
+            }
+        }
+        assert!(found.is_empty(), "{era}: {found:?}");
+        client.cancel().await.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemas_carry_their_bounds_and_plain_types() {
     let http = start(&[]);

@@ -270,7 +270,7 @@ fn refuses_to_clear_a_foreign_directory() {
     std::fs::write(site.out().join("precious.txt"), "keep").unwrap();
     let err =
         mcdewey::cmd::build::build(&site.content(), &site.out(), &site.config, true).unwrap_err();
-    assert_eq!(err.code, 2);
+    assert_eq!(err.code, mcdewey::Exit::Usage);
     assert!(
         err.error.to_string().contains("not written by McDewey"),
         "{}",

@@ -238,7 +238,7 @@ pub(crate) fn in_page_tocs(
     page: &str,
     density: &Density,
 ) -> HashSet<NodeId> {
-    let name = page.rsplit('/').next().unwrap_or(page);
+    let name = crate::paths::file_name(page);
     let mut out = HashSet::new();
     for root in roots {
         for e in root.descendants().filter_map(ElementRef::wrap) {

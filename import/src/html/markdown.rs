@@ -6,7 +6,8 @@ use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Node};
 
 use super::extract::{is_chrome, is_permalink};
-use super::{paths, HtmlFlavor};
+use super::HtmlFlavor;
+use crate::paths;
 use crate::text::{code_span, collapse_ws, escape_block_start, escape_inline, fence_for};
 
 /// What a page's conversion needs beside its DOM.

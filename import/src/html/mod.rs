@@ -4,9 +4,9 @@
 mod extract;
 mod furniture;
 mod markdown;
-mod paths;
 mod titles;
 
+use crate::paths;
 use std::collections::{HashMap, HashSet};
 
 use scraper::{ElementRef, Html, Selector};

@@ -117,7 +117,7 @@ pub(crate) fn choose(pages: &[Candidates]) -> Chosen {
         .zip(&stripped)
         .map(|(p, t)| {
             let (title, alt) = match (t, &p.heading) {
-                (None, None) => (stem(&p.path).to_string(), None),
+                (None, None) => (crate::paths::stem(&p.path).to_string(), None),
                 (Some(t), None) => (t.clone(), None),
                 (None, Some(h)) => (h.clone(), None),
                 (Some(t), Some(h)) => {
@@ -175,11 +175,6 @@ pub(crate) fn choose(pages: &[Candidates]) -> Chosen {
         from_heading,
         site,
     }
-}
-
-fn stem(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.rfind('.').map_or(name, |i| &name[..i])
 }
 
 /// Titles shared by several pages get the first qualifier that tells the

@@ -11,6 +11,7 @@ mod limits;
 mod outline;
 mod render;
 
+use crate::paths;
 use lopdf::Document;
 
 use crate::frontmatter::{self, Value};
@@ -210,11 +211,11 @@ pub fn pdf_to_markdown(
         .clone()
         .or(info_title)
         .or(rendered.title.clone())
-        .unwrap_or_else(|| file_stem(source_name).to_string());
+        .unwrap_or_else(|| paths::stem(source_name).to_string());
 
     let mut markdown = frontmatter::render(&[
         ("title", Value::Str(&title)),
-        ("source", Value::Str(file_name(source_name))),
+        ("source", Value::Str(paths::file_name(source_name))),
         ("pages", Value::Int(n as u64)),
         ("importer", Value::Str(IMPORTER)),
     ]);
@@ -223,7 +224,7 @@ pub fn pdf_to_markdown(
 
     Ok(PdfImport {
         doc: ImportedDoc {
-            rel_path: format!("{}.md", file_stem(source_name)),
+            rel_path: format!("{}.md", paths::stem(source_name)),
             markdown,
             title,
             weight: None,
@@ -284,16 +285,4 @@ fn info_title(doc: &Document) -> Option<String> {
             .iter()
             .any(|ext| lower.ends_with(ext));
     (!junk).then_some(title)
-}
-
-fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
-}
-
-fn file_stem(path: &str) -> &str {
-    let name = file_name(path);
-    match name.rfind('.') {
-        Some(i) if i > 0 => &name[..i],
-        _ => name,
-    }
 }

@@ -4,7 +4,11 @@
 //! send the number as a string, and validators warn about the format. So an
 //! optional argument is declared by its plain type (it is optional by not
 //! being `required`), formats JSON Schema does not define are dropped, and
-//! integer arguments are accepted as numbers or as strings of digits.
+//! integer arguments are accepted as numbers or as strings of digits. In
+//! output schemas a nullable value (`["string", "null"]`) becomes `anyOf`
+//! with one type per branch, the same set of values in the spelling that
+//! clients mapping schemas onto a single-`type` dialect accept (MCP
+//! Inspector 2.x reports the array form as a portability warning).
 
 use rmcp::model::JsonObject;
 use serde::{Deserialize, Deserializer};
@@ -87,11 +91,44 @@ pub fn clean_input(schema: &mut JsonObject) {
     }
 }
 
-/// An output schema: no Rust formats.
+/// An output schema: no Rust formats, one `type` per (sub)schema.
 pub fn clean_output(schema: &mut JsonObject) {
+    single_types(schema);
     for v in schema.values_mut() {
         drop_number_formats(v);
+        single_types_in(v);
     }
+}
+
+fn single_types_in(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            single_types(map);
+            map.values_mut().for_each(single_types_in);
+        }
+        Value::Array(items) => items.iter_mut().for_each(single_types_in),
+        _ => {}
+    }
+}
+
+/// `"type": [A, B]` becomes `"anyOf": [{"type": A}, {"type": B}]`. The
+/// other keywords stay beside it: each constrains only values of its own
+/// type (`items` arrays, `minimum` numbers), so the set of valid values is
+/// unchanged. A schema that already has `anyOf` keeps its type array, as
+/// merging the two would need `allOf`.
+fn single_types(map: &mut JsonObject) {
+    let Some(Value::Array(types)) = map.get("type") else {
+        return;
+    };
+    if types.len() < 2 || !types.iter().all(Value::is_string) || map.contains_key("anyOf") {
+        return;
+    }
+    let branches = types
+        .iter()
+        .map(|t| serde_json::json!({ "type": t }))
+        .collect();
+    map.remove("type");
+    map.insert("anyOf".into(), Value::Array(branches));
 }
 
 /// An optional `u32` argument sent as a number or as a string of digits
@@ -191,5 +228,47 @@ mod tests {
         clean_output(&mut o);
         assert_eq!(o["properties"]["n"], json!({ "type": "integer" }));
         assert_eq!(o["properties"]["d"]["format"], "date-time");
+    }
+
+    #[test]
+    fn output_type_arrays_become_single_type_branches() {
+        let mut o: JsonObject = serde_json::from_value(json!({
+            "type": "object",
+            "properties": {
+                "next": { "type": ["string", "null"], "description": "d" },
+                "docs": { "type": ["array", "null"], "items": { "$ref": "#/$defs/Doc" } },
+                "n": { "type": ["integer", "null"], "format": "uint32", "minimum": 0 },
+                "kept": { "type": ["string", "null"], "anyOf": [{ "minLength": 1 }, { "type": "null" }] },
+                "plain": { "type": "string" },
+                "type": { "type": "string" }
+            },
+            "$defs": {
+                "Doc": { "type": "object", "properties": { "label": { "type": ["string", "null"] } } }
+            }
+        }))
+        .unwrap();
+        clean_output(&mut o);
+        let p = &o["properties"];
+        let nullable = |t: &str| json!([{ "type": t }, { "type": "null" }]);
+        assert_eq!(
+            p["next"],
+            json!({ "anyOf": nullable("string"), "description": "d" })
+        );
+        assert_eq!(
+            p["docs"],
+            json!({ "anyOf": nullable("array"), "items": { "$ref": "#/$defs/Doc" } })
+        );
+        assert_eq!(
+            p["n"],
+            json!({ "anyOf": nullable("integer"), "minimum": 0 })
+        );
+        assert_eq!(p["kept"]["type"], json!(["string", "null"]));
+        assert_eq!(p["plain"], json!({ "type": "string" }));
+        assert_eq!(p["type"], json!({ "type": "string" }));
+        assert_eq!(o["type"], "object");
+        assert_eq!(
+            o["$defs"]["Doc"]["properties"]["label"],
+            json!({ "anyOf": nullable("string") })
+        );
     }
 }

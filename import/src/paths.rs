@@ -1,4 +1,7 @@
-//! Relative-path arithmetic for links inside a doc set (always `/`).
+//! Paths inside an imported set: the one place that splits, cleans and
+//! resolves them. Either separator is accepted on input (`\\` from
+//! Windows tools); output always uses `/`. `%xx` escapes in links are
+//! decoded by the `percent-encoding` crate.
 
 /// Normalises a relative path: `/` separators, no `.` or empty segments,
 /// `..` applied (never above the root).
@@ -21,10 +24,19 @@ fn dir(path: &str) -> &str {
     path.rfind('/').map_or("", |i| &path[..i])
 }
 
-/// File name without extension.
+/// Last segment of a path, after `/` or `\\`.
+pub(crate) fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// File name without its extension; a name that only starts with a dot
+/// (`.hidden`) is kept whole.
 pub(crate) fn stem(path: &str) -> &str {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.rfind('.').map_or(name, |i| &name[..i])
+    let name = file_name(path);
+    match name.rfind('.') {
+        Some(i) if i > 0 => &name[..i],
+        _ => name,
+    }
 }
 
 /// The page an `href` on page `from` points to, when it is a relative link
@@ -39,7 +51,11 @@ pub(crate) fn resolve(from: &str, href: &str) -> Option<String> {
     if path.is_empty() {
         return None;
     }
-    let path = percent_decode(path);
+    // Invalid escapes (`%zz`, a trailing `%2`) stay as written; bytes
+    // that are not UTF-8 become U+FFFD.
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned();
     let joined = if let Some(abs) = path.strip_prefix('/') {
         abs.to_string()
     } else {
@@ -74,28 +90,6 @@ pub(crate) fn has_scheme(href: &str) -> bool {
         }
         None => false,
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Where the Markdown for an HTML page goes: same path, `.md` extension.
@@ -136,6 +130,40 @@ mod tests {
         assert_eq!(resolve("b.html", "https://x.org/a.html"), None);
         assert_eq!(resolve("b.html", "mailto:a@b"), None);
         assert_eq!(resolve("b.html", "#top"), None);
+    }
+
+    #[test]
+    fn percent_escapes_in_links() {
+        let r = |href| resolve("a/b.html", href);
+        assert_eq!(r("x%20y.html").as_deref(), Some("a/x y.html"));
+        assert_eq!(r("caf%C3%A9.html").as_deref(), Some("a/café.html"));
+        // Escapes are case-insensitive, and a decoded `/` or `..` is a path
+        // separator or step like a written one, never above the root.
+        assert_eq!(r("sub%2fc.html").as_deref(), Some("a/sub/c.html"));
+        assert_eq!(r("%2e%2e/%2E%2E/%2e%2e/c.html").as_deref(), Some("c.html"));
+        // Invalid or cut-off escapes stay as written.
+        assert_eq!(r("100%zz.html").as_deref(), Some("a/100%zz.html"));
+        assert_eq!(r("x%2").as_deref(), Some("a/x%2"));
+        assert_eq!(r("x%").as_deref(), Some("a/x%"));
+        // Bytes that are not UTF-8 become U+FFFD.
+        assert_eq!(r("x%FF.html").as_deref(), Some("a/x\u{FFFD}.html"));
+        // The query and fragment go before decoding: an escaped `#` is part
+        // of the name.
+        assert_eq!(r("c%23d.html#x").as_deref(), Some("a/c#d.html"));
+    }
+
+    #[test]
+    fn names_and_stems() {
+        assert_eq!(file_name("a/b/c.html"), "c.html");
+        assert_eq!(file_name("C:\\docs\\manual.pdf"), "manual.pdf");
+        assert_eq!(file_name("plain"), "plain");
+        assert_eq!(stem("a/genindex.html"), "genindex");
+        assert_eq!(stem("dir\\R-intro.pdf"), "R-intro");
+        assert_eq!(stem("a/archive.tar.gz"), "archive.tar");
+        assert_eq!(stem(".hidden"), ".hidden");
+        assert_eq!(stem("noext"), "noext");
+        assert_eq!(clean("./a\\b/../c//d.html"), "a/c/d.html");
+        assert_eq!(clean("../../x"), "x");
     }
 
     #[test]
