@@ -569,9 +569,9 @@ const FILLER: &[&str] = &[
 ///   (the previous chunk of the document has the same headings);
 /// - buried: the answer starts after word `BURIED_AFTER` of its chunk;
 /// - ranking: none of these.
-/// With the rank of the answer chunk in the top 100.
-/// `headings` are the chunks' breadcrumbs before the FAQ questions were
-/// removed from them.
+///
+/// With the rank of the answer chunk in the top 100. `headings` are the
+/// chunks' breadcrumbs before the FAQ questions were removed from them.
 fn causes(
     eval: &Eval<'_>,
     questions: &[Question],
