@@ -15,8 +15,11 @@
 //! A question belongs to the dev split or the test split by a hash of its
 //! text: tune on dev, report test.
 //!
-//! cargo run -p mcdewey --example qa_eval -- [--model NAME | --no-model]
-//!     [--grid] [--verbose] [--out FILE]
+//! cargo run -p mcdewey --example qa_eval -- [--model NAME | --model-file FILE | --no-model]
+//!     [--grid] [--verbose] [--causes] [--target-words N] [--out FILE]
+//!
+//! `--causes` sorts the hybrid misses by where their answer sits in its
+//! chunk (see [`causes`]).
 //!
 //! The corpus is read from `MCDEWEY_SHARED` or `../shared`; without it the
 //! command says so and exits 0. Converted HTML is cached under the system
@@ -26,8 +29,8 @@ use mcdewey::content::{load, LoadOptions};
 use mcdewey::diag::Sink;
 use mcdewey::search::{chunk_inputs, model};
 use mcdewey_search_core::{
-    build_index, parse_query, BuildOptions, ChunkInput, Filters, Index, Query, QueryShape,
-    SemanticOptions, MANIFEST_PATH,
+    build_index, is_phrasing_word, parse_query, BuildOptions, ChunkInput, Filters, Index, Query,
+    QueryShape, SemanticOptions, MANIFEST_PATH,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -344,6 +347,16 @@ fn main() {
     let sink = Sink::default();
     let opts = LoadOptions {
         cache_dir: Some(work.join("cache")),
+        // The content tree is links into the shared corpora.
+        symlink_roots: vec![corpora.clone()],
+        // Chunk size to measure (`--target-words N`, at most 2N words a chunk).
+        chunking: match value("--target-words").and_then(|v| v.parse::<usize>().ok()) {
+            Some(n) => mcdewey::content::document::ChunkingOptions {
+                target_words: n.max(1),
+                max_words: 2 * n.max(1),
+            },
+            None => Default::default(),
+        },
         ..LoadOptions::default()
     };
     let t = std::time::Instant::now();
@@ -359,6 +372,8 @@ fn main() {
     let written_path = workspace.join("bench/qa/questions.tsv");
     let mut questions = mine(&chunks);
     let mined = questions.len();
+    // Headings as they were, for telling a cut section from the next question.
+    let headings: Vec<Vec<String>> = chunks.iter().map(|c| c.breadcrumb.clone()).collect();
     let removed = strip(&mut chunks, &questions);
     let mut failed = false;
     match read_written(&written_path) {
@@ -404,17 +419,28 @@ fn main() {
             );
         }
     }
-    let model_name = value("--model").unwrap_or_else(|| "minilm-context-128".to_string());
+    let model_name = value("--model").unwrap_or_else(|| mcdewey::search::MODELS[0].0.to_string());
     let mut build = BuildOptions::default();
     if !flag("--no-model") {
-        let mut sem = SemanticOptions::new(model(&model_name).expect("embedded model"));
+        // A model file (a candidate table) is measured without embedding it.
+        let m = match value("--model-file") {
+            Some(path) => {
+                let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+                std::sync::Arc::new(
+                    mcdewey_search_core::Model::from_bytes(&bytes)
+                        .unwrap_or_else(|e| panic!("{path}: {e}")),
+                )
+            }
+            None => model(&model_name).expect("embedded model"),
+        };
+        let mut sem = SemanticOptions::new(m);
         if let Some(n) = value("--nprobe").and_then(|v| v.parse().ok()) {
             sem.nprobe = n;
         }
         build = build.with_semantic(sem);
     }
     let t = std::time::Instant::now();
-    let files: HashMap<String, Vec<u8>> = build_index(chunks, &build)
+    let files: HashMap<String, Vec<u8>> = build_index(chunks.clone(), &build)
         .expect("index builds")
         .into_iter()
         .collect();
@@ -480,6 +506,9 @@ fn main() {
     if flag("--grid") {
         grid(&eval, &questions);
     }
+    if flag("--causes") {
+        causes(&eval, &questions, &chunks, &headings);
+    }
     let out = value("--out")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace.join("bench/results/doc-qa.tsv"));
@@ -523,5 +552,138 @@ fn grid(eval: &Eval<'_>, questions: &[Question]) {
             let _ = write!(cells, "  {r10:.3}/{mrr:.3}");
         }
         println!("{:<9} {:>4}  {cells}", format!("{shape:?}"), qs.len());
+    }
+}
+
+/// Words a question's content words are compared without.
+const FILLER: &[&str] = &[
+    "the", "and", "for", "are", "with", "that", "this", "from", "into", "its", "not", "but",
+    "does", "did", "has", "have", "was", "were", "can", "get", "use", "there",
+];
+
+/// Which answer chunk a miss should have found, and why it was not in the
+/// top 10. Per miss (hybrid, no filter), the first that holds of:
+/// - vocabulary: the answer chunk (title, headings, text) shares no content
+///   word with the question;
+/// - split: the answer is in a later piece of a section the chunker cut
+///   (the previous chunk of the document has the same headings);
+/// - buried: the answer starts after word `BURIED_AFTER` of its chunk;
+/// - ranking: none of these.
+///
+/// With the rank of the answer chunk in the top 100. `headings` are the
+/// chunks' breadcrumbs before the FAQ questions were removed from them.
+fn causes(
+    eval: &Eval<'_>,
+    questions: &[Question],
+    chunks: &[ChunkInput],
+    headings: &[Vec<String>],
+) {
+    const BURIED_AFTER: usize = 150;
+    let at: HashMap<&str, usize> = chunks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let words = |i: usize| -> HashSet<String> {
+        let c = &chunks[i];
+        let mut all = norm(&c.title);
+        for h in &c.breadcrumb {
+            all.push(' ');
+            all.push_str(&norm(h));
+        }
+        all.push(' ');
+        all.push_str(&eval.text[&c.id]);
+        all.split(' ').map(String::from).collect()
+    };
+    let mut tally: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut depth: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut lines = Vec::new();
+    let mut misses = 0;
+    for q in questions {
+        let query = query(q, false);
+        if eval.rank(q, &query).is_some() {
+            continue;
+        }
+        misses += 1;
+        let deep = query.clone().with_limit(100);
+        let r = eval.index.search(&deep).expect("search runs");
+        let found = r.hits.iter().enumerate().find_map(|(k, h)| {
+            let hit = eval.index.hit(h.ordinal, &deep).expect("fragment loaded");
+            eval.text
+                .get(&hit.id)
+                .filter(|t| t.contains(&q.answer))
+                .map(|_| (k + 1, at[hit.id.as_str()]))
+        });
+        let (rank, i) = match found {
+            Some((k, i)) => (Some(k), i),
+            None => (
+                None,
+                chunks
+                    .iter()
+                    .position(|c| c.product == q.product && eval.text[&c.id].contains(&q.answer))
+                    .expect("every answer is in a chunk"),
+            ),
+        };
+        let c = &chunks[i];
+        let text = &eval.text[&c.id];
+        let offset = text[..text.find(&q.answer).unwrap_or(0)]
+            .matches(' ')
+            .count();
+        let size = text.split(' ').count();
+        sizes.push(size);
+        let have = words(i);
+        let shared = norm(&q.text)
+            .split(' ')
+            .filter(|w| w.len() >= 3 && !is_phrasing_word(w) && !FILLER.contains(w))
+            .any(|w| have.contains(w));
+        let continued = i > 0
+            && chunks[i - 1].document == c.document
+            && chunks[i - 1].product == c.product
+            && headings[i - 1] == headings[i];
+        let cause = if !shared {
+            "vocabulary"
+        } else if continued {
+            "split"
+        } else if offset >= BURIED_AFTER {
+            "buried"
+        } else {
+            "ranking"
+        };
+        *tally.entry(cause).or_default() += 1;
+        *depth
+            .entry(match rank {
+                Some(k) if k <= 20 => "11-20",
+                Some(_) => "21-100",
+                None => "over 100",
+            })
+            .or_default() += 1;
+        lines.push(format!(
+            "  {cause:<10} rank {:>8} chunk {size:>4} words, answer at word {offset:>4}: {:?}",
+            rank.map_or("> 100".to_string(), |k| k.to_string()),
+            q.text
+        ));
+    }
+    sizes.sort_unstable();
+    println!(
+        "hybrid misses by cause ({misses} of {} questions):",
+        questions.len()
+    );
+    for (cause, n) in &tally {
+        println!("  {cause:<10} {n}");
+    }
+    println!("rank of the answer chunk:");
+    for (d, n) in &depth {
+        println!("  {d:<10} {n}");
+    }
+    if !sizes.is_empty() {
+        println!(
+            "answer chunk words: median {}, max {}",
+            sizes[sizes.len() / 2],
+            sizes[sizes.len() - 1]
+        );
+    }
+    for l in lines {
+        println!("{l}");
     }
 }

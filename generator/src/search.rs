@@ -70,7 +70,11 @@ pub fn labels(lib: &Library) -> Labels {
 /// The embedded static embedding models, compiled in so building needs no
 /// download; the first is the default (see models/NOTICE for each one's
 /// origin and licence).
-pub const MODELS: [(&str, &[u8]); 3] = [
+pub const MODELS: [(&str, &[u8]); 4] = [
+    (
+        "minilm-retrieval-128",
+        include_bytes!("../../models/minilm-retrieval-128.mcdm"),
+    ),
     (
         "minilm-context-128",
         include_bytes!("../../models/minilm-context-128.mcdm"),
@@ -134,4 +138,55 @@ pub fn load_index(site: &std::path::Path) -> anyhow::Result<mcdewey_search_core:
             .with_context(|| format!("corrupt index file {}", dir.join(&path).display()))?;
     }
     Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    /// Every embedded model is the file models/NOTICE describes (size and
+    /// SHA-256 under its `models/<name>.mcdm` heading), decodes, and writes
+    /// back to the same bytes.
+    #[test]
+    fn embedded_models_match_their_notice_and_round_trip() {
+        let notice = include_str!("../../models/NOTICE");
+        for (name, bytes) in MODELS {
+            let heading = format!("models/{name}.mcdm");
+            let start = notice
+                .lines()
+                .position(|l| l.starts_with(&heading))
+                .unwrap_or_else(|| panic!("models/NOTICE has no section for {heading}"));
+            let section: String = notice
+                .lines()
+                .skip(start + 1)
+                .take_while(|l| !l.starts_with("models/"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let size = format!("File: {} bytes", group_thousands(bytes.len()));
+            assert!(section.contains(&size), "{heading}: NOTICE lacks {size:?}");
+            let digest: String = Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert!(
+                section.contains(&format!("sha256 {digest}")),
+                "{heading}: sha256 {digest} is not the one in models/NOTICE"
+            );
+            let m = model(name).expect("embedded model decodes");
+            assert_eq!(&*m.to_bytes(), bytes, "{heading} round trip");
+        }
+    }
+
+    fn group_thousands(n: usize) -> String {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
 }
