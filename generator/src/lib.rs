@@ -2,16 +2,17 @@
 //! network. `main.rs` is a thin shell over this library so integration tests
 //! can drive builds directly.
 
+pub mod build;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod content;
 pub mod diag;
 pub mod markdown;
-pub mod outdir;
 pub mod render;
 pub mod search;
 pub mod serve;
+pub mod site;
 
 /// An error with the exit code it maps to: 1 input errors, 2 usage or
 /// configuration, 3 fatal I/O.

@@ -1,70 +1,7 @@
-//! Feeds every chunk of the library to search-core's index writer. The files
-//! land in `_search/` and are read by both the browser engine and `/mcp`.
+//! The embedding models compiled into the binary, shared by the index build
+//! and by native searching (`/mcp`, `mcdewey search`).
 
-use crate::content::Library;
-use crate::markdown;
-use mcdewey_search_core::{build_index, BuildOptions, ChunkInput, IndexFiles, Model};
-use rayon::prelude::*;
-use serde::Serialize;
-use std::collections::BTreeMap;
-
-/// Directory of the search index inside a site.
-pub const SEARCH_DIR: &str = "_search";
-
-/// Display names of facet ids, for the UI (the index stores ids).
-#[derive(Debug, Serialize, Default)]
-pub struct Labels {
-    pub format: &'static str,
-    pub products: BTreeMap<String, String>,
-    pub doc_sets: BTreeMap<String, String>,
-}
-
-/// One search record per chunk; facet values are ids so filters are stable.
-pub fn chunk_inputs(lib: &Library) -> Vec<ChunkInput> {
-    let docs: Vec<_> = lib.documents().collect();
-    docs.par_iter()
-        .flat_map_iter(|d| {
-            let dir = d.dir();
-            let parsed = &d.doc.parsed;
-            parsed.chunks.iter().map(move |c| {
-                let page = &parsed.pages[c.page];
-                ChunkInput {
-                    id: d.chunk_id(c.n),
-                    url: format!("{dir}p/{}.html#c-{}", page.number, c.n),
-                    title: d.doc.title.clone(),
-                    breadcrumb: c.breadcrumb.clone(),
-                    page: page.number,
-                    page_label: page.label.clone(),
-                    vendor: d.product.vendor.clone(),
-                    product: d.product.id.clone(),
-                    version: d.version.id.clone(),
-                    version_rank: d.version_rank(),
-                    doc_set: d.doc_set.id.clone(),
-                    document: d.doc.id.clone(),
-                    text: markdown::plain_text(&c.markdown),
-                }
-            })
-        })
-        .collect()
-}
-
-pub fn labels(lib: &Library) -> Labels {
-    let mut l = Labels {
-        format: "mcdewey-search-labels",
-        ..Default::default()
-    };
-    for p in &lib.products {
-        l.products.insert(p.id.clone(), p.name.clone());
-        for v in &p.versions {
-            for s in &v.doc_sets {
-                l.doc_sets
-                    .entry(s.id.clone())
-                    .or_insert_with(|| s.title.clone());
-            }
-        }
-    }
-    l
-}
+use mcdewey_search_core::Model;
 
 /// The embedded static embedding models, compiled in so building needs no
 /// download; the first is the default (see models/NOTICE for each one's
@@ -100,39 +37,4 @@ pub fn model(name: &str) -> anyhow::Result<std::sync::Arc<Model>> {
         })
         .clone()
         .map_err(|e| anyhow::anyhow!("the embedded embedding model {name} is corrupt: {e}"))
-}
-
-/// Builds the index files, paths relative to [`SEARCH_DIR`]; with a
-/// `model` name the index also gets chunk vectors and the sharded token
-/// table from that embedded model.
-pub fn build(lib: &Library, model_name: Option<&str>) -> anyhow::Result<IndexFiles> {
-    let chunks = chunk_inputs(lib);
-    let mut opts = BuildOptions::default();
-    if let Some(name) = model_name {
-        opts = opts.with_model(model(name)?);
-    }
-    let mut files = build_index(chunks, &opts)
-        .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
-    files.push(("labels.json".into(), serde_json::to_vec(&labels(lib))?));
-    Ok(files)
-}
-
-/// Loads a built site's whole search index, for native searching (`/mcp`,
-/// `mcdewey search`): every file once, then shared.
-pub fn load_index(site: &std::path::Path) -> anyhow::Result<mcdewey_search_core::Index> {
-    use anyhow::Context;
-    let dir = site.join(SEARCH_DIR);
-    let read = |path: &str| {
-        let p = dir.join(path);
-        std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))
-    };
-    let mut index = mcdewey_search_core::Index::open(&read(mcdewey_search_core::MANIFEST_PATH)?)
-        .with_context(|| format!("{} is not a McDewey search index", dir.display()))?;
-    for path in index.all_files() {
-        let bytes = read(&path)?;
-        index
-            .add_file(&path, &bytes)
-            .with_context(|| format!("corrupt index file {}", dir.join(&path).display()))?;
-    }
-    Ok(index)
 }

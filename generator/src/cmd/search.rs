@@ -2,13 +2,15 @@
 //! the same search-core ranking the browser and `/mcp` use.
 
 use crate::cli::SearchArgs;
+use crate::site::{IndexParts, SiteDir};
 use crate::ExitError;
 use mcdewey_search_core::{parse_query, Filters};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
 pub fn run(args: SearchArgs) -> Result<(), ExitError> {
-    let index = crate::search::load_index(&args.site).map_err(ExitError::usage)?;
+    let site = SiteDir::open(&args.site).map_err(|e| ExitError::usage(e.into()))?;
+    let index = site.load_index(IndexParts::All).map_err(ExitError::usage)?;
     let filters = Filters {
         vendor: args.vendor,
         product: args.product,

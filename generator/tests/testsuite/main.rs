@@ -2,10 +2,12 @@
 //! Fixture sites are written to temporary directories by [`util::TestSite`].
 
 mod cli;
+mod contract;
 mod corpora;
 mod examples;
 mod hardening;
 mod import;
+mod incremental;
 mod invalid;
 mod mcp;
 mod mcp_auth;
