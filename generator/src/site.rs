@@ -391,6 +391,21 @@ impl SiteDir {
         Ok(doc)
     }
 
+    /// Whether the document in `dir` (from [`doc_dir`]) has physical pages,
+    /// read from its `document.json` without keeping the rest.
+    pub fn is_paged(&self, dir: &str) -> Result<bool, SiteError> {
+        #[derive(Deserialize)]
+        struct Paged {
+            format_version: u32,
+            #[serde(default = "paged_by_default")]
+            paged: bool,
+        }
+        let path = self.path.join(dir).join(DOCUMENT_JSON);
+        let p: Paged = read_json(&path)?;
+        check_version(&path, &self.marker.generator, p.format_version)?;
+        Ok(p.paged)
+    }
+
     /// Loads the site's search index for native searching (`/mcp`,
     /// `mcdewey search`): every file it needs once, read in parallel.
     pub fn load_index(&self, parts: IndexParts) -> anyhow::Result<Index> {

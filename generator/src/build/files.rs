@@ -11,10 +11,6 @@ use crate::site::{
 };
 use std::borrow::Cow;
 
-fn page_display(number: u32, label: Option<&str>) -> String {
-    format!("Page {}", label.unwrap_or(&number.to_string()))
-}
-
 /// `document.json`, `index.md` and the raw Markdown of every page.
 pub fn document_files(d: &DocRef<'_>, out: &dyn Sink) -> anyhow::Result<()> {
     let dir = d.dir();
@@ -130,26 +126,33 @@ fn document_index_md(d: &DocRef<'_>) -> String {
         d.id(),
         d.doc.source
     );
+    // Sections of an unpaged document are named by their titles alone.
+    let paged = d.doc.parsed.has_markers;
+    let display = |p: &crate::content::document::Page| {
+        site::page_display(paged, p.number, p.label.as_deref(), p.title.as_deref())
+    };
     for p in &d.doc.parsed.pages {
+        let title = p.title.as_deref().filter(|_| paged);
         s.push_str(&format!(
             "- [{}{}](p/{}.md)\n",
-            page_display(p.number, p.label.as_deref()),
-            p.title
-                .as_deref()
-                .map(|t| format!(": {t}"))
-                .unwrap_or_default(),
+            display(p),
+            title.map(|t| format!(": {t}")).unwrap_or_default(),
             p.number
         ));
     }
     s.push_str("\n## Outline\n\n");
     for o in &d.doc.parsed.outline {
         let page = &d.doc.parsed.pages[o.page];
+        let at = if paged {
+            format!(" ({})", display(page))
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "{}- [{}](p/{}.md) ({})\n",
+            "{}- [{}](p/{}.md){at}\n",
             "  ".repeat(o.level.saturating_sub(1) as usize),
             o.text,
             page.number,
-            page_display(page.number, page.label.as_deref())
         ));
     }
     s

@@ -15,7 +15,7 @@ use anyhow::Context;
 use links::LinkIndex;
 use minijinja::{context, Environment, Value};
 use theme::Theme;
-use views::{page_display, ChunkView};
+use views::ChunkView;
 
 pub const HEADER: &str = "McDewey — Multi-vendor documentation library";
 
@@ -147,7 +147,7 @@ impl<'a> Renderer<'a> {
                 words => c.words,
                 page_number => page.number,
                 page_label => &page.label,
-                page_display => page_display(page.number, page.label.as_deref()),
+                page_display => site::page_display(parsed.has_markers, page.number, page.label.as_deref(), page.title.as_deref()),
                 context_url => site::chunk_in_page_url(&dir, page.number, c.n),
                 prev_url => ci.checked_sub(1).map(|i| site::chunk_url(&dir, parsed.chunks[i].n)),
                 next_url => parsed.chunks.get(ci + 1).map(|n| site::chunk_url(&dir, n.n)),

@@ -6,10 +6,6 @@ use crate::content::{Catalog, Counts, DocRef};
 use crate::site::{self, DocEntry, DocSetEntry, ProductEntry, VendorEntry, VersionEntry};
 use serde::Serialize;
 
-pub(super) fn page_display(number: u32, label: Option<&str>) -> String {
-    format!("Page {}", label.unwrap_or(&number.to_string()))
-}
-
 #[derive(Serialize, Clone)]
 pub(super) struct Link {
     pub title: String,
@@ -65,6 +61,7 @@ pub(super) struct ChunkView {
 pub(super) fn doc_view(d: &DocRef<'_>) -> DocView {
     let dir = d.dir();
     let parsed = &d.doc.parsed;
+    let paged = parsed.has_markers;
     let (p, v, s) = (&d.product.id, &d.version.id, &d.doc_set.id);
     DocView {
         id: d.id(),
@@ -91,7 +88,12 @@ pub(super) fn doc_view(d: &DocRef<'_>) -> DocView {
             .map(|p| PageSummary {
                 number: p.number,
                 label: p.label.clone(),
-                display: page_display(p.number, p.label.as_deref()),
+                display: site::page_display(
+                    paged,
+                    p.number,
+                    p.label.as_deref(),
+                    p.title.as_deref(),
+                ),
                 title: p.title.clone(),
                 url: site::page_url(&dir, p.number),
                 md_url: site::page_md_url(&dir, p.number),
@@ -107,7 +109,12 @@ pub(super) fn doc_view(d: &DocRef<'_>) -> DocView {
                     level: o.level,
                     text: o.text.clone(),
                     url: format!("{}#{}", site::page_url(&dir, page.number), o.id),
-                    page: page_display(page.number, page.label.as_deref()),
+                    page: site::page_display(
+                        paged,
+                        page.number,
+                        page.label.as_deref(),
+                        page.title.as_deref(),
+                    ),
                 }
             })
             .collect(),

@@ -17,5 +17,6 @@ mod mcp_scope;
 mod safety;
 mod serve;
 mod site;
+mod unpaged;
 mod util;
 mod watch;
