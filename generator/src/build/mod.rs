@@ -141,6 +141,8 @@ pub struct Memo {
     documents: HashMap<String, DocOutput>,
     /// Where that output was published.
     site: Option<PathBuf>,
+    /// Chunk texts for the search index.
+    texts: index::TextCache,
 }
 
 /// A document's files and the digest of every input they came from.
@@ -246,7 +248,7 @@ pub fn build_with(
         record: memo.is_some(),
         settings: settings_digest(config, &loaded.theme),
     };
-    let (output, documents) = stage
+    let (output, documents, texts) = stage
         .run(staging.path(), &|| writing.inc(1))
         .map_err(ExitError::io)?;
     writing.finish_and_clear();
@@ -257,6 +259,7 @@ pub fn build_with(
     if let Some(m) = memo {
         m.documents = documents.into_iter().map(|(k, (d, _))| (k, d)).collect();
         m.site = Some(out.to_path_buf());
+        m.texts = texts.unwrap_or_default();
     }
     tracing::info!(elapsed = ?start.elapsed(), "site written");
     Ok(BuildOutcome {
@@ -354,7 +357,11 @@ impl Stage<'_> {
         &self,
         staging: &Path,
         progress: &(dyn Fn() + Sync),
-    ) -> anyhow::Result<(OutputReport, HashMap<String, DocResult>)> {
+    ) -> anyhow::Result<(
+        OutputReport,
+        HashMap<String, DocResult>,
+        Option<index::TextCache>,
+    )> {
         let (writer, thread) = Writer::start(staging);
         let produced = self.produce(&writer, progress);
         let report = writer.report();
@@ -365,7 +372,7 @@ impl Stage<'_> {
         // A write error is the root cause when both fail (the producers only
         // see a closed channel).
         written?;
-        let documents = produced?;
+        let (documents, texts) = produced?;
         let (page_views, chunk_views) = documents.values().fold((0, 0), |(p, c), (d, _)| {
             (p + d.page_views, c + d.chunk_views)
         });
@@ -376,6 +383,7 @@ impl Stage<'_> {
                 ..report
             },
             documents,
+            texts,
         ))
     }
 
@@ -383,7 +391,7 @@ impl Stage<'_> {
         &self,
         writer: &Writer,
         progress: &(dyn Fn() + Sync),
-    ) -> anyhow::Result<HashMap<String, DocResult>> {
+    ) -> anyhow::Result<(HashMap<String, DocResult>, Option<index::TextCache>)> {
         let catalog = &self.loaded.catalog;
         let docs: Vec<DocRef<'_>> = catalog.documents().collect();
         let links = self.renderer.links_digest();
@@ -391,8 +399,9 @@ impl Stage<'_> {
         let (index, documents) = rayon::join(
             || {
                 let t = Instant::now();
-                let files =
-                    index::build(catalog, self.config.semantic.then_some(self.config.model));
+                let texts = self.previous.map(|(memo, _)| &memo.texts);
+                let model = self.config.semantic.then_some(self.config.model);
+                let files = index::build_with(catalog, model, texts);
                 tracing::info!(elapsed = ?t.elapsed(), "search index built");
                 files
             },
@@ -407,7 +416,7 @@ impl Stage<'_> {
             },
         );
         let documents = documents?;
-        let index = index?;
+        let (index, texts) = index?;
         write::index_files(writer, &index)?;
         let vendors = views::library_view(catalog);
         self.renderer
@@ -425,7 +434,7 @@ impl Stage<'_> {
             self.config.base_path
         );
         write::write_sitemap(writer, &prefix)?;
-        Ok(documents)
+        Ok((documents, texts))
     }
 
     /// A document's HTML and data files, or the same files from the previous
