@@ -25,9 +25,10 @@
 //! command says so and exits 0. Converted HTML is cached under the system
 //! temp directory. Figures go to stdout and to `bench/results/doc-qa.tsv`.
 
+use mcdewey::build::index::chunk_inputs;
 use mcdewey::content::{load, LoadOptions};
 use mcdewey::diag::Sink;
-use mcdewey::search::{chunk_inputs, model};
+use mcdewey::search::model;
 use mcdewey_search_core::{
     build_index, is_phrasing_word, parse_query, BuildOptions, ChunkInput, Filters, Index, Query,
     QueryShape, SemanticOptions, MANIFEST_PATH,

@@ -2,16 +2,17 @@
 //! network. `main.rs` is a thin shell over this library so integration tests
 //! can drive builds directly.
 
+pub mod build;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod content;
 pub mod diag;
 pub mod markdown;
-pub mod outdir;
 pub mod render;
 pub mod search;
 pub mod serve;
+pub mod site;
 
 /// The exit status of `mcdewey`, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

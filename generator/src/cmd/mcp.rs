@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub fn run(args: McpArgs) -> Result<(), ExitError> {
-    if !args.site.join(crate::render::SITE_MARKER).is_file() {
+    if !crate::site::is_site(&args.site) {
         return Err(ExitError::usage(anyhow::anyhow!(
             "{} is not a built McDewey site; run `mcdewey build` first",
             args.site.display()

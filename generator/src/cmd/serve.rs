@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 pub fn run(args: ServeArgs) -> Result<(), ExitError> {
-    let is_site = args.path.join(crate::render::SITE_MARKER).is_file();
+    let is_site = crate::site::is_site(&args.path);
     if args.watch && is_site {
         return Err(ExitError::usage(anyhow::anyhow!(
             "--watch rebuilds from content, but {} is a built site; give the content directory",
@@ -26,10 +26,12 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         quiet: args.quiet,
     };
     let config = super::build::resolve_config(&build_args)?;
+    // Watch mode keeps parsed documents and their pages between rebuilds.
+    let mut memo = args.watch.then(super::build::Memo::default);
     let site: PathBuf = if is_site {
         args.path.clone()
     } else {
-        match super::build::run_with(&build_args, &config) {
+        match super::build::run_incremental(&build_args, &config, memo.as_mut()) {
             // Input errors are reported; the rest of the library is still worth serving.
             Err(e) if e.code == Exit::InputErrors => eprintln!("warning: {}", e.error),
             other => other?,
@@ -82,7 +84,12 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
     };
     if let Some(reload) = &reload {
         router = router.merge(reload.router());
-        start_watching(&build_args, &config, reload.clone())?;
+        start_watching(
+            &build_args,
+            &config,
+            reload.clone(),
+            memo.unwrap_or_default(),
+        )?;
     }
     let with_mcp = mcp.as_ref().is_some_and(|m| m.is_available());
     let base = opts.base_path.clone();
@@ -130,6 +137,7 @@ fn start_watching(
     build_args: &BuildArgs,
     config: &crate::config::Config,
     reload: watch::Reload,
+    memo: super::build::Memo,
 ) -> Result<(), ExitError> {
     let out = &build_args.out;
     let name = out
@@ -146,8 +154,10 @@ fn start_watching(
     let mut dirs = vec![build_args.content.clone()];
     dirs.extend(config.theme.clone());
     let (args, config) = (build_args.clone(), config.clone());
+    let memo = std::sync::Mutex::new(memo);
     watch::spawn(dirs, ignore, reload, move || {
-        match super::build::run_with(&args, &config) {
+        let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+        match super::build::run_incremental(&args, &config, Some(&mut memo)) {
             Ok(()) => true,
             // Input errors are reported; the pages that built are worth showing.
             Err(e) if e.code == Exit::InputErrors => {

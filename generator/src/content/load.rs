@@ -3,10 +3,11 @@
 //! document or counted in [`LoadReport::skipped`] with a diagnostic. PDFs and
 //! HTML doc sets in the tree are converted first (see [`super::dropin`]).
 
+use super::cache::ParseCache;
 use super::document::{self, ChunkingOptions};
 use super::dropin::{self, HtmlSetInput, ImportStats, Importer};
 use super::frontmatter;
-use super::{natural_cmp, sanitize_id, title_from_id, DocSet, Document, Library, Product, Version};
+use super::{natural_cmp, sanitize_id, title_from_id, Catalog, DocSet, Document, Product, Version};
 use crate::diag::{Sink, Skip};
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -24,6 +25,8 @@ pub struct LoadOptions {
     /// The build's output directory: never read as content, even when it
     /// lies inside the tree.
     pub output: Option<PathBuf>,
+    /// Documents parsed by an earlier load of the same process (watch mode).
+    pub parse_cache: Option<std::sync::Arc<ParseCache>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -152,7 +155,7 @@ pub fn load(
     opts: &LoadOptions,
     sink: &Sink,
     progress: &(dyn Fn() + Sync),
-) -> anyhow::Result<(Library, LoadReport)> {
+) -> anyhow::Result<(Catalog, LoadReport)> {
     if !root.is_dir() {
         anyhow::bail!(
             "content directory {} does not exist or is not a directory",
@@ -501,7 +504,10 @@ pub fn load(
             .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
             .then_with(|| a.id.cmp(&b.id))
     });
-    Ok((Library { products }, report))
+    if let Some(cache) = &opts.parse_cache {
+        cache.sweep();
+    }
+    Ok((Catalog { products }, report))
 }
 
 /// Where content may come from: the content root and `symlink_roots`, all
@@ -545,7 +551,7 @@ impl Roots {
 
     /// Why the directory at `dir` is a built site and not content, if it is.
     fn built_site(&self, dir: &Path) -> Option<&'static str> {
-        if dir.join(crate::render::SITE_MARKER).is_file() {
+        if dir.join(crate::site::MARKER).is_file() {
             return Some("a built McDewey site (it has the site marker)");
         }
         let out = self.output.as_ref()?;
@@ -645,6 +651,18 @@ fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Docum
             &owned
         }
     };
+    let key = opts
+        .parse_cache
+        .as_ref()
+        .map(|cache| (cache, ParseCache::key(&c.doc, &c.source, text, opts)));
+    if let Some((doc, warnings)) = key.as_ref().and_then(|(cache, k)| cache.get(k)) {
+        for (line, message) in warnings {
+            sink.warn(&c.display, line, message);
+        }
+        return Ok(doc);
+    }
+    // What a later load from the cache must report again.
+    let mut warnings: Vec<(Option<usize>, String)> = Vec::new();
     // Line numbers of converted Markdown mean nothing in the PDF/HTML named.
     let at = |line: usize| c.imported.is_none().then_some(line);
     let in_converted = if c.imported.is_some() {
@@ -665,11 +683,7 @@ fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Docum
         Skip::Failed
     })?;
     if let Some(w) = &split.warning {
-        sink.warn(
-            &c.display,
-            at(w.line),
-            format!("{}{in_converted}", w.message),
-        );
+        warnings.push((at(w.line), format!("{}{in_converted}", w.message)));
     }
     if split.body.trim().is_empty() {
         sink.warn(
@@ -690,12 +704,11 @@ fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Docum
                 format!("{}{in_converted}; document skipped", p.message),
             );
         } else {
-            sink.warn(
-                &c.display,
-                at(p.line),
-                format!("{}{in_converted}", p.message),
-            );
+            warnings.push((at(p.line), format!("{}{in_converted}", p.message)));
         }
+    }
+    for (line, message) in &warnings {
+        sink.warn(&c.display, *line, message.clone());
     }
     if fatal {
         return Err(Skip::Failed);
@@ -711,14 +724,18 @@ fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Docum
         .clone()
         .or_else(|| parsed.h1_title.clone())
         .unwrap_or_else(|| title_from_id(stem));
-    Ok(Document {
+    let doc = Document {
         id: c.doc.clone(),
         title,
         description: split.front.description.clone(),
         weight: split.front.weight,
         source: c.source.clone(),
         parsed,
-    })
+    };
+    if let Some((cache, k)) = key {
+        cache.insert(k, &doc, warnings);
+    }
+    Ok(doc)
 }
 
 /// A Markdown file's text; unreadable or non-UTF-8 files are reported.

@@ -1,19 +1,23 @@
-//! The content model: Library → Product → Version → DocSet → Document → Page →
+//! The content model: Catalog → Product → Version → DocSet → Document → Page →
 //! Chunk, and loading it from a `product/version/doc-set/document.md` tree.
 
+mod cache;
 pub mod document;
 pub mod dropin;
 pub mod frontmatter;
 mod load;
 pub mod versions;
 
+pub use cache::ParseCache;
 pub use load::{load, LoadOptions, LoadReport};
 
 use document::ParsedDoc;
 use std::cmp::Ordering;
 
+/// The library as loaded from the content tree (the built site's view of
+/// it is [`crate::serve::library::Library`]).
 #[derive(Debug, Clone)]
-pub struct Library {
+pub struct Catalog {
     /// Sorted by vendor, then product name.
     pub products: Vec<Product>,
 }
@@ -53,7 +57,7 @@ pub struct Document {
     pub parsed: ParsedDoc,
 }
 
-impl Library {
+impl Catalog {
     pub fn documents(&self) -> impl Iterator<Item = DocRef<'_>> {
         self.products.iter().flat_map(|p| {
             p.versions.iter().flat_map(move |v| {
@@ -90,9 +94,11 @@ pub struct DocRef<'a> {
 impl DocRef<'_> {
     /// `product::version::doc-set::document`
     pub fn id(&self) -> String {
-        format!(
-            "{}::{}::{}::{}",
-            self.product.id, self.version.id, self.doc_set.id, self.doc.id
+        crate::site::doc_id(
+            &self.product.id,
+            &self.version.id,
+            &self.doc_set.id,
+            &self.doc.id,
         )
     }
 
@@ -107,19 +113,21 @@ impl DocRef<'_> {
     }
 
     pub fn chunk_id(&self, n: u32) -> String {
-        format!("{}::{}", self.id(), n)
+        crate::site::chunk_id(&self.id(), n)
     }
 
     /// Site-relative directory of the document, ending with `/`.
     pub fn dir(&self) -> String {
-        format!(
-            "{}/{}/{}/{}/",
-            self.product.id, self.version.id, self.doc_set.id, self.doc.id
+        crate::site::doc_dir(
+            &self.product.id,
+            &self.version.id,
+            &self.doc_set.id,
+            &self.doc.id,
         )
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub documents: usize,
     pub pages: usize,

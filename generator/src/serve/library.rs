@@ -1,11 +1,11 @@
 //! A built site loaded into memory for the MCP server: the tree from
-//! `library.json`, every `document.json`, and the whole search index. Read once
-//! at start, then shared read-only by every request.
+//! `library.json`, every `document.json`, and the whole search index, read
+//! through the site contract ([`crate::site`]). Read once at start, then
+//! shared read-only by every request.
 
-use anyhow::Context;
+use crate::site::{self, DocEntry, DocSetEntry, DocumentFile, IndexParts, ProductEntry, SiteDir};
 use mcdewey_search_core::{FacetKind, FacetNode, Index};
 use rayon::prelude::*;
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -55,7 +55,6 @@ pub struct DocSet {
 }
 
 /// One `document.json`, plus what only `library.json` knows.
-#[derive(Deserialize)]
 pub struct Doc {
     pub id: String,
     pub title: String,
@@ -68,45 +67,20 @@ pub struct Doc {
     pub document: String,
     pub url: String,
     /// Physical pages with numbers a reader can check (page markers);
-    /// `false`: pages are sections of a web page or plain Markdown. Sites
-    /// built before the field existed are read as paged.
-    #[serde(default = "paged_by_default")]
+    /// `false`: pages are sections of a web page or plain Markdown.
     pub paged: bool,
     pub pages: Vec<Page>,
     pub outline: Vec<Heading>,
     pub chunks: Vec<Chunk>,
-    #[serde(skip)]
     pub description: Option<String>,
     /// Number of documents in the doc set (citations name the document only
     /// when the doc set has several).
-    #[serde(skip)]
     pub siblings: usize,
 }
 
-fn paged_by_default() -> bool {
-    true
-}
+pub type Page = site::PageEntry;
+pub type Heading = site::HeadingEntry;
 
-#[derive(Deserialize)]
-pub struct Page {
-    pub number: u32,
-    pub label: Option<String>,
-    pub title: Option<String>,
-    pub url: String,
-    pub first_chunk: Option<u32>,
-    pub last_chunk: Option<u32>,
-}
-
-#[derive(Deserialize)]
-pub struct Heading {
-    pub level: u8,
-    pub text: String,
-    pub anchor: String,
-    pub page: u32,
-    pub chunk: Option<u32>,
-}
-
-#[derive(Deserialize)]
 pub struct Chunk {
     pub n: u32,
     pub id: String,
@@ -114,8 +88,41 @@ pub struct Chunk {
     pub breadcrumb: Vec<String>,
     pub markdown: String,
     /// Plain text for snippets, made the first time the chunk is a hit.
-    #[serde(skip)]
     plain: std::sync::OnceLock<String>,
+}
+
+impl From<DocumentFile<'static>> for Doc {
+    fn from(f: DocumentFile<'static>) -> Doc {
+        Doc {
+            id: f.id,
+            title: f.title.into_owned(),
+            vendor: f.vendor.into_owned(),
+            product: f.product.into_owned(),
+            product_name: f.product_name.into_owned(),
+            version: f.version.into_owned(),
+            doc_set: f.doc_set.into_owned(),
+            doc_set_title: f.doc_set_title.into_owned(),
+            document: f.document.into_owned(),
+            url: f.url,
+            paged: f.paged,
+            pages: f.pages,
+            outline: f.outline,
+            chunks: f
+                .chunks
+                .into_iter()
+                .map(|c| Chunk {
+                    n: c.n,
+                    id: c.id,
+                    page: c.page,
+                    breadcrumb: c.breadcrumb.into_owned(),
+                    markdown: c.markdown.into_owned(),
+                    plain: Default::default(),
+                })
+                .collect(),
+            description: None,
+            siblings: 0,
+        }
+    }
 }
 
 impl Chunk {
@@ -126,52 +133,13 @@ impl Chunk {
     }
 }
 
-#[derive(Deserialize)]
-struct LibraryJson {
-    vendors: Vec<VendorJson>,
-}
-
-#[derive(Deserialize)]
-struct VendorJson {
-    name: String,
-    products: Vec<ProductJson>,
-}
-
-#[derive(Deserialize)]
-struct ProductJson {
-    id: String,
-    name: String,
-    vendor: String,
-    description: Option<String>,
-    versions: Vec<VersionJson>,
-}
-
-#[derive(Deserialize)]
-struct VersionJson {
-    id: String,
-    doc_sets: Vec<DocSetJson>,
-}
-
-#[derive(Deserialize)]
-struct DocSetJson {
-    id: String,
-    title: String,
-    documents: Vec<DocSummaryJson>,
-}
-
-#[derive(Deserialize)]
-struct DocSummaryJson {
-    url: String,
-    description: Option<String>,
-}
-
 impl Library {
     /// Reads a built site. Fails on a missing or malformed file, since a
     /// server answering from half a library would give wrong answers.
     pub fn load(site: &Path) -> anyhow::Result<Library> {
-        let base_path = super::site_base_path(site)?;
-        let raw: LibraryJson = read_json(&site.join("library.json"))?;
-        let summaries: Vec<&DocSummaryJson> = raw
+        let dir = SiteDir::open(site)?;
+        let raw = dir.read_library()?;
+        let summaries: Vec<&DocEntry> = raw
             .vendors
             .iter()
             .flat_map(|v| &v.products)
@@ -181,19 +149,23 @@ impl Library {
             .collect();
         let docs = summaries
             .par_iter()
-            .map(|s| load_doc(site, s))
-            .collect::<anyhow::Result<Vec<Doc>>>()?;
-        let index = load_index(&site.join(crate::search::SEARCH_DIR))?;
-        let mut lib = Library::assemble(base_path, raw, docs, index);
-        lib.site_url = super::site_url(site);
+            .map(|s| dir.read_document(&s.url).map(Doc::from))
+            .collect::<Result<Vec<Doc>, _>>()?;
+        let index = dir.load_index(IndexParts::Ranking)?;
+        let mut lib = Library::assemble(dir.marker.base_path.clone(), raw.vendors, docs, index);
+        lib.site_url = dir.marker.site_url.clone();
         lib.ordinals = ordinal_map(&lib)?;
         Ok(lib)
     }
 
-    fn assemble(base_path: String, raw: LibraryJson, mut docs: Vec<Doc>, index: Index) -> Self {
+    fn assemble(
+        base_path: String,
+        raw: Vec<site::VendorEntry>,
+        mut docs: Vec<Doc>,
+        index: Index,
+    ) -> Self {
         let mut next = 0;
         let vendors = raw
-            .vendors
             .into_iter()
             .map(|v| Vendor {
                 name: v.name,
@@ -252,7 +224,7 @@ impl Library {
     }
 }
 
-fn product(p: ProductJson, docs: &mut [Doc], next: &mut usize) -> Product {
+fn product(p: ProductEntry, docs: &mut [Doc], next: &mut usize) -> Product {
     let versions = p
         .versions
         .into_iter()
@@ -274,7 +246,7 @@ fn product(p: ProductJson, docs: &mut [Doc], next: &mut usize) -> Product {
     }
 }
 
-fn doc_set(s: DocSetJson, docs: &mut [Doc], next: &mut usize) -> DocSet {
+fn doc_set(s: DocSetEntry, docs: &mut [Doc], next: &mut usize) -> DocSet {
     let n = s.documents.len();
     let ids: Vec<usize> = (*next..*next + n).collect();
     for (i, summary) in ids.iter().zip(s.documents) {
@@ -287,19 +259,6 @@ fn doc_set(s: DocSetJson, docs: &mut [Doc], next: &mut usize) -> DocSet {
         title: s.title,
         docs: ids,
     }
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_slice(&bytes).with_context(|| format!("{} is malformed", path.display()))
-}
-
-fn load_doc(site: &Path, summary: &DocSummaryJson) -> anyhow::Result<Doc> {
-    let dir = summary.url.trim_end_matches("index.html");
-    if dir.contains("..") || dir.starts_with('/') {
-        anyhow::bail!("library.json lists an unexpected URL `{}`", summary.url);
-    }
-    read_json(&site.join(dir).join("document.json"))
 }
 
 /// Matches each document of the index to its `document.json` through the
@@ -329,13 +288,7 @@ fn ordinal_map(lib: &Library) -> anyhow::Result<Vec<(u32, usize)>> {
             })?;
         let version = set.parent;
         let product = version.and_then(|v| facets.tree[v].parent);
-        let id = format!(
-            "{}::{}::{}::{}",
-            value(product),
-            value(version),
-            set.value,
-            info.key
-        );
+        let id = site::doc_id(value(product), value(version), &set.value, &info.key);
         let d = *lib.by_id.get(&id).ok_or_else(|| {
             anyhow::anyhow!(
                 "the search index has document `{id}`, which the site lacks; rebuild the site"
@@ -347,33 +300,6 @@ fn ordinal_map(lib: &Library) -> anyhow::Result<Vec<(u32, usize)>> {
         out.push((info.start, d));
     }
     Ok(out)
-}
-
-/// Opens the index and adds every file a search needs, as a server should
-/// (the browser fetches only what a query needs). Fragments (display text)
-/// are left out: results are shown from `document.json`, which holds the
-/// same text.
-fn load_index(dir: &Path) -> anyhow::Result<Index> {
-    let manifest = std::fs::read(dir.join("manifest.bin"))
-        .with_context(|| format!("cannot read the search index in {}", dir.display()))?;
-    let mut index = Index::open(&manifest)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("manifest.bin").display()))?;
-    let files = index
-        .all_files()
-        .into_par_iter()
-        .filter(|p| !p.starts_with("f/"))
-        .map(|p| {
-            let bytes = std::fs::read(dir.join(&p))
-                .with_context(|| format!("cannot read {}", dir.join(&p).display()))?;
-            Ok((p, bytes))
-        })
-        .collect::<anyhow::Result<Vec<(String, Vec<u8>)>>>()?;
-    for (path, bytes) in files {
-        index
-            .add_file(&path, &bytes)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join(&path).display()))?;
-    }
-    Ok(index)
 }
 
 impl Doc {

@@ -29,30 +29,10 @@ pub struct ServeOptions {
     pub base_path: String,
 }
 
-/// Reads the base path a site was built for from its marker file.
+/// The base path a site was built for, from its marker; a site of another
+/// format version is refused.
 pub fn site_base_path(site: &Path) -> anyhow::Result<String> {
-    let marker = site.join(crate::render::SITE_MARKER);
-    let text = std::fs::read_to_string(&marker).with_context(|| {
-        format!(
-            "{} is not a McDewey site (no {})",
-            site.display(),
-            marker.display()
-        )
-    })?;
-    Ok(text
-        .lines()
-        .find_map(|l| l.strip_prefix("base_path = "))
-        .map(|v| v.trim().trim_matches('"').to_string())
-        .unwrap_or_else(|| "/".into()))
-}
-
-/// The `site_url` a site was built with, from its marker file.
-pub fn site_url(site: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(site.join(crate::render::SITE_MARKER)).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("site_url = "))
-        .map(|v| v.trim().trim_matches('"').trim_end_matches('/').to_string())
-        .filter(|v| v.starts_with("http://") || v.starts_with("https://"))
+    Ok(crate::site::SiteDir::open(site)?.marker.base_path)
 }
 
 /// Cache policy: HTML and data revalidate on every load so a rebuild shows at

@@ -454,7 +454,7 @@ fn a_damaged_index_makes_mcp_say_why() {
     let site = site();
     let manifest = site
         .out()
-        .join(mcdewey::search::SEARCH_DIR)
+        .join(mcdewey::site::SEARCH_DIR)
         .join(mcdewey_search_core::MANIFEST_PATH);
     std::fs::write(&manifest, b"not an index at all").unwrap();
     let mut child = Child(

@@ -2,11 +2,13 @@
 //! Fixture sites are written to temporary directories by [`util::TestSite`].
 
 mod cli;
+mod contract;
 mod corpora;
 mod errors;
 mod examples;
 mod hardening;
 mod import;
+mod incremental;
 mod invalid;
 mod mcp;
 mod mcp_auth;
@@ -16,5 +18,6 @@ mod mcp_scope;
 mod safety;
 mod serve;
 mod site;
+mod unpaged;
 mod util;
 mod watch;

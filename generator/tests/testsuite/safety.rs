@@ -182,7 +182,7 @@ fn output_inside_the_content_tree_is_never_content() {
     // A copy of a built site elsewhere in the tree is recognised by its marker.
     let copy = site.content().join("p/2.0/old-site");
     std::fs::create_dir_all(copy.join("x/y")).unwrap();
-    std::fs::write(copy.join(mcdewey::render::SITE_MARKER), "").unwrap();
+    std::fs::write(copy.join(mcdewey::site::MARKER), "").unwrap();
     std::fs::write(copy.join("x/y/llms.md"), "# Generated\n\nText.\n").unwrap();
     let third = run();
     assert_eq!(third.counts.documents, 2);
@@ -210,7 +210,10 @@ fn empty_and_all_skipped_trees_give_an_empty_site() {
         assert!(site.exists("index.html"), "{err}");
         assert!(site.exists("_search/manifest.bin"), "{err}");
         // The empty index opens and answers.
-        let index = mcdewey::search::load_index(&site.out()).expect("index loads");
+        let index = mcdewey::site::SiteDir::open(&site.out())
+            .unwrap()
+            .load_index(mcdewey::site::IndexParts::All)
+            .expect("index loads");
         assert_eq!(index.chunk_count(), 0);
         let found = mcdewey()
             .args(["search"])
@@ -242,7 +245,7 @@ fn a_held_lock_stops_a_second_build_before_it_touches_anything() {
     };
     let names = listing(parent);
     // This process holds the lock, as a running build would.
-    let lock = mcdewey::outdir::BuildLock::acquire(&site.out()).unwrap();
+    let lock = mcdewey::build::publish::BuildLock::acquire(&site.out()).unwrap();
     let out = build_cli(&site.content(), &site.out(), parent);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -275,7 +278,7 @@ fn two_concurrent_builds_into_one_directory() {
             );
         }
         let parent = site.dir.path();
-        let lock_file = mcdewey::outdir::lock_path(&site.out());
+        let lock_file = mcdewey::build::publish::lock_path(&site.out());
         let mut first = mcdewey()
             .arg("build")
             .arg(site.content())
@@ -315,7 +318,10 @@ fn two_concurrent_builds_into_one_directory() {
         for i in 0..docs {
             assert!(site.exists(&format!("p/1.0/s/doc{i}/index.html")), "doc{i}");
         }
-        let index = mcdewey::search::load_index(&site.out()).unwrap();
+        let index = mcdewey::site::SiteDir::open(&site.out())
+            .unwrap()
+            .load_index(mcdewey::site::IndexParts::All)
+            .unwrap();
         let chunk_pages = walk(&site.out())
             .iter()
             .filter(|p| p.parent().is_some_and(|d| d.ends_with("c")))

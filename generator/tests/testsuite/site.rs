@@ -350,7 +350,10 @@ fn each_embedded_model_builds_vectors_that_find_a_paraphrase() {
             );
         site.config.model = name;
         site.build();
-        let mut index = mcdewey::search::load_index(&site.out()).expect("index loads");
+        let mut index = mcdewey::site::SiteDir::open(&site.out())
+            .unwrap()
+            .load_index(mcdewey::site::IndexParts::All)
+            .expect("index loads");
         assert_eq!(
             index.semantic_settings().map(|s| s.model_name.clone()),
             Some(name.to_string())

@@ -1,5 +1,6 @@
-//! The output directory's neighbours: the build lock, staging directories and
-//! what interrupted builds left behind. All of them sit beside `out` (never
+//! The publish stage and the output directory's neighbours: the build lock,
+//! staging directories, the swap of a finished site into place, and what
+//! interrupted builds left behind. All of them sit beside `out` (never
 //! inside it, since `out` is replaced by a rename) and are named after it:
 //! `.site.mcdewey-lock`, `.site.mcdewey-staging-<pid>-<n>`,
 //! `.site.mcdewey-old-<pid>-<n>`.
@@ -221,7 +222,7 @@ pub fn clean_leftovers(out: &Path, _lock: &BuildLock) -> anyhow::Result<Vec<Stri
     found.sort();
     let mut done = Vec::new();
     if !out.exists() {
-        let marker = crate::render::SITE_MARKER;
+        let marker = crate::site::MARKER;
         if let Some(prev) = found.iter().position(|p| {
             p.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with(&old))
@@ -250,6 +251,56 @@ pub fn clean_leftovers(out: &Path, _lock: &BuildLock) -> anyhow::Result<Vec<Stri
         ));
     }
     Ok(done)
+}
+
+/// Refuses an output directory that holds files McDewey did not write.
+pub fn check_out_dir(out: &Path) -> anyhow::Result<()> {
+    if out.is_dir()
+        && std::fs::read_dir(out)?.next().is_some()
+        && !out.join(crate::site::MARKER).is_file()
+    {
+        anyhow::bail!(
+            "output directory {} is not empty and was not written by McDewey; refusing to overwrite it",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Replaces `out` (a previous McDewey site, an empty directory, or nothing)
+/// with the finished `staging` directory. Building into a new directory and
+/// swapping it in keeps the old site whole until the new one is complete, and
+/// avoids ext4's slow inode allocation right after deleting a large tree (a
+/// rebuild in place measured 14x slower). The caller holds the build lock.
+pub fn publish(staging: &Path, out: &Path) -> anyhow::Result<()> {
+    check_out_dir(out)?;
+    let old = old_dir(out);
+    if out.exists() && std::fs::rename(out, &old).is_err() {
+        // `out` may be a mount point: empty it and move the entries in instead.
+        for e in std::fs::read_dir(out)? {
+            let p = e?.path();
+            if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            }
+            .with_context(|| format!("cannot clear {}", p.display()))?;
+        }
+        for e in std::fs::read_dir(staging)? {
+            let e = e?;
+            std::fs::rename(e.path(), out.join(e.file_name()))
+                .with_context(|| format!("cannot move the new site into {}", out.display()))?;
+        }
+        std::fs::remove_dir(staging)?;
+        return Ok(());
+    }
+    std::fs::rename(staging, out)
+        .with_context(|| format!("cannot move {} to {}", staging.display(), out.display()))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -305,10 +356,10 @@ mod tests {
         for d in [&stale, &prev, &other] {
             std::fs::create_dir_all(d.join("sub")).unwrap();
         }
-        std::fs::write(prev.join(crate::render::SITE_MARKER), "").unwrap();
+        std::fs::write(prev.join(crate::site::MARKER), "").unwrap();
         let done = clean_leftovers(&out, &lock).unwrap();
         assert_eq!(done.len(), 2, "{done:?}");
-        assert!(out.join(crate::render::SITE_MARKER).is_file(), "restored");
+        assert!(out.join(crate::site::MARKER).is_file(), "restored");
         assert!(!stale.exists() && !prev.exists());
         assert!(other.exists(), "another output's directories are not ours");
     }

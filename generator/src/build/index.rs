@@ -1,0 +1,148 @@
+//! The index stage: every chunk of the library goes to search-core's index
+//! writer. The files land in the site's search directory
+//! ([`crate::site::SEARCH_DIR`]) and are read by both the browser engine and
+//! `/mcp`.
+
+use crate::content::Catalog;
+use crate::markdown;
+use crate::site;
+use mcdewey_search_core::{build_index, BuildOptions, ChunkInput, IndexFiles};
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+/// Display names of facet ids, for the UI (the index stores ids).
+#[derive(Debug, Serialize, Default)]
+pub struct Labels {
+    pub format: &'static str,
+    pub products: BTreeMap<String, String>,
+    pub doc_sets: BTreeMap<String, String>,
+}
+
+/// Plain texts of documents' chunks by a digest of their Markdown, kept
+/// between builds of one process: an unchanged document's text is not
+/// extracted again.
+#[derive(Debug, Default)]
+pub struct TextCache {
+    by_digest: HashMap<[u8; 32], Vec<String>>,
+}
+
+/// One search record per chunk; facet values are ids so filters are stable.
+pub fn chunk_inputs(lib: &Catalog) -> Vec<ChunkInput> {
+    chunk_inputs_with(lib, None).0
+}
+
+/// [`chunk_inputs`], taking texts from `cache` where it has them; with a
+/// cache, also the cache for the next build.
+fn chunk_inputs_with(
+    lib: &Catalog,
+    cache: Option<&TextCache>,
+) -> (Vec<ChunkInput>, Option<TextCache>) {
+    let docs: Vec<_> = lib.documents().collect();
+    let texts: Vec<(Option<[u8; 32]>, Vec<String>)> = docs
+        .par_iter()
+        .map(|d| {
+            let chunks = &d.doc.parsed.chunks;
+            let extract = || {
+                chunks
+                    .iter()
+                    .map(|c| markdown::plain_text(&c.markdown))
+                    .collect()
+            };
+            let Some(cache) = cache else {
+                return (None, extract());
+            };
+            let mut h = Sha256::new();
+            for c in chunks {
+                h.update((c.markdown.len() as u64).to_le_bytes());
+                h.update(c.markdown.as_bytes());
+            }
+            let digest: [u8; 32] = h.finalize().into();
+            let texts = cache
+                .by_digest
+                .get(&digest)
+                .cloned()
+                .unwrap_or_else(extract);
+            (Some(digest), texts)
+        })
+        .collect();
+    let next = cache.map(|_| TextCache {
+        by_digest: texts
+            .iter()
+            .filter_map(|(digest, t)| digest.map(|d| (d, t.clone())))
+            .collect(),
+    });
+    let inputs = docs
+        .par_iter()
+        .zip(texts)
+        .flat_map_iter(|(d, (_, texts))| {
+            let dir = d.dir();
+            let parsed = &d.doc.parsed;
+            parsed.chunks.iter().zip(texts).map(move |(c, text)| {
+                let page = &parsed.pages[c.page];
+                ChunkInput {
+                    id: d.chunk_id(c.n),
+                    url: site::chunk_in_page_url(&dir, page.number, c.n),
+                    title: d.doc.title.clone(),
+                    breadcrumb: c.breadcrumb.clone(),
+                    page: page.number,
+                    page_label: page.label.clone(),
+                    vendor: d.product.vendor.clone(),
+                    product: d.product.id.clone(),
+                    version: d.version.id.clone(),
+                    version_rank: d.version_rank(),
+                    doc_set: d.doc_set.id.clone(),
+                    document: d.doc.id.clone(),
+                    text,
+                }
+            })
+        })
+        .collect();
+    (inputs, next)
+}
+
+pub fn labels(lib: &Catalog) -> Labels {
+    let mut l = Labels {
+        format: "mcdewey-search-labels",
+        ..Default::default()
+    };
+    for p in &lib.products {
+        l.products.insert(p.id.clone(), p.name.clone());
+        for v in &p.versions {
+            for s in &v.doc_sets {
+                l.doc_sets
+                    .entry(s.id.clone())
+                    .or_insert_with(|| s.title.clone());
+            }
+        }
+    }
+    l
+}
+
+/// Builds the index files, paths relative to [`SEARCH_DIR`]; with a
+/// `model` name the index also gets chunk vectors and the sharded token
+/// table from that embedded model.
+pub fn build(lib: &Catalog, model_name: Option<&str>) -> anyhow::Result<IndexFiles> {
+    Ok(build_with(lib, model_name, None)?.0)
+}
+
+/// [`build`], taking chunk texts from `texts` (the previous build's) where
+/// they are unchanged; with a cache, also the cache for the next build.
+pub fn build_with(
+    lib: &Catalog,
+    model_name: Option<&str>,
+    texts: Option<&TextCache>,
+) -> anyhow::Result<(IndexFiles, Option<TextCache>)> {
+    let t = std::time::Instant::now();
+    let (chunks, next) = chunk_inputs_with(lib, texts);
+    tracing::debug!(elapsed = ?t.elapsed(), "chunk texts extracted");
+    let mut opts = BuildOptions::default();
+    if let Some(name) = model_name {
+        opts = opts.with_model(crate::search::model(name)?);
+    }
+    let mut files = build_index(chunks, &opts)
+        .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
+    files.push(("labels.json".into(), serde_json::to_vec(&labels(lib))?));
+    Ok((files, next))
+}

@@ -1,0 +1,483 @@
+//! The build pipeline: load → (render ∥ index) → write → publish.
+//!
+//! - [`load`] reads the theme and the content tree into the content model;
+//! - rendering ([`crate::render`], HTML only) and the machine-readable files
+//!   ([`files`]) run per document in parallel with the search index
+//!   ([`index`]) on its own thread;
+//! - [`write`] puts every file into a staging directory on one thread;
+//! - [`publish`] holds the build lock and swaps the finished site into place.
+//!
+//! A [`Memo`] carries parsed documents and per-document output from one
+//! build to the next in the same process (`serve --watch`): documents whose
+//! inputs did not change are neither parsed nor rendered again, and their
+//! files are linked from the published site. The output is the same bytes a
+//! full build writes.
+
+pub mod files;
+pub mod index;
+pub mod load;
+pub mod publish;
+pub mod write;
+
+pub use load::cache_dir;
+pub use write::OutputReport;
+
+use crate::config::Config;
+use crate::content::{self, DocRef, LoadReport, ParseCache};
+use crate::diag::{Diagnostic, Level, Sink as Diagnostics};
+use crate::render::{self, views, Renderer};
+use crate::ExitError;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use load::Loaded;
+use publish::{BuildLock, LockError, Staging};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use write::{Writer, Written};
+
+/// Everything a build produced, for the summary and for callers such as `serve`.
+#[derive(Debug)]
+pub struct BuildOutcome {
+    pub out: PathBuf,
+    pub load: LoadReport,
+    pub output: OutputReport,
+    pub counts: content::Counts,
+    pub diagnostics: Vec<Diagnostic>,
+    pub elapsed: Duration,
+    /// Documents whose files were taken from the previous build unchanged.
+    pub reused: usize,
+    /// Documents parsed by this build (the others came parsed from the
+    /// previous build of the same process).
+    pub parsed: usize,
+}
+
+impl BuildOutcome {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Warning)
+            .count()
+    }
+
+    pub fn summary(&self) -> String {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let mut s = format!(
+            "Built {} documents, {} pages, {} chunks in {:.2} s ({:.0} pages/s) -> {} ({} files, {:.1} MB)\n",
+            self.counts.documents,
+            self.counts.pages,
+            self.counts.chunks,
+            secs,
+            self.counts.pages as f64 / secs,
+            self.out.display(),
+            self.output.files,
+            self.output.bytes as f64 / 1e6,
+        );
+        if self.reused > 0 {
+            s.push_str(&format!(
+                "Parsed {} and rendered {} documents; {} unchanged ones kept\n",
+                self.parsed,
+                self.counts.documents - self.reused,
+                self.reused
+            ));
+        }
+        let skipped: Vec<String> = self
+            .load
+            .skipped
+            .iter()
+            .map(|(why, n)| format!("{n} {}", why.describe()))
+            .collect();
+        s.push_str(&format!(
+            "Input: {} files: {} documents, {} product metadata{}{}\n",
+            self.load.files_seen,
+            self.load.documents,
+            self.load.metadata_files,
+            if skipped.is_empty() {
+                ""
+            } else {
+                ", skipped: "
+            },
+            skipped.join(", ")
+        ));
+        let im = &self.load.imports;
+        if !im.is_empty() {
+            let kinds: Vec<String> = [(im.pdfs, "PDFs"), (im.html_sets, "HTML doc sets")]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
+            s.push_str(&format!(
+                "Imported {}: {} converted in {:.2} s, {} unchanged from the cache\n",
+                kinds.join(" and "),
+                im.converted,
+                im.convert_time.as_secs_f64(),
+                im.cached,
+            ));
+        }
+        s.push_str(&format!(
+            "{} warnings, {} errors",
+            self.warnings(),
+            self.errors()
+        ));
+        s
+    }
+}
+
+/// What a build leaves for the next build of the same process.
+#[derive(Debug, Default)]
+pub struct Memo {
+    parse: Arc<ParseCache>,
+    /// Per document directory: its output at the last publish.
+    documents: HashMap<String, DocOutput>,
+    /// Where that output was published.
+    site: Option<PathBuf>,
+    /// Chunk texts for the search index.
+    texts: index::TextCache,
+}
+
+/// A document's files and the digest of every input they came from.
+#[derive(Debug, Clone)]
+struct DocOutput {
+    key: [u8; 32],
+    files: Vec<Written>,
+    page_views: usize,
+    chunk_views: usize,
+}
+
+impl Memo {
+    /// The output of the document at `dir` from the site published at
+    /// `out`, when it came from the same inputs and is still there whole.
+    fn reusable(&self, out: &Path, dir: &str, key: &[u8; 32]) -> Option<&DocOutput> {
+        if self.site.as_deref() != Some(out) {
+            return None;
+        }
+        let prev = self.documents.get(dir).filter(|p| &p.key == key)?;
+        prev.files
+            .iter()
+            .all(|w| {
+                std::fs::symlink_metadata(out.join(&w.rel))
+                    .is_ok_and(|m| m.is_file() && m.len() == w.len)
+            })
+            .then_some(prev)
+    }
+}
+
+fn progress_bar(quiet: bool, len: u64, msg: &'static str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    if quiet || !std::io::stderr().is_terminal() {
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {per_sec}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(msg);
+    pb
+}
+
+/// Builds `content` into `out`. Input problems are diagnostics, not errors;
+/// an `Err` means the build could not run at all.
+pub fn build(
+    content: &Path,
+    out: &Path,
+    config: &Config,
+    quiet: bool,
+) -> Result<BuildOutcome, ExitError> {
+    build_with(content, out, config, quiet, None)
+}
+
+/// [`build`], reusing and then updating what `memo` holds from the previous
+/// build of this process.
+pub fn build_with(
+    content_dir: &Path,
+    out: &Path,
+    config: &Config,
+    quiet: bool,
+    memo: Option<&mut Memo>,
+) -> Result<BuildOutcome, ExitError> {
+    let start = Instant::now();
+    // Before anything is read or written: a second build into the same
+    // directory stops here, touching nothing.
+    let lock = BuildLock::acquire(out).map_err(|e| match e {
+        LockError::Held { .. } => ExitError::usage(e.into()),
+        LockError::Io(e) => ExitError::io(e),
+    })?;
+    let diagnostics = Diagnostics::default();
+    let lock_shown = lock.path().display().to_string();
+    for note in publish::clean_leftovers(out, &lock).map_err(ExitError::io)? {
+        diagnostics.warn(&lock_shown, None, note);
+    }
+    let loading = progress_bar(quiet, 0, "loading");
+    let loaded = load::run(
+        content_dir,
+        out,
+        config,
+        memo.as_ref().map(|m| m.parse.clone()),
+        &diagnostics,
+        &|| loading.inc(1),
+    )?;
+    loading.finish_and_clear();
+    let parsed = match &memo {
+        Some(m) => m.parse.take_counts().1,
+        None => loaded.report.documents,
+    };
+    tracing::info!(elapsed = ?start.elapsed(), "content loaded");
+    let counts = loaded.catalog.counts();
+    let renderer =
+        Renderer::new(&loaded.catalog, config, &loaded.theme).map_err(ExitError::usage)?;
+    publish::check_out_dir(out).map_err(ExitError::usage)?;
+    // Removed when dropped: a failed build leaves no staging directory.
+    let staging = Staging::create(out, &lock).map_err(ExitError::io)?;
+    let writing = progress_bar(quiet, counts.documents as u64, "writing");
+    let stage = Stage {
+        loaded: &loaded,
+        config,
+        renderer: &renderer,
+        previous: memo.as_deref().map(|m| (m, out)),
+        record: memo.is_some(),
+        settings: settings_digest(config, &loaded.theme),
+    };
+    let (output, documents, texts) = stage
+        .run(staging.path(), &|| writing.inc(1))
+        .map_err(ExitError::io)?;
+    writing.finish_and_clear();
+    publish::publish(staging.path(), out).map_err(ExitError::io)?;
+    drop(staging);
+    drop(lock);
+    let reused = documents.values().filter(|d| d.1).count();
+    if let Some(m) = memo {
+        m.documents = documents.into_iter().map(|(k, (d, _))| (k, d)).collect();
+        m.site = Some(out.to_path_buf());
+        m.texts = texts.unwrap_or_default();
+    }
+    tracing::info!(elapsed = ?start.elapsed(), "site written");
+    Ok(BuildOutcome {
+        out: out.to_path_buf(),
+        load: loaded.report,
+        output,
+        counts,
+        diagnostics: diagnostics.into_sorted(),
+        elapsed: start.elapsed(),
+        reused,
+        parsed,
+    })
+}
+
+/// The config and the theme's templates, as the pages of every document
+/// depend on them.
+fn settings_digest(config: &Config, theme: &render::theme::Theme) -> [u8; 32] {
+    let mut h = Sha256::new();
+    feed(&mut h, format!("{config:?}").as_bytes());
+    for (name, src) in &theme.templates {
+        feed(&mut h, name.as_bytes());
+        feed(&mut h, src.as_bytes());
+    }
+    h.finalize().into()
+}
+
+fn feed(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+/// Everything a document's files are made from: the settings, where the
+/// other documents' pages are (for links), its place in the library and
+/// its own text.
+fn document_key(settings: &[u8; 32], links: &[u8; 32], d: &DocRef<'_>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(settings);
+    h.update(links);
+    let (p, v, s, doc) = (d.product, d.version, d.doc_set, d.doc);
+    for part in [
+        &p.id,
+        &p.name,
+        &p.vendor,
+        &v.id,
+        &s.id,
+        &s.title,
+        &doc.id,
+        &doc.title,
+        &doc.source,
+    ] {
+        feed(&mut h, part.as_bytes());
+    }
+    feed(
+        &mut h,
+        doc.description.as_deref().unwrap_or("\0").as_bytes(),
+    );
+    for page in &doc.parsed.pages {
+        feed(&mut h, page.markdown.as_bytes());
+    }
+    h.finalize().into()
+}
+
+/// Records what a document's rendering writes, for the next build.
+struct Recorder<'a> {
+    writer: &'a Writer,
+    files: Mutex<Vec<Written>>,
+}
+
+impl render::Sink for Recorder<'_> {
+    fn put(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.files.lock().expect("file list").push(Written {
+            rel: rel.clone(),
+            len: bytes.len() as u64,
+        });
+        self.writer.write_owned(rel, bytes)
+    }
+}
+
+/// One document's output in this build, and whether it was reused.
+type DocResult = (DocOutput, bool);
+
+struct Stage<'a> {
+    loaded: &'a Loaded,
+    config: &'a Config,
+    renderer: &'a Renderer<'a>,
+    previous: Option<(&'a Memo, &'a Path)>,
+    record: bool,
+    settings: [u8; 32],
+}
+
+impl Stage<'_> {
+    /// Render ∥ index, then the library-wide files; everything through one
+    /// writer into `staging`.
+    fn run(
+        &self,
+        staging: &Path,
+        progress: &(dyn Fn() + Sync),
+    ) -> anyhow::Result<(
+        OutputReport,
+        HashMap<String, DocResult>,
+        Option<index::TextCache>,
+    )> {
+        let (writer, thread) = Writer::start(staging);
+        let produced = self.produce(&writer, progress);
+        let report = writer.report();
+        drop(writer);
+        let written = thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the file writer panicked"))?;
+        // A write error is the root cause when both fail (the producers only
+        // see a closed channel).
+        written?;
+        let (documents, texts) = produced?;
+        let (page_views, chunk_views) = documents.values().fold((0, 0), |(p, c), (d, _)| {
+            (p + d.page_views, c + d.chunk_views)
+        });
+        Ok((
+            OutputReport {
+                page_views,
+                chunk_views,
+                ..report
+            },
+            documents,
+            texts,
+        ))
+    }
+
+    fn produce(
+        &self,
+        writer: &Writer,
+        progress: &(dyn Fn() + Sync),
+    ) -> anyhow::Result<(HashMap<String, DocResult>, Option<index::TextCache>)> {
+        let catalog = &self.loaded.catalog;
+        let docs: Vec<DocRef<'_>> = catalog.documents().collect();
+        let links = self.renderer.links_digest();
+        // The index is built on one thread while the others render pages.
+        let (index, documents) = rayon::join(
+            || {
+                let t = Instant::now();
+                let texts = self.previous.map(|(memo, _)| &memo.texts);
+                let model = self.config.semantic.then_some(self.config.model);
+                let files = index::build_with(catalog, model, texts);
+                tracing::info!(elapsed = ?t.elapsed(), "search index built");
+                files
+            },
+            || {
+                docs.par_iter()
+                    .map(|d| {
+                        let r = self.document(d, &links, writer);
+                        progress();
+                        r
+                    })
+                    .collect::<anyhow::Result<HashMap<String, DocResult>>>()
+            },
+        );
+        let documents = documents?;
+        let (index, texts) = index?;
+        write::index_files(writer, &index)?;
+        let vendors = views::library_view(catalog);
+        self.renderer
+            .library_pages(&vendors, catalog.counts(), writer)?;
+        write::theme_files(
+            writer,
+            &self.loaded.theme,
+            self.config.offline_search,
+            &index,
+        )?;
+        files::library_files(catalog, vendors, self.config, writer)?;
+        let prefix = format!(
+            "{}{}",
+            self.config.site_url.as_deref().unwrap_or(""),
+            self.config.base_path
+        );
+        write::write_sitemap(writer, &prefix)?;
+        Ok((documents, texts))
+    }
+
+    /// A document's HTML and data files, or the same files from the previous
+    /// build when nothing they depend on changed.
+    fn document(
+        &self,
+        d: &DocRef<'_>,
+        links: &[u8; 32],
+        writer: &Writer,
+    ) -> anyhow::Result<(String, DocResult)> {
+        let dir = d.dir();
+        let key = if self.record {
+            document_key(&self.settings, links, d)
+        } else {
+            [0; 32]
+        };
+        if let Some((memo, out)) = self.previous {
+            if let Some(prev) = memo.reusable(out, &dir, &key) {
+                for w in &prev.files {
+                    writer.reuse(w, out)?;
+                }
+                return Ok((dir, (prev.clone(), true)));
+            }
+        }
+        let (page_views, chunk_views, files) = if self.record {
+            let rec = Recorder {
+                writer,
+                files: Mutex::new(Vec::new()),
+            };
+            let (p, c) = self.renderer.document(d, &rec)?;
+            files::document_files(d, &rec)?;
+            (p, c, rec.files.into_inner().expect("file list"))
+        } else {
+            let (p, c) = self.renderer.document(d, writer)?;
+            files::document_files(d, writer)?;
+            (p, c, Vec::new())
+        };
+        let output = DocOutput {
+            key,
+            files,
+            page_views,
+            chunk_views,
+        };
+        Ok((dir, (output, false)))
+    }
+}

@@ -1,0 +1,288 @@
+//! The write stage: every file of the site goes through one [`Writer`] into
+//! the staging directory, on a thread of its own. Parallel file creation in
+//! the same directories is several times slower on ext4 (measured 2,330 vs
+//! 490 pages/s), so rendering is parallel and writing is not. Files of a
+//! document that did not change since the last build of the same process
+//! are hard-linked from the published site instead of written again.
+
+use anyhow::Context;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::Mutex;
+
+/// Sitemap files hold at most this many URLs (sitemaps.org protocol).
+const SITEMAP_LIMIT: usize = 50_000;
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct OutputReport {
+    pub files: usize,
+    pub bytes: u64,
+    pub html_pages: usize,
+    pub page_views: usize,
+    pub chunk_views: usize,
+}
+
+enum Job {
+    Write(String, Vec<u8>),
+    /// Link `rel` from the previous site at this path.
+    Reuse(String, PathBuf),
+}
+
+/// A file of the site as the write stage saw it: enough to reuse it later.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub rel: String,
+    pub len: u64,
+}
+
+/// Where rendered files go. Counting happens here, so the report and the
+/// sitemap cover every file whichever stage produced it.
+pub struct Writer {
+    tx: SyncSender<Job>,
+    files: AtomicUsize,
+    bytes: AtomicU64,
+    html: AtomicUsize,
+    urls: Mutex<Vec<String>>,
+}
+
+impl Writer {
+    /// A writer into `out` (existing and empty) and its thread; join the
+    /// thread after dropping the writer.
+    pub fn start(out: &Path) -> (Writer, std::thread::JoinHandle<anyhow::Result<()>>) {
+        let (tx, rx) = std::sync::mpsc::sync_channel(256);
+        let out_dir = out.to_path_buf();
+        let thread = std::thread::spawn(move || write_files(&out_dir, rx));
+        let writer = Writer {
+            tx,
+            files: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+            html: AtomicUsize::new(0),
+            urls: Default::default(),
+        };
+        (writer, thread)
+    }
+
+    fn count(&self, rel: &str, len: u64) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        if rel.ends_with(".html") && rel != "404.html" {
+            self.html.fetch_add(1, Ordering::Relaxed);
+            self.urls.lock().expect("url list").push(rel.to_string());
+        }
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        self.write_owned(rel.to_string(), bytes.to_vec())
+    }
+
+    pub fn write_owned(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.count(&rel, bytes.len() as u64);
+        self.tx
+            .send(Job::Write(rel, bytes))
+            .map_err(|_| anyhow::anyhow!("the file writer stopped"))
+    }
+
+    /// Puts the file `w.rel` of the site published at `previous` in place
+    /// again, unchanged.
+    pub fn reuse(&self, w: &Written, previous: &Path) -> anyhow::Result<()> {
+        self.count(&w.rel, w.len);
+        self.tx
+            .send(Job::Reuse(w.rel.clone(), previous.join(&w.rel)))
+            .map_err(|_| anyhow::anyhow!("the file writer stopped"))
+    }
+
+    pub fn report(&self) -> OutputReport {
+        OutputReport {
+            files: self.files.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            html_pages: self.html.load(Ordering::Relaxed),
+            page_views: 0,
+            chunk_views: 0,
+        }
+    }
+
+    /// The HTML pages written so far, sorted (for the sitemap).
+    pub fn take_urls(&self) -> Vec<String> {
+        let mut urls = std::mem::take(&mut *self.urls.lock().expect("url list"));
+        urls.sort();
+        urls
+    }
+}
+
+/// Writes files as they arrive, creating directories once each.
+fn write_files(out: &Path, rx: Receiver<Job>) -> anyhow::Result<()> {
+    let mut made: HashSet<PathBuf> = Default::default();
+    for job in rx {
+        let rel = match &job {
+            Job::Write(rel, _) | Job::Reuse(rel, _) => rel,
+        };
+        let path = out.join(rel);
+        if let Some(parent) = path.parent() {
+            if !made.contains(parent) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+                made.insert(parent.to_path_buf());
+            }
+        }
+        match job {
+            Job::Write(_, bytes) => std::fs::write(&path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+            // A hard link shares the bytes; where links are not possible
+            // (another file system) the file is copied.
+            Job::Reuse(_, from) => {
+                if std::fs::hard_link(&from, &path).is_err() {
+                    std::fs::copy(&from, &path).with_context(|| {
+                        format!("cannot copy {} to {}", from.display(), path.display())
+                    })?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl crate::render::Sink for Writer {
+    fn put(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.write_owned(rel, bytes)
+    }
+}
+
+/// The search index's files, below [`crate::site::SEARCH_DIR`].
+pub fn index_files(w: &Writer, index: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
+    for (path, bytes) in index {
+        w.write(&format!("{}/{path}", crate::site::SEARCH_DIR), bytes)?;
+    }
+    Ok(())
+}
+
+/// The theme's static files; with offline search also the loader, and the
+/// engine and index as scripts.
+pub fn theme_files(
+    w: &Writer,
+    theme: &crate::render::theme::Theme,
+    offline_search: bool,
+    index: &[(String, Vec<u8>)],
+) -> anyhow::Result<()> {
+    for (name, bytes) in &theme.statics {
+        w.write(&format!("_static/{name}"), bytes)?;
+    }
+    if offline_search {
+        for (name, bytes) in theme.offline_statics()? {
+            w.write(&format!("_static/{name}"), &bytes)?;
+        }
+        let engine = theme
+            .statics
+            .iter()
+            .filter(|(name, _)| name.ends_with(".wasm"))
+            .map(|(name, bytes)| (format!("_static/{name}"), bytes));
+        let shards = index
+            .iter()
+            .map(|(path, bytes)| (format!("{}/{path}", crate::site::SEARCH_DIR), bytes));
+        for (path, bytes) in engine.chain(shards) {
+            w.write(&offline_script_path(&path), &offline_script(&path, bytes))?;
+        }
+    }
+    Ok(())
+}
+
+/// `sitemap.xml` (a sitemap index above [`SITEMAP_LIMIT`] URLs) over every
+/// HTML page written; `prefix` is the site's origin and base path.
+pub fn write_sitemap(w: &Writer, prefix: &str) -> anyhow::Result<()> {
+    let urls = w.take_urls();
+    let urlset = |urls: &[String]| {
+        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for u in urls {
+            s.push_str(&format!(
+                "  <url><loc>{}</loc></url>\n",
+                xml_escape(&format!("{prefix}{u}"))
+            ));
+        }
+        s.push_str("</urlset>\n");
+        s
+    };
+    if urls.len() <= SITEMAP_LIMIT {
+        w.write("sitemap.xml", urlset(&urls).as_bytes())?;
+    } else {
+        let mut index = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for (i, part) in urls.chunks(SITEMAP_LIMIT).enumerate() {
+            let name = format!("sitemap-{}.xml", i + 1);
+            w.write(&name, urlset(part).as_bytes())?;
+            index.push_str(&format!(
+                "  <sitemap><loc>{}</loc></sitemap>\n",
+                xml_escape(&format!("{prefix}{name}"))
+            ));
+        }
+        index.push_str("</sitemapindex>\n");
+        w.write("sitemap.xml", index.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Where offline search keeps the script form of the site file `path`.
+pub const OFFLINE_DIR: &str = "_offline";
+
+pub fn offline_script_path(path: &str) -> String {
+    format!("{OFFLINE_DIR}/{path}.js")
+}
+
+/// A classic script that hands the bytes of site file `path` to the page's
+/// offline loader: pages opened from `file://` may run scripts from their
+/// own directory tree but may not fetch files.
+pub fn offline_script(path: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() * 4 / 3 + path.len() + 40);
+    out.extend_from_slice(b"mcdeweyOfflineFile(");
+    out.extend_from_slice(serde_json::to_string(path).expect("a string").as_bytes());
+    out.extend_from_slice(b",\"");
+    base64(bytes, &mut out);
+    out.extend_from_slice(b"\");\n");
+    out
+}
+
+/// Standard base64 with padding, the alphabet `atob` reads.
+fn base64(bytes: &[u8], out: &mut Vec<u8>) {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        out.push(ABC[(n >> 18) as usize & 63]);
+        out.push(ABC[(n >> 12) as usize & 63]);
+        out.push(if c.len() > 1 {
+            ABC[(n >> 6) as usize & 63]
+        } else {
+            b'='
+        });
+        out.push(if c.len() > 2 {
+            ABC[n as usize & 63]
+        } else {
+            b'='
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn offline_scripts_carry_the_bytes_in_base64() {
+        let script = String::from_utf8(super::offline_script("t/1.bin", b"Many hands")).unwrap();
+        assert_eq!(
+            script,
+            "mcdeweyOfflineFile(\"t/1.bin\",\"TWFueSBoYW5kcw==\");\n"
+        );
+        let mut out = Vec::new();
+        super::base64(b"Ma", &mut out);
+        super::base64(b"Man", &mut out);
+        super::base64(&[0xff, 0xfe, 0xfd, 0x00], &mut out);
+        assert_eq!(out, b"TWE=TWFu//79AA==");
+    }
+}

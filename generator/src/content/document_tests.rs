@@ -1,0 +1,264 @@
+//! Tests of page and chunk parsing, kept apart so the parser reads on its own.
+
+use super::*;
+
+fn opts(target: usize, max: usize) -> ChunkingOptions {
+    ChunkingOptions {
+        target_words: target,
+        max_words: max,
+    }
+}
+
+/// Compact view of a parse: one line per page and per chunk.
+fn check(src: &str, o: ChunkingOptions, expect: &str) {
+    let doc = parse(src, 0, o);
+    let mut out = String::new();
+    for p in &doc.problems {
+        out.push_str(&format!(
+            "{} line {}: {}\n",
+            if p.fatal { "error" } else { "warning" },
+            p.line,
+            p.message
+        ));
+    }
+    for page in &doc.pages {
+        out.push_str(&format!(
+            "page {}{} line {} title {:?}\n",
+            page.number,
+            page.label
+                .as_ref()
+                .map(|l| format!(" [{l}]"))
+                .unwrap_or_default(),
+            page.line,
+            page.title.as_deref().unwrap_or("-")
+        ));
+        for c in &doc.chunks[page.chunks.clone()] {
+            out.push_str(&format!(
+                "  chunk {} line {} words {} [{}] {:?}\n",
+                c.n,
+                c.line,
+                c.words,
+                c.breadcrumb.join(" > "),
+                c.markdown.replace('\n', "⏎")
+            ));
+        }
+    }
+    assert_eq!(out.trim_end(), expect.trim(), "\n--- actual ---\n{out}");
+}
+
+#[test]
+fn sections_become_pages() {
+    check(
+            "# Guide\n\nIntro text.\n\n## Install\n\nRun it.\n\n### Linux\n\nUse apt.\n\n## Use\n\nType.\n",
+            opts(200, 400),
+            r####"
+page 1 line 1 title "Guide"
+  chunk 1 line 1 words 3 [Guide] "# Guide⏎⏎Intro text."
+page 2 line 5 title "Install"
+  chunk 2 line 5 words 3 [Guide > Install] "## Install⏎⏎Run it."
+  chunk 3 line 9 words 3 [Guide > Install > Linux] "### Linux⏎⏎Use apt."
+page 3 line 13 title "Use"
+  chunk 4 line 13 words 2 [Guide > Use] "## Use⏎⏎Type."
+"####,
+        );
+}
+
+#[test]
+fn title_only_intro_joins_first_section() {
+    check(
+        "# Guide\n\n## Install\n\nRun it.\n\n## Use\n\nType.\n",
+        opts(200, 400),
+        r####"
+page 1 line 1 title "Guide"
+  chunk 1 line 1 words 4 [Guide > Install] "# Guide⏎⏎## Install⏎⏎Run it."
+page 2 line 7 title "Use"
+  chunk 2 line 7 words 2 [Guide > Use] "## Use⏎⏎Type."
+"####,
+    );
+}
+
+#[test]
+fn no_headings_is_one_page() {
+    check(
+        "Just text.\n\nMore text.\n",
+        opts(200, 400),
+        r####"
+page 1 line 1 title "-"
+  chunk 1 line 1 words 4 [] "Just text.⏎⏎More text."
+"####,
+    );
+}
+
+#[test]
+fn markers_make_pages_with_labels() {
+    check(
+            "<!-- page 1 label=\"i\" -->\n# Manual\n\nFront.\n\n<!-- page 2 -->\n## Chapter\n\nBody one.\n\n<!-- page 3 label=\"1\" -->\nBody two continues.\n",
+            opts(200, 400),
+            r####"
+page 1 [i] line 1 title "Manual"
+  chunk 1 line 2 words 2 [Manual] "# Manual⏎⏎Front."
+page 2 line 6 title "Chapter"
+  chunk 2 line 7 words 3 [Manual > Chapter] "## Chapter⏎⏎Body one."
+page 3 [1] line 11 title "-"
+  chunk 3 line 12 words 3 [Manual > Chapter] "Body two continues."
+"####,
+        );
+}
+
+#[test]
+fn markers_out_of_order_are_fatal() {
+    check(
+        "<!-- page 2 -->\nA\n\n<!-- page 1 -->\nB\n",
+        opts(200, 400),
+        "error line 4: page marker 1 follows page 2 (line 1): page numbers must increase",
+    );
+}
+
+#[test]
+fn malformed_marker_is_fatal() {
+    check(
+            "<!-- page 3 lbl=\"x\" -->\nA\n",
+            opts(200, 400),
+            "error line 1: malformed page marker `<!-- page 3 lbl=\"x\" -->`: expected `<!-- page 3 -->` or `<!-- page 3 label=\"107\" -->`",
+        );
+}
+
+#[test]
+fn gaps_and_leading_text_are_reported() {
+    check(
+        "Preface.\n\n<!-- page 2 -->\nA\n\n<!-- page 5 -->\nB\n",
+        opts(200, 400),
+        r####"
+warning line 6: pages 3-4 missing: marker 5 follows page 2
+warning line 1: text before the first page marker is put on page 2
+page 2 line 3 title "-"
+  chunk 1 line 1 words 2 [] "Preface.⏎⏎A"
+page 5 line 6 title "-"
+  chunk 2 line 7 words 1 [] "B"
+"####,
+    );
+}
+
+#[test]
+fn non_marker_comments_are_content() {
+    let doc = parse(
+        "<!-- page break -->\n\nText.\n\n<!-- pagefind -->\n",
+        0,
+        opts(200, 400),
+    );
+    assert!(!doc.has_markers);
+    assert!(doc.problems.is_empty());
+    assert_eq!(doc.pages.len(), 1);
+}
+
+#[test]
+fn markers_in_code_are_not_markers() {
+    let doc = parse("Text.\n\n```\n<!-- page 9 -->\n```\n", 0, opts(200, 400));
+    assert!(!doc.has_markers);
+}
+
+#[test]
+fn chunks_fill_to_target() {
+    let para = |i: usize| format!("p{i} one two three four");
+    let src = (0..6).map(para).collect::<Vec<_>>().join("\n\n");
+    check(
+        &src,
+        opts(10, 20),
+        r####"
+page 1 line 1 title "-"
+  chunk 1 line 1 words 10 [] "p0 one two three four⏎⏎p1 one two three four"
+  chunk 2 line 5 words 10 [] "p2 one two three four⏎⏎p3 one two three four"
+  chunk 3 line 9 words 10 [] "p4 one two three four⏎⏎p5 one two three four"
+"####,
+    );
+}
+
+#[test]
+fn code_and_tables_are_kept_whole_below_max() {
+    let src = "Intro words here.\n\n```sh\na b c d e\nf g h i j\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
+    let doc = parse(src, 0, opts(3, 40));
+    let md: Vec<&str> = doc.chunks.iter().map(|c| c.markdown.as_str()).collect();
+    assert_eq!(
+        md,
+        vec![
+            "Intro words here.",
+            "```sh\na b c d e\nf g h i j\n```",
+            "| a | b |\n|---|---|\n| 1 | 2 |"
+        ]
+    );
+}
+
+#[test]
+fn oversize_code_is_cut_and_refenced() {
+    let body: Vec<String> = (0..6).map(|i| format!("w{i} x y z")).collect();
+    let src = format!("```sh\n{}\n```\n", body.join("\n"));
+    check(
+        &src,
+        opts(4, 8),
+        r####"
+page 1 line 1 title "-"
+  chunk 1 line 1 words 9 [] "```sh⏎w0 x y z⏎w1 x y z⏎```"
+  chunk 2 line 1 words 9 [] "```sh⏎w2 x y z⏎w3 x y z⏎```"
+  chunk 3 line 1 words 9 [] "```sh⏎w4 x y z⏎w5 x y z⏎```"
+"####,
+    );
+}
+
+#[test]
+fn oversize_table_repeats_header() {
+    let rows: Vec<String> = (0..4).map(|i| format!("| r{i} | v |")).collect();
+    let src = format!("| k | v |\n|---|---|\n{}\n", rows.join("\n"));
+    let doc = parse(&src, 0, opts(4, 6));
+    assert_eq!(doc.chunks.len(), 2);
+    for c in &doc.chunks {
+        assert!(
+            c.markdown.starts_with("| k | v |\n|---|---|\n"),
+            "{}",
+            c.markdown
+        );
+    }
+}
+
+#[test]
+fn oversize_list_is_cut_between_items() {
+    let items: Vec<String> = (0..4).map(|i| format!("- item{i} a b c d")).collect();
+    let doc = parse(&items.join("\n"), 0, opts(5, 12));
+    let md: Vec<&str> = doc.chunks.iter().map(|c| c.markdown.as_str()).collect();
+    assert_eq!(
+        md,
+        vec![
+            "- item0 a b c d\n- item1 a b c d",
+            "- item2 a b c d\n- item3 a b c d"
+        ]
+    );
+}
+
+#[test]
+fn line_offset_applies() {
+    let doc = parse(
+        "<!-- page 1 -->\nA\n\n<!-- page 1 -->\n",
+        10,
+        opts(200, 400),
+    );
+    assert_eq!(doc.problems[0].line, 14);
+}
+
+#[test]
+fn duplicate_headings_get_unique_ids() {
+    let doc = parse("## Example\n\na\n\n## Example\n\nb\n", 0, opts(200, 400));
+    let ids: Vec<&str> = doc.outline.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, vec!["example", "example-2"]);
+    assert_eq!(doc.chunks[1].heading_ids, vec!["example-2".to_string()]);
+}
+
+#[test]
+fn parse_is_deterministic() {
+    let src = "# T\n\n## A\n\ntext [x][y]\n\n[y]: https://e.x\n\n## B\n\nmore\n";
+    assert_eq!(parse(src, 0, opts(5, 10)), parse(src, 0, opts(5, 10)));
+    let doc = parse(src, 0, opts(5, 10));
+    assert!(
+        doc.pages[0].markdown.contains("[y]: https://e.x"),
+        "{}",
+        doc.pages[0].markdown
+    );
+}
