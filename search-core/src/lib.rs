@@ -85,7 +85,9 @@ pub use error::{BuildError, FormatError, SearchError};
 pub use fragment::DocumentInfo;
 pub use index::{shape_weight, Found, Index, Pass, Results, SHAPE_FACTORS};
 pub use manifest::{FieldParams, RankingParams};
-pub use query::{parse_query, FilterSet, Filters, Query, QueryShape, DEFAULT_LIMIT};
+pub use query::{
+    is_phrasing_word, parse_query, FilterSet, Filters, Query, QueryShape, DEFAULT_LIMIT,
+};
 pub use result::{
     FacetCounts, FacetKind, FacetNode, Facets, Hit, PostingsView, ScoredChunk, SearchResult,
 };
