@@ -2,6 +2,8 @@
 //! the view structs built here (never the content model), so the model can
 //! change without breaking themes.
 
+mod href;
+mod nav;
 pub mod theme;
 
 use crate::config::Config;
@@ -316,6 +318,7 @@ impl<'a> Renderer<'a> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_formatter(html_formatter);
+        env.add_filter("href", href::filter);
         for (name, src) in &theme.templates {
             env.add_template_owned(name.clone(), src.clone())
                 .with_context(|| format!("template {name} does not compile"))?;
@@ -519,12 +522,14 @@ impl<'a> Renderer<'a> {
         let view = self.doc_view(d);
         let parsed = &d.doc.parsed;
         let body_defs = collect_defs(d);
-        let root = root_of(&format!("{dir}p/x.html"));
+        // Page and chunk views sit at the same depth (`p/`, `c/`), so one
+        // relative form of each link serves both.
+        let from = format!("{dir}p/x.html");
         let source = d.doc.source.as_str();
         let rewrite = |target: &str| {
             self.links
                 .resolve(source, target)
-                .map(|u| format!("{root}{u}"))
+                .map(|u| href::relative(&from, &u))
         };
         let chunk_html: Vec<String> = parsed
             .chunks
@@ -743,46 +748,7 @@ impl<'a> Renderer<'a> {
     fn write_library_pages(&self, w: &Writer) -> anyhow::Result<()> {
         let vendors = self.library_view();
         let counts = self.lib.counts();
-        w.write(
-            "index.html",
-            self.render(
-                "home.html",
-                "index.html",
-                context! { vendors => &vendors, counts => counts },
-            )?
-            .as_bytes(),
-        )?;
-        for vendor in &vendors {
-            for p in &vendor.products {
-                w.write(
-                    &p.url,
-                    self.render("product.html", &p.url, context! { product => p })?
-                        .as_bytes(),
-                )?;
-                for v in &p.versions {
-                    w.write(
-                        &v.url,
-                        self.render(
-                            "version.html",
-                            &v.url,
-                            context! { product => p, version => v },
-                        )?
-                        .as_bytes(),
-                    )?;
-                    for s in &v.doc_sets {
-                        w.write(
-                            &s.url,
-                            self.render(
-                                "docset.html",
-                                &s.url,
-                                context! { product => p, version => v, doc_set => s },
-                            )?
-                            .as_bytes(),
-                        )?;
-                    }
-                }
-            }
-        }
+        nav::write(self, w, &vendors, counts)?;
         w.write(
             "404.html",
             self.render("404.html", "404.html", context! {})?.as_bytes(),
