@@ -28,7 +28,7 @@ KINDS = [
 ]
 
 
-def kind_of(rel):
+def kind_of(rel, doc_dirs):
     parts = rel.split("/")
     name = parts[-1]
     if parts[0] == "_search":
@@ -50,12 +50,43 @@ def kind_of(rel):
     if name == "document.json":
         return "document.json"
     if name.endswith(".html") and name != "404.html":
-        # product/version/doc-set/document/index.html is a document; anything
-        # shallower (or a paginated list) is navigation.
-        if len(parts) == 5 and name == "index.html":
+        # A directory with a document.json is a document's; anything else
+        # (home, product, version, doc set, paginated lists) is navigation.
+        if name == "index.html" and "/".join(parts[:-1]) in doc_dirs:
             return "document pages"
         return "navigation pages"
     return "other"
+
+
+def measure(site):
+    """Bytes and files by kind, the largest HTML page and the largest file a
+    browser fetches, each as (bytes, path)."""
+    files = {k: 0 for k, _ in KINDS}
+    size = {k: 0 for k, _ in KINDS}
+    largest_html = (0, "")
+    largest_fetch = (0, "")
+    doc_dirs = set()
+    for root, _dirs, names in os.walk(site):
+        if "document.json" in names:
+            doc_dirs.add(os.path.relpath(root, site))
+    for root, _dirs, names in os.walk(site):
+        for n in names:
+            path = os.path.join(root, n)
+            rel = os.path.relpath(path, site)
+            if rel.startswith(".") or rel.startswith("pagefind"):
+                continue
+            b = os.path.getsize(path)
+            k = kind_of(rel, doc_dirs)
+            files[k] += 1
+            size[k] += b
+            if rel.endswith(".html") and b > largest_html[0]:
+                largest_html = (b, rel)
+            # What the site's pages and search fetch (sitemaps, llms.txt and
+            # the JSON for agents are not fetched by a browser).
+            browser = rel.endswith(".html") or rel.startswith(("_search/", "_static/"))
+            if browser and b > largest_fetch[0]:
+                largest_fetch = (b, rel)
+    return files, size, largest_html, largest_fetch
 
 
 def main():
@@ -67,24 +98,7 @@ def main():
         del args[i : i + 2]
     site = args[0]
     label = args[1] if len(args) > 1 else os.path.basename(os.path.abspath(site))
-    files = {k: 0 for k, _ in KINDS}
-    size = {k: 0 for k, _ in KINDS}
-    largest_html = (0, "")
-    largest_fetch = (0, "")
-    for root, _dirs, names in os.walk(site):
-        for n in names:
-            path = os.path.join(root, n)
-            rel = os.path.relpath(path, site)
-            if rel.startswith(".") or rel.startswith("pagefind"):
-                continue
-            b = os.path.getsize(path)
-            k = kind_of(rel)
-            files[k] += 1
-            size[k] += b
-            if rel.endswith(".html") and b > largest_html[0]:
-                largest_html = (b, rel)
-            if b > largest_fetch[0]:
-                largest_fetch = (b, rel)
+    files, size, largest_html, largest_fetch = measure(site)
     chunks = max(files["chunk pages"], 1)
     total_b = sum(size.values())
     total_f = sum(files.values())
@@ -100,7 +114,7 @@ def main():
     rows.append(("total", total_f, total_b))
     print(f"{'total':<18}{total_f:>9}{total_b / 1e6:>9.1f}{total_b / chunks:>9.0f}{total_f / chunks:>12.3f}")
     print(f"largest HTML page: {largest_html[1]} ({largest_html[0] / 1024:.0f} KB)")
-    print(f"largest file: {largest_fetch[1]} ({largest_fetch[0] / 1024:.0f} KB)")
+    print(f"largest file a browser fetches: {largest_fetch[1]} ({largest_fetch[0] / 1024:.0f} KB)")
     if tsv:
         new = not os.path.exists(tsv)
         with open(tsv, "a") as f:
