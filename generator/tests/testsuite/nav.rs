@@ -128,6 +128,12 @@ fn navigation_pages_are_bounded_and_reach_every_document() {
         !home.contains("Document 0 of many"),
         "the home lists documents"
     );
+    // A version page names the nearest versions and links the rest.
+    let version = site.read("versions/30.0/index.html");
+    let others = version.split("class=\"other-versions\"").nth(1).expect("other versions");
+    let others = others.split("</p>").next().unwrap();
+    assert_eq!(others.matches("<a ").count(), 13, "{others}");
+    assert!(others.contains("47 more</a>"), "{others}");
     // Long descriptions are clipped in lists but whole on the document page.
     let set = site.read("big/1.0/many/index.html");
     assert!(set.contains("word word…"), "{set}");
