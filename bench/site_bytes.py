@@ -23,7 +23,6 @@ KINDS = [
     ("index vectors", "_search/v/ and _search/e/: semantic search"),
     ("index terms", "_search/ manifest, docs, t/, p/ and the rest"),
     ("static", "_static/: theme, scripts, WASM engine"),
-    ("shared data", "_data/: data shared across documents"),
     ("other", "library.json, llms.txt, sitemaps, 404"),
 ]
 
@@ -39,8 +38,6 @@ def kind_of(rel, doc_dirs):
         return "index terms"
     if parts[0] == "_static":
         return "static"
-    if parts[0] == "_data":
-        return "shared data"
     if len(parts) >= 2 and parts[-2] == "c" and name.endswith(".html"):
         return "chunk pages"
     if len(parts) >= 2 and parts[-2] == "p" and name.endswith(".html"):

@@ -130,7 +130,10 @@ fn navigation_pages_are_bounded_and_reach_every_document() {
     );
     // A version page names the nearest versions and links the rest.
     let version = site.read("versions/30.0/index.html");
-    let others = version.split("class=\"other-versions\"").nth(1).expect("other versions");
+    let others = version
+        .split("class=\"other-versions\"")
+        .nth(1)
+        .expect("other versions");
     let others = others.split("</p>").next().unwrap();
     assert_eq!(others.matches("<a ").count(), 13, "{others}");
     assert!(others.contains("47 more</a>"), "{others}");
