@@ -3,7 +3,9 @@
 //! change without breaking themes. Rendering knows nothing of search, files
 //! or directories: pages go to a [`Sink`] as (site path, bytes).
 
+mod href;
 mod links;
+mod nav;
 pub mod theme;
 pub mod views;
 
@@ -40,6 +42,7 @@ impl<'a> Renderer<'a> {
         let mut env = Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.set_formatter(html_formatter);
+        env.add_filter("href", href::filter);
         for (name, src) in &theme.templates {
             env.add_template_owned(name.clone(), src.clone())
                 .with_context(|| format!("template {name} does not compile"))?;
@@ -82,12 +85,14 @@ impl<'a> Renderer<'a> {
         let view = views::doc_view(d);
         let parsed = &d.doc.parsed;
         let body_defs = collect_defs(d);
-        let root = root_of(&site::page_url(&dir, 0));
+        // Page and chunk views sit at the same depth (`p/`, `c/`), so one
+        // relative form of each link serves both.
+        let from = site::page_url(&dir, 0);
         let source = d.doc.source.as_str();
         let rewrite = |target: &str| {
             self.links
                 .resolve(source, target)
-                .map(|u| format!("{root}{u}"))
+                .map(|u| href::relative(&from, &u))
         };
         let chunk_html: Vec<String> = parsed
             .chunks
@@ -169,34 +174,7 @@ impl<'a> Renderer<'a> {
         counts: Counts,
         out: &dyn Sink,
     ) -> anyhow::Result<()> {
-        let html = self.render(
-            "home.html",
-            "index.html",
-            context! { vendors => vendors, counts => counts },
-        )?;
-        out.put("index.html".into(), html.into_bytes())?;
-        for vendor in vendors {
-            for p in &vendor.products {
-                let html = self.render("product.html", &p.url, context! { product => p })?;
-                out.put(p.url.clone(), html.into_bytes())?;
-                for v in &p.versions {
-                    let html = self.render(
-                        "version.html",
-                        &v.url,
-                        context! { product => p, version => v },
-                    )?;
-                    out.put(v.url.clone(), html.into_bytes())?;
-                    for s in &v.doc_sets {
-                        let html = self.render(
-                            "docset.html",
-                            &s.url,
-                            context! { product => p, version => v, doc_set => s },
-                        )?;
-                        out.put(s.url.clone(), html.into_bytes())?;
-                    }
-                }
-            }
-        }
+        nav::write(self, out, vendors, counts)?;
         let html = self.render("404.html", "404.html", context! {})?;
         out.put("404.html".into(), html.into_bytes())
     }

@@ -15,6 +15,7 @@ mod mcp_auth;
 mod mcp_cite;
 mod mcp_schema;
 mod mcp_scope;
+mod nav;
 mod safety;
 mod serve;
 mod site;

@@ -3,8 +3,25 @@
 (function () {
   "use strict";
   var input = document.getElementById("search-input");
+  if (!input || !window.Worker) return;
+  // The results panel is built here rather than written into every page:
+  // a library has one HTML page per chunk, and the markup would repeat in each.
   var panel = document.getElementById("search-panel");
-  if (!input || !panel || !window.Worker) return;
+  if (!panel) {
+    panel = document.createElement("div");
+    panel.id = "search-panel";
+    panel.className = "search-panel";
+    panel.hidden = true;
+    panel.innerHTML = '<div class="search-bar"><p id="search-status" class="search-status" role="status" aria-live="polite"></p>' +
+      '<label class="search-option"><input type="checkbox" id="search-semantic" checked> Semantic</label></div>' +
+      '<div id="search-facets" class="search-facets"></div>' +
+      '<ul id="search-results" class="search-results" role="listbox" aria-label="Search results"></ul>';
+    (input.form || input).insertAdjacentElement("afterend", panel);
+  }
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-controls", "search-results");
+  input.setAttribute("aria-expanded", "false");
+  input.setAttribute("aria-autocomplete", "list");
   var list = document.getElementById("search-results");
   var facetsBox = document.getElementById("search-facets");
   var status = document.getElementById("search-status");

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Scale benchmark: libraries of about 60k, 250k and 1M chunks generated from
+# the shared corpora (copies as distinct products, a per-copy word in every
+# paragraph; bench/scale_gen.py), each built with `mcdewey build` and indexed
+# by Pagefind 1.6 (page views only, as in search-bytes.sh). Reports build time,
+# peak RSS, site bytes and files per chunk, index bytes and files, the largest
+# HTML page and the largest file a browser fetches; appends to
+# bench/results/scale.tsv.
+#
+#   bash bench/scale.sh                 # 60k
+#   bash bench/scale.sh 60k 250k        # sizes to run, in order
+#   bash bench/scale.sh 1m              # about 1M chunks: ~11 GB RSS today, a
+#                                       # 24 GB machine of its own
+# SCALE_WORK=DIR keeps the generated libraries there (default: a temp dir on
+# disk, removed at the end); PAGEFIND=0 skips Pagefind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared="${MCDEWEY_SHARED:-../shared}"
+[ -d "$shared/corpora" ] || { echo "skipping: $shared/corpora not found (set MCDEWEY_SHARED)"; exit 0; }
+shared="$(cd "$shared" && pwd)"
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(60k)
+cargo build --release -q -p mcdewey
+bin="$PWD/target/release/mcdewey"
+pagefind=browser-tests/node_modules/.bin/pagefind
+if [ "${PAGEFIND:-1}" = 1 ] && [ ! -x "$pagefind" ]; then
+  (cd browser-tests && npm install --no-audit --no-fund --silent)
+fi
+if [ -n "${SCALE_WORK:-}" ]; then work="$SCALE_WORK"; mkdir -p "$work"; else
+  work="$(mktemp -d "${TMPDIR:-/tmp}/mcdewey-scale.XXXXXX")"; trap 'rm -rf "$work"' EXIT; fi
+results=bench/results/scale.tsv
+[ -f "$results" ] || printf 'date\tsize\tdocuments\tchunks\tbuild_s\tpeak_rss_mb\tsite_mb\tsite_files\tsite_kb_per_chunk\tsite_files_per_chunk\tindex_mb\tindex_files\tindex_files_per_chunk\tlargest_html_kb\tlargest_fetch_kb\tlargest_fetch\tpagefind_s\tpagefind_rss_mb\tpagefind_mb\tpagefind_files\n' > "$results"
+
+for size in "${sizes[@]}"; do
+  case "$size" in
+    60k) target=60000 ;; 250k) target=250000 ;; 1m|1M) target=1000000 ;;
+    *) echo "unknown size $size (60k, 250k, 1m)"; exit 2 ;;
+  esac
+  lib="$work/$size"
+  rm -rf "$lib"; mkdir -p "$lib"
+  python3 bench/scale_gen.py "$shared" "$lib/content" "$target"
+  /usr/bin/time -v -o "$lib/time" "$bin" build "$lib/content" --out "$lib/site" --quiet 2> "$lib/build.log" || true
+  grep -q 'Exit status: [01]$' "$lib/time" || { echo "build failed:"; tail -5 "$lib/build.log"; exit 1; }
+  rss_kb=$(awk -F': ' '/Maximum resident/ { print $2 }' "$lib/time")
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$lib/time")
+  pf_s=""; pf_rss=""; pf_mb=""; pf_files=""
+  if [ "${PAGEFIND:-1}" = 1 ]; then
+    if /usr/bin/time -v -o "$lib/pf-time" "$pagefind" --site "$lib/site" --glob "**/p/*.html" --output-subdir pagefind > "$lib/pagefind.log" 2>&1; then
+      pf_rss=$(awk -F': ' '/Maximum resident/ { printf "%.0f", $2 / 1024 }' "$lib/pf-time")
+      pf_s=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$lib/pf-time")
+      pf_mb=$(du -sk "$lib/site/pagefind" | awk '{ printf "%.1f", $1 / 1024 }')
+      pf_files=$(find "$lib/site/pagefind" -type f | wc -l)
+    else
+      echo "pagefind did not finish:"; tail -3 "$lib/pagefind.log"
+    fi
+  fi
+  python3 - "$lib/site" "$size" "$secs" "$rss_kb" "$pf_s" "$pf_rss" "$pf_mb" "$pf_files" "$results" <<'PY'
+import datetime, json, sys
+sys.path.insert(0, "bench")
+from site_bytes import measure
+site, size, secs, rss_kb, pf_s, pf_rss, pf_mb, pf_files, results = sys.argv[1:]
+files, nbytes, largest_html, largest_fetch = measure(site)
+chunks = files["chunk pages"]
+lib = json.load(open(f"{site}/library.json"))
+docs = lib["counts"]["documents"]
+index_b = sum(nbytes[k] for k in ("index fragments", "index vectors", "index terms"))
+index_f = sum(files[k] for k in ("index fragments", "index vectors", "index terms"))
+total_b, total_f = sum(nbytes.values()), sum(files.values())
+row = [datetime.date.today().isoformat(), size, docs, chunks, secs, f"{int(rss_kb) / 1024:.0f}",
+       f"{total_b / 1e6:.1f}", total_f, f"{total_b / chunks / 1024:.2f}", f"{total_f / chunks:.2f}",
+       f"{index_b / 1e6:.1f}", index_f, f"{index_f / chunks:.3f}",
+       f"{largest_html[0] / 1024:.0f}", f"{largest_fetch[0] / 1024:.0f}", largest_fetch[1],
+       pf_s, pf_rss, pf_mb, pf_files]
+open(results, "a").write("\t".join(map(str, row)) + "\n")
+print(f"{size}: {docs} documents, {chunks} chunks; build {secs} s, peak RSS {int(rss_kb) / 1024:.0f} MB; "
+      f"site {total_b / 1e6:.0f} MB in {total_f} files ({total_b / chunks / 1024:.2f} KB and {total_f / chunks:.2f} files a chunk); "
+      f"index {index_b / 1e6:.0f} MB in {index_f} files; largest HTML {largest_html[0] / 1024:.0f} KB ({largest_html[1]}), "
+      f"largest fetched file {largest_fetch[0] / 1024:.0f} KB ({largest_fetch[1]})")
+if pf_s:
+    print(f"pagefind: {pf_s} s, peak RSS {pf_rss} MB, {pf_mb} MB in {pf_files} files")
+PY
+  [ -n "${SCALE_WORK:-}" ] || rm -rf "$lib"
+done
+echo "results appended to $results"
