@@ -4,7 +4,9 @@
 # paragraph; bench/scale_gen.py), each built with `mcdewey build` and indexed
 # by Pagefind 1.6 (page views only, as in search-bytes.sh). Reports build time,
 # peak RSS, site bytes and files per chunk, index bytes and files, the largest
-# HTML page and the largest file a browser fetches; appends to
+# HTML page, the largest file a browser fetches, and the cold first-query
+# bytes of both engines in headless Chromium (bench/queries.txt, one fresh
+# browser per query; browser-tests/bench/bytes.mjs); appends to
 # bench/results/scale.tsv.
 #
 #   bash bench/scale.sh                 # 60k
@@ -12,7 +14,8 @@
 #   bash bench/scale.sh 1m              # about 1M chunks: ~11 GB RSS today, a
 #                                       # 24 GB machine of its own
 # SCALE_WORK=DIR keeps the generated libraries there (default: a temp dir on
-# disk, removed at the end); PAGEFIND=0 skips Pagefind.
+# disk, removed at the end); PAGEFIND=0 skips Pagefind; COLD=0 skips the
+# cold-query measurement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${MCDEWEY_SHARED:-../shared}"
@@ -22,13 +25,17 @@ sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(60k)
 cargo build --release -q -p mcdewey
 bin="$PWD/target/release/mcdewey"
 pagefind=browser-tests/node_modules/.bin/pagefind
-if [ "${PAGEFIND:-1}" = 1 ] && [ ! -x "$pagefind" ]; then
+if [ "${PAGEFIND:-1}${COLD:-1}" != 00 ] && [ ! -x "$pagefind" ]; then
   (cd browser-tests && npm install --no-audit --no-fund --silent)
 fi
+server=""; tmpwork=""
+cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; if [ -n "$tmpwork" ]; then rm -rf "$tmpwork"; fi; }
+trap cleanup EXIT
 if [ -n "${SCALE_WORK:-}" ]; then work="$SCALE_WORK"; mkdir -p "$work"; else
-  work="$(mktemp -d "${TMPDIR:-/tmp}/mcdewey-scale.XXXXXX")"; trap 'rm -rf "$work"' EXIT; fi
+  work="$(mktemp -d "${TMPDIR:-/tmp}/mcdewey-scale.XXXXXX")"; tmpwork="$work"; fi
+header='date\tsize\tdocuments\tchunks\tbuild_s\tpeak_rss_mb\tsite_mb\tsite_files\tsite_kb_per_chunk\tsite_files_per_chunk\tindex_mb\tindex_files\tindex_files_per_chunk\tlargest_html_kb\tlargest_fetch_kb\tlargest_fetch\tpagefind_s\tpagefind_rss_mb\tpagefind_mb\tpagefind_files\tcold_kb_median\tcold_kb_p90\tpagefind_cold_kb_median\tpagefind_cold_kb_p90\n'
 results=bench/results/scale.tsv
-[ -f "$results" ] || printf 'date\tsize\tdocuments\tchunks\tbuild_s\tpeak_rss_mb\tsite_mb\tsite_files\tsite_kb_per_chunk\tsite_files_per_chunk\tindex_mb\tindex_files\tindex_files_per_chunk\tlargest_html_kb\tlargest_fetch_kb\tlargest_fetch\tpagefind_s\tpagefind_rss_mb\tpagefind_mb\tpagefind_files\n' > "$results"
+[ -f "$results" ] || printf "$header" > "$results"
 
 for size in "${sizes[@]}"; do
   case "$size" in
@@ -53,11 +60,24 @@ for size in "${sizes[@]}"; do
       echo "pagefind did not finish:"; tail -3 "$lib/pagefind.log"
     fi
   fi
-  python3 - "$lib/site" "$size" "$secs" "$rss_kb" "$pf_s" "$pf_rss" "$pf_mb" "$pf_files" "$results" <<'PY'
+  if [ "${COLD:-1}" = 1 ]; then
+    "$bin" serve "$lib/site" --port 0 2> "$lib/serve.log" &
+    server=$!
+    for _ in $(seq 100); do grep -q 'http://' "$lib/serve.log" && break; sleep 0.2; done
+    url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$lib/serve.log" | head -1)
+    engines=mcdewey; [ -n "$pf_s" ] && engines=mcdewey,pagefind
+    (cd browser-tests && ENGINES=$engines node bench/bytes.mjs "$url" ../bench/queries.txt "$lib/bytes.json")
+    kill "$server"; wait "$server" 2>/dev/null || true; server=""
+  fi
+  python3 - "$lib/site" "$size" "$secs" "$rss_kb" "$pf_s" "$pf_rss" "$pf_mb" "$pf_files" "$results" "$lib/bytes.json" <<'PY'
 import datetime, json, sys
 sys.path.insert(0, "bench")
 from site_bytes import measure
-site, size, secs, rss_kb, pf_s, pf_rss, pf_mb, pf_files, results = sys.argv[1:]
+import os
+site, size, secs, rss_kb, pf_s, pf_rss, pf_mb, pf_files, results, cold_json = sys.argv[1:]
+cold = json.load(open(cold_json))["engines"] if os.path.exists(cold_json) else {}
+def cold_kb(engine, stat):
+    return f"{cold[engine]['bytes'][stat] / 1024:.1f}" if engine in cold else ""
 files, nbytes, largest_html, largest_fetch = measure(site)
 chunks = files["chunk pages"]
 lib = json.load(open(f"{site}/library.json"))
@@ -69,7 +89,8 @@ row = [datetime.date.today().isoformat(), size, docs, chunks, secs, f"{int(rss_k
        f"{total_b / 1e6:.1f}", total_f, f"{total_b / chunks / 1024:.2f}", f"{total_f / chunks:.2f}",
        f"{index_b / 1e6:.1f}", index_f, f"{index_f / chunks:.3f}",
        f"{largest_html[0] / 1024:.0f}", f"{largest_fetch[0] / 1024:.0f}", largest_fetch[1],
-       pf_s, pf_rss, pf_mb, pf_files]
+       pf_s, pf_rss, pf_mb, pf_files,
+       cold_kb("mcdewey", "median"), cold_kb("mcdewey", "p90"), cold_kb("pagefind", "median"), cold_kb("pagefind", "p90")]
 open(results, "a").write("\t".join(map(str, row)) + "\n")
 print(f"{size}: {docs} documents, {chunks} chunks; build {secs} s, peak RSS {int(rss_kb) / 1024:.0f} MB; "
       f"site {total_b / 1e6:.0f} MB in {total_f} files ({total_b / chunks / 1024:.2f} KB and {total_f / chunks:.2f} files a chunk); "
@@ -77,6 +98,8 @@ print(f"{size}: {docs} documents, {chunks} chunks; build {secs} s, peak RSS {int
       f"largest fetched file {largest_fetch[0] / 1024:.0f} KB ({largest_fetch[1]})")
 if pf_s:
     print(f"pagefind: {pf_s} s, peak RSS {pf_rss} MB, {pf_mb} MB in {pf_files} files")
+if cold:
+    print("cold first-query KB (median / p90): " + ", ".join(f"{e} {cold_kb(e, 'median')} / {cold_kb(e, 'p90')}" for e in cold))
 PY
   [ -n "${SCALE_WORK:-}" ] || rm -rf "$lib"
 done
