@@ -666,12 +666,7 @@ fn question_entries(body: &str, blocks: &[Block]) -> Vec<Entry> {
 
 /// Pieces of a block, each with whether it starts a question entry and the
 /// byte where it starts (a list item's own line, for its chunk).
-fn entry_pieces(
-    body: &str,
-    block: &Block,
-    entry: Entry,
-    max: usize,
-) -> Vec<(String, bool, usize)> {
+fn entry_pieces(body: &str, block: &Block, entry: Entry, max: usize) -> Vec<(String, bool, usize)> {
     match (entry, &block.kind) {
         (Entry::QuestionList, Kind::List(items)) => items
             .iter()

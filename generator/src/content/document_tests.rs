@@ -273,7 +273,11 @@ fn chunk_starts(doc: &ParsedDoc) -> Vec<String> {
 
 /// Filler prose of `n` words, so a section would be one chunk by size.
 fn prose(n: usize) -> String {
-    (0..n).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ") + "."
+    (0..n)
+        .map(|i| format!("w{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        + "."
 }
 
 #[test]
@@ -339,7 +343,10 @@ fn a_run_is_counted_per_section() {
         prose(10),
         prose(10)
     );
-    assert_eq!(parse(&src, 0, opts(200, 400)), parse_with(&src, 0, opts(200, 400), false));
+    assert_eq!(
+        parse(&src, 0, opts(200, 400)),
+        parse_with(&src, 0, opts(200, 400), false)
+    );
     assert_eq!(parse(&src, 0, opts(200, 400)).chunks.len(), 2);
 }
 
