@@ -567,7 +567,9 @@ const FILLER: &[&str] = &[
 /// - vocabulary: the answer chunk (title, headings, text) shares no content
 ///   word with the question;
 /// - split: the answer is in a later piece of a section the chunker cut
-///   (the previous chunk of the document has the same headings);
+///   (the previous chunk of the document has the same headings) and does
+///   not start its chunk (a chunk that starts with the answer was cut at
+///   its question, not by size);
 /// - buried: the answer starts after word `BURIED_AFTER` of its chunk;
 /// - ranking: none of these.
 ///
@@ -644,7 +646,7 @@ fn causes(
             && headings[i - 1] == headings[i];
         let cause = if !shared {
             "vocabulary"
-        } else if continued {
+        } else if continued && offset > 0 {
             "split"
         } else if offset >= BURIED_AFTER {
             "buried"

@@ -6,6 +6,14 @@
 //! document has any, else from its top-level sections. Chunks never cross a
 //! page or a heading, and a code block, table or list is only cut when it alone
 //! is larger than `max_words`.
+//!
+//! Question entries also start a chunk: where a section holds two or more
+//! questions that are not headings (a paragraph in bold ending with `?`, as
+//! FAQ pages and converted definition lists write them, or list items whose
+//! first line is a question with an answer under it), each question begins a
+//! chunk, so every answer gets a chunk that starts with its question instead
+//! of sharing one with its neighbours. Sections without such a run are cut
+//! exactly as before, so their chunk numbers do not move.
 
 use crate::markdown::{self, heading_level_num};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
@@ -262,6 +270,17 @@ struct PageDraft {
 /// Splits a document body. `line_offset` is the number of file lines before
 /// the body (front matter), so reported lines are file lines.
 pub fn parse(body: &str, line_offset: usize, opts: ChunkingOptions) -> ParsedDoc {
+    parse_with(body, line_offset, opts, true)
+}
+
+/// [`parse`], with question entries as chunk boundaries or not (tests
+/// compare the two: documents without question runs must not change).
+fn parse_with(
+    body: &str,
+    line_offset: usize,
+    opts: ChunkingOptions,
+    question_boundaries: bool,
+) -> ParsedDoc {
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(body.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
@@ -293,7 +312,15 @@ pub fn parse(body: &str, line_offset: usize, opts: ChunkingOptions) -> ParsedDoc
         return doc;
     }
     let link_defs = markdown::LinkDefs::collect(body);
-    chunk_pages(body, drafts, opts, &line_of, &link_defs, &mut doc);
+    chunk_pages(
+        body,
+        drafts,
+        opts,
+        question_boundaries,
+        &line_of,
+        &link_defs,
+        &mut doc,
+    );
     doc
 }
 
@@ -535,6 +562,127 @@ fn split_table(src: &str, max: usize) -> Vec<String> {
         .collect()
 }
 
+/// Most words a question entry's question may have; longer bold text is a
+/// statement that happens to end with `?`.
+const MAX_QUESTION_WORDS: usize = 40;
+
+/// Whether plain text reads as a question: it ends with `?` (before closing
+/// brackets or quotes) and has 2 to [`MAX_QUESTION_WORDS`] words.
+fn is_question_text(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_end_matches([')', ']', '"', '\'', '\u{201d}', '\u{2019}']);
+    t.ends_with('?') && (2..=MAX_QUESTION_WORDS).contains(&words(t))
+}
+
+/// A paragraph that is one bold run reading as a question
+/// (`**(3) How do I …?**`): how FAQ pages mark questions without headings,
+/// and how converted HTML writes definition-list terms.
+fn is_bold_question(src: &str) -> bool {
+    let t = src.trim();
+    if !(t.starts_with("**") || t.starts_with("__")) || !t.contains('?') {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut text = String::new();
+    let mut runs = 0;
+    for event in Parser::new_ext(t, markdown::options()) {
+        match event {
+            Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => {}
+            Event::Start(Tag::Strong) => {
+                if depth == 0 {
+                    runs += 1;
+                }
+                depth += 1;
+            }
+            Event::End(TagEnd::Strong) => depth = depth.saturating_sub(1),
+            Event::Text(x) | Event::Code(x) if depth > 0 => text.push_str(&x),
+            Event::SoftBreak | Event::HardBreak if depth > 0 => text.push(' '),
+            // Anything outside the bold run makes it a sentence, not a question.
+            _ if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    runs == 1 && is_question_text(&text)
+}
+
+/// A list item whose first line is a question with more text under it.
+fn is_question_item(src: &str) -> bool {
+    let t = src.trim_start();
+    let t = match t.strip_prefix(['-', '*', '+']) {
+        Some(rest) => rest,
+        None => t
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .strip_prefix(['.', ')'])
+            .unwrap_or(t),
+    };
+    let (first, rest) = t.split_once('\n').unwrap_or((t, ""));
+    words(rest) > 0 && is_question_text(&markdown::plain_text(first.trim()))
+}
+
+/// How a block takes part in a run of question entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    None,
+    /// A bold question paragraph of a section with two or more of them.
+    Question,
+    /// A list with two or more question items: cut before each of them.
+    QuestionList,
+}
+
+/// [`Entry`] of each block of a page. Only runs count (two or more questions
+/// in one section, or in one list): a single bold question in ordinary prose
+/// leaves the chunks as they were.
+fn question_entries(body: &str, blocks: &[Block]) -> Vec<Entry> {
+    let mut out = vec![Entry::None; blocks.len()];
+    let mut section: Vec<usize> = Vec::new();
+    let flush = |section: &mut Vec<usize>, out: &mut Vec<Entry>| {
+        if section.len() >= 2 {
+            for &i in section.iter() {
+                out[i] = Entry::Question;
+            }
+        }
+        section.clear();
+    };
+    for (i, b) in blocks.iter().enumerate() {
+        match &b.kind {
+            Kind::Heading(..) => flush(&mut section, &mut out),
+            Kind::Paragraph if is_bold_question(&body[b.range.clone()]) => section.push(i),
+            Kind::List(items)
+                if items
+                    .iter()
+                    .filter(|r| is_question_item(&body[(*r).clone()]))
+                    .count()
+                    >= 2 =>
+            {
+                out[i] = Entry::QuestionList;
+            }
+            _ => {}
+        }
+    }
+    flush(&mut section, &mut out);
+    out
+}
+
+/// Pieces of a block, each with whether it starts a question entry and the
+/// byte where it starts (a list item's own line, for its chunk).
+fn entry_pieces(body: &str, block: &Block, entry: Entry, max: usize) -> Vec<(String, bool, usize)> {
+    match (entry, &block.kind) {
+        (Entry::QuestionList, Kind::List(items)) => items
+            .iter()
+            .map(|r| {
+                let s = &body[r.clone()];
+                (s.trim_end().to_string(), is_question_item(s), r.start)
+            })
+            .collect(),
+        _ => split_block(body, block, max)
+            .into_iter()
+            .enumerate()
+            .map(|(k, p)| (p, k == 0 && entry == Entry::Question, block.range.start))
+            .collect(),
+    }
+}
+
 struct ChunkDraft {
     parts: Vec<String>,
     words: usize,
@@ -548,6 +696,7 @@ fn chunk_pages(
     body: &str,
     drafts: Vec<PageDraft>,
     opts: ChunkingOptions,
+    question_boundaries: bool,
     line_of: &dyn Fn(usize) -> usize,
     link_defs: &markdown::LinkDefs,
     doc: &mut ParsedDoc,
@@ -575,7 +724,12 @@ fn chunk_pages(
                 });
             }
         };
-        for block in &draft.blocks {
+        let entries = if question_boundaries {
+            question_entries(body, &draft.blocks)
+        } else {
+            vec![Entry::None; draft.blocks.len()]
+        };
+        for (block, &entry) in draft.blocks.iter().zip(&entries) {
             let line = line_of(block.range.start);
             if let Kind::Heading(level, text) = &block.kind {
                 if cur.as_ref().is_some_and(|c| c.content) {
@@ -617,10 +771,21 @@ fn chunk_pages(
                 c.heading_ids.push(id);
                 continue;
             }
-            for piece in split_block(body, block, opts.max_words) {
+            for (piece, starts_entry, at) in entry_pieces(body, block, entry, opts.max_words) {
                 let w = words(&piece);
+                // Pieces of one block keep the block's line, as before; list
+                // items cut as question entries have lines of their own.
+                let line = if at == block.range.start {
+                    line
+                } else {
+                    line_of(at)
+                };
                 if let Some(c) = &cur {
-                    if c.content && (c.words >= opts.target_words || c.words + w > opts.max_words) {
+                    if c.content
+                        && (starts_entry
+                            || c.words >= opts.target_words
+                            || c.words + w > opts.max_words)
+                    {
                         close(&mut cur, doc, &stack);
                     }
                 }

@@ -262,3 +262,135 @@ fn parse_is_deterministic() {
         doc.pages[0].markdown
     );
 }
+
+/// Chunk starts (first line of each chunk's Markdown) of a parse.
+fn chunk_starts(doc: &ParsedDoc) -> Vec<String> {
+    doc.chunks
+        .iter()
+        .map(|c| c.markdown.lines().next().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Filler prose of `n` words, so a section would be one chunk by size.
+fn prose(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("w{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        + "."
+}
+
+#[test]
+fn bold_questions_in_one_section_each_start_a_chunk() {
+    let src = format!(
+        "# FAQ\n\nThe questions people ask.\n\n**(1) How do I create an index?**\n\n{}\n\n**(2) Can I rename a `column`?**\n\n{}\n\n> Quoted answer part.\n\n**(3) Why is it slow? (Or: is it?)**\n\n{}\n",
+        prose(20),
+        prose(15),
+        prose(10)
+    );
+    let doc = parse(&src, 0, opts(200, 400));
+    assert_eq!(
+        chunk_starts(&doc),
+        [
+            "# FAQ",
+            "**(1) How do I create an index?**",
+            "**(2) Can I rename a `column`?**",
+            "**(3) Why is it slow? (Or: is it?)**",
+        ]
+    );
+    // Heading path and lines stay those of the section.
+    assert!(doc.chunks.iter().all(|c| c.breadcrumb == ["FAQ"]));
+    assert_eq!(
+        doc.chunks.iter().map(|c| c.line).collect::<Vec<_>>(),
+        [1, 5, 9, 15]
+    );
+    // The answer stays with its question, the quote included.
+    assert!(doc.chunks[2].markdown.ends_with("> Quoted answer part."));
+    // The outline is unchanged: questions are not headings.
+    assert_eq!(doc.outline.len(), 1);
+}
+
+#[test]
+fn question_list_items_each_start_a_chunk() {
+    let src = format!(
+        "## Questions\n\nAsked often:\n\n- What is a shard?\n\n  {}\n- **How do I add a node?**\n\n  {}\n- A remark that is no question.\n\n  {}\n",
+        prose(12),
+        prose(12),
+        prose(5)
+    );
+    let doc = parse(&src, 0, opts(200, 400));
+    assert_eq!(
+        chunk_starts(&doc),
+        [
+            "## Questions",
+            "- What is a shard?",
+            "- **How do I add a node?**"
+        ]
+    );
+    assert!(doc.chunks[2]
+        .markdown
+        .contains("- A remark that is no question."));
+    assert_eq!(doc.chunks[1].line, 5);
+    assert_eq!(doc.chunks[2].line, 8);
+}
+
+#[test]
+fn a_run_is_counted_per_section() {
+    // One bold question per section: no run, nothing cut.
+    let src = format!(
+        "## A\n\n{}\n\n**Is this a question?**\n\n{}\n\n## B\n\n**Is this one too?**\n\n{}\n",
+        prose(10),
+        prose(10),
+        prose(10)
+    );
+    assert_eq!(
+        parse(&src, 0, opts(200, 400)),
+        parse_with(&src, 0, opts(200, 400), false)
+    );
+    assert_eq!(parse(&src, 0, opts(200, 400)).chunks.len(), 2);
+}
+
+/// Documents without a run of question entries are cut exactly as without
+/// the rule: same chunks, numbers, lines and pages, so their chunk ids stay.
+#[test]
+fn documents_without_question_runs_keep_their_chunks() {
+    let long = prose(150);
+    let docs = [
+        // Ordinary sections, long prose cut by size.
+        format!("# Guide\n\n{long}\n\n{long}\n\n## Use\n\n{long}\n\n### Deeper\n\nText.\n"),
+        // A list of questions without answers (a table of contents of a FAQ).
+        "# FAQ\n\n1. How do I start?\n2. Why is it slow?\n3. Can I stop?\n\nSee below.\n".to_string(),
+        // Bold lines that are not questions, and a bold question with text after it.
+        format!("# Notes\n\n**Note:**\n\n{long}\n\n**Warning**\n\n**Is it safe?** Yes, mostly.\n\n**Why?** Because.\n\n{long}\n"),
+        // Questions in prose and as headings (already boundaries).
+        format!("# Q\n\nWhat is this? A tool.\n\n## How do I run it?\n\n{long}\n\n## Can I stop it?\n\nYes.\n"),
+        // Page markers.
+        format!("<!-- page 1 -->\n\n# Manual\n\n{long}\n\n<!-- page 2 -->\n\n**Is it one question?**\n\n{long}\n"),
+        // A long bold statement ending with a question mark.
+        format!("# Long\n\n**{} really?**\n\n{long}\n\n**{} really?**\n\n{long}\n", prose(45), prose(45)),
+    ];
+    for src in &docs {
+        let with = parse(src, 0, opts(200, 400));
+        let without = parse_with(src, 0, opts(200, 400), false);
+        assert_eq!(with, without, "chunks changed for:\n{src}");
+    }
+}
+
+#[test]
+fn question_runs_move_no_chunk_before_them() {
+    let long = prose(150);
+    let src = format!(
+        "# Guide\n\n{long}\n\n{long}\n\n## FAQ\n\n**What is it?**\n\n{}\n\n**Who wrote it?**\n\n{}\n",
+        prose(30),
+        prose(30)
+    );
+    let with = parse(&src, 0, opts(200, 400));
+    let without = parse_with(&src, 0, opts(200, 400), false);
+    let before = without
+        .chunks
+        .iter()
+        .position(|c| c.breadcrumb.last().is_some_and(|h| h == "FAQ"))
+        .expect("FAQ chunk");
+    assert_eq!(with.chunks[..before], without.chunks[..before]);
+    assert_eq!(with.chunks.len(), without.chunks.len() + 1);
+}
