@@ -375,6 +375,12 @@ impl Library {
         (index, docs)
     }
 
+    /// Runs `f` on the index as loaded so far (files a query needs are
+    /// added by [`Library::search_with_terms`]).
+    pub fn with_index<R>(&self, f: impl FnOnce(&Index) -> R) -> R {
+        f(&read(&self.store.index))
+    }
+
     /// Files read from the source since the library was opened.
     pub fn reads(&self) -> u64 {
         self.store.reads.load(Ordering::Relaxed)
@@ -429,7 +435,10 @@ impl Library {
                 if let Err(e) = index.add_file(&path, &bytes) {
                     return Err(self.bad_file(&format!("{}/{path}", site::SEARCH_DIR), e));
                 }
-                lru.insert(path, bytes.len());
+                // Files every query needs stay outside the bound.
+                if !is_pinned(&path) {
+                    lru.insert(path, bytes.len());
+                }
             }
             // Ranking now, under the same lock, cannot lose a file to
             // another query's eviction.
@@ -592,7 +601,8 @@ fn manifest_rel() -> String {
     format!("{}/{MANIFEST_PATH}", site::SEARCH_DIR)
 }
 
-/// Files every query needs: never evicted.
+/// Files every query needs, whose size does not grow with the library
+/// (the document table aside): never evicted, not counted.
 fn is_pinned(path: &str) -> bool {
     path == DOCUMENTS_PATH || path == VOCAB_PATH || path == MANIFEST_PATH
 }
@@ -834,7 +844,8 @@ fn doc_set(
 ) -> DocSet {
     let n = s.documents.len();
     let ids: Vec<usize> = (docs.len()..docs.len() + n).collect();
-    let dir = site::doc_dir(product, version, &s.id, "");
+    // `doc_dir` of the doc set, without a document.
+    let dir = format!("{product}/{version}/{}/", s.id);
     for d in s.documents {
         let document = d
             .url

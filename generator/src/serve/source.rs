@@ -136,6 +136,25 @@ fn check_rel(rel: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a path segment must escape (RFC 3986 `pchar` leaves the rest).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
 /// A site on a static host. Requests run on a small runtime of their own,
 /// so the tool threads (plain threads) can wait for them.
 pub struct HttpSource {
@@ -180,10 +199,7 @@ impl HttpSource {
     fn url(&self, rel: &str) -> String {
         let path: String = rel
             .split('/')
-            .map(|p| {
-                percent_encoding::utf8_percent_encode(p, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string()
-            })
+            .map(|p| percent_encoding::utf8_percent_encode(p, SEGMENT).to_string())
             .collect::<Vec<_>>()
             .join("/");
         format!("{}{path}", self.base)

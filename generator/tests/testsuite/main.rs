@@ -14,6 +14,7 @@ mod mcp;
 mod mcp_auth;
 mod mcp_cite;
 mod mcp_schema;
+mod mcp_ondemand;
 mod mcp_scope;
 mod safety;
 mod serve;

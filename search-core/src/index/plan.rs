@@ -21,7 +21,9 @@ impl Index {
     /// (a term's typo candidates are known once its shard is loaded): what a
     /// bounded cache keeps as recently used after the query ran.
     pub fn files_for(&self, query: &Query) -> Vec<String> {
-        self.files_analyzed(query, &self.analyze(query), false)
+        let mut files = self.files_analyzed(query, &self.analyze(query), false);
+        files.extend(self.semantic_files(query));
+        files
     }
 
     pub(super) fn plan_analyzed(&self, query: &Query, a: &Analysis) -> Vec<String> {
