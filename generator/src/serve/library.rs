@@ -66,6 +66,8 @@ pub struct Library {
     ordinals: Vec<(u32, usize)>,
     tokenizer: Tokenizer,
     build_id: u32,
+    /// Who built the site (from its marker), for messages.
+    generator: String,
     store: Store,
 }
 
@@ -278,13 +280,8 @@ impl Library {
         let marker = site::Marker::parse(&String::from_utf8_lossy(&marker_text))
             .with_context(|| source.describe(site::MARKER))?;
         if marker.format_version != Some(site::FORMAT_VERSION) {
-            anyhow::bail!(
-                "{} was built by {} in format version {}; this mcdewey reads format version {}",
-                source.describe(site::MARKER),
-                marker.generator,
-                marker.format_version.unwrap_or(0),
-                site::FORMAT_VERSION
-            );
+            let found = marker.format_version.unwrap_or(0);
+            return Err(version_error(&source, site::MARKER, &marker.generator, found).into());
         }
         let raw: LibraryFile = serde_json::from_slice(&source.get(site::LIBRARY_JSON)?)
             .with_context(|| source.describe(site::LIBRARY_JSON))?;
@@ -300,12 +297,8 @@ impl Library {
         limits: Limits,
     ) -> anyhow::Result<Library> {
         if raw.format_version != site::FORMAT_VERSION {
-            anyhow::bail!(
-                "{}: format version {}; this mcdewey reads format version {}",
-                source.describe(site::LIBRARY_JSON),
-                raw.format_version,
-                site::FORMAT_VERSION
-            );
+            let e = version_error(&source, site::LIBRARY_JSON, &marker.generator, raw.format_version);
+            return Err(e.into());
         }
         // The document table maps index ordinals to documents; every query
         // needs it, so it is read now and never evicted.
@@ -344,6 +337,7 @@ impl Library {
             ordinals: Vec::new(),
             tokenizer: index.tokenizer().clone(),
             build_id: index.build_id(),
+            generator: marker.generator.clone(),
             store: Store {
                 source,
                 limits,
@@ -528,12 +522,8 @@ impl Library {
         let file: DocumentFile<'static> =
             serde_json::from_slice(&bytes).with_context(|| self.store.source.describe(&rel))?;
         if file.format_version != site::FORMAT_VERSION {
-            anyhow::bail!(
-                "{}: format version {}; this mcdewey reads format version {}",
-                self.store.source.describe(&rel),
-                file.format_version,
-                site::FORMAT_VERSION
-            );
+            let e = version_error(&self.store.source, &rel, &self.generator, file.format_version);
+            return Err(e.into());
         }
         if file.id != info.id || file.chunks.len() != info.chunk_count {
             // library.json and this file come from different builds.
@@ -593,6 +583,15 @@ impl Library {
     pub fn url(&self, rel: &str) -> String {
         let origin = self.site_url.as_deref().unwrap_or("");
         format!("{origin}{}{}", self.base_path, rel)
+    }
+}
+
+fn version_error(source: &Source, rel: &str, generator: &str, found: u32) -> site::SiteError {
+    site::SiteError::Version {
+        path: source.describe(rel).into(),
+        generator: generator.to_string(),
+        found,
+        expected: site::FORMAT_VERSION,
     }
 }
 
@@ -735,6 +734,15 @@ impl Live {
                 checked: Mutex::new((Instant::now(), validator)),
             }),
         })))
+    }
+
+    /// The current library, without checking the site for a new build.
+    pub fn peek(&self) -> Arc<Library> {
+        self.0
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The library to answer a call from: the current one, replaced first

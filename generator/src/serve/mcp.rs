@@ -121,7 +121,7 @@ impl McpServer {
 
     /// A cached result is only for the build it was made from.
     fn cache_key(&self, name: &str, args: &JsonObject) -> String {
-        let build = self.live.current().map_or(0, |l| l.build_id());
+        let build = self.live.peek().build_id();
         format!("{build:08x} {}", ToolCache::key(name, args))
     }
 
@@ -369,8 +369,8 @@ Try again, or narrow the search (fewer words, a product or version filter).",
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let cursor = request.and_then(|r| r.cursor);
-        let lib = self.live.current().map_err(|m| ErrorData::internal_error(m, None))?;
-        resources::list(&lib, cursor.as_deref())
+        // The document list only: no file to read, no check for a new build.
+        resources::list(&self.live.peek(), cursor.as_deref())
             .map_err(|m| ErrorData::invalid_params(m, None))
     }
 
@@ -389,12 +389,23 @@ Try again, or narrow the search (fewer words, a product or version filter).",
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         tracing::debug!(uri = %request.uri, "mcp resource read");
-        let lib = self.live.current().map_err(|m| ErrorData::internal_error(m, None))?;
-        resources::read(&lib, &request.uri)
-            .map(Into::into)
-            .map_err(|m| {
-                ErrorData::resource_not_found(m, Some(serde_json::json!({ "uri": request.uri })))
-            })
+        // Reading a document may wait for the site's origin: off the
+        // async workers.
+        let live = self.live.clone();
+        let uri = request.uri.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            let lib = live.current().map_err(Ok)?;
+            resources::read(&lib, &uri).map_err(Err)
+        });
+        match read.await {
+            Ok(Ok(r)) => Ok(r.into()),
+            Ok(Err(Ok(m))) => Err(ErrorData::internal_error(m, None)),
+            Ok(Err(Err(m))) => Err(ErrorData::resource_not_found(
+                m,
+                Some(serde_json::json!({ "uri": request.uri })),
+            )),
+            Err(e) => Err(ErrorData::internal_error(e.to_string(), None)),
+        }
     }
 }
 
