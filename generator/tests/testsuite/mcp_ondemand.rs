@@ -10,6 +10,7 @@ use mcdewey::serve::library::{Library, Limits, Live};
 use mcdewey::serve::mcp::{self, HttpOptions, McpServer};
 use mcdewey::serve::source::{HttpSettings, Source};
 use rmcp::model::CallToolResult;
+use rmcp::ClientServiceExt;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -508,4 +509,29 @@ fn a_raw_http_write_reaches_the_relay() {
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+}
+
+/// `mcdewey mcp http://…`: the stdio server reads a remote site on demand
+/// and answers as the load-everything library does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_answers_from_a_remote_site() {
+    let site = fixture::site();
+    let origin = static_origin(&site);
+    let everything = McpServer::new(Arc::new(Library::load(&site).unwrap()), 0);
+    for (era, mode) in eras() {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcdewey"));
+        cmd.arg("mcp").arg(format!("http://{}/", origin.addr));
+        let transport = rmcp::transport::TokioChildProcess::new(cmd).unwrap();
+        let client = fixture::client_config(era)
+            .serve_with_lifecycle(transport, mode)
+            .await
+            .unwrap_or_else(|e| panic!("{era}: {e}"));
+        for (tool, args) in calls() {
+            // Through JSON text, as the client reads it (floats included).
+            let want = structured(&everything.call(tool, obj(args.clone())).unwrap());
+            let want: Value = serde_json::from_str(&want.to_string()).unwrap();
+            assert_eq!(ok(&client, tool, args.clone()).await, want, "{era} {tool} {args}");
+        }
+        client.cancel().await.unwrap();
+    }
 }
