@@ -5,15 +5,15 @@ use crate::cli::{McpArgs, ReadingArgs, ServeArgs};
 use crate::config::Config;
 use crate::serve::auth::Tokens;
 use crate::serve::library::{Library, Limits, Live};
-use crate::serve::source::{HttpSettings, Source};
-use std::time::Duration;
 use crate::serve::mcp;
+use crate::serve::source::{HttpSettings, Source};
 use crate::ExitError;
 use anyhow::Context as _;
 use axum::Router;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub fn run(args: McpArgs) -> Result<(), ExitError> {
     let location = args.site.to_string_lossy().to_string();
@@ -46,7 +46,8 @@ pub fn open(location: &str, reading: &ReadingArgs) -> anyhow::Result<Live> {
         return Ok(Library::load(Path::new(location))?.into());
     }
     let seconds = |s: f64, what: &str| {
-        Duration::try_from_secs_f64(s).map_err(|_| anyhow::anyhow!("{what} must be a number of seconds, got {s}"))
+        Duration::try_from_secs_f64(s)
+            .map_err(|_| anyhow::anyhow!("{what} must be a number of seconds, got {s}"))
     };
     let http = HttpSettings {
         timeout: seconds(reading.origin_timeout, "--origin-timeout")?,

@@ -163,7 +163,9 @@ fn run_mcp_only(site: &str, args: &ServeArgs) -> Result<(), ExitError> {
     let tokens = super::mcp::tokens(args, &config)?;
     let endpoint = super::mcp::endpoint(site, args, &config, tokens)?;
     if !endpoint.is_available() {
-        return Err(ExitError::io(anyhow::anyhow!("cannot open {site} for /mcp")));
+        return Err(ExitError::io(anyhow::anyhow!(
+            "cannot open {site} for /mcp"
+        )));
     }
     let quiet = args.quiet;
     let runtime = tokio::runtime::Runtime::new()

@@ -8,7 +8,9 @@
 //! everything once, for a server that trades memory for no cold queries.
 
 use crate::serve::source::{Revalidated, Source, Validator};
-use crate::site::{self, DocSetEntry, DocumentFile, IndexParts, LibraryFile, ProductEntry, SiteDir};
+use crate::site::{
+    self, DocSetEntry, DocumentFile, IndexParts, LibraryFile, ProductEntry, SiteDir,
+};
 use anyhow::Context as _;
 use mcdewey_search_core::{
     FacetKind, FacetNode, FormatError, Index, Query, SearchError, SearchResult, Tokenizer,
@@ -71,6 +73,9 @@ pub struct Library {
     store: Store,
 }
 
+/// Loaded documents by position, and their recent use.
+type DocCache = (HashMap<usize, Arc<Doc>>, Lru<usize>);
+
 /// The files read so far and where the rest come from.
 struct Store {
     source: Arc<Source>,
@@ -79,7 +84,7 @@ struct Store {
     /// Index files added, by recent use.
     index_lru: Mutex<Lru<String>>,
     /// Loaded documents by position in [`Library::docs`], by recent use.
-    docs: Mutex<(HashMap<usize, Arc<Doc>>, Lru<usize>)>,
+    docs: Mutex<DocCache>,
     /// Set when a file of another build turned up: the site was rebuilt
     /// and this library must be replaced (see [`Live`]).
     stale: AtomicBool,
@@ -297,7 +302,12 @@ impl Library {
         limits: Limits,
     ) -> anyhow::Result<Library> {
         if raw.format_version != site::FORMAT_VERSION {
-            let e = version_error(&source, site::LIBRARY_JSON, &marker.generator, raw.format_version);
+            let e = version_error(
+                &source,
+                site::LIBRARY_JSON,
+                &marker.generator,
+                raw.format_version,
+            );
             return Err(e.into());
         }
         // The document table maps index ordinals to documents; every query
@@ -315,7 +325,11 @@ impl Library {
             .into_iter()
             .map(|v| Vendor {
                 name: v.name,
-                products: v.products.into_iter().map(|p| product(p, &mut docs)).collect(),
+                products: v
+                    .products
+                    .into_iter()
+                    .map(|p| product(p, &mut docs))
+                    .collect(),
             })
             .collect();
         let by_id = docs
@@ -438,7 +452,8 @@ impl Library {
             // another query's eviction.
             if plan(&index).is_empty() {
                 let r = index.search_with_terms(query);
-                let keep: HashSet<String> = index.files_for(query).into_iter().chain(used).collect();
+                let keep: HashSet<String> =
+                    index.files_for(query).into_iter().chain(used).collect();
                 for f in &keep {
                     lru.touch(f);
                 }
@@ -472,7 +487,10 @@ impl Library {
             for batch in paths.chunks(PARALLEL_FETCHES) {
                 let handles: Vec<_> = batch.iter().map(|p| s.spawn(move || get(p))).collect();
                 for h in handles {
-                    out.push(h.join().map_err(|_| "a fetch thread panicked".to_string())??);
+                    out.push(
+                        h.join()
+                            .map_err(|_| "a fetch thread panicked".to_string())??,
+                    );
                 }
             }
             Ok(out)
@@ -522,7 +540,12 @@ impl Library {
         let file: DocumentFile<'static> =
             serde_json::from_slice(&bytes).with_context(|| self.store.source.describe(&rel))?;
         if file.format_version != site::FORMAT_VERSION {
-            let e = version_error(&self.store.source, &rel, &self.generator, file.format_version);
+            let e = version_error(
+                &self.store.source,
+                &rel,
+                &self.generator,
+                file.format_version,
+            );
             return Err(e.into());
         }
         if file.id != info.id || file.chunks.len() != info.chunk_count {
@@ -552,7 +575,10 @@ impl Library {
         let i = self
             .ordinals
             .partition_point(|&(start, _)| start <= ordinal);
-        let (start, d) = *self.ordinals.get(i.checked_sub(1).ok_or_else(lacks)?).ok_or_else(lacks)?;
+        let (start, d) = *self
+            .ordinals
+            .get(i.checked_sub(1).ok_or_else(lacks)?)
+            .ok_or_else(lacks)?;
         let doc = self.load_doc(d)?;
         let at = (ordinal - start) as usize;
         if at >= doc.chunks.len() {
@@ -765,7 +791,12 @@ impl Live {
             Err(_) if stale => lock(&reload.checked),
             Err(_) => return Ok(lib),
         };
-        let now = self.0.current.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let now = self
+            .0
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if !Arc::ptr_eq(&now, &lib) {
             return Ok(now); // replaced while this call waited
         }

@@ -87,8 +87,8 @@ impl Source {
             Source::Local(dir) => {
                 let path = dir.join(rel);
                 let validator = local_validator(&path);
-                let bytes =
-                    std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
                 Ok((bytes, validator))
             }
             Source::Http(h) => h.get(rel, None).map(|r| match r {
@@ -257,7 +257,10 @@ async fn fetch(
         }
     }
     let e = last.expect("at least one attempt");
-    Err(e.context(format!("gave up after {} attempts", settings.attempts.max(1))))
+    Err(e.context(format!(
+        "gave up after {} attempts",
+        settings.attempts.max(1)
+    )))
 }
 
 /// One request; the error says whether another try may help.

@@ -24,14 +24,23 @@ use std::time::Duration;
 fn calls() -> Vec<(&'static str, Value)> {
     vec![
         ("search", json!({"query": "recording", "limit": 1})),
-        ("search", json!({"query": "recorder refused session", "version": "2.0"})),
+        (
+            "search",
+            json!({"query": "recorder refused session", "version": "2.0"}),
+        ),
         ("search", json!({"query": "recordng"})),
         ("search", json!({"query": "\"diagnostics bundle\""})),
-        ("search", json!({"query": "sessions", "document": fixture::ADMIN})),
+        (
+            "search",
+            json!({"query": "sessions", "document": fixture::ADMIN}),
+        ),
         ("search", json!({"query": "archives"})),
         ("fetch", json!({"id": format!("{}::2", fixture::ADMIN)})),
         ("fetch", json!({"id": format!("{}::p2", fixture::ADMIN)})),
-        ("read_page", json!({"document": fixture::ADMIN, "page": 2, "neighbors": 1})),
+        (
+            "read_page",
+            json!({"document": fixture::ADMIN, "page": 2, "neighbors": 1}),
+        ),
         ("get_outline", json!({"document": fixture::OLD_ADMIN})),
         ("list_library", json!({})),
     ]
@@ -51,7 +60,10 @@ fn answers(server: &McpServer) -> Vec<Value> {
         };
         loop {
             let r = structured(&server.call(tool, args.clone()).expect("a tool"));
-            let next = r.get("next_cursor").and_then(Value::as_str).map(str::to_string);
+            let next = r
+                .get("next_cursor")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             out.push(r);
             match next {
                 Some(c) => {
@@ -77,10 +89,7 @@ fn on_demand(site: &Path, limits: Limits) -> Arc<Library> {
 #[test]
 fn on_demand_answers_equal_the_load_everything_answers() {
     let site = fixture::site();
-    let everything = answers(&McpServer::new(
-        Arc::new(Library::load(&site).unwrap()),
-        0,
-    ));
+    let everything = answers(&McpServer::new(Arc::new(Library::load(&site).unwrap()), 0));
     assert!(everything.len() > calls().len(), "a cursor was followed");
     // Unbounded, and so small that every query evicts the files of the
     // one before: the answers (ids, scores, cursors) are the same.
@@ -107,7 +116,9 @@ fn wide_site(extra: bool) -> TestSite {
         "vendor = \"Wide\"\nname = \"Wide\"\nversions = [\"1\"]\n\n[doc_sets]\nref = \"Reference\"\n",
     );
     for d in 0..120 {
-        let words: Vec<String> = (0..60).map(|w| format!("{}{d}q{w}", word(d * 7 + w))).collect();
+        let words: Vec<String> = (0..60)
+            .map(|w| format!("{}{d}q{w}", word(d * 7 + w)))
+            .collect();
         site = site.file(
             &format!("wide/1/ref/doc{d}.md"),
             &format!(
@@ -181,7 +192,11 @@ fn the_cache_bound_holds_under_a_query_mix_larger_than_the_cache() {
     );
     let everything = Library::load(&site.out()).unwrap();
     let mut queries: Vec<String> = (0..120).map(|d| wide_word(d, 3)).collect();
-    queries.extend((0..120).step_by(7).map(|d| format!("{} missing", wide_word(d, 5))));
+    queries.extend(
+        (0..120)
+            .step_by(7)
+            .map(|d| format!("{} missing", wide_word(d, 5))),
+    );
     let mut peak = 0;
     for q in &queries {
         let q = mcdewey_search_core::parse_query(q, mcdewey_search_core::Filters::default());
@@ -203,7 +218,8 @@ fn the_cache_bound_holds_under_a_query_mix_larger_than_the_cache() {
     // eviction, so the bound was really applied.
     assert!(lib.reads() as usize > shards, "{} reads", lib.reads());
     // A query answered a moment ago finds its files still there.
-    let hot = mcdewey_search_core::parse_query(&queries[5], mcdewey_search_core::Filters::default());
+    let hot =
+        mcdewey_search_core::parse_query(&queries[5], mcdewey_search_core::Filters::default());
     lib.search_with_terms(&hot).unwrap();
     let before = lib.reads();
     lib.search_with_terms(&hot).unwrap();
@@ -246,7 +262,9 @@ impl Relay {
                         continue;
                     }
                 };
-                let Ok(up) = TcpStream::connect(target) else { continue };
+                let Ok(up) = TcpStream::connect(target) else {
+                    continue;
+                };
                 o.lock().unwrap().push(conn.try_clone().unwrap());
                 o.lock().unwrap().push(up.try_clone().unwrap());
                 let (mut c1, mut u1) = (conn.try_clone().unwrap(), up.try_clone().unwrap());
@@ -311,7 +329,12 @@ async fn a_remote_origin_that_fails_hangs_or_is_rebuilt_gives_clear_errors_and_r
     .unwrap();
     // A re-validation interval longer than the test: the rebuild must be
     // noticed from the files themselves.
-    let live = Live::open(Arc::new(source), Limits::default(), Duration::from_secs(3600)).unwrap();
+    let live = Live::open(
+        Arc::new(source),
+        Limits::default(),
+        Duration::from_secs(3600),
+    )
+    .unwrap();
     let lib_a = Arc::new(Library::load(&a.out()).unwrap());
     let lib_b = Arc::new(Library::load(&b.out()).unwrap());
     let server = crate::serve::start(&a.out(), move |_, addr| {
@@ -328,7 +351,10 @@ async fn a_remote_origin_that_fails_hangs_or_is_rebuilt_gives_clear_errors_and_r
     let r = search(&client, &q(1)).await;
     assert_eq!(r.is_error, Some(true), "{}", fixture::text(&r));
     let msg = fixture::text(&r);
-    assert!(msg.contains("cannot fetch http://") && msg.contains("_search/"), "{msg}");
+    assert!(
+        msg.contains("cannot fetch http://") && msg.contains("_search/"),
+        "{msg}"
+    );
     assert!(msg.contains("gave up after 2 attempts"), "{msg}");
 
     // It accepts and never answers: a timeout, well before the call's
@@ -353,7 +379,11 @@ async fn a_remote_origin_that_fails_hangs_or_is_rebuilt_gives_clear_errors_and_r
     relay.set(RELAY_B);
     let r = search(&client, &q(2)).await;
     assert_eq!(r.is_error, Some(true), "{}", fixture::text(&r));
-    assert!(fixture::text(&r).contains("rebuilt"), "{}", fixture::text(&r));
+    assert!(
+        fixture::text(&r).contains("rebuilt"),
+        "{}",
+        fixture::text(&r)
+    );
     assert_eq!(ids(&search(&client, &q(2)).await), expected(&lib_b, &q(2)));
     let zephyr = expected(&lib_b, "zephyr calibration");
     assert!(!zephyr.is_empty());
@@ -426,7 +456,11 @@ async fn two_replicas_behind_nginx_answer_alike_cursors_included() {
     let (_r1, a1) = replica(&site);
     let (_r2, a2) = replica(&site);
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let d = dir.path().display();
     let conf = format!(
         "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
@@ -530,7 +564,11 @@ async fn stdio_answers_from_a_remote_site() {
             // Through JSON text, as the client reads it (floats included).
             let want = structured(&everything.call(tool, obj(args.clone())).unwrap());
             let want: Value = serde_json::from_str(&want.to_string()).unwrap();
-            assert_eq!(ok(&client, tool, args.clone()).await, want, "{era} {tool} {args}");
+            assert_eq!(
+                ok(&client, tool, args.clone()).await,
+                want,
+                "{era} {tool} {args}"
+            );
         }
         client.cancel().await.unwrap();
     }

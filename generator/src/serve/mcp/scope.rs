@@ -3,8 +3,8 @@
 //! value is an error, and a missing version is reported, never replaced.
 
 use crate::serve::library::{Doc, DocInfo, Library, Product, Vendor, Version};
-use std::sync::Arc;
 use mcdewey_search_core::{FilterSet, Filters};
+use std::sync::Arc;
 
 /// Filter values as asked for: tool arguments plus `product:`, `version:`
 /// and `set:` words in the query text.
