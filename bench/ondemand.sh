@@ -6,8 +6,8 @@
 #            read at start, as the server always did before)
 #   local    `mcdewey serve --site SITE` (files read from disk on demand)
 #   http     `mcdewey serve --site http://127.0.0.1:PORT/` with the site on
-#            a static file server (python3 -m http.server) standing in for a
-#            bucket or CDN
+#            a static file server (a second `mcdewey serve`) standing in for
+#            a bucket or CDN
 # For each: start-up time (until /mcp accepts connections), RSS after start,
 # search latency of N distinct queries in a row (cold: their files are read
 # as they come), RSS after them, then the fixed query mix of bench/mcp.sh
@@ -46,7 +46,13 @@ mkdir -p "$work/content/powershell"
 for v in 5.1 7.4 7.5 7.6 7.7; do
   ln -s "$shared/corpora/markdown/powershell/reference/$v" "$work/content/powershell/$v"
 done
-"$bin" build "$work/content" --out "$work/site" --quiet 2>/dev/null || true
+# The versions are symlinks into the shared corpus, which the build follows
+# only into the roots it is given.
+printf '[content]\nsymlink_roots = ["%s"]\n' "$shared/corpora/markdown/powershell/reference" > "$work/mcdewey.toml"
+"$bin" build "$work/content" --out "$work/site" --config "$work/mcdewey.toml" --quiet 2>/dev/null || true
+if [ ! -f "$work/site/library.json" ] || [ "$(find "$work/site" -name document.json | wc -l)" -lt 100 ]; then
+  echo "the PowerShell build failed" >&2; exit 1
+fi
 documents=$(find "$work/site" -name document.json | wc -l)
 index_size=$(du -sm "$work/site/_search" | cut -f1)
 docs_size=$(find "$work/site" -name document.json -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s / 1048576 }')
@@ -67,7 +73,10 @@ for i in range(n):
     print(words[2 * i], words[2 * i + 1])
 EOF
 
-(cd "$work/site" && exec python3 -m http.server "$origin_port" --bind 127.0.0.1 >/dev/null 2>&1) &
+# The origin: mcdewey's own static server (keep-alive, ETags); python3 -m
+# http.server's listen backlog of 5 drops parallel connections and adds
+# one-second SYN retries to the figures.
+"$bin" serve "$work/site" --port "$origin_port" --quiet --mcp-cache 0 &
 origin=$!
 
 rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status"; }
