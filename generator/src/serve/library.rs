@@ -804,7 +804,17 @@ impl Live {
             return Ok(lib);
         }
         let source = lib.store.source.clone();
-        let fresh = match source.revalidate(&manifest_rel(), &checked.1) {
+        // A stale library is replaced even when the manifest did not change
+        // (new files ahead of it, a deploy in progress), so that one bad
+        // file does not fail every later call.
+        let check = if stale {
+            source
+                .get_validated(&manifest_rel())
+                .map(|(b, v)| Revalidated::Changed(b, v))
+        } else {
+            source.revalidate(&manifest_rel(), &checked.1)
+        };
+        let fresh = match check {
             Ok(Revalidated::Unchanged) => None,
             Ok(Revalidated::Changed(bytes, v)) => Some((bytes, v)),
             Err(e) if stale => {
@@ -822,9 +832,6 @@ impl Live {
         };
         checked.0 = Instant::now();
         let Some((bytes, validator)) = fresh else {
-            if stale {
-                return Err("The site's files are from another build than its manifest (a deploy in progress?); call again shortly.".into());
-            }
             return Ok(lib);
         };
         let same_build = Index::open(&bytes).is_ok_and(|i| i.build_id() == lib.build_id);
@@ -837,7 +844,7 @@ impl Live {
                 checked.1 = validator;
                 let new = Arc::new(new);
                 tracing::info!(
-                    "the site was rebuilt: build {:08x} replaces {:08x}",
+                    "the site changed: build {:08x} replaces {:08x}, caches dropped",
                     new.build_id,
                     lib.build_id
                 );

@@ -573,3 +573,36 @@ async fn stdio_answers_from_a_remote_site() {
         client.cancel().await.unwrap();
     }
 }
+
+/// A document that does not match `library.json` (a deploy in progress)
+/// fails the call that reads it and marks the library stale; once the file
+/// is right again, the next call answers, from a library read afresh.
+#[test]
+fn a_mismatched_document_fails_its_call_and_the_server_recovers() {
+    let site = wide_site(false);
+    let live = Live::open(
+        Arc::new(Source::local(&site.out())),
+        Limits::default(),
+        Duration::from_secs(3600),
+    )
+    .unwrap();
+    let server = McpServer::new(live.clone(), 0);
+    let path = site.out().join("wide/1/ref/doc7/document.json");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let mut doc: Value = serde_json::from_str(&good).unwrap();
+    doc["chunks"].as_array_mut().unwrap().pop();
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let args = obj(json!({ "id": "wide::1::ref::doc7::1" }));
+    let r = server.call("fetch", args.clone()).unwrap();
+    assert_eq!(r.is_error, Some(true));
+    let msg = fixture::text(&r);
+    assert!(
+        msg.contains("doc7/document.json") && msg.contains("does not match library.json"),
+        "{msg}"
+    );
+    let before = live.peek();
+    std::fs::write(&path, good).unwrap();
+    let r = server.call("fetch", args).unwrap();
+    assert_eq!(structured(&r)["id"], "wide::1::ref::doc7::1");
+    assert!(!Arc::ptr_eq(&before, &live.peek()), "a fresh library");
+}
