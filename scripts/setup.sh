@@ -26,6 +26,8 @@ fi
 missing=()
 have chromium || missing+=(chromium)
 have pdftotext || missing+=(poppler-utils)
+# The two-replica /mcp test runs nginx as its reverse proxy.
+have nginx || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   apt_install "${missing[@]}"

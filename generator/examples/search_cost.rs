@@ -44,7 +44,7 @@ fn main() {
         let query = parse_query(q, Filters::default());
         let t = Instant::now();
         for _ in 0..rounds {
-            std::hint::black_box(lib.index.search(&query).expect("search"));
+            std::hint::black_box(lib.with_index(|i| i.search(&query)).expect("search"));
         }
         let core = t.elapsed().as_secs_f64() * 1e6 / rounds as f64;
         total_tool += tool;

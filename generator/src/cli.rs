@@ -79,13 +79,41 @@ pub struct ImportHtmlArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct McpArgs {
-    /// A built site directory
+    /// A built site directory, or the base URL of one on a static host
+    /// (http://bucket.example/docs/)
     #[arg(default_value = "site")]
     pub site: PathBuf,
+    #[command(flatten)]
+    pub reading: ReadingArgs,
     /// Recent tool results kept in memory and answered again without
     /// re-running the tool; 0 turns this off
     #[arg(long, value_name = "ENTRIES", default_value_t = crate::serve::mcp::DEFAULT_CACHE_ENTRIES)]
     pub mcp_cache: usize,
+}
+
+/// How the MCP server reads the site: file by file as queries need them,
+/// within bounded caches, or everything at start.
+#[derive(Debug, Args, Clone)]
+pub struct ReadingArgs {
+    /// Index files kept in memory, in MB as stored; the least recently used
+    /// go first
+    #[arg(long, value_name = "MB", default_value_t = 256)]
+    pub index_cache_mb: usize,
+    /// document.json files kept in memory, in MB as stored
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    pub doc_cache_mb: usize,
+    /// Read every index file and document at start instead (a local site
+    /// only): no cold queries, memory as large as the library
+    #[arg(long)]
+    pub preload: bool,
+    /// Seconds between checks of a site for a new build (a conditional
+    /// request for its index manifest)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub revalidate: f64,
+    /// Seconds before a request to a remote site gives up (then retried
+    /// twice, with back-off)
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub origin_timeout: f64,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -158,6 +186,13 @@ pub struct ServeArgs {
     /// Require a token for the whole site, not only /mcp
     #[arg(long)]
     pub protect_site: bool,
+    /// Answer /mcp from this site instead of PATH: a built site directory or
+    /// the base URL of one on a static host (http://bucket.example/docs/).
+    /// Only /mcp is served then; the site's pages stay where they are
+    #[arg(long, value_name = "DIR|URL", conflicts_with = "watch")]
+    pub site: Option<String>,
+    #[command(flatten)]
+    pub reading: ReadingArgs,
     /// Rebuild when the content or theme changes and reload open pages
     /// (PATH must be a content directory; /mcp is off while watching)
     #[arg(long)]

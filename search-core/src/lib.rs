@@ -32,8 +32,11 @@
 //! [`Pass::results`] gives the ordered hits with display data, scores and
 //! the same passage in other versions. The same steps one by one:
 //! [`Index::plan`], [`Index::search`], [`Index::fragments_for`] and
-//! [`Index::hit`]. A server simply adds every file of
-//! [`Index::all_files`] once and shares the index (`Index: Send + Sync`).
+//! [`Index::hit`]. A server either adds every file of
+//! [`Index::all_files`] once and shares the index (`Index: Send + Sync`),
+//! or runs the same loop against a bounded cache: [`Index::files_for`]
+//! names the files a query read (to keep them as recently used) and
+//! [`Index::forget_file`] drops one, which a later plan names again.
 //!
 //! ```
 //! # use mcdewey_search_core::*;

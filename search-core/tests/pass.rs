@@ -257,3 +257,42 @@ fn the_plan_follows_the_limit_and_semantic_turns_on_later() {
     assert!(blended.semantic);
     assert_eq!(blended.hits.len(), 12);
 }
+
+/// A server with a bounded cache drops files and lets the plan name them
+/// again; `files_for` names what a query read, loaded or not, so the
+/// cache can keep them.
+#[test]
+fn forgotten_files_are_planned_again_and_answers_do_not_change() {
+    let files: Files = build_index(corpus(), &BuildOptions::default())
+        .unwrap()
+        .into_iter()
+        .collect();
+    let mut index = Index::open(&files["manifest.bin"]).unwrap();
+    let q = parse_query("retention policy", Filters::default());
+    let run = |index: &mut Index| {
+        let mut pass = Pass::new(q.clone());
+        loop {
+            let need = pass.plan(index);
+            if need.is_empty() {
+                break;
+            }
+            for p in need {
+                index.add_file(&p, &files[&p]).unwrap();
+            }
+        }
+        pass.results(index).unwrap()
+    };
+    let first = run(&mut index);
+    let used = index.files_for(&q);
+    assert!(used.iter().any(|p| p.starts_with("t/")), "{used:?}");
+    assert!(index.plan(&q).is_empty());
+    for p in &used {
+        assert!(index.forget_file(p), "{p} was loaded");
+        assert!(!index.forget_file(p), "{p} is gone");
+    }
+    assert!(!index.forget_file("manifest.bin"));
+    assert!(!index.plan(&q).is_empty(), "the plan names them again");
+    assert!(matches!(index.search(&q), Err(SearchError::NotLoaded(_))));
+    assert_eq!(run(&mut index), first);
+    assert_eq!(index.files_for(&q), used);
+}

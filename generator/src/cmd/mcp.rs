@@ -1,38 +1,70 @@
 //! `mcdewey mcp [SITE]`: the MCP tools over stdin/stdout, for clients that
 //! start the server themselves. Also the `/mcp` part of `mcdewey serve`.
 
-use crate::cli::{McpArgs, ServeArgs};
+use crate::cli::{McpArgs, ReadingArgs, ServeArgs};
 use crate::config::Config;
 use crate::serve::auth::Tokens;
-use crate::serve::library::Library;
+use crate::serve::library::{Library, Limits, Live};
 use crate::serve::mcp;
+use crate::serve::source::{HttpSettings, Source};
 use crate::ExitError;
 use anyhow::Context as _;
 use axum::Router;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub fn run(args: McpArgs) -> Result<(), ExitError> {
-    if !crate::site::is_site(&args.site) {
+    let location = args.site.to_string_lossy().to_string();
+    if !is_url(&location) && !crate::site::is_site(&args.site) {
         return Err(ExitError::usage(anyhow::anyhow!(
             "{} is not a built McDewey site; run `mcdewey build` first",
             args.site.display()
         )));
     }
-    let lib = Library::load(&args.site).map_err(ExitError::io)?;
+    let lib = open(&location, &args.reading).map_err(ExitError::io)?;
     let runtime = tokio::runtime::Runtime::new()
         .context("cannot start the async runtime")
         .map_err(ExitError::io)?;
     runtime
-        .block_on(mcp::serve_stdio(Arc::new(lib), args.mcp_cache))
+        .block_on(mcp::serve_stdio(lib, args.mcp_cache))
         .map_err(ExitError::io)
 }
 
-/// What `serve` adds for `/mcp`: the loaded library (or why it could not be
-/// loaded) and who may call it.
+fn is_url(location: &str) -> bool {
+    location.starts_with("http://") || location.starts_with("https://")
+}
+
+/// The library `/mcp` answers from: a local site or a remote one read on
+/// demand within the cache bounds, or a local site read completely.
+pub fn open(location: &str, reading: &ReadingArgs) -> anyhow::Result<Live> {
+    if reading.preload {
+        if is_url(location) {
+            anyhow::bail!("--preload reads a local site; {location} is remote");
+        }
+        return Ok(Library::load(Path::new(location))?.into());
+    }
+    let seconds = |s: f64, what: &str| {
+        Duration::try_from_secs_f64(s)
+            .map_err(|_| anyhow::anyhow!("{what} must be a number of seconds, got {s}"))
+    };
+    let http = HttpSettings {
+        timeout: seconds(reading.origin_timeout, "--origin-timeout")?,
+        ..HttpSettings::default()
+    };
+    let limits = Limits {
+        index_bytes: reading.index_cache_mb.saturating_mul(1 << 20),
+        doc_bytes: reading.doc_cache_mb.saturating_mul(1 << 20),
+    };
+    let source = Arc::new(Source::new(location, http)?);
+    Live::open(source, limits, seconds(reading.revalidate, "--revalidate")?)
+}
+
+/// What `serve` adds for `/mcp`: the opened library (or why it could not be
+/// opened) and who may call it.
 pub struct Endpoint {
-    lib: Result<Arc<Library>, String>,
+    lib: Result<Live, String>,
     origins: Vec<String>,
     hosts: Vec<String>,
     cache_entries: usize,
@@ -67,7 +99,7 @@ pub fn tokens(args: &ServeArgs, config: &Config) -> Result<Option<Arc<Tokens>>, 
 /// site whose library cannot be loaded (a damaged index) is still served,
 /// with `/mcp` answering every call with the reason.
 pub fn endpoint(
-    site: &Path,
+    site: &str,
     args: &ServeArgs,
     config: &Config,
     tokens: Option<Arc<Tokens>>,
@@ -85,7 +117,7 @@ pub fn endpoint(
         .chain(&config.serve.allowed_hosts)
         .map(|h| h.trim().to_string())
         .collect();
-    let lib = Library::load(site).map(Arc::new).map_err(|e| {
+    let lib = open(site, &args.reading).map_err(|e| {
         let reason = format!("{e:#}");
         eprintln!("warning: /mcp is unavailable: {reason}");
         reason

@@ -9,6 +9,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 pub fn run(args: ServeArgs) -> Result<(), ExitError> {
+    if let Some(site) = &args.site {
+        return run_mcp_only(site, &args);
+    }
     let is_site = crate::site::is_site(&args.path);
     if args.watch && is_site {
         return Err(ExitError::usage(anyhow::anyhow!(
@@ -76,7 +79,7 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         None
     } else {
         Some(super::mcp::endpoint(
-            &opts.site,
+            &opts.site.to_string_lossy(),
             &args,
             &config,
             tokens.clone(),
@@ -126,6 +129,59 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
                 if let Some(r) = closing {
                     r.close();
                 }
+            },
+        ))
+        .map_err(ExitError::io)
+}
+
+/// `serve --site DIR|URL`: only `/mcp`, answered from that site (read on
+/// demand); its pages are served by whatever hosts them.
+fn run_mcp_only(site: &str, args: &ServeArgs) -> Result<(), ExitError> {
+    let config = super::build::resolve_config(&BuildArgs {
+        content: args.path.clone(),
+        out: args.out.clone(),
+        config: args.config.clone(),
+        theme: None,
+        base_path: None,
+        offline_search: false,
+        quiet: args.quiet,
+    })?;
+    let host: IpAddr = args
+        .host
+        .clone()
+        .or(config.serve.host.clone())
+        .unwrap_or_else(|| "127.0.0.1".into())
+        .parse()
+        .context("--host must be an IP address")
+        .map_err(ExitError::usage)?;
+    let port = args.port.or(config.serve.port).unwrap_or(8080);
+    let opts = ServeOptions {
+        base_path: "/".into(),
+        site: PathBuf::from(site),
+        addr: SocketAddr::new(host, port),
+    };
+    let tokens = super::mcp::tokens(args, &config)?;
+    let endpoint = super::mcp::endpoint(site, args, &config, tokens)?;
+    if !endpoint.is_available() {
+        return Err(ExitError::io(anyhow::anyhow!(
+            "cannot open {site} for /mcp"
+        )));
+    }
+    let quiet = args.quiet;
+    let runtime = tokio::runtime::Runtime::new()
+        .context("cannot start the async runtime")
+        .map_err(ExitError::io)?;
+    runtime
+        .block_on(serve::run_with(
+            opts,
+            move |addr| endpoint.attach(axum::Router::new(), addr),
+            move |addr| {
+                if !quiet {
+                    eprintln!("MCP endpoint at http://{addr}/mcp (answering from {site})");
+                }
+            },
+            async move {
+                let _ = tokio::signal::ctrl_c().await;
             },
         ))
         .map_err(ExitError::io)

@@ -19,7 +19,7 @@ pub use http::{
 };
 pub use tools::search_ids;
 
-use crate::serve::library::Library;
+use crate::serve::library::Live;
 use anyhow::Context as _;
 use cache::ToolCache;
 use rmcp::model::{
@@ -44,7 +44,7 @@ of each result: it names the printed page, or the section for documents without 
 /// and the cache of recent results.
 #[derive(Clone)]
 pub struct McpServer {
-    lib: Arc<Library>,
+    live: Live,
     tools: Arc<Vec<Tool>>,
     cache: Arc<ToolCache>,
     pool: Arc<pool::Pool>,
@@ -53,9 +53,9 @@ pub struct McpServer {
 impl McpServer {
     /// A server keeping the results of up to `cache_entries` recent tool
     /// calls (0: none).
-    pub fn new(lib: Arc<Library>, cache_entries: usize) -> Self {
+    pub fn new(lib: impl Into<Live>, cache_entries: usize) -> Self {
         McpServer {
-            lib,
+            live: lib.into(),
             tools: Arc::new(tool_list()),
             cache: Arc::new(ToolCache::new(cache_entries)),
             pool: Arc::new(pool::Pool::for_this_machine()),
@@ -77,7 +77,7 @@ impl McpServer {
         args: JsonObject,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<Option<CallToolResult>, pool::Refused> {
-        let key = ToolCache::key(name, &args);
+        let key = self.cache_key(name, &args);
         if let Some(hit) = self.cache.get(&key) {
             return Ok(Some(hit));
         }
@@ -98,7 +98,7 @@ impl McpServer {
     /// Runs one tool by name, or answers from the cache; `None` for a name
     /// that is not a tool.
     pub fn call(&self, name: &str, args: JsonObject) -> Option<CallToolResult> {
-        let key = ToolCache::key(name, &args);
+        let key = self.cache_key(name, &args);
         if let Some(hit) = self.cache.get(&key) {
             return Some(hit);
         }
@@ -119,8 +119,21 @@ impl McpServer {
         Some(on_origin(self.call(name, args)?, origin))
     }
 
+    /// A cached result is only for the build it was made from.
+    fn cache_key(&self, name: &str, args: &JsonObject) -> String {
+        let build = self.live.peek().build_id();
+        format!("{build:08x} {}", ToolCache::key(name, args))
+    }
+
     fn run_tool(&self, name: &str, args: JsonObject) -> Option<CallToolResult> {
-        let lib = &*self.lib;
+        if !tools::NAMES.contains(&name) {
+            return None;
+        }
+        let lib = match self.live.current() {
+            Ok(lib) => lib,
+            Err(message) => return Some(CallToolResult::error(vec![ContentBlock::text(message)])),
+        };
+        let lib = &*lib;
         let args = serde_json::Value::Object(args);
         Some(match name {
             "search" => run(args, |a| tools::search(lib, &a)),
@@ -356,7 +369,8 @@ Try again, or narrow the search (fewer words, a product or version filter).",
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let cursor = request.and_then(|r| r.cursor);
-        resources::list(&self.lib, cursor.as_deref())
+        // The document list only: no file to read, no check for a new build.
+        resources::list(&self.live.peek(), cursor.as_deref())
             .map_err(|m| ErrorData::invalid_params(m, None))
     }
 
@@ -375,11 +389,23 @@ Try again, or narrow the search (fewer words, a product or version filter).",
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         tracing::debug!(uri = %request.uri, "mcp resource read");
-        resources::read(&self.lib, &request.uri)
-            .map(Into::into)
-            .map_err(|m| {
-                ErrorData::resource_not_found(m, Some(serde_json::json!({ "uri": request.uri })))
-            })
+        // Reading a document may wait for the site's origin: off the
+        // async workers.
+        let live = self.live.clone();
+        let uri = request.uri.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            let lib = live.current().map_err(Ok)?;
+            resources::read(&lib, &uri).map_err(Err)
+        });
+        match read.await {
+            Ok(Ok(r)) => Ok(r.into()),
+            Ok(Err(Ok(m))) => Err(ErrorData::internal_error(m, None)),
+            Ok(Err(Err(m))) => Err(ErrorData::resource_not_found(
+                m,
+                Some(serde_json::json!({ "uri": request.uri })),
+            )),
+            Err(e) => Err(ErrorData::internal_error(e.to_string(), None)),
+        }
     }
 }
 
@@ -399,7 +425,7 @@ fn no_cursor(request: Option<PaginatedRequestParams>) -> Result<(), ErrorData> {
 }
 
 /// Serves the library over stdin/stdout until the client closes them.
-pub async fn serve_stdio(lib: Arc<Library>, cache_entries: usize) -> anyhow::Result<()> {
+pub async fn serve_stdio(lib: impl Into<Live>, cache_entries: usize) -> anyhow::Result<()> {
     use rmcp::ServiceExt;
     let running = McpServer::new(lib, cache_entries)
         .serve(rmcp::transport::stdio())

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod files;
 pub mod library;
 pub mod mcp;
+pub mod source;
 pub mod watch;
 
 /// What the server needs to know; filled from flags and mcdewey.toml.

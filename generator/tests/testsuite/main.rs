@@ -13,6 +13,7 @@ mod invalid;
 mod mcp;
 mod mcp_auth;
 mod mcp_cite;
+mod mcp_ondemand;
 mod mcp_schema;
 mod mcp_scope;
 mod nav;

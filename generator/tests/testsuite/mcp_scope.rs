@@ -229,7 +229,10 @@ fn a_union_of_scopes_ranks_as_one_search_over_it() {
     use mcdewey_search_core::{parse_query, Filters};
     let site = union_site();
     let lib = Library::load(&site.out()).unwrap();
-    assert!(lib.index.has_semantic(), "semantic search is on by default");
+    assert!(
+        lib.with_index(|i| i.has_semantic()),
+        "semantic search is on by default"
+    );
     let text = "retention policy";
     let mut a = args(text);
     a.limit = Some(20);
@@ -240,12 +243,15 @@ fn a_union_of_scopes_ranks_as_one_search_over_it() {
         ..Filters::default()
     };
     let q = parse_query(text, cur).with_limit(20);
-    assert!(lib.index.semantic_ready(&q));
-    let one = lib.index.search(&q).unwrap();
+    assert!(lib.with_index(|i| i.semantic_ready(&q)));
+    let (one, _) = lib.search_with_terms(&q).unwrap();
     let expected: Vec<(String, f32)> = one
         .hits
         .iter()
-        .map(|h| (lib.chunk_at(h.ordinal).unwrap().1.id.clone(), h.score))
+        .map(|h| {
+            let (doc, i) = lib.chunk_at(h.ordinal).unwrap();
+            (doc.chunks[i].id.clone(), h.score)
+        })
         .collect();
     let got: Vec<(String, f32)> = r.hits.iter().map(|h| (h.id.clone(), h.score)).collect();
     assert_eq!(got, expected);

@@ -126,6 +126,37 @@ impl Index {
     }
 }
 
+impl Index {
+    /// Drops an added file, so a server with a bounded cache can keep only
+    /// the files recent queries used; a later [`Index::plan`] names it
+    /// again. Returns whether it was loaded. The manifest cannot be dropped.
+    pub fn forget_file(&mut self, path: &str) -> bool {
+        let Some((dir, n)) = path
+            .split_once('/')
+            .and_then(|(d, rest)| Some((d, rest.strip_suffix(".bin")?.parse::<usize>().ok()?)))
+        else {
+            let slot = match path {
+                DOCUMENTS_PATH => self.documents.take().is_some(),
+                VOCAB_PATH => self.vocab.take().is_some(),
+                _ => false,
+            };
+            self.ranking_files += u64::from(slot);
+            return slot;
+        };
+        let dropped = match dir {
+            "t" => self.terms.get_mut(n).and_then(Option::take).is_some(),
+            "p" => self.positions.get_mut(n).and_then(Option::take).is_some(),
+            "e" => self.token_rows.get_mut(n).and_then(Option::take).is_some(),
+            "v" => self.partitions.get_mut(n).and_then(Option::take).is_some(),
+            "f" => return self.fragments.remove(&(n as u32)).is_some(),
+            _ => false,
+        };
+        // A ranking made with the file is stale once it is gone.
+        self.ranking_files += u64::from(dropped);
+        dropped
+    }
+}
+
 fn n_chunks_in_group(total: u32, group: u32, index: u32) -> u32 {
     let start = index * group;
     (total - start).min(group)

@@ -17,7 +17,20 @@ impl Index {
         self.plan_analyzed(query, &self.analyze(query))
     }
 
+    /// Files `query` reads, loaded or not, as far as the loaded files tell
+    /// (a term's typo candidates are known once its shard is loaded): what a
+    /// bounded cache keeps as recently used after the query ran.
+    pub fn files_for(&self, query: &Query) -> Vec<String> {
+        let mut files = self.files_analyzed(query, &self.analyze(query), false);
+        files.extend(self.semantic_files(query));
+        files
+    }
+
     pub(super) fn plan_analyzed(&self, query: &Query, a: &Analysis) -> Vec<String> {
+        self.files_analyzed(query, a, true)
+    }
+
+    fn files_analyzed(&self, query: &Query, a: &Analysis, missing_only: bool) -> Vec<String> {
         let mut shards: BTreeSet<usize> = BTreeSet::new();
         let mut pos: BTreeSet<usize> = BTreeSet::new();
         for c in &a.clauses {
@@ -59,15 +72,15 @@ impl Index {
         }
         let mut out: Vec<String> = shards
             .into_iter()
-            .filter(|&s| self.terms[s].is_none())
+            .filter(|&s| !missing_only || self.terms[s].is_none())
             .map(term_shard_path)
             .collect();
         out.extend(
             pos.into_iter()
-                .filter(|&s| self.positions[s].is_none())
+                .filter(|&s| !missing_only || self.positions[s].is_none())
                 .map(position_shard_path),
         );
-        if query.filters.names_documents() && self.documents.is_none() {
+        if query.filters.names_documents() && (!missing_only || self.documents.is_none()) {
             out.push(DOCUMENTS_PATH.to_string());
         }
         out

@@ -54,6 +54,32 @@ impl Index {
         Ok(v.iter().any(|&x| x != 0.0).then_some(v))
     }
 
+    /// Semantic files `query` reads, loaded or not, as far as the loaded
+    /// files tell (see [`Index::files_for`]).
+    pub(super) fn semantic_files(&self, q: &Query) -> Vec<String> {
+        let Some(s) = &self.m.semantic else {
+            return Vec::new();
+        };
+        if self.semantic_weight(q) <= 0.0 {
+            return Vec::new();
+        }
+        let mut out = vec![VOCAB_PATH.to_string()];
+        let Some(vocab) = &self.vocab else {
+            return out;
+        };
+        let per = s.rows_per_shard as usize;
+        let shards: BTreeSet<usize> = vocab
+            .token_ids(&q.semantic_text())
+            .iter()
+            .map(|&id| id as usize / per)
+            .collect();
+        out.extend(shards.into_iter().map(token_shard_path));
+        if let Ok(Some(v)) = self.query_vector(q) {
+            out.extend(s.probe(&v).into_iter().map(partition_path));
+        }
+        out
+    }
+
     /// The query's embedding, once `e/vocab.bin` and the token shards of
     /// [`Index::plan_semantic`] are added; bit-identical to
     /// [`crate::Model::embed`] of [`Query::semantic_text`] with the model

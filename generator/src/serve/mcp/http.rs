@@ -5,7 +5,7 @@
 //! allowed origins, and turns every plain-text error into a JSON-RPC error.
 
 use super::McpServer;
-use crate::serve::library::Library;
+use crate::serve::library::Live;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -91,7 +91,7 @@ pub fn check_origin(value: &str) -> Result<String, String> {
 }
 
 /// The `/mcp` route, to merge with the site's router.
-pub fn router(lib: Arc<Library>, opts: &HttpOptions) -> Router {
+pub fn router(lib: impl Into<Live>, opts: &HttpOptions) -> Router {
     let server = McpServer::new(lib, opts.cache_entries).with_pool(opts.pool.clone());
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)

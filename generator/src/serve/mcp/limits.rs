@@ -22,7 +22,7 @@ words that matter (an error code, a command, the key terms of the question).",
             query.chars().count()
         ));
     }
-    let words = lib.index.tokenizer().tokenize(query, 0, |_| {}) as usize;
+    let words = lib.tokenizer().tokenize(query, 0, |_| {}) as usize;
     if words > MAX_QUERY_WORDS {
         return Err(format!(
             "`query` has too many words: {words}, the most is {MAX_QUERY_WORDS} (each part of a \

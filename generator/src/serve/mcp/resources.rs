@@ -69,7 +69,7 @@ pub fn read(lib: &Library, uri: &str) -> Result<ReadResourceResult, String> {
     } else if let Some(id) = uri.strip_prefix(PAGE_PREFIX) {
         page(lib, &percent_decode(id))?
     } else if let Some(id) = uri.strip_prefix(OUTLINE_PREFIX) {
-        outline(scope::find_document(lib, &percent_decode(id))?)
+        outline(&*scope::find_document(lib, &percent_decode(id))?)
     } else {
         return Err(format!(
             "Unknown resource `{uri}`. Resource URIs start with {CHUNK_PREFIX}, {PAGE_PREFIX} or {OUTLINE_PREFIX}."
@@ -88,6 +88,7 @@ fn chunk(lib: &Library, id: &str) -> Result<String, String> {
         ));
     };
     let doc = scope::find_document(lib, d)?;
+    let doc = &*doc;
     let c = doc
         .chunk(n)
         .ok_or_else(|| format!("Document `{}` has no chunk {n}.", doc.id))?;
@@ -102,6 +103,7 @@ fn page(lib: &Library, id: &str) -> Result<String, String> {
         ));
     };
     let doc = scope::find_document(lib, d)?;
+    let doc = &*doc;
     let p = doc
         .page(n)
         .ok_or_else(|| format!("Document `{}` has no page {n}.", doc.id))?;
@@ -148,26 +150,9 @@ pub fn outline(doc: &Doc) -> String {
 
 /// Undoes `%XX` escapes, which clients may apply to `:` and `/` in ids.
 fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! error that lists the values that exist. Nothing is guessed: an unknown
 //! value is an error, and a missing version is reported, never replaced.
 
-use crate::serve::library::{Doc, Library, Product, Vendor, Version};
+use crate::serve::library::{Doc, DocInfo, Library, Product, Vendor, Version};
 use mcdewey_search_core::{FilterSet, Filters};
+use std::sync::Arc;
 
 /// Filter values as asked for: tool arguments plus `product:`, `version:`
 /// and `set:` words in the query text.
@@ -338,7 +339,7 @@ fn document_scope(lib: &Library, req: &Requested, products: &[&Product]) -> Resu
     let mut filters = Vec::new();
     let mut searched = Vec::new();
     for id in &req.document {
-        let doc = find_document(lib, id)?;
+        let doc = &lib.docs[find_index(lib, id)?];
         check_document(doc, req, products)?;
         filters.push(Filters {
             product: vec![doc.product.clone()],
@@ -358,9 +359,15 @@ fn document_scope(lib: &Library, req: &Requested, products: &[&Product]) -> Resu
 }
 
 /// A document by id, or an error naming likely ids.
-pub fn find_document<'a>(lib: &'a Library, id: &str) -> Result<&'a Doc, String> {
+pub fn find_document(lib: &Library, id: &str) -> Result<Arc<Doc>, String> {
+    lib.load_doc(find_index(lib, id)?)
+}
+
+/// A document's position in [`Library::docs`] by id, or an error naming
+/// likely ids.
+pub fn find_index(lib: &Library, id: &str) -> Result<usize, String> {
     let id = id.trim();
-    lib.doc(id).ok_or_else(|| {
+    lib.doc_index(id).ok_or_else(|| {
         let near = suggest_documents(lib, id);
         let mut msg = format!(
             "Unknown document `{id}`. Document ids look like `product::version::doc-set::document`; list_library lists them."
@@ -372,7 +379,7 @@ pub fn find_document<'a>(lib: &'a Library, id: &str) -> Result<&'a Doc, String> 
     })
 }
 
-fn check_document(doc: &Doc, req: &Requested, products: &[&Product]) -> Result<(), String> {
+fn check_document(doc: &DocInfo, req: &Requested, products: &[&Product]) -> Result<(), String> {
     let excluded = |what: &str| {
         Err(format!(
             "Document `{}` is in {} {} (doc set {}), which the `{what}` filter excludes.",

@@ -1,7 +1,7 @@
 //! `fetch`: one chunk or page by id.
 
 use super::{no_page, ToolResult, DEFAULT_CHARS};
-use crate::serve::library::{Chunk, Doc, Library, Page};
+use crate::serve::library::{Doc, Library, Page};
 use crate::serve::mcp::scope;
 use crate::serve::mcp::text::{self, Target};
 use schemars::JsonSchema;
@@ -62,15 +62,15 @@ pub fn fetch(lib: &Library, args: &FetchArgs) -> ToolResult<Passage> {
     match text::parse_id(&args.id) {
         Target::Chunk(d, n) => {
             let doc = scope::find_document(lib, d)?;
-            let chunk = doc.chunk(n).ok_or_else(|| no_chunk(doc, n))?;
-            Ok(chunk_passage(lib, doc, chunk))
+            let i = doc.chunk_index(n).ok_or_else(|| no_chunk(&doc, n))?;
+            Ok(chunk_passage(lib, &doc, i))
         }
         Target::Page(d, n) => {
             let doc = scope::find_document(lib, d)?;
-            let page = doc.page(n).ok_or_else(|| no_page(doc, &n.to_string()))?;
+            let page = doc.page(n).ok_or_else(|| no_page(&doc, &n.to_string()))?;
             let fp = text::fingerprint(&["fetch", &args.id]);
             let offset = text::decode_cursor(args.cursor.as_deref(), fp)?;
-            Ok(page_passage(lib, doc, page, offset, fp))
+            Ok(page_passage(lib, &doc, page, offset, fp))
         }
         Target::Other if lib.doc(args.id.trim()).is_some() => Err(format!(
             "`{0}` is a document id. fetch takes a chunk id or a page id such as `{0}::p1`; get_outline lists a document's headings.",
@@ -91,19 +91,19 @@ fn no_chunk(doc: &Doc, n: u32) -> String {
     )
 }
 
-fn chunk_passage(lib: &Library, doc: &Doc, c: &Chunk) -> Passage {
+fn chunk_passage(lib: &Library, doc: &Doc, i: usize) -> Passage {
+    let c = &doc.chunks[i];
     let page = doc.page(c.page);
     let section = text::section(doc, c);
-    let i = doc.chunks.iter().position(|o| o.n == c.n).unwrap_or(0);
     let mut p = passage(lib, doc, c.page, page);
     p.id = c.id.clone();
     p.kind = "chunk".into();
     p.citation = text::citation(doc, page, section.as_deref());
     p.section = section;
     p.url = lib.url(&format!(
-        "{}#c-{}",
+        "{}#{}",
         page.map_or("", |p| p.url.as_str()),
-        c.n
+        crate::site::chunk_anchor(c.n)
     ));
     p.markdown = c.markdown.clone();
     p.previous = i.checked_sub(1).map(|j| doc.chunks[j].id.clone());

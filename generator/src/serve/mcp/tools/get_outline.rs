@@ -46,6 +46,7 @@ pub struct HeadingNode {
 
 pub fn get_outline(lib: &Library, args: &OutlineArgs) -> ToolResult<OutlineOutput> {
     let doc = scope::find_document(lib, &args.document)?;
+    let doc = &*doc;
     let fp = fingerprint_of("get_outline", args);
     let offset = text::decode_cursor(args.cursor.as_deref(), fp)?.min(doc.outline.len());
     let end = (offset + HEADINGS_PER_PAGE).min(doc.outline.len());

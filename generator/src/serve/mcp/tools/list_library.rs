@@ -2,7 +2,7 @@
 //! counts, and the documents of a scope page by page.
 
 use super::{fingerprint_of, ToolResult, DOCS_PER_PAGE};
-use crate::serve::library::{Doc, DocSet, Library, Product, Version};
+use crate::serve::library::{DocInfo, DocSet, Library, Product, Version};
 use crate::serve::mcp::scope;
 use crate::serve::mcp::text;
 use schemars::JsonSchema;
@@ -138,8 +138,8 @@ fn counts(lib: &Library, docs: &[usize]) -> Counts {
     let mut c = Counts::default();
     for &i in docs {
         c.documents += 1;
-        c.pages += lib.docs[i].pages.len();
-        c.chunks += lib.docs[i].chunks.len();
+        c.pages += lib.docs[i].page_count;
+        c.chunks += lib.docs[i].chunk_count;
     }
     c
 }
@@ -256,12 +256,12 @@ fn doc_set_node(sel: &Selection<'_>, s: &DocSet) -> Option<DocSetNode> {
     })
 }
 
-fn doc_node(d: &Doc) -> DocNode {
+fn doc_node(d: &DocInfo) -> DocNode {
     DocNode {
         id: d.id.clone(),
         title: d.title.clone(),
         description: d.description.clone(),
-        pages: d.pages.len(),
-        chunks: d.chunks.len(),
+        pages: d.page_count,
+        chunks: d.chunk_count,
     }
 }

@@ -37,6 +37,15 @@ pub const DEFAULT_CHARS: usize = 20_000;
 pub const MAX_CHARS: usize = 100_000;
 pub const MIN_CHARS: usize = 200;
 pub const MAX_NEIGHBORS: u32 = 3;
+/// The tools' names.
+pub const NAMES: &[&str] = &[
+    "search",
+    "fetch",
+    "read_page",
+    "list_library",
+    "get_outline",
+];
+
 /// Documents per `list_library` answer.
 pub const DOCS_PER_PAGE: usize = 200;
 /// Headings per `get_outline` answer.

@@ -69,6 +69,7 @@ pub struct PageRef {
 
 pub fn read_page(lib: &Library, args: &ReadPageArgs) -> ToolResult<ReadPageOutput> {
     let doc = scope::find_document(lib, &args.document)?;
+    let doc = &*doc;
     let page = requested_page(doc, args)?;
     let neighbors = args.neighbors.unwrap_or(0);
     if neighbors > MAX_NEIGHBORS {

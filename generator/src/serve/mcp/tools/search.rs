@@ -105,14 +105,14 @@ pub struct SameText {
 /// inside a word) and the first 10 results.
 pub fn search_ids(lib: &Library, query: &str, filters: Filters) -> Vec<String> {
     let q = parse_query(query, filters);
-    let Ok(result) = lib.index.search(&q) else {
+    let Ok((result, _)) = lib.search_with_terms(&q) else {
         return Vec::new();
     };
     result
         .hits
         .iter()
-        .filter_map(|h| lib.chunk_at(h.ordinal))
-        .map(|(_, c)| c.id.clone())
+        .filter_map(|h| lib.chunk_at(h.ordinal).ok())
+        .map(|(d, i)| d.chunks[i].id.clone())
         .collect()
 }
 
@@ -213,11 +213,7 @@ fn word_matches(lib: &Library, text: &str, filters: &FilterSet) -> ToolResult<u3
     let q = parse_query(text, filters.clone())
         .with_semantic(false)
         .with_limit(1);
-    let r = lib
-        .index
-        .search(&q)
-        .map_err(|e| format!("search failed: {e}"))?;
-    Ok(r.total)
+    Ok(lib.search_with_terms(&q)?.0.total)
 }
 
 /// One search over the whole scope (a union of filters, ranked together:
@@ -230,10 +226,7 @@ fn run(
     want: usize,
 ) -> ToolResult<(Vec<Ranked>, u32, HashSet<String>)> {
     let q = parse_query(text, filters.clone()).with_limit(want);
-    let (r, terms) = lib
-        .index
-        .search_with_terms(&q)
-        .map_err(|e| format!("search failed: {e}"))?;
+    let (r, terms) = lib.search_with_terms(&q)?;
     Ok((r.hits.into_iter().zip(r.also).collect(), r.total, terms))
 }
 
@@ -247,19 +240,19 @@ fn hit(
     also: &[u32],
     terms: &HashSet<String>,
 ) -> ToolResult<SearchHit> {
-    let lacks =
-        |o: u32| format!("the index names chunk {o}, which the site lacks; rebuild the site");
-    let (doc, c) = lib.chunk_at(s.ordinal).ok_or_else(|| lacks(s.ordinal))?;
+    let (doc, at) = lib.chunk_at(s.ordinal)?;
+    let c = &doc.chunks[at];
     let same_text_in = also
         .iter()
         .map(|&o| {
-            let (d, c) = lib.chunk_at(o).ok_or_else(|| lacks(o))?;
+            let (d, i) = lib.chunk_at(o)?;
             Ok(SameText {
-                id: c.id.clone(),
+                id: d.chunks[i].id.clone(),
                 version: d.version.clone(),
             })
         })
         .collect::<ToolResult<Vec<_>>>()?;
+    let doc = &*doc;
     let page = doc.page(c.page);
     let section = text::section(doc, c);
     let plain = c.plain_text();
@@ -268,9 +261,9 @@ fn hit(
         citation: text::citation(doc, page, section.as_deref()),
         page_id: text::page_id(doc, c.page),
         url: lib.url(&format!(
-            "{}#c-{}",
+            "{}#{}",
             page.map_or(doc.url.as_str(), |p| p.url.as_str()),
-            c.n
+            crate::site::chunk_anchor(c.n)
         )),
         document: doc.id.clone(),
         title: doc.title.clone(),
@@ -284,7 +277,7 @@ fn hit(
         page_label: page.and_then(|p| p.label.clone()),
         breadcrumb: c.breadcrumb.clone(),
         score: s.score,
-        snippet: snippet(lib.index.tokenizer(), plain, terms, SNIPPET_CHARS).text,
+        snippet: snippet(lib.tokenizer(), plain, terms, SNIPPET_CHARS).text,
         same_text_in,
     })
 }
