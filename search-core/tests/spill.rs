@@ -59,7 +59,10 @@ fn every_memory_budget_writes_the_same_index() {
         .unwrap();
         assert!(files == reference, "budget {budget} changes the index");
         let (put, taken) = (store.put.into_inner(), store.taken.into_inner());
-        assert_eq!(put, taken, "budget {budget}: every stored blob is read back once");
+        assert_eq!(
+            put, taken,
+            "budget {budget}: every stored blob is read back once"
+        );
         runs_seen.push(put);
     }
     // Smaller budgets spill more: the smallest stores far more blobs (runs'

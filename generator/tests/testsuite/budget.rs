@@ -95,3 +95,34 @@ fn the_budget_is_read_from_the_config_file() {
         "{err}"
     );
 }
+
+#[test]
+fn the_memory_budget_flag_is_checked_and_reported() {
+    let site = library(false);
+    let run = |budget: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+            .arg("build")
+            .arg(site.content())
+            .arg("--out")
+            .arg(site.out())
+            .args(["--memory-budget", budget])
+            .current_dir(site.dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run("lots");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--memory-budget") && err.contains("lots"),
+        "{err}"
+    );
+    // A tiny budget says how much went to disk.
+    let out = run("4KB");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("kept on disk to stay within the memory budget"),
+        "{err}"
+    );
+}
