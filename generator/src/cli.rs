@@ -222,6 +222,10 @@ pub struct BuildArgs {
     /// Also write the index as scripts so search works from file:// (a copy on disk)
     #[arg(long)]
     pub offline_search: bool,
+    /// Memory the build aims to stay within, e.g. 512MB or 2GB (overrides
+    /// `[build] memory_budget`; default 256MB); the site is the same either way
+    #[arg(long, value_name = "SIZE")]
+    pub memory_budget: Option<String>,
     /// No progress bar and no summary, only diagnostics
     #[arg(short, long)]
     pub quiet: bool,

@@ -19,6 +19,14 @@ pub struct RawConfig {
     pub search: RawSearch,
     pub serve: RawServe,
     pub content: RawContent,
+    pub build: RawBuild,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawBuild {
+    /// Memory the build aims to stay within, e.g. "512MB" or "2GB".
+    pub memory_budget: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,8 +91,16 @@ pub struct Config {
     /// Also write the index and engine as classic scripts, so search works
     /// when the site is opened from disk (`file://`).
     pub offline_search: bool,
+    /// Bytes of memory the build aims to stay within (`[build]
+    /// memory_budget`, `--memory-budget`): what the search index writer
+    /// holds beyond it goes to a temporary file. The site is the same bytes
+    /// whatever the budget.
+    pub memory_budget: usize,
     pub serve: ServeConfig,
 }
+
+/// Default [`Config::memory_budget`].
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
 
 #[derive(Debug, Clone, Default)]
 pub struct ServeConfig {
@@ -110,6 +126,7 @@ impl Default for Config {
             semantic: true,
             model: crate::search::MODELS[0].0,
             offline_search: false,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
             serve: ServeConfig::default(),
         }
     }
@@ -174,6 +191,10 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
     };
     config.semantic = raw.search.semantic.unwrap_or(true);
     config.offline_search = raw.search.offline.unwrap_or(false);
+    if let Some(b) = raw.build.memory_budget {
+        config.memory_budget = parse_size(&b)
+            .context("build.memory_budget: expected a size such as \"512MB\" or \"2GB\"")?;
+    }
     if let Some(m) = raw.search.model {
         let names = crate::search::MODELS.map(|(name, _)| name);
         config.model = names.into_iter().find(|name| *name == m).ok_or_else(|| {
@@ -192,6 +213,31 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
         protect_site: raw.serve.protect_site.unwrap_or(false),
     };
     Ok(config)
+}
+
+/// A memory size: a whole number with an optional unit `KB`, `MB` or `GB`
+/// (powers of 1024; `K`, `M`, `G`, `KiB`, `MiB`, `GiB` too), else bytes.
+pub fn parse_size(s: &str) -> anyhow::Result<usize> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num
+        .parse()
+        .with_context(|| format!("`{s}` does not start with a whole number"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => bail!("unknown unit `{other}` in `{s}` (use KB, MB or GB)"),
+    };
+    let bytes = n
+        .checked_mul(1usize << shift)
+        .with_context(|| format!("`{s}` is too large"))?;
+    if bytes == 0 {
+        bail!("a memory budget must be more than zero");
+    }
+    Ok(bytes)
 }
 
 /// `/docs` → `/docs/`; `` → `/`. Rejects anything that is not a plain path.
@@ -215,6 +261,33 @@ mod tests {
     fn parse(text: &str) -> anyhow::Result<Config> {
         let raw: RawConfig = toml::from_str(text)?;
         validate(raw, Path::new("/site"))
+    }
+
+    #[test]
+    fn memory_sizes_take_binary_units_and_reject_the_rest() {
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert_eq!(parse_size("64KB").unwrap(), 64 << 10);
+        assert_eq!(parse_size(" 512 MiB ").unwrap(), 512 << 20);
+        assert_eq!(parse_size("2g").unwrap(), 2 << 30);
+        for bad in [
+            "",
+            "MB",
+            "1.5GB",
+            "-1MB",
+            "0",
+            "10 parsecs",
+            "99999999999999999999GB",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse("").unwrap().memory_budget, DEFAULT_MEMORY_BUDGET);
+        let c = parse("[build]\nmemory_budget = \"1GB\"\n").unwrap();
+        assert_eq!(c.memory_budget, 1 << 30);
+        let e = format!(
+            "{:#}",
+            parse("[build]\nmemory_budget = \"lots\"\n").unwrap_err()
+        );
+        assert!(e.contains("build.memory_budget"), "{e}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
-use crate::codec::{crc32_update, seal, FileKind, Writer};
+use crate::codec::{crc32, crc32_update, seal, FileKind, Writer};
 use crate::embed::vectors::{
     encode_partition, encode_token_shard, kmeans, nearest, SemanticSettings, VectorEncoding,
 };
@@ -24,6 +24,10 @@ use crate::shard::{
     encode_position_shard, encode_positions, encode_postings, encode_term_shard, EncodedTerm,
     FieldPositions,
 };
+use crate::spill::{
+    crc32_combine, spill_err, write_run, MemorySpill, Merge, SpillId, SpillStore, TermAcc,
+    ENTRY_OVERHEAD,
+};
 use crate::twins::Twins;
 
 use crate::tokenize::{Tokenizer, TokenizerSettings};
@@ -42,7 +46,14 @@ pub struct BuildOptions {
     /// model's token table and its vocabulary. `None` (the default) builds
     /// a lexical-only index.
     pub semantic: Option<SemanticOptions>,
+    /// Bytes of postings the writer accumulates before it spills them as a
+    /// sorted run (see [`crate::spill`]). The index is the same bytes
+    /// whatever the budget; a smaller one trades memory for merge work.
+    pub memory_budget: usize,
 }
+
+/// Default [`BuildOptions::memory_budget`].
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
 
 impl Default for BuildOptions {
     fn default() -> Self {
@@ -52,6 +63,7 @@ impl Default for BuildOptions {
             shard_target_bytes: 8 * 1024,
             fragment_group: 1,
             semantic: None,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
         }
     }
 }
@@ -116,26 +128,50 @@ pub fn embedding_text(c: &ChunkInput) -> String {
     s
 }
 
-/// Weight of each token in this corpus: BM25's IDF over the chunks that
-/// contain it (a token no chunk contains gets the largest weight).
-fn token_weights(ids: &[Vec<u32>], vocab: usize) -> Vec<f32> {
-    let mut df = vec![0u32; vocab];
-    let mut seen = vec![u32::MAX; vocab];
-    for (c, ids) in ids.iter().enumerate() {
-        for &id in ids {
-            if seen[id as usize] != c as u32 {
-                seen[id as usize] = c as u32;
-                df[id as usize] += 1;
-            }
-        }
-    }
-    let n = ids.len() as f64;
+/// Weight of each token in this corpus: BM25's IDF over the `n` chunks,
+/// from the number of chunks that contain it (a token no chunk contains
+/// gets the largest weight).
+fn token_weights(df: &[u32], n: usize) -> Vec<f32> {
+    let n = n as f64;
     df.iter()
         .map(|&d| {
             let d = f64::from(d);
             (1.0 + (n - d + 0.5) / (d + 0.5)).ln() as f32
         })
         .collect()
+}
+
+/// Blocks of [`PIECE_CACHE_CHUNKS`] chunks cut into token ids per parallel
+/// step; the ids wait in the spill store between the two passes (document
+/// frequencies first, then vectors).
+const ID_BLOCKS_PER_STEP: usize = 64;
+
+/// Token ids of a block of chunks, as varints: per chunk its count, then
+/// its ids.
+fn encode_ids(ids: &[Vec<u32>]) -> Vec<u8> {
+    let mut w = Writer::new();
+    for c in ids {
+        w.varint(c.len() as u64);
+        for &id in c {
+            w.varint(u64::from(id));
+        }
+    }
+    w.buf
+}
+
+fn decode_ids(bytes: &[u8]) -> Result<Vec<Vec<u32>>, BuildError> {
+    let bad = |_| BuildError::Spill("spilled token ids do not decode".into());
+    let mut r = crate::codec::Reader::new(bytes);
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let n = r.varint().map_err(bad)? as usize;
+        let mut c = Vec::with_capacity(n);
+        for _ in 0..n {
+            c.push(r.varint_u32().map_err(bad)?);
+        }
+        out.push(c);
+    }
+    Ok(out)
 }
 
 /// Chunks cut into pieces with one word cache: big enough that most words
@@ -146,11 +182,15 @@ const PIECE_CACHE_CHUNKS: usize = 256;
 struct SemanticFiles {
     settings: SemanticSettings,
     vocab: Vec<u8>,
-    token_shards: Vec<Vec<u8>>,
-    partitions: Vec<Vec<u8>>,
+    token_shards: Vec<Stored>,
+    partitions: Vec<Stored>,
 }
 
-fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<SemanticFiles, BuildError> {
+fn build_semantic(
+    chunks: &[ChunkInput],
+    s: &SemanticOptions,
+    store: &dyn SpillStore,
+) -> Result<SemanticFiles, BuildError> {
     if s.rows_per_shard == 0 || s.partition_size == 0 || s.nprobe == 0 || s.candidates == 0 {
         return Err(BuildError::InvalidOption(
             "semantic shard, partition, probe and candidate counts must be positive",
@@ -169,29 +209,63 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
     // and each block of chunks cuts each distinct word once.
     let lookup: FastMap<&str, u32> = m.vocab().iter().zip(0u32..).collect();
     let blocks: Vec<&[ChunkInput]> = chunks.chunks(PIECE_CACHE_CHUNKS).collect();
-    let ids: Vec<Vec<u32>> = par::map(&blocks, |block| {
-        let mut cache = PieceCache::default();
-        block
+    // Token ids are needed twice (document frequencies, then the vectors
+    // they weight) and are several times the vectors' size: each block's
+    // go to the store, compact, between the passes.
+    let mut df = vec![0u32; vocab_size as usize];
+    let mut seen = vec![u32::MAX; vocab_size as usize];
+    let mut id_blobs = Vec::with_capacity(blocks.len());
+    let mut c = 0u32;
+    for step in blocks.chunks(ID_BLOCKS_PER_STEP) {
+        let ids = par::map(step, |block| {
+            let mut cache = PieceCache::default();
+            block
+                .iter()
+                .map(|c| {
+                    m.vocab().token_ids_cached(
+                        &embedding_text(c),
+                        |t| lookup.get(t).copied(),
+                        &mut cache,
+                    )
+                })
+                .collect::<Vec<_>>()
+        });
+        for block in ids {
+            for ids in &block {
+                for &id in ids {
+                    if seen[id as usize] != c {
+                        seen[id as usize] = c;
+                        df[id as usize] += 1;
+                    }
+                }
+                c += 1;
+            }
+            id_blobs.push(store.put(encode_ids(&block)).map_err(spill_err)?);
+        }
+    }
+    drop(seen);
+    let weights = token_weights(&df, n);
+    let mut vectors: Vec<f32> = Vec::with_capacity(n * d);
+    for step in id_blobs.chunks(ID_BLOCKS_PER_STEP) {
+        let encoded = step
             .iter()
-            .map(|c| {
-                m.vocab().token_ids_cached(
-                    &embedding_text(c),
-                    |t| lookup.get(t).copied(),
-                    &mut cache,
-                )
+            .map(|&id| store.take(id).map_err(spill_err))
+            .collect::<Result<Vec<_>, _>>()?;
+        let embedded = par::map(&encoded, |bytes| {
+            decode_ids(bytes).map(|ids| {
+                ids.iter()
+                    .flat_map(|ids| {
+                        crate::embed::embed_ids(ids, m.quantization(), d, |id| {
+                            Some((m.row(id), weights[id as usize]))
+                        })
+                    })
+                    .collect::<Vec<f32>>()
             })
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
-    let weights = token_weights(&ids, vocab_size as usize);
-    let vectors: Vec<f32> = par::map(&ids, |ids| {
-        crate::embed::embed_ids(ids, m.quantization(), d, |id| {
-            Some((m.row(id), weights[id as usize]))
-        })
-    })
-    .concat();
+        });
+        for v in embedded {
+            vectors.extend(v?);
+        }
+    }
     let mut mean = vec![0f32; d];
     for v in vectors.chunks(d) {
         for (a, x) in mean.iter_mut().zip(v) {
@@ -230,7 +304,7 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
                 &mut codes,
             );
         }
-        partitions.push(encode_partition(ords, &codes));
+        partitions.push(stash(store, encode_partition(ords, &codes))?);
     }
     let mut vw = Writer::new();
     m.vocab().encode(&mut vw);
@@ -243,9 +317,9 @@ fn build_semantic(chunks: &[ChunkInput], s: &SemanticOptions) -> Result<Semantic
                 rows.extend_from_slice(m.row(id));
             }
             let range = first as usize..(first + count) as usize;
-            encode_token_shard(first, &weights[range], &rows)
+            stash(store, encode_token_shard(first, &weights[range], &rows))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(SemanticFiles {
         settings: SemanticSettings {
             model_name: m.info().name.clone(),
@@ -274,36 +348,55 @@ pub type IndexFiles = Vec<(String, Vec<u8>)>;
 
 /// A term waiting for its shard to be written.
 struct PendingTerm {
-    term: usize,
+    term: String,
     df: u32,
     postings: Vec<u8>,
     positions: Vec<u8>,
 }
 
-#[derive(Default)]
-struct TermAcc {
-    ords: Vec<u32>,
-    tfs: Vec<[u16; 3]>,
-    positions: Writer,
+/// A finished payload in the spill store, with what the build id needs.
+struct Stored {
+    id: SpillId,
+    crc: u32,
+    len: u64,
+}
+
+fn stash(store: &dyn SpillStore, payload: Vec<u8>) -> Result<Stored, BuildError> {
+    let crc = crc32(&payload);
+    let len = payload.len() as u64;
+    let id = store.put(payload).map_err(spill_err)?;
+    Ok(Stored { id, crc, len })
 }
 
 /// Build an index from chunks. Chunks are reordered by (vendor, product,
 /// version, doc set, document), keeping input order within a document;
 /// the resulting position is the chunk's *ordinal*.
-pub fn build_index(
+pub fn build_index(chunks: Vec<ChunkInput>, opts: &BuildOptions) -> Result<IndexFiles, BuildError> {
+    let mut files: IndexFiles = Vec::new();
+    build_index_to(chunks, opts, &MemorySpill::default(), |path, bytes| {
+        files.push((path, bytes));
+        Ok::<(), BuildError>(())
+    })?;
+    Ok(files)
+}
+
+/// [`build_index`], keeping what does not fit [`BuildOptions::memory_budget`]
+/// in `store` and handing each finished file to `emit` (in the order
+/// [`build_index`] lists them) instead of collecting them.
+pub fn build_index_to<E: From<BuildError>>(
     mut chunks: Vec<ChunkInput>,
     opts: &BuildOptions,
-) -> Result<IndexFiles, BuildError> {
+    store: &dyn SpillStore,
+    mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
     if chunks.len() > MAX_CHUNKS {
-        return Err(BuildError::TooManyChunks(chunks.len()));
+        return Err(BuildError::TooManyChunks(chunks.len()).into());
     }
     if opts.shard_target_bytes == 0 {
-        return Err(BuildError::InvalidOption(
-            "shard_target_bytes must be positive",
-        ));
+        return Err(BuildError::InvalidOption("shard_target_bytes must be positive").into());
     }
     if opts.fragment_group == 0 {
-        return Err(BuildError::InvalidOption("fragment_group must be positive"));
+        return Err(BuildError::InvalidOption("fragment_group must be positive").into());
     }
     let r = &opts.ranking;
     let params_ok = r.k1.is_finite()
@@ -312,12 +405,12 @@ pub fn build_index(
             .iter()
             .all(|f| f.weight.is_finite() && f.weight >= 0.0 && (0.0..=1.0).contains(&f.b));
     if !params_ok {
-        return Err(BuildError::InvalidOption("ranking parameters out of range"));
+        return Err(BuildError::InvalidOption("ranking parameters out of range").into());
     }
     let mut seen = HashSet::with_capacity(chunks.len());
     for c in &chunks {
         if !seen.insert(c.id.as_str()) {
-            return Err(BuildError::DuplicateId(c.id.clone()));
+            return Err(BuildError::DuplicateId(c.id.clone()).into());
         }
     }
     drop(seen);
@@ -328,37 +421,44 @@ pub fn build_index(
 
     // The inverted index and the vectors do not depend on each other.
     let (lexical, semantic) = par::join(
-        || invert(&chunks, &tokenizer, opts),
-        || opts.semantic.as_ref().map(|s| build_semantic(&chunks, s)),
+        || invert(&chunks, &tokenizer, opts, store),
+        || {
+            opts.semantic
+                .as_ref()
+                .map(|s| build_semantic(&chunks, s, store))
+        },
     );
     let Lexical {
         avg_len,
         shard_firsts,
         term_payloads,
         pos_payloads,
-    } = lexical;
+    } = lexical?;
     let semantic = semantic.transpose()?;
 
-    // Fragments.
-    let displays: Vec<ChunkDisplay> = chunks
-        .iter()
-        .map(|c| ChunkDisplay {
-            id: c.id.clone(),
-            url: c.url.clone(),
-            title: c.title.clone(),
-            breadcrumb: c.breadcrumb.clone(),
-            page: c.page,
-            page_label: c.page_label.clone(),
-            document: c.document.clone(),
-            text: c.text.clone(),
-        })
-        .collect();
+    // Fragments, a group at a time: display data copies the chunk texts.
     let group = opts.fragment_group as usize;
-    let fragment_payloads: Vec<Vec<u8>> = displays
+    let fragment_payloads: Vec<Stored> = chunks
         .chunks(group)
         .enumerate()
-        .map(|(i, g)| encode_fragment((i * group) as u32, &g.iter().collect::<Vec<_>>()))
-        .collect();
+        .map(|(i, g)| {
+            let displays: Vec<ChunkDisplay> = g
+                .iter()
+                .map(|c| ChunkDisplay {
+                    id: c.id.clone(),
+                    url: c.url.clone(),
+                    title: c.title.clone(),
+                    breadcrumb: c.breadcrumb.clone(),
+                    page: c.page,
+                    page_label: c.page_label.clone(),
+                    document: c.document.clone(),
+                    text: c.text.clone(),
+                })
+                .collect();
+            let refs: Vec<&ChunkDisplay> = displays.iter().collect();
+            stash(store, encode_fragment((i * group) as u32, &refs))
+        })
+        .collect::<Result<_, _>>()?;
 
     // Documents.
     let mut docs: Vec<(&str, &str)> = Vec::with_capacity(facets.doc_chunks.len());
@@ -386,53 +486,58 @@ pub fn build_index(
         changes: ChangeDocs::find(docs.iter().copied()),
     };
     let manifest_payload = manifest.encode();
+    drop(chunks);
 
     // The build id ties every file to this manifest, so a stale cached shard
-    // is detected instead of silently mixing two builds.
+    // is detected instead of silently mixing two builds. Stored payloads
+    // enter it by their CRCs: they are not read twice.
+    let combine = |id: u32, s: &Stored| crc32_combine(id, s.crc, s.len);
     let mut id = crc32_update(0, &manifest_payload);
-    for p in term_payloads
+    id = term_payloads
         .iter()
         .chain(&pos_payloads)
         .chain(&fragment_payloads)
-        .chain(std::iter::once(&docs_payload))
-        .chain(semantic.iter().flat_map(|s| {
-            std::iter::once(&s.vocab)
-                .chain(&s.token_shards)
-                .chain(&s.partitions)
-        }))
-    {
-        id = crc32_update(id, p);
+        .fold(id, combine);
+    id = crc32_update(id, &docs_payload);
+    if let Some(s) = &semantic {
+        id = crc32_update(id, &s.vocab);
+        id = s.token_shards.iter().chain(&s.partitions).fold(id, combine);
     }
     manifest.build_id = id;
 
-    let mut files: IndexFiles = Vec::new();
-    files.push((
+    let mut out = |path: String, kind: FileKind, s: Stored| -> Result<(), E> {
+        let payload = store.take(s.id).map_err(spill_err)?;
+        emit(path, seal(kind, id, &payload))
+    };
+    out(
         MANIFEST_PATH.into(),
-        seal(FileKind::Manifest, id, &manifest_payload),
-    ));
-    files.push((
+        FileKind::Manifest,
+        stash(store, manifest_payload)?,
+    )?;
+    out(
         DOCUMENTS_PATH.into(),
-        seal(FileKind::Documents, id, &docs_payload),
-    ));
-    for (i, p) in term_payloads.iter().enumerate() {
-        files.push((term_shard_path(i), seal(FileKind::Terms, id, p)));
+        FileKind::Documents,
+        stash(store, docs_payload)?,
+    )?;
+    for (i, p) in term_payloads.into_iter().enumerate() {
+        out(term_shard_path(i), FileKind::Terms, p)?;
     }
-    for (i, p) in pos_payloads.iter().enumerate() {
-        files.push((position_shard_path(i), seal(FileKind::Positions, id, p)));
+    for (i, p) in pos_payloads.into_iter().enumerate() {
+        out(position_shard_path(i), FileKind::Positions, p)?;
     }
-    for (i, p) in fragment_payloads.iter().enumerate() {
-        files.push((fragment_path(i as u32), seal(FileKind::Fragments, id, p)));
+    for (i, p) in fragment_payloads.into_iter().enumerate() {
+        out(fragment_path(i as u32), FileKind::Fragments, p)?;
     }
-    if let Some(s) = &semantic {
-        files.push((VOCAB_PATH.into(), seal(FileKind::Vocab, id, &s.vocab)));
-        for (i, p) in s.token_shards.iter().enumerate() {
-            files.push((token_shard_path(i), seal(FileKind::TokenRows, id, p)));
+    if let Some(s) = semantic {
+        out(VOCAB_PATH.into(), FileKind::Vocab, stash(store, s.vocab)?)?;
+        for (i, p) in s.token_shards.into_iter().enumerate() {
+            out(token_shard_path(i), FileKind::TokenRows, p)?;
         }
-        for (i, p) in s.partitions.iter().enumerate() {
-            files.push((partition_path(i), seal(FileKind::Vectors, id, p)));
+        for (i, p) in s.partitions.into_iter().enumerate() {
+            out(partition_path(i), FileKind::Vectors, p)?;
         }
     }
-    Ok(files)
+    Ok(())
 }
 
 fn facet_key(c: &ChunkInput) -> (&str, &str, &str, &str, &str) {
@@ -462,13 +567,16 @@ fn impact(r: &RankingParams, avg: &[f32; 3], len: &[u32; 3], tf: &[u16; 3]) -> u
 /// not yet merged terms).
 const INVERT_BLOCK: usize = 2048;
 
+/// Merged terms encoded per parallel step of [`invert`].
+const ENCODE_BATCH: usize = 4096;
+
 /// What [`invert`] gives: field length means and the term and position
 /// shard payloads.
 struct Lexical {
     avg_len: [f32; 3],
     shard_firsts: Vec<String>,
-    term_payloads: Vec<Vec<u8>>,
-    pos_payloads: Vec<Vec<u8>>,
+    term_payloads: Vec<Stored>,
+    pos_payloads: Vec<Stored>,
 }
 
 /// A chunk's field lengths and its terms with their sorted positions per
@@ -504,12 +612,28 @@ fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ([u32; 3], Vec<(String,
     (len, terms)
 }
 
-/// Inverts the chunks and cuts the dictionary into shards.
-fn invert(chunks: &[ChunkInput], tokenizer: &Tokenizer, opts: &BuildOptions) -> Lexical {
+/// Inverts the chunks and cuts the dictionary into shards. Postings are
+/// accumulated until they reach a third of the memory budget (vectors may
+/// hold up to twice what they use), then spilled as a sorted run; the runs
+/// are merged term by term into the shards.
+fn invert(
+    chunks: &[ChunkInput],
+    tokenizer: &Tokenizer,
+    opts: &BuildOptions,
+    store: &dyn SpillStore,
+) -> Result<Lexical, BuildError> {
     let r = &opts.ranking;
-    let mut dict: FastMap<String, usize> = FastMap::default();
-    let mut accs: Vec<TermAcc> = Vec::new();
+    let run_budget = (opts.memory_budget / 3).max(1);
+    let page_bytes = (opts.memory_budget / 64).clamp(1024, 1 << 20);
+    let mut dict: FastMap<String, TermAcc> = FastMap::default();
+    let mut held = 0usize;
+    let mut runs = Vec::new();
     let mut lens: Vec<[u32; 3]> = Vec::with_capacity(chunks.len());
+    let sorted = |dict: &mut FastMap<String, TermAcc>| {
+        let mut v: Vec<(String, TermAcc)> = dict.drain().collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
     // Tokenizing is the costly part: it runs in parallel over blocks of
     // chunks, and the terms are merged in chunk order.
     for (block_no, block) in chunks.chunks(INVERT_BLOCK).enumerate() {
@@ -518,18 +642,30 @@ fn invert(chunks: &[ChunkInput], tokenizer: &Tokenizer, opts: &BuildOptions) -> 
             let ord = (block_no * INVERT_BLOCK + i) as u32;
             lens.push(len);
             for (term, fields) in terms {
-                let idx = *dict.entry(term).or_insert_with(|| {
-                    accs.push(TermAcc::default());
-                    accs.len() - 1
-                });
-                let acc = &mut accs[idx];
+                let before = dict.len();
+                let extra = term.len() + ENTRY_OVERHEAD;
+                let acc = dict.entry(term).or_default();
+                let start = acc.positions.len();
                 acc.ords.push(ord);
                 acc.tfs.push(
                     fields
                         .each_ref()
                         .map(|f| f.len().min(u16::MAX as usize) as u16),
                 );
-                encode_positions(&mut acc.positions, &fields);
+                let mut w = Writer {
+                    buf: std::mem::take(&mut acc.positions),
+                };
+                encode_positions(&mut w, &fields);
+                acc.positions = w.buf;
+                held += 10 + acc.positions.len() - start;
+                if dict.len() > before {
+                    held += extra;
+                }
+            }
+            if held > run_budget {
+                runs.push(write_run(store, sorted(&mut dict), page_bytes)?);
+                dict.shrink_to_fit();
+                held = 0;
             }
         }
     }
@@ -541,73 +677,89 @@ fn invert(chunks: &[ChunkInput], tokenizer: &Tokenizer, opts: &BuildOptions) -> 
     }
 
     // Shards, in term order.
-    let mut terms: Vec<(String, usize)> = dict.into_iter().collect();
-    terms.sort_unstable();
+    let mut merge = Merge::new(store, runs, sorted(&mut dict))?;
+    drop(dict);
     let mut shard_firsts: Vec<String> = Vec::new();
-    let mut term_payloads: Vec<Vec<u8>> = Vec::new();
-    let mut pos_payloads: Vec<Vec<u8>> = Vec::new();
+    let mut term_payloads: Vec<Stored> = Vec::new();
+    let mut pos_payloads: Vec<Stored> = Vec::new();
     let mut cur: Vec<PendingTerm> = Vec::new();
     let mut cur_size = 0usize;
-    let mut flush = |cur: &mut Vec<PendingTerm>, cur_size: &mut usize| {
+    let mut flush = |cur: &mut Vec<PendingTerm>, cur_size: &mut usize| -> Result<(), BuildError> {
         if cur.is_empty() {
-            return;
+            return Ok(());
         }
         let enc: Vec<EncodedTerm> = cur
             .iter()
             .map(|t| EncodedTerm {
-                term: &terms[t.term].0,
+                term: &t.term,
                 df: t.df,
                 postings: &t.postings,
             })
             .collect();
-        shard_firsts.push(terms[cur[0].term].0.clone());
-        term_payloads.push(encode_term_shard(&enc));
+        term_payloads.push(stash(store, encode_term_shard(&enc))?);
         let pos: Vec<(u32, Vec<u8>)> = cur
             .iter_mut()
             .map(|t| (t.df, std::mem::take(&mut t.positions)))
             .collect();
-        pos_payloads.push(encode_position_shard(&pos));
+        pos_payloads.push(stash(store, encode_position_shard(&pos))?);
+        shard_firsts.push(std::mem::take(&mut cur[0].term));
         cur.clear();
         *cur_size = 0;
+        Ok(())
     };
-    let encoded = par::map(&terms, |(_, idx)| {
-        let acc = &accs[*idx];
-        let impacts: Vec<u8> = acc
-            .ords
-            .iter()
-            .zip(&acc.tfs)
-            .map(|(&o, tf)| impact(r, &avg_len, &lens[o as usize], tf))
-            .collect();
-        let mut postings = Vec::new();
-        encode_postings(&mut postings, &acc.ords, &impacts);
-        postings
-    });
-    for (ti, postings) in encoded.into_iter().enumerate() {
-        let acc = &mut accs[terms[ti].1];
-        let size = terms[ti].0.len() + 4 + postings.len();
-        let big = size > opts.shard_target_bytes;
-        if big || cur_size + size > opts.shard_target_bytes {
-            flush(&mut cur, &mut cur_size);
+    // Merged terms are encoded in parallel a batch at a time, so only a
+    // batch of merged postings is held besides the runs' pages.
+    let mut batch: Vec<(String, TermAcc)> = Vec::with_capacity(ENCODE_BATCH);
+    loop {
+        batch.clear();
+        let mut batch_bytes = 0;
+        while batch.len() < ENCODE_BATCH && batch_bytes < run_budget {
+            let Some((term, acc)) = merge.next_term()? else {
+                break;
+            };
+            batch_bytes += acc.heap_bytes() + term.len() + ENTRY_OVERHEAD;
+            batch.push((term, acc));
         }
-        cur.push(PendingTerm {
-            term: ti,
-            df: acc.ords.len() as u32,
-            postings,
-            positions: std::mem::take(&mut acc.positions.buf),
+        if batch.is_empty() {
+            break;
+        }
+        let encoded = par::map(&batch, |(_, acc)| {
+            let impacts: Vec<u8> = acc
+                .ords
+                .iter()
+                .zip(&acc.tfs)
+                .map(|(&o, tf)| impact(r, &avg_len, &lens[o as usize], tf))
+                .collect();
+            let mut postings = Vec::new();
+            encode_postings(&mut postings, &acc.ords, &impacts);
+            postings
         });
-        cur_size += size;
-        if big {
-            flush(&mut cur, &mut cur_size);
+        for ((term, acc), postings) in batch.drain(..).zip(encoded) {
+            let size = term.len() + 4 + postings.len();
+            let big = size > opts.shard_target_bytes;
+            if big || cur_size + size > opts.shard_target_bytes {
+                flush(&mut cur, &mut cur_size)?;
+            }
+            cur.push(PendingTerm {
+                term,
+                df: acc.ords.len() as u32,
+                postings,
+                positions: acc.positions,
+            });
+            cur_size += size;
+            if big {
+                flush(&mut cur, &mut cur_size)?;
+            }
         }
     }
-    flush(&mut cur, &mut cur_size);
+    flush(&mut cur, &mut cur_size)?;
 
-    Lexical {
+    Ok(Lexical {
         avg_len,
         shard_firsts,
         term_payloads,
         pos_payloads,
-    }
+    })
 }
 
 fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {

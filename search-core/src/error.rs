@@ -40,6 +40,8 @@ pub enum BuildError {
     TooManyChunks(usize),
     #[error("invalid build option: {0}")]
     InvalidOption(&'static str),
+    #[error("cannot keep the index being built: {0}")]
+    Spill(String),
 }
 
 /// A query could not be answered with the files loaded so far.

@@ -76,12 +76,13 @@ mod query;
 mod result;
 mod shard;
 mod snippet;
+pub mod spill;
 pub mod tokenize;
 mod twins;
 
 pub use build::{
-    build_index, BuildOptions, ChunkInput, IndexFiles, SemanticOptions, DEFAULT_SEMANTIC_WEIGHT,
-    DOCUMENTS_PATH, MANIFEST_PATH, VOCAB_PATH,
+    build_index, build_index_to, BuildOptions, ChunkInput, IndexFiles, SemanticOptions,
+    DEFAULT_MEMORY_BUDGET, DEFAULT_SEMANTIC_WEIGHT, DOCUMENTS_PATH, MANIFEST_PATH, VOCAB_PATH,
 };
 pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};
@@ -95,6 +96,7 @@ pub use result::{
     FacetCounts, FacetKind, FacetNode, Facets, Hit, PostingsView, ScoredChunk, SearchResult,
 };
 pub use snippet::{snippet, utf16_ranges, Snippet, SNIPPET_CHARS};
+pub use spill::{MemorySpill, SpillId, SpillStore};
 pub use tokenize::{Term, TermKind, Tokenizer, TokenizerSettings, Word};
 
 #[cfg(test)]

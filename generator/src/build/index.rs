@@ -6,7 +6,7 @@
 use crate::content::Catalog;
 use crate::markdown;
 use crate::site;
-use mcdewey_search_core::{build_index, BuildOptions, ChunkInput, IndexFiles};
+use mcdewey_search_core::{build_index, build_index_to, BuildOptions, ChunkInput, IndexFiles};
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -124,25 +124,59 @@ pub fn labels(lib: &Catalog) -> Labels {
 /// `model` name the index also gets chunk vectors and the sharded token
 /// table from that embedded model.
 pub fn build(lib: &Catalog, model_name: Option<&str>) -> anyhow::Result<IndexFiles> {
-    Ok(build_with(lib, model_name, None)?.0)
-}
-
-/// [`build`], taking chunk texts from `texts` (the previous build's) where
-/// they are unchanged; with a cache, also the cache for the next build.
-pub fn build_with(
-    lib: &Catalog,
-    model_name: Option<&str>,
-    texts: Option<&TextCache>,
-) -> anyhow::Result<(IndexFiles, Option<TextCache>)> {
-    let t = std::time::Instant::now();
-    let (chunks, next) = chunk_inputs_with(lib, texts);
-    tracing::debug!(elapsed = ?t.elapsed(), "chunk texts extracted");
     let mut opts = BuildOptions::default();
     if let Some(name) = model_name {
         opts = opts.with_model(crate::search::model(name)?);
     }
-    let mut files = build_index(chunks, &opts)
+    let mut files = build_index(chunk_inputs(lib), &opts)
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
     files.push(("labels.json".into(), serde_json::to_vec(&labels(lib))?));
-    Ok((files, next))
+    Ok(files)
+}
+
+/// How a streaming index build keeps within its memory.
+pub struct Budget<'a> {
+    /// Bytes for the whole build; the index writer's postings get half and
+    /// its store of finished payloads a quarter.
+    pub bytes: usize,
+    /// Where the store keeps what exceeds its share.
+    pub spill_dir: &'a std::path::Path,
+}
+
+/// What a streaming index build leaves besides its files.
+pub struct Built {
+    /// The chunk-text cache for the next build, when one was given.
+    pub texts: Option<TextCache>,
+    /// Bytes the writer kept on disk because they exceeded the budget.
+    pub spilled: u64,
+}
+
+/// [`build`], handing each file to `emit` as soon as it is final instead of
+/// holding the index, within `budget`, and taking chunk texts from `texts`
+/// (the previous build's) where they are unchanged.
+pub fn build_with(
+    lib: &Catalog,
+    model_name: Option<&str>,
+    texts: Option<&TextCache>,
+    budget: &Budget<'_>,
+    mut emit: impl FnMut(String, Vec<u8>) -> anyhow::Result<()>,
+) -> anyhow::Result<Built> {
+    let t = std::time::Instant::now();
+    let (chunks, next) = chunk_inputs_with(lib, texts);
+    tracing::debug!(elapsed = ?t.elapsed(), "chunk texts extracted");
+    let mut opts = BuildOptions {
+        memory_budget: budget.bytes / 2,
+        ..BuildOptions::default()
+    };
+    if let Some(name) = model_name {
+        opts = opts.with_model(crate::search::model(name)?);
+    }
+    let store = super::spill::FileSpill::new(budget.spill_dir.to_path_buf(), budget.bytes / 4);
+    build_index_to(chunks, &opts, &store, &mut emit)
+        .map_err(|e| e.context("cannot build the search index"))?;
+    emit("labels.json".into(), serde_json::to_vec(&labels(lib))?)?;
+    Ok(Built {
+        texts: next,
+        spilled: store.spilled(),
+    })
 }

@@ -17,6 +17,7 @@ pub mod files;
 pub mod index;
 pub mod load;
 pub mod publish;
+pub mod spill;
 pub mod write;
 
 pub use load::cache_dir;
@@ -53,6 +54,9 @@ pub struct BuildOutcome {
     /// Documents parsed by this build (the others came parsed from the
     /// previous build of the same process).
     pub parsed: usize,
+    /// Bytes of the search index that went to a temporary file because
+    /// they exceeded the memory budget.
+    pub spilled: u64,
 }
 
 impl BuildOutcome {
@@ -122,6 +126,12 @@ impl BuildOutcome {
                 im.converted,
                 im.convert_time.as_secs_f64(),
                 im.cached,
+            ));
+        }
+        if self.spilled > 0 {
+            s.push_str(&format!(
+                "Search index: {:.1} MB kept on disk to stay within the memory budget\n",
+                self.spilled as f64 / 1e6
             ));
         }
         s.push_str(&format!(
@@ -248,7 +258,7 @@ pub fn build_with(
         record: memo.is_some(),
         settings: settings_digest(config, &loaded.theme),
     };
-    let (output, documents, texts) = stage
+    let (output, documents, built) = stage
         .run(staging.path(), &|| writing.inc(1))
         .map_err(ExitError::io)?;
     writing.finish_and_clear();
@@ -259,7 +269,7 @@ pub fn build_with(
     if let Some(m) = memo {
         m.documents = documents.into_iter().map(|(k, (d, _))| (k, d)).collect();
         m.site = Some(out.to_path_buf());
-        m.texts = texts.unwrap_or_default();
+        m.texts = built.texts.unwrap_or_default();
     }
     tracing::info!(elapsed = ?start.elapsed(), "site written");
     Ok(BuildOutcome {
@@ -271,6 +281,7 @@ pub fn build_with(
         elapsed: start.elapsed(),
         reused,
         parsed,
+        spilled: built.spilled,
     })
 }
 
@@ -357,13 +368,9 @@ impl Stage<'_> {
         &self,
         staging: &Path,
         progress: &(dyn Fn() + Sync),
-    ) -> anyhow::Result<(
-        OutputReport,
-        HashMap<String, DocResult>,
-        Option<index::TextCache>,
-    )> {
+    ) -> anyhow::Result<(OutputReport, HashMap<String, DocResult>, index::Built)> {
         let (writer, thread) = Writer::start(staging);
-        let produced = self.produce(&writer, progress);
+        let produced = self.produce(&writer, &spill::spill_dir(staging), progress);
         let report = writer.report();
         drop(writer);
         let written = thread
@@ -372,7 +379,7 @@ impl Stage<'_> {
         // A write error is the root cause when both fail (the producers only
         // see a closed channel).
         written?;
-        let (documents, texts) = produced?;
+        let (documents, built) = produced?;
         let (page_views, chunk_views) = documents.values().fold((0, 0), |(p, c), (d, _)| {
             (p + d.page_views, c + d.chunk_views)
         });
@@ -383,27 +390,35 @@ impl Stage<'_> {
                 ..report
             },
             documents,
-            texts,
+            built,
         ))
     }
 
     fn produce(
         &self,
         writer: &Writer,
+        spill_dir: &Path,
         progress: &(dyn Fn() + Sync),
-    ) -> anyhow::Result<(HashMap<String, DocResult>, Option<index::TextCache>)> {
+    ) -> anyhow::Result<(HashMap<String, DocResult>, index::Built)> {
         let catalog = &self.loaded.catalog;
         let docs: Vec<DocRef<'_>> = catalog.documents().collect();
         let links = self.renderer.links_digest();
-        // The index is built on one thread while the others render pages.
+        // The index is built on one thread while the others render pages;
+        // its files go to the writer as they are finished.
         let (index, documents) = rayon::join(
             || {
                 let t = Instant::now();
                 let texts = self.previous.map(|(memo, _)| &memo.texts);
                 let model = self.config.semantic.then_some(self.config.model);
-                let files = index::build_with(catalog, model, texts);
+                let budget = index::Budget {
+                    bytes: self.config.memory_budget,
+                    spill_dir,
+                };
+                let built = index::build_with(catalog, model, texts, &budget, |path, bytes| {
+                    write::index_file(writer, self.config.offline_search, &path, bytes)
+                });
                 tracing::info!(elapsed = ?t.elapsed(), "search index built");
-                files
+                built
             },
             || {
                 docs.par_iter()
@@ -416,17 +431,11 @@ impl Stage<'_> {
             },
         );
         let documents = documents?;
-        let (index, texts) = index?;
-        write::index_files(writer, &index)?;
+        let built = index?;
         let vendors = views::library_view(catalog);
         self.renderer
             .library_pages(&vendors, catalog.counts(), writer)?;
-        write::theme_files(
-            writer,
-            &self.loaded.theme,
-            self.config.offline_search,
-            &index,
-        )?;
+        write::theme_files(writer, &self.loaded.theme, self.config.offline_search)?;
         files::library_files(catalog, vendors, self.config, writer)?;
         let prefix = format!(
             "{}{}",
@@ -434,7 +443,7 @@ impl Stage<'_> {
             self.config.base_path
         );
         write::write_sitemap(writer, &prefix)?;
-        Ok((documents, texts))
+        Ok((documents, built))
     }
 
     /// A document's HTML and data files, or the same files from the previous

@@ -150,21 +150,27 @@ impl crate::render::Sink for Writer {
     }
 }
 
-/// The search index's files, below [`crate::site::SEARCH_DIR`].
-pub fn index_files(w: &Writer, index: &[(String, Vec<u8>)]) -> anyhow::Result<()> {
-    for (path, bytes) in index {
-        w.write(&format!("{}/{path}", crate::site::SEARCH_DIR), bytes)?;
+/// A file of the search index, below [`crate::site::SEARCH_DIR`]; with
+/// offline search also its script form.
+pub fn index_file(
+    w: &Writer,
+    offline_search: bool,
+    path: &str,
+    bytes: Vec<u8>,
+) -> anyhow::Result<()> {
+    let path = format!("{}/{path}", crate::site::SEARCH_DIR);
+    if offline_search {
+        w.write(&offline_script_path(&path), &offline_script(&path, &bytes))?;
     }
-    Ok(())
+    w.write_owned(path, bytes)
 }
 
-/// The theme's static files; with offline search also the loader, and the
-/// engine and index as scripts.
+/// The theme's static files; with offline search also the loader and the
+/// engine as scripts ([`index_file`] adds the index's).
 pub fn theme_files(
     w: &Writer,
     theme: &crate::render::theme::Theme,
     offline_search: bool,
-    index: &[(String, Vec<u8>)],
 ) -> anyhow::Result<()> {
     for (name, bytes) in &theme.statics {
         w.write(&format!("_static/{name}"), bytes)?;
@@ -178,10 +184,7 @@ pub fn theme_files(
             .iter()
             .filter(|(name, _)| name.ends_with(".wasm"))
             .map(|(name, bytes)| (format!("_static/{name}"), bytes));
-        let shards = index
-            .iter()
-            .map(|(path, bytes)| (format!("{}/{path}", crate::site::SEARCH_DIR), bytes));
-        for (path, bytes) in engine.chain(shards) {
+        for (path, bytes) in engine {
             w.write(&offline_script_path(&path), &offline_script(&path, bytes))?;
         }
     }

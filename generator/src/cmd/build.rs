@@ -28,6 +28,10 @@ pub fn resolve_config(args: &BuildArgs) -> Result<Config, ExitError> {
     if args.offline_search {
         config.offline_search = true;
     }
+    if let Some(b) = &args.memory_budget {
+        config.memory_budget =
+            config::parse_size(b).map_err(|e| ExitError::usage(e.context("--memory-budget")))?;
+    }
     Ok(config)
 }
 

@@ -26,6 +26,7 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         theme: None,
         base_path: None,
         offline_search: false,
+        memory_budget: None,
         quiet: args.quiet,
     };
     let config = super::build::resolve_config(&build_args)?;

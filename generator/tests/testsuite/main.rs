@@ -1,6 +1,7 @@
 //! Integration tests of the generator, built into one binary (one link step).
 //! Fixture sites are written to temporary directories by [`util::TestSite`].
 
+mod budget;
 mod cli;
 mod contract;
 mod corpora;
