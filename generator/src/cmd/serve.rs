@@ -146,6 +146,7 @@ fn run_mcp_only(site: &str, args: &ServeArgs) -> Result<(), ExitError> {
         base_path: None,
         offline_search: false,
         quiet: args.quiet,
+        memory_budget: None,
     })?;
     let host: IpAddr = args
         .host
