@@ -10,14 +10,16 @@ use crate::embed::vectors::{
 use crate::embed::wordpiece::PieceCache;
 use crate::embed::Model;
 use crate::error::BuildError;
-use crate::fragment::{encode_documents, encode_fragment, ChunkDisplay};
+use crate::docblock::encode_doc_blocks;
+use crate::fragment::{encode_fragment, ChunkDisplay};
 use crate::hash::FastMap;
 pub use crate::input::ChunkInput;
 use crate::layout::{
-    fragment_path, partition_path, position_shard_path, term_shard_path, token_shard_path,
+    doc_block_path, fragment_path, partition_path, position_shard_path, term_shard_path,
+    token_shard_path, twin_block_path,
 };
-pub use crate::layout::{DOCUMENTS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH};
-use crate::manifest::{FacetTree, Manifest, RankingParams, Settings, LEVELS};
+pub use crate::layout::{CENTROIDS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH};
+use crate::manifest::{Blocks, FacetTree, Manifest, RankingParams, Settings, LEVELS};
 use crate::par;
 use crate::prior::ChangeDocs;
 use crate::shard::{
@@ -38,6 +40,9 @@ pub struct BuildOptions {
     pub shard_target_bytes: usize,
     /// Chunks per fragment file (1 = each result costs exactly its own bytes).
     pub fragment_group: u32,
+    /// Chunks per document block `d/<k>.bin` and twin block `w/<k>.bin`:
+    /// smaller blocks cost a query fewer bytes and the site more files.
+    pub block_chunks: u32,
     /// Semantic search: when set, the index also holds chunk vectors, the
     /// model's token table and its vocabulary. `None` (the default) builds
     /// a lexical-only index.
@@ -51,6 +56,7 @@ impl Default for BuildOptions {
             ranking: RankingParams::default(),
             shard_target_bytes: 8 * 1024,
             fragment_group: 1,
+            block_chunks: DEFAULT_BLOCK_CHUNKS,
             semantic: None,
         }
     }
@@ -67,6 +73,9 @@ impl BuildOptions {
         self
     }
 }
+
+/// Default [`BuildOptions::block_chunks`].
+pub const DEFAULT_BLOCK_CHUNKS: u32 = 1024;
 
 /// Default semantic weight in the hybrid blend (see README, "Hybrid ranking").
 pub const DEFAULT_SEMANTIC_WEIGHT: f32 = 0.3;
@@ -305,6 +314,9 @@ pub fn build_index(
     if opts.fragment_group == 0 {
         return Err(BuildError::InvalidOption("fragment_group must be positive"));
     }
+    if opts.block_chunks == 0 {
+        return Err(BuildError::InvalidOption("block_chunks must be positive"));
+    }
     let r = &opts.ranking;
     let params_ok = r.k1.is_finite()
         && r.k1 > 0.0
@@ -323,7 +335,7 @@ pub fn build_index(
     drop(seen);
     chunks.sort_by(|a, b| facet_key(a).cmp(&facet_key(b)));
 
-    let facets = facet_tree(&chunks);
+    let (facets, doc_chunks) = facet_tree(&chunks);
     let tokenizer = Tokenizer::new(opts.tokenizer);
 
     // The inverted index and the vectors do not depend on each other.
@@ -360,15 +372,18 @@ pub fn build_index(
         .map(|(i, g)| encode_fragment((i * group) as u32, &g.iter().collect::<Vec<_>>()))
         .collect();
 
-    // Documents.
-    let mut docs: Vec<(&str, &str)> = Vec::with_capacity(facets.doc_chunks.len());
+    // Documents, twins and change documents: the per-document and
+    // per-chunk tables go to blocks, the manifest keeps their sizes.
+    let mut docs: Vec<(u32, &str, &str)> = Vec::with_capacity(doc_chunks.len());
     let mut at = 0usize;
-    for &n in &facets.doc_chunks {
+    for &n in &doc_chunks {
         let c = &chunks[at];
-        docs.push((&c.document, &c.title));
+        docs.push((n, &c.document, &c.title));
         at += n as usize;
     }
-    let docs_payload = encode_documents(&docs);
+    let block = opts.block_chunks;
+    let doc_block_payloads = encode_doc_blocks(&docs, block);
+    let twin_block_payloads = Twins::find(&chunks).encode_blocks(chunks.len() as u32, block);
 
     let mut manifest = Manifest {
         build_id: 0,
@@ -382,10 +397,14 @@ pub fn build_index(
         shards: shard_firsts,
         facets,
         semantic: semantic.as_ref().map(|s| s.settings.clone()),
-        twins: Twins::find(&chunks),
+        blocks: Blocks {
+            chunks: block,
+            twins: !twin_block_payloads.is_empty(),
+        },
         changes: ChangeDocs::find(docs.iter().copied()),
     };
     let manifest_payload = manifest.encode();
+    let centroids_payload = semantic.as_ref().map(|s| s.settings.encode_centroids());
 
     // The build id ties every file to this manifest, so a stale cached shard
     // is detected instead of silently mixing two builds.
@@ -394,7 +413,9 @@ pub fn build_index(
         .iter()
         .chain(&pos_payloads)
         .chain(&fragment_payloads)
-        .chain(std::iter::once(&docs_payload))
+        .chain(&doc_block_payloads)
+        .chain(&twin_block_payloads)
+        .chain(&centroids_payload)
         .chain(semantic.iter().flat_map(|s| {
             std::iter::once(&s.vocab)
                 .chain(&s.token_shards)
@@ -410,10 +431,12 @@ pub fn build_index(
         MANIFEST_PATH.into(),
         seal(FileKind::Manifest, id, &manifest_payload),
     ));
-    files.push((
-        DOCUMENTS_PATH.into(),
-        seal(FileKind::Documents, id, &docs_payload),
-    ));
+    for (i, p) in doc_block_payloads.iter().enumerate() {
+        files.push((doc_block_path(i), seal(FileKind::DocBlock, id, p)));
+    }
+    for (i, p) in twin_block_payloads.iter().enumerate() {
+        files.push((twin_block_path(i), seal(FileKind::TwinBlock, id, p)));
+    }
     for (i, p) in term_payloads.iter().enumerate() {
         files.push((term_shard_path(i), seal(FileKind::Terms, id, p)));
     }
@@ -425,6 +448,8 @@ pub fn build_index(
     }
     if let Some(s) = &semantic {
         files.push((VOCAB_PATH.into(), seal(FileKind::Vocab, id, &s.vocab)));
+        let c = s.settings.encode_centroids();
+        files.push((CENTROIDS_PATH.into(), seal(FileKind::Centroids, id, &c)));
         for (i, p) in s.token_shards.iter().enumerate() {
             files.push((token_shard_path(i), seal(FileKind::TokenRows, id, p)));
         }
@@ -610,8 +635,11 @@ fn invert(chunks: &[ChunkInput], tokenizer: &Tokenizer, opts: &BuildOptions) -> 
     }
 }
 
-fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {
+/// The facet tree of `chunks` (in ordinal order) and the chunks of each
+/// document.
+fn facet_tree(chunks: &[ChunkInput]) -> (FacetTree, Vec<u32>) {
     let mut t = FacetTree::default();
+    let mut doc_chunks: Vec<u32> = Vec::new();
     let fields = |c: &ChunkInput| -> [String; LEVELS] {
         [
             c.vendor.clone(),
@@ -647,6 +675,9 @@ fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {
                 .binary_search_by(|n| n.as_str().cmp(value))
                 .unwrap_or(0);
             t.nodes[l].push((name as u32, 0));
+            if l == LEVELS - 1 {
+                t.leaf_chunks.push(0);
+            }
             if l > 0 {
                 if let Some(parent) = t.nodes[l - 1].last_mut() {
                     parent.1 += 1;
@@ -654,15 +685,18 @@ fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {
             }
         }
         if differs <= LEVELS {
-            t.doc_chunks.push(0);
+            doc_chunks.push(0);
             if let Some(parent) = t.nodes[LEVELS - 1].last_mut() {
                 parent.1 += 1;
             }
         }
-        if let Some(d) = t.doc_chunks.last_mut() {
+        if let Some(d) = doc_chunks.last_mut() {
+            *d += 1;
+        }
+        if let Some(d) = t.leaf_chunks.last_mut() {
             *d += 1;
         }
         prev = Some(c);
     }
-    t
+    (t, doc_chunks)
 }

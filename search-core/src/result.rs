@@ -69,8 +69,9 @@ pub struct SearchResult {
     /// of the document (ascending ordinals): they are not hits of their
     /// own. Empty lists when the index has no such passages.
     pub also: Vec<Vec<u32>>,
-    /// Number of results: matching chunks, counting each passage that is
-    /// the same in several versions once. Facet counts count chunks.
+    /// Number of results: matching chunks, like the facet counts (each
+    /// version of a passage counts; the hits fold them). Counting each
+    /// passage once would need the twin table of every result.
     pub total: u32,
     pub facets: FacetCounts,
     /// The query's quoted phrases matched nothing, so its results match
@@ -95,6 +96,8 @@ pub struct Hit {
     pub version: String,
     pub doc_set: String,
     pub document: String,
-    pub document_index: u32,
+    /// Index of the chunk's document (see [`crate::Index::document`]),
+    /// once its document block is added ([`crate::Index::doc_blocks_for`]).
+    pub document_index: Option<u32>,
     pub snippet: Snippet,
 }
