@@ -4,13 +4,13 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use crate::codec::{crc32_update, seal, FileKind, Writer};
+use crate::docblock::encode_doc_blocks;
 use crate::embed::vectors::{
     encode_partition, encode_token_shard, kmeans, nearest, SemanticSettings, VectorEncoding,
 };
 use crate::embed::wordpiece::PieceCache;
 use crate::embed::Model;
 use crate::error::BuildError;
-use crate::docblock::encode_doc_blocks;
 use crate::fragment::{encode_fragment, ChunkDisplay};
 use crate::hash::FastMap;
 pub use crate::input::ChunkInput;

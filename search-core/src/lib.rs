@@ -78,8 +78,8 @@ pub mod tokenize;
 mod twins;
 
 pub use build::{
-    build_index, BuildOptions, ChunkInput, IndexFiles, SemanticOptions, DEFAULT_BLOCK_CHUNKS,
-    DEFAULT_SEMANTIC_WEIGHT, CENTROIDS_PATH, MANIFEST_PATH, VOCAB_PATH,
+    build_index, BuildOptions, ChunkInput, IndexFiles, SemanticOptions, CENTROIDS_PATH,
+    DEFAULT_BLOCK_CHUNKS, DEFAULT_SEMANTIC_WEIGHT, MANIFEST_PATH, VOCAB_PATH,
 };
 pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};

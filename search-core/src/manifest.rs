@@ -500,4 +500,52 @@ mod tests {
             FormatError::UnknownRequiredSection(901)
         );
     }
+
+    proptest::proptest! {
+        /// Any facet tree, block size and change ranges round trip, and a
+        /// manifest whose chunk count disagrees with the tree is rejected.
+        #[test]
+        fn any_root_round_trips(
+            shape in proptest::collection::vec(1u32..4, 1..4),
+            names in proptest::collection::btree_set("[a-z0-9.]{1,8}", 1..6),
+            extra in proptest::collection::vec(0u32..5, 64),
+            block in 1u32..100_000,
+            twins in proptest::bool::ANY,
+        ) {
+            let names: Vec<String> = names.into_iter().collect();
+            let mut f = FacetTree::default();
+            for l in 0..LEVELS {
+                f.names[l] = names.clone();
+            }
+            // Level 0 has shape.len() nodes; every node has shape[i % len] children.
+            let mut count = shape.len();
+            for l in 0..LEVELS {
+                for i in 0..count {
+                    let children = shape[i % shape.len()];
+                    f.nodes[l].push(((i % names.len()) as u32, children));
+                }
+                count = f.nodes[l].iter().map(|n| n.1 as usize).sum();
+            }
+            f.leaf_chunks = f.nodes[LEVELS - 1]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| n.1 + extra[i % extra.len()])
+                .collect();
+            let chunks: u32 = f.leaf_chunks.iter().sum();
+            let mut m = sample();
+            m.settings.chunk_count = chunks;
+            m.facets = f;
+            m.blocks = Blocks { chunks: block, twins };
+            m.changes = ChangeDocs::find([(chunks, "changelog", "Changes")]);
+            let bytes = m.encode();
+            let back = Manifest::decode(7, &bytes).unwrap();
+            proptest::prop_assert_eq!(&back.facets, &m.facets);
+            proptest::prop_assert_eq!(back.blocks, m.blocks);
+            proptest::prop_assert_eq!(&back.changes, &m.changes);
+            proptest::prop_assert_eq!(back.settings.chunk_count, chunks);
+            m.settings.chunk_count = chunks + 1;
+            m.changes = ChangeDocs::default();
+            proptest::prop_assert!(Manifest::decode(7, &m.encode()).is_err());
+        }
+    }
 }

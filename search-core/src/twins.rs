@@ -203,9 +203,8 @@ impl TwinBlock {
         let bad = || FormatError::Malformed("twin runs out of range");
         let lo = u64::from(k) * u64::from(block);
         let hi = (lo + u64::from(block)).min(u64::from(chunk_count));
-        let inside = |a: i64, len: u64, lo: u64, hi: u64| {
-            a >= 0 && a as u64 >= lo && a as u64 + len <= hi
-        };
+        let inside =
+            |a: i64, len: u64, lo: u64, hi: u64| a >= 0 && a as u64 >= lo && a as u64 + len <= hi;
         let block_of = |a: u64| a / u64::from(block);
         let mut r = Reader::new(payload);
         let mut forward = Vec::new();
@@ -485,7 +484,9 @@ mod tests {
         assert_eq!((hits.len(), also.len()), (2, 2));
         // Without sets: plain ranking.
         let none = TwinBlocks::default();
-        let (hits, also) = none.top(&best_first(vec![s(2, 0.1), s(1, 0.1), s(0, 0.3)]), 2).unwrap();
+        let (hits, also) = none
+            .top(&best_first(vec![s(2, 0.1), s(1, 0.1), s(0, 0.3)]), 2)
+            .unwrap();
         assert_eq!(hits, vec![s(0, 0.3), s(1, 0.1)]);
         assert_eq!(also, vec![Vec::<u32>::new(); 2]);
     }

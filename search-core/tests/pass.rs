@@ -188,10 +188,7 @@ fn documents_in_a_union_plan_the_document_blocks_of_their_doc_sets() {
     let (rounds, r) = run(&mut index, &files, &mut pass);
     // The document blocks of the doc sets the filter admits, with the
     // term shards: one round before ranking.
-    assert!(
-        rounds[0].iter().any(|p| p.starts_with("d/")),
-        "{rounds:?}"
-    );
+    assert!(rounds[0].iter().any(|p| p.starts_with("d/")), "{rounds:?}");
     let got: Vec<String> = r.hits.iter().map(|f| f.hit.id.clone()).collect();
     assert!(!got.is_empty());
     assert!(

@@ -360,7 +360,9 @@ fn planning_fetches_only_the_needed_token_shards_and_partitions() {
         vec![VOCAB_PATH.to_string(), CENTROIDS_PATH.to_string()]
     );
     index.add_file(VOCAB_PATH, &files[VOCAB_PATH]).unwrap();
-    index.add_file(CENTROIDS_PATH, &files[CENTROIDS_PATH]).unwrap();
+    index
+        .add_file(CENTROIDS_PATH, &files[CENTROIDS_PATH])
+        .unwrap();
     // Round 2: exactly the token shards of the query's WordPieces.
     let mut want: Vec<String> = m
         .token_ids(text)

@@ -2,17 +2,17 @@
 
 use super::Index;
 use crate::codec::{open, FileKind};
+use crate::docblock::DocBlock;
 use crate::embed::vectors::{decode_partition, decode_token_shard};
 use crate::embed::wordpiece::Vocab;
 use crate::error::FormatError;
-use crate::docblock::DocBlock;
 use crate::fragment::Fragment;
 use crate::layout::{
     doc_block_path, fragment_path, partition_path, position_shard_path, term_shard_path,
     token_shard_path, twin_block_path, CENTROIDS_PATH, MANIFEST_PATH, VOCAB_PATH,
 };
-use crate::twins::TwinBlock;
 use crate::shard::{PositionShard, TermShard};
+use crate::twins::TwinBlock;
 
 impl Index {
     /// Paths of every file of the index except the manifest, for servers

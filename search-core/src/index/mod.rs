@@ -23,11 +23,11 @@ use crate::embed::wordpiece::Vocab;
 use crate::error::{FormatError, SearchError};
 use crate::fragment::{DocumentInfo, Fragment};
 use crate::layout::{position_shard_path, term_shard_path, MAX_CHUNKS};
-use crate::twins::TwinBlocks;
 use crate::manifest::{Manifest, LEVELS};
 use crate::result::{FacetKind, FacetNode, Facets, PostingsView};
 use crate::shard::{PositionShard, TermShard};
 use crate::tokenize::Tokenizer;
+use crate::twins::TwinBlocks;
 
 /// Facet level of versions (vendor 0, product 1, version 2, doc set 3).
 const VERSION_LEVEL: usize = 2;
@@ -173,7 +173,9 @@ impl Index {
     /// count.
     pub(super) fn leaf_of(&self, ordinal: u32) -> usize {
         let leaves = &self.ranges[LEVELS - 1];
-        leaves.partition_point(|r| r.1 <= ordinal).min(leaves.len() - 1)
+        leaves
+            .partition_point(|r| r.1 <= ordinal)
+            .min(leaves.len() - 1)
     }
 
     /// Version of a chunk ordinal (known from the manifest alone, so the
