@@ -60,6 +60,14 @@ pub struct ScoredChunk {
     pub score: f32,
 }
 
+/// Ranking order: higher score first, then lower ordinal. One function for
+/// every sort of results, so the engine carries one copy of the sort.
+pub(crate) fn better(a: &ScoredChunk, b: &ScoredChunk) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then_with(|| a.ordinal.cmp(&b.ordinal))
+}
+
 /// Result of [`Index::search`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchResult {

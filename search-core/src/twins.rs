@@ -8,13 +8,11 @@
 //! with two chunks in one version (a passage repeated inside a document)
 //! is left alone: which copy matches which is not clear.
 
-use std::collections::BTreeSet;
-
 use crate::codec::{Reader, Writer};
 use crate::error::FormatError;
 use crate::hash::FastMap;
 use crate::input::ChunkInput;
-use crate::result::ScoredChunk;
+use crate::result::{better, ScoredChunk};
 
 /// Ordinals `start .. start + len` are twins of `canonical .. canonical + len`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,6 +273,10 @@ impl TwinBlock {
     }
 }
 
+/// Hits, best first, and per hit the other members of its set among the
+/// results (ascending).
+pub(crate) type Folded = (Vec<ScoredChunk>, Vec<Vec<u32>>);
+
 /// The twin blocks an index has loaded, and folding a ranking with them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TwinBlocks {
@@ -309,11 +311,7 @@ impl TwinBlocks {
     /// lower ordinal. Within a set, the best member is shown and the
     /// canonical one wins a tie. `Err` lists the twin blocks still needed:
     /// those of the results walked so far and of their canonicals.
-    pub(crate) fn top(
-        &self,
-        sorted: &[ScoredChunk],
-        limit: usize,
-    ) -> Result<(Vec<ScoredChunk>, Vec<Vec<u32>>), Vec<u32>> {
+    pub(crate) fn top(&self, sorted: &[ScoredChunk], limit: usize) -> Result<Folded, Vec<u32>> {
         if self.is_empty() {
             let hits: Vec<ScoredChunk> = sorted.iter().take(limit).copied().collect();
             return Ok((hits.clone(), vec![Vec::new(); hits.len()]));
@@ -321,37 +319,66 @@ impl TwinBlocks {
         if limit == 0 {
             return Ok((Vec::new(), Vec::new()));
         }
-        // Score of each result, by ordinal.
-        let mut by_ord: Vec<(u32, f32)> = sorted.iter().map(|s| (s.ordinal, s.score)).collect();
-        by_ord.sort_unstable_by_key(|p| p.0);
-        let score_of = |o: u32| {
-            by_ord
-                .binary_search_by_key(&o, |p| p.0)
-                .ok()
-                .map(|i| by_ord[i].1)
+        // Which ordinals are results, one bit each; the score of one is
+        // found in its run of equal scores in `sorted`.
+        let bits_len = sorted
+            .iter()
+            .map(|s| s.ordinal as usize / 64 + 1)
+            .max()
+            .unwrap_or(0);
+        let mut is_result = vec![0u64; bits_len];
+        for s in sorted {
+            is_result[s.ordinal as usize / 64] |= 1 << (s.ordinal % 64);
+        }
+        let in_results = |o: u32| {
+            is_result
+                .get(o as usize / 64)
+                .is_some_and(|w| w >> (o % 64) & 1 == 1)
         };
-        let mut missing: BTreeSet<u32> = BTreeSet::new();
-        let mut seen: FastMap<u32, ()> = FastMap::default();
-        // (canonical, representative) per set, in walking order.
-        let mut sets: Vec<(u32, ScoredChunk)> = Vec::new();
+        let scored = |o: u32, score: f32| {
+            let run = sorted.partition_point(|x| x.score > score);
+            let run = &sorted[run..sorted.partition_point(|x| x.score >= score)];
+            run.binary_search_by(|x| x.ordinal.cmp(&o)).is_ok()
+        };
+        let mut missing: Vec<u32> = Vec::new();
+        let mut seen: Vec<u64> = Vec::new();
+        // Canonical member and representative of each set, in walking order.
+        let mut canons: Vec<u32> = Vec::new();
+        let mut reps: Vec<ScoredChunk> = Vec::new();
         let mut boundary: Option<f32> = None;
+        let mut prev: Option<f32> = None;
         for s in sorted {
             // Past the `limit`-th set, only ties of its score can still
             // enter (a tie is broken by the representative's ordinal).
             if boundary.is_some_and(|b| s.score < b) {
                 break;
             }
+            let tied = prev == Some(s.score);
+            prev = Some(s.score);
             let c = match self.get(s.ordinal) {
                 Ok(t) => t.canonical(s.ordinal),
                 Err(b) => {
-                    missing.insert(b);
+                    missing.push(b);
+                    // Copies of a passage score the same: a result tied
+                    // with the previous one is likely its copy, so the
+                    // walk goes on and one round asks for every block the
+                    // answer will need. Only which blocks to ask for
+                    // depends on this guess.
+                    if tied {
+                        continue;
+                    }
                     s.ordinal
                 }
             };
-            if seen.insert(c, ()).is_some() {
+            let (w, bit) = (c as usize / 64, 1u64 << (c % 64));
+            if seen.len() <= w {
+                seen.resize(w + 1, 0);
+            }
+            if seen[w] & bit != 0 {
                 continue;
             }
-            let rep = if c != s.ordinal && score_of(c) == Some(s.score) {
+            seen[w] |= bit;
+            let rep = if c != s.ordinal && scored(c, s.score) {
                 ScoredChunk {
                     ordinal: c,
                     score: s.score,
@@ -359,39 +386,37 @@ impl TwinBlocks {
             } else {
                 *s
             };
-            sets.push((c, rep));
-            if sets.len() == limit {
+            canons.push(c);
+            reps.push(rep);
+            if reps.len() == limit {
                 boundary = Some(s.score);
             }
         }
-        let better = |a: &ScoredChunk, b: &ScoredChunk| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.ordinal.cmp(&b.ordinal))
-        };
-        sets.sort_by(|a, b| better(&a.1, &b.1));
-        sets.truncate(limit);
-        let mut also = Vec::with_capacity(sets.len());
-        for &(c, rep) in &sets {
+        let walked = reps.clone();
+        reps.sort_by(better);
+        reps.truncate(limit);
+        let mut also = Vec::with_capacity(reps.len());
+        for rep in &reps {
+            let c = canons[walked.iter().position(|w| w == rep).unwrap_or(0)];
             let mut members = vec![c];
             match self.get(c) {
                 Ok(t) => t.members(c, &mut members),
-                Err(b) => {
-                    missing.insert(b);
-                }
+                Err(b) => missing.push(b),
             }
             let mut a: Vec<u32> = members
                 .into_iter()
-                .filter(|&m| m != rep.ordinal && score_of(m).is_some())
+                .filter(|&m| m != rep.ordinal && in_results(m))
                 .collect();
             a.sort_unstable();
             a.dedup();
             also.push(a);
         }
         if !missing.is_empty() {
-            return Err(missing.into_iter().collect());
+            missing.sort_unstable();
+            missing.dedup();
+            return Err(missing);
         }
-        Ok((sets.into_iter().map(|(_, r)| r).collect(), also))
+        Ok((reps, also))
     }
 }
 
@@ -554,8 +579,8 @@ mod tests {
             // the same in every version when same[i]; the last copy is current.
             let mut chunks = Vec::new();
             for v in 0..versions {
-                for i in 0..per {
-                    let text = if same[i] { format!("p{i}") } else { format!("v{v} p{i}") };
+                for (i, &same) in same.iter().enumerate().take(per) {
+                    let text = if same { format!("p{i}") } else { format!("v{v} p{i}") };
                     chunks.push(chunk(&format!("{v}.0"), (versions - v) as u32, "a", &text));
                 }
             }

@@ -10,7 +10,7 @@ use crate::layout::{doc_block_path, position_shard_path, term_shard_path, twin_b
 use crate::manifest::LEVELS;
 use crate::prior::{asks_for_changes, CHANGES_PRIOR};
 use crate::query::Query;
-use crate::result::{FacetCounts, ScoredChunk, SearchResult};
+use crate::result::{better, FacetCounts, ScoredChunk, SearchResult};
 use crate::shard::impact_value;
 
 impl Index {
@@ -229,11 +229,7 @@ impl Index {
             }
         }
         let facets = self.count_facets(results.iter().map(|s| s.ordinal));
-        results.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.ordinal.cmp(&b.ordinal))
-        });
+        results.sort_by(better);
         Ok(Ranking {
             sorted: results,
             facets,
@@ -347,7 +343,7 @@ impl Index {
     pub(super) fn count_facets(&self, ords: impl Iterator<Item = u32>) -> FacetCounts {
         let leaves = self.ranges[LEVELS - 1].len();
         let mut per_leaf = vec![0u32; leaves];
-        let mut per_doc: Option<BTreeMap<u32, u32>> = Some(BTreeMap::new());
+        let mut per_doc: Option<Vec<u32>> = Some(vec![0; self.document_count() as usize]);
         for o in ords {
             if o >= self.chunk_count() {
                 continue;
@@ -355,7 +351,7 @@ impl Index {
             per_leaf[self.leaf_of(o)] += 1;
             if let Some(docs) = &mut per_doc {
                 match self.document_of(o) {
-                    Some(d) => *docs.entry(d).or_default() += 1,
+                    Some(d) => docs[d as usize] += 1,
                     None => per_doc = None,
                 }
             }
@@ -374,7 +370,10 @@ impl Index {
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
-        let mut document: Vec<(u32, u32)> = per_doc.unwrap_or_default().into_iter().collect();
+        let mut document: Vec<(u32, u32)> = (0u32..)
+            .zip(per_doc.unwrap_or_default())
+            .filter(|&(_, c)| c > 0)
+            .collect();
         document.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         FacetCounts {
             vendor: sorted(&by_name[0]),
