@@ -21,7 +21,8 @@ for v in "$shared"/corpora/markdown/etcd/content/en/docs/v*; do ln -s "$v" "$wor
 
 model="${1:-}"
 suffix="${model:+-$model}"
-printf '[search]\n%s\n' "${model:+model = \"$model\"}" > "$work/mcdewey.toml"
+# The content is symlinked in from ../shared: allow it, or nothing is built.
+printf '[content]\nsymlink_roots = ["%s"]\n[search]\n%s\n' "$shared/corpora" "${model:+model = \"$model\"}" > "$work/mcdewey.toml"
 MCDEWEY_LOG=info "$bin" build "$work/content" --out "$work/site" --config "$work/mcdewey.toml" 2> "$work/build.log" || true
 grep '^Built' "$work/build.log"
 ours_index_s=$(grep 'search index built' "$work/build.log" | sed 's/\x1b\[[0-9;]*m//g' | sed -E 's/.*elapsed=([0-9.]+)(m?s).*/\1 \2/' | awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }')

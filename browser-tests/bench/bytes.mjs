@@ -2,7 +2,7 @@
 // Pagefind, in headless Chromium, one fresh browser context per query.
 // Usage: node bench/bytes.mjs SITE_URL QUERIES_FILE OUT_JSON
 // The site must hold McDewey's index in _search/ and Pagefind's in pagefind/;
-// ENGINES=mcdewey measures McDewey alone (a site Pagefind could not index).
+// ENGINES=mcdewey measures McDewey alone (no Pagefind index needed).
 import { readFileSync, writeFileSync } from "node:fs";
 import { launch } from "../tests/helpers.mjs";
 
@@ -115,9 +115,9 @@ for (const [name, e] of Object.entries(out.engines)) {
   console.log(`${name} until all results (hybrid for mcdewey): median ${(e.total_bytes.median / 1024).toFixed(1)} KB, p90 ${(e.total_bytes.p90 / 1024).toFixed(1)} KB, requests ${e.total_requests.median}, time ${e.total_ms.median} ms`);
 }
 const m = out.engines.mcdewey, p = out.engines.pagefind;
-if (m && p) {
-out.ratios = { hybrid_bytes_median: m.total_bytes.median / p.total_bytes.median, bytes_median: m.bytes.median / p.bytes.median, bytes_p90: m.bytes.p90 / p.bytes.p90, requests_median: m.requests.median / p.requests.median, ms_median: m.ms.median / p.ms.median };
-console.log(`hybrid/pagefind bytes median ${out.ratios.hybrid_bytes_median.toFixed(2)}`);
-console.log(`ratios mcdewey/pagefind (first results): bytes median ${out.ratios.bytes_median.toFixed(2)}, p90 ${out.ratios.bytes_p90.toFixed(2)}, requests ${out.ratios.requests_median.toFixed(2)}, time ${out.ratios.ms_median.toFixed(2)}`);
+if (m && p) out.ratios = { hybrid_bytes_median: m.total_bytes.median / p.total_bytes.median, bytes_median: m.bytes.median / p.bytes.median, bytes_p90: m.bytes.p90 / p.bytes.p90, requests_median: m.requests.median / p.requests.median, ms_median: m.ms.median / p.ms.median };
+if (out.ratios) {
+  console.log(`hybrid/pagefind bytes median ${out.ratios.hybrid_bytes_median.toFixed(2)}`);
+  console.log(`ratios mcdewey/pagefind (first results): bytes median ${out.ratios.bytes_median.toFixed(2)}, p90 ${out.ratios.bytes_p90.toFixed(2)}, requests ${out.ratios.requests_median.toFixed(2)}, time ${out.ratios.ms_median.toFixed(2)}`);
 }
 writeFileSync(outFile, JSON.stringify(out, null, 1));

@@ -54,8 +54,10 @@ pub fn file_paths() -> Vec<String> {
 pub fn kind_of(path: &str) -> FileKind {
     match path {
         MANIFEST_PATH => FileKind::Manifest,
-        mcdewey_search_core::DOCUMENTS_PATH => FileKind::Documents,
         mcdewey_search_core::VOCAB_PATH => FileKind::Vocab,
+        mcdewey_search_core::CENTROIDS_PATH => FileKind::Centroids,
+        p if p.starts_with("d/") => FileKind::DocBlock,
+        p if p.starts_with("w/") => FileKind::TwinBlock,
         p if p.starts_with("t/") => FileKind::Terms,
         p if p.starts_with("p/") => FileKind::Positions,
         p if p.starts_with("e/") => FileKind::TokenRows,

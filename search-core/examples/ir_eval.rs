@@ -20,7 +20,7 @@ use std::sync::Arc;
 use mcdewey_search_core::eval::{ndcg_at, recall_at, Judgements};
 use mcdewey_search_core::{
     build_index, parse_query, BuildOptions, ChunkInput, Filters, Index, Model, Query, QueryShape,
-    SemanticOptions, VectorEncoding, DEFAULT_SEMANTIC_WEIGHT, DOCUMENTS_PATH, MANIFEST_PATH,
+    SemanticOptions, VectorEncoding, DEFAULT_SEMANTIC_WEIGHT, MANIFEST_PATH,
 };
 
 /// (name, plain BM25 nDCG@10, MAP) from shared/ir/README.md.
@@ -243,9 +243,9 @@ fn build(c: &Collection, opts: &BuildOptions) -> Built {
         .into_iter()
         .collect();
     let mut index = Index::open(&files[MANIFEST_PATH]).expect("manifest opens");
-    index
-        .add_file(DOCUMENTS_PATH, &files[DOCUMENTS_PATH])
-        .expect("docs.bin loads");
+    for p in files.keys().filter(|p| p.starts_with("d/")) {
+        index.add_file(p, &files[p]).expect("document block loads");
+    }
     Built { files, index }
 }
 
@@ -280,7 +280,7 @@ fn ranked_keys(b: &mut Built, q: &Query) -> Vec<String> {
         .iter()
         .map(|h| {
             let d = b.index.document_of(h.ordinal).expect("valid ordinal");
-            b.index.document(d).expect("docs.bin loaded").key
+            b.index.document(d).expect("document blocks loaded").key
         })
         .collect()
 }

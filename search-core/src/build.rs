@@ -4,20 +4,22 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use crate::codec::{crc32, crc32_update, seal, FileKind, Writer};
+use crate::docblock::encode_doc_blocks;
 use crate::embed::vectors::{
     encode_partition, encode_token_shard, kmeans, nearest, SemanticSettings, VectorEncoding,
 };
 use crate::embed::wordpiece::PieceCache;
 use crate::embed::Model;
 use crate::error::BuildError;
-use crate::fragment::{encode_documents, encode_fragment, ChunkDisplay};
+use crate::fragment::{encode_fragment, ChunkDisplay};
 use crate::hash::FastMap;
 pub use crate::input::ChunkInput;
 use crate::layout::{
-    fragment_path, partition_path, position_shard_path, term_shard_path, token_shard_path,
+    doc_block_path, fragment_path, partition_path, position_shard_path, term_shard_path,
+    token_shard_path, twin_block_path,
 };
-pub use crate::layout::{DOCUMENTS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH};
-use crate::manifest::{FacetTree, Manifest, RankingParams, Settings, LEVELS};
+pub use crate::layout::{CENTROIDS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH};
+use crate::manifest::{Blocks, FacetTree, Manifest, RankingParams, Settings, LEVELS};
 use crate::par;
 use crate::prior::ChangeDocs;
 use crate::shard::{
@@ -42,6 +44,9 @@ pub struct BuildOptions {
     pub shard_target_bytes: usize,
     /// Chunks per fragment file (1 = each result costs exactly its own bytes).
     pub fragment_group: u32,
+    /// Chunks per document block `d/<k>.bin` and twin block `w/<k>.bin`:
+    /// smaller blocks cost a query fewer bytes and the site more files.
+    pub block_chunks: u32,
     /// Semantic search: when set, the index also holds chunk vectors, the
     /// model's token table and its vocabulary. `None` (the default) builds
     /// a lexical-only index.
@@ -62,6 +67,7 @@ impl Default for BuildOptions {
             ranking: RankingParams::default(),
             shard_target_bytes: 8 * 1024,
             fragment_group: 1,
+            block_chunks: DEFAULT_BLOCK_CHUNKS,
             semantic: None,
             memory_budget: DEFAULT_MEMORY_BUDGET,
         }
@@ -79,6 +85,9 @@ impl BuildOptions {
         self
     }
 }
+
+/// Default [`BuildOptions::block_chunks`].
+pub const DEFAULT_BLOCK_CHUNKS: u32 = 1024;
 
 /// Default semantic weight in the hybrid blend (see README, "Hybrid ranking").
 pub const DEFAULT_SEMANTIC_WEIGHT: f32 = 0.3;
@@ -398,6 +407,9 @@ pub fn build_index_to<E: From<BuildError>>(
     if opts.fragment_group == 0 {
         return Err(BuildError::InvalidOption("fragment_group must be positive").into());
     }
+    if opts.block_chunks == 0 {
+        return Err(BuildError::InvalidOption("block_chunks must be positive").into());
+    }
     let r = &opts.ranking;
     let params_ok = r.k1.is_finite()
         && r.k1 > 0.0
@@ -416,7 +428,7 @@ pub fn build_index_to<E: From<BuildError>>(
     drop(seen);
     chunks.sort_by(|a, b| facet_key(a).cmp(&facet_key(b)));
 
-    let facets = facet_tree(&chunks);
+    let (facets, doc_chunks) = facet_tree(&chunks);
     let tokenizer = Tokenizer::new(opts.tokenizer);
 
     // The inverted index and the vectors do not depend on each other.
@@ -460,15 +472,18 @@ pub fn build_index_to<E: From<BuildError>>(
         })
         .collect::<Result<_, _>>()?;
 
-    // Documents.
-    let mut docs: Vec<(&str, &str)> = Vec::with_capacity(facets.doc_chunks.len());
+    // Documents, twins and change documents: the per-document and
+    // per-chunk tables go to blocks, the manifest keeps their sizes.
+    let mut docs: Vec<(u32, &str, &str)> = Vec::with_capacity(doc_chunks.len());
     let mut at = 0usize;
-    for &n in &facets.doc_chunks {
+    for &n in &doc_chunks {
         let c = &chunks[at];
-        docs.push((&c.document, &c.title));
+        docs.push((n, &c.document, &c.title));
         at += n as usize;
     }
-    let docs_payload = encode_documents(&docs);
+    let block = opts.block_chunks;
+    let doc_block_payloads = encode_doc_blocks(&docs, block);
+    let twin_block_payloads = Twins::find(&chunks).encode_blocks(chunks.len() as u32, block);
 
     let mut manifest = Manifest {
         build_id: 0,
@@ -482,10 +497,14 @@ pub fn build_index_to<E: From<BuildError>>(
         shards: shard_firsts,
         facets,
         semantic: semantic.as_ref().map(|s| s.settings.clone()),
-        twins: Twins::find(&chunks),
+        blocks: Blocks {
+            chunks: block,
+            twins: !twin_block_payloads.is_empty(),
+        },
         changes: ChangeDocs::find(docs.iter().copied()),
     };
     let manifest_payload = manifest.encode();
+    let centroids_payload = semantic.as_ref().map(|s| s.settings.encode_centroids());
     drop(chunks);
 
     // The build id ties every file to this manifest, so a stale cached shard
@@ -498,7 +517,13 @@ pub fn build_index_to<E: From<BuildError>>(
         .chain(&pos_payloads)
         .chain(&fragment_payloads)
         .fold(id, combine);
-    id = crc32_update(id, &docs_payload);
+    for p in doc_block_payloads
+        .iter()
+        .chain(&twin_block_payloads)
+        .chain(&centroids_payload)
+    {
+        id = crc32_update(id, p);
+    }
     if let Some(s) = &semantic {
         id = crc32_update(id, &s.vocab);
         id = s.token_shards.iter().chain(&s.partitions).fold(id, combine);
@@ -514,11 +539,12 @@ pub fn build_index_to<E: From<BuildError>>(
         FileKind::Manifest,
         stash(store, manifest_payload)?,
     )?;
-    out(
-        DOCUMENTS_PATH.into(),
-        FileKind::Documents,
-        stash(store, docs_payload)?,
-    )?;
+    for (i, p) in doc_block_payloads.into_iter().enumerate() {
+        out(doc_block_path(i), FileKind::DocBlock, stash(store, p)?)?;
+    }
+    for (i, p) in twin_block_payloads.into_iter().enumerate() {
+        out(twin_block_path(i), FileKind::TwinBlock, stash(store, p)?)?;
+    }
     for (i, p) in term_payloads.into_iter().enumerate() {
         out(term_shard_path(i), FileKind::Terms, p)?;
     }
@@ -530,6 +556,9 @@ pub fn build_index_to<E: From<BuildError>>(
     }
     if let Some(s) = semantic {
         out(VOCAB_PATH.into(), FileKind::Vocab, stash(store, s.vocab)?)?;
+        if let Some(c) = centroids_payload {
+            out(CENTROIDS_PATH.into(), FileKind::Centroids, stash(store, c)?)?;
+        }
         for (i, p) in s.token_shards.into_iter().enumerate() {
             out(token_shard_path(i), FileKind::TokenRows, p)?;
         }
@@ -762,8 +791,11 @@ fn invert(
     })
 }
 
-fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {
+/// The facet tree of `chunks` (in ordinal order) and the chunks of each
+/// document.
+fn facet_tree(chunks: &[ChunkInput]) -> (FacetTree, Vec<u32>) {
     let mut t = FacetTree::default();
+    let mut doc_chunks: Vec<u32> = Vec::new();
     let fields = |c: &ChunkInput| -> [String; LEVELS] {
         [
             c.vendor.clone(),
@@ -799,6 +831,9 @@ fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {
                 .binary_search_by(|n| n.as_str().cmp(value))
                 .unwrap_or(0);
             t.nodes[l].push((name as u32, 0));
+            if l == LEVELS - 1 {
+                t.leaf_chunks.push(0);
+            }
             if l > 0 {
                 if let Some(parent) = t.nodes[l - 1].last_mut() {
                     parent.1 += 1;
@@ -806,15 +841,18 @@ fn facet_tree(chunks: &[ChunkInput]) -> FacetTree {
             }
         }
         if differs <= LEVELS {
-            t.doc_chunks.push(0);
+            doc_chunks.push(0);
             if let Some(parent) = t.nodes[LEVELS - 1].last_mut() {
                 parent.1 += 1;
             }
         }
-        if let Some(d) = t.doc_chunks.last_mut() {
+        if let Some(d) = doc_chunks.last_mut() {
+            *d += 1;
+        }
+        if let Some(d) = t.leaf_chunks.last_mut() {
             *d += 1;
         }
         prev = Some(c);
     }
-    t
+    (t, doc_chunks)
 }

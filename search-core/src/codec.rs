@@ -8,7 +8,7 @@ use crate::error::FormatError;
 /// First four bytes of every index file.
 pub const MAGIC: [u8; 4] = *b"MCDW";
 /// Format version written and read by this crate.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// magic(4) + version(2) + kind(1) + flags(1) + build id(4) + payload length(4).
 pub const HEADER_LEN: usize = 16;
 /// CRC-32 trailer.
@@ -22,13 +22,19 @@ pub enum FileKind {
     Terms = 2,
     Positions = 3,
     Fragments = 4,
-    Documents = 5,
+    // 5 was the one documents file of format 1 (now document blocks).
     /// Embedding vocabulary (`e/vocab.bin`).
     Vocab = 6,
     /// Token-table shard (`e/<i>.bin`).
     TokenRows = 7,
     /// Vector partition (`v/<i>.bin`).
     Vectors = 8,
+    /// Document block (`d/<k>.bin`).
+    DocBlock = 9,
+    /// Twin block (`w/<k>.bin`).
+    TwinBlock = 10,
+    /// Partition centroids (`e/centroids.bin`).
+    Centroids = 11,
 }
 
 impl FileKind {
@@ -38,7 +44,9 @@ impl FileKind {
             FileKind::Terms => "term shard",
             FileKind::Positions => "position shard",
             FileKind::Fragments => "fragment",
-            FileKind::Documents => "documents",
+            FileKind::DocBlock => "document block",
+            FileKind::TwinBlock => "twin block",
+            FileKind::Centroids => "centroids",
             FileKind::Vocab => "vocabulary",
             FileKind::TokenRows => "token shard",
             FileKind::Vectors => "vector partition",
@@ -454,12 +462,12 @@ mod tests {
             FormatError::Checksum
         );
         let mut v2 = f.clone();
-        v2[4] = 2;
+        v2[4] = FORMAT_VERSION as u8 + 1;
         assert_eq!(
             open(&v2, FileKind::Terms).unwrap_err(),
             FormatError::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: FORMAT_VERSION + 1,
+                supported: FORMAT_VERSION
             }
         );
         assert_eq!(

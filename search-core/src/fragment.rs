@@ -137,35 +137,6 @@ pub struct DocumentInfo {
     pub end: u32,
 }
 
-/// Documents payload: count, then per document (in ordinal order) the
-/// front-coded key and the title.
-pub fn encode_documents(docs: &[(&str, &str)]) -> Vec<u8> {
-    let mut w = Writer::new();
-    w.varint(docs.len() as u64);
-    let mut prev = "";
-    for &(key, title) in docs {
-        w.front_coded(prev, key);
-        w.str(title);
-        prev = key;
-    }
-    w.buf
-}
-
-pub fn decode_documents(payload: &[u8]) -> Result<Vec<(String, String)>, FormatError> {
-    let mut r = Reader::new(payload);
-    let n = r.count(2)?;
-    let mut out: Vec<(String, String)> = Vec::with_capacity(n);
-    for _ in 0..n {
-        let key = r.front_coded(out.last().map_or("", |d| d.0.as_str()))?;
-        let title = r.str()?.to_owned();
-        out.push((key, title));
-    }
-    if !r.is_empty() {
-        return Err(FormatError::Malformed("trailing bytes in documents file"));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,12 +164,5 @@ mod tests {
         let f = Fragment::decode(&bytes).unwrap();
         assert_eq!(f.first, 7);
         assert_eq!(f.chunks, vec![a, b, c]);
-    }
-
-    #[test]
-    fn documents_round_trip() {
-        let docs = [("acme/guide", "Guide"), ("acme/guide-2", "Guide 2")];
-        let back = decode_documents(&encode_documents(&docs)).unwrap();
-        assert_eq!(back[1], ("acme/guide-2".to_string(), "Guide 2".to_string()));
     }
 }

@@ -7,8 +7,6 @@ pub const MAX_CHUNKS: usize = 1 << 24;
 
 /// Path of the manifest inside the index directory.
 pub const MANIFEST_PATH: &str = "manifest.bin";
-/// Path of the documents file.
-pub const DOCUMENTS_PATH: &str = "docs.bin";
 
 pub(crate) fn term_shard_path(i: usize) -> String {
     format!("t/{i}.bin")
@@ -19,8 +17,16 @@ pub(crate) fn position_shard_path(i: usize) -> String {
 pub(crate) fn fragment_path(i: u32) -> String {
     format!("f/{i}.bin")
 }
+pub(crate) fn doc_block_path(k: usize) -> String {
+    format!("d/{k}.bin")
+}
+pub(crate) fn twin_block_path(k: usize) -> String {
+    format!("w/{k}.bin")
+}
 /// Path of the embedding vocabulary (semantic indexes only).
 pub const VOCAB_PATH: &str = "e/vocab.bin";
+/// Path of the vector partitions' centroids (semantic indexes only).
+pub const CENTROIDS_PATH: &str = "e/centroids.bin";
 pub(crate) fn token_shard_path(i: usize) -> String {
     format!("e/{i}.bin")
 }

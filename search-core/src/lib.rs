@@ -26,8 +26,9 @@
 //!
 //! The browser fetches `manifest.bin`, opens it, builds a [`Pass`] from
 //! the query and its filters (a [`FilterSet`]: a union of scopes), and
-//! loops: ask [`Pass::plan`] which files are still needed (term shards and
-//! semantic files, then the fragments of the hits), fetch them in
+//! loops: ask [`Pass::plan`] which files are still needed (term shards,
+//! semantic files and the document blocks of a document filter, then the
+//! twin blocks of the best results, then the fragments of the hits), fetch them in
 //! parallel, [`Index::add_file`] each, until the plan is empty. Then
 //! [`Pass::results`] gives the ordered hits with display data, scores and
 //! the same passage in other versions. The same steps one by one:
@@ -61,6 +62,7 @@
 
 mod build;
 pub mod codec;
+mod docblock;
 pub mod embed;
 mod error;
 pub mod eval;
@@ -82,7 +84,8 @@ mod twins;
 
 pub use build::{
     build_index, build_index_to, BuildOptions, ChunkInput, IndexFiles, SemanticOptions,
-    DEFAULT_MEMORY_BUDGET, DEFAULT_SEMANTIC_WEIGHT, DOCUMENTS_PATH, MANIFEST_PATH, VOCAB_PATH,
+    CENTROIDS_PATH, DEFAULT_BLOCK_CHUNKS, DEFAULT_MEMORY_BUDGET, DEFAULT_SEMANTIC_WEIGHT,
+    MANIFEST_PATH, VOCAB_PATH,
 };
 pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};

@@ -1,14 +1,16 @@
 //! The manifest: the one file every query needs. It holds the settings, the
-//! shard table, the facet tree and the fragment grouping, as a versioned list
-//! of typed sections so later features (vectors) can add sections without a
-//! rewrite.
+//! shard table, the facet tree down to the doc sets and the block sizes of
+//! the other files, as a versioned list of typed sections so later features
+//! (vectors) can add sections without a rewrite. Nothing in it is per
+//! document or per chunk: those tables live in blocks (`d/`, `w/`) fetched
+//! for the filters and results that need them, so the manifest grows with
+//! the number of facet values and term shards, not with the library.
 
 use crate::codec::{Reader, Writer};
 use crate::embed::vectors::SemanticSettings;
 use crate::error::FormatError;
 use crate::prior::ChangeDocs;
 use crate::tokenize::TokenizerSettings;
-use crate::twins::Twins;
 
 /// Section kinds. Numbers are stable; new ones get new numbers.
 pub mod section {
@@ -16,12 +18,12 @@ pub mod section {
     pub const SHARDS: u16 = 2;
     pub const FACETS: u16 = 3;
     pub const FRAGMENTS: u16 = 4;
+    /// Chunks per document and twin block, and whether twin blocks exist.
+    pub const BLOCKS: u16 = 5;
     /// Semantic search settings and partition centroids (optional: a
     /// reader that does not know it stays lexical).
     pub const SEMANTIC: u16 = 16;
-    /// Identical passages across versions (optional: a reader that does
-    /// not know it shows each of them).
-    pub const TWINS: u16 = 17;
+    // 17 held the twin runs of format 1; they are in twin blocks now.
     /// Release notes and changelogs, ranked lower (optional: a reader that
     /// does not know it ranks them like any page).
     pub const CHANGES: u16 = 18;
@@ -93,15 +95,33 @@ pub const LEVELS: usize = 4;
 
 /// The facet hierarchy vendor → product → version → doc set → document →
 /// chunks. Chunk ordinals are assigned in this order, so every node covers
-/// one contiguous ordinal range.
+/// one contiguous ordinal range. The manifest stops at the doc sets: the
+/// documents are counted, their table is in the document blocks.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FacetTree {
     /// Distinct names per level (vendor, product, version, doc set), sorted.
     pub names: [Vec<String>; LEVELS],
-    /// Per level: (name index, number of children in the next level).
+    /// Per level: (name index, number of children in the next level; for
+    /// doc sets, the number of documents).
     pub nodes: [Vec<(u32, u32)>; LEVELS],
-    /// Chunks per document, in ordinal order.
-    pub doc_chunks: Vec<u32>,
+    /// Chunks per doc set node, in ordinal order.
+    pub leaf_chunks: Vec<u32>,
+}
+
+impl FacetTree {
+    /// Number of documents.
+    pub fn document_count(&self) -> u32 {
+        self.nodes[LEVELS - 1].iter().map(|n| n.1).sum()
+    }
+}
+
+/// Sizes of the block files (section BLOCKS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocks {
+    /// Chunks per document block `d/<k>.bin` and twin block `w/<k>.bin`.
+    pub chunks: u32,
+    /// Whether the index has twin blocks (some passage has twins).
+    pub twins: bool,
 }
 
 /// Decoded manifest.
@@ -115,8 +135,7 @@ pub struct Manifest {
     pub facets: FacetTree,
     /// Vector settings, for indexes built with a model.
     pub semantic: Option<SemanticSettings>,
-    /// Identical passages across versions; empty when there are none.
-    pub(crate) twins: Twins,
+    pub blocks: Blocks,
     /// Change documents (release notes, changelogs); empty when none.
     pub(crate) changes: ChangeDocs,
 }
@@ -137,13 +156,20 @@ impl Manifest {
                 },
                 SECTION_REQUIRED,
             ),
+            (
+                section::BLOCKS,
+                {
+                    let mut s = Writer::new();
+                    s.varint(u64::from(self.blocks.chunks));
+                    s.u8(u8::from(self.blocks.twins));
+                    s.buf
+                },
+                SECTION_REQUIRED,
+            ),
         ];
         if let Some(s) = &self.semantic {
             // Optional: an older reader skips it and stays lexical.
             sections.push((section::SEMANTIC, s.encode(), 0));
-        }
-        if !self.twins.is_empty() {
-            sections.push((section::TWINS, self.twins.encode(), 0));
         }
         if !self.changes.is_empty() {
             sections.push((section::CHANGES, self.changes.encode(), 0));
@@ -205,8 +231,8 @@ impl Manifest {
                 w.varint(u64::from(children));
             }
         }
-        w.varint(f.doc_chunks.len() as u64);
-        for &c in &f.doc_chunks {
+        // One per doc set node, so no count.
+        for &c in &f.leaf_chunks {
             w.varint(u64::from(c));
         }
         w.buf
@@ -229,7 +255,7 @@ impl Manifest {
         let mut facets = None;
         let mut fragment_group = None;
         let mut semantic_body = None;
-        let mut twins_body = None;
+        let mut blocks = None;
         let mut changes_body = None;
         for (kind, flags, len) in dir {
             let body = r.take(len)?;
@@ -245,8 +271,18 @@ impl Manifest {
                     }
                     fragment_group = Some(g);
                 }
+                section::BLOCKS => {
+                    let chunks = s.varint_u32()?;
+                    let twins = s.u8()?;
+                    if chunks == 0 || twins > 1 {
+                        return Err(FormatError::Malformed("bad block section"));
+                    }
+                    blocks = Some(Blocks {
+                        chunks,
+                        twins: twins == 1,
+                    });
+                }
                 section::SEMANTIC => semantic_body = Some(body),
-                section::TWINS => twins_body = Some(body),
                 section::CHANGES => changes_body = Some(body),
                 // Unknown optional sections (e.g. vectors from a newer
                 // writer) are skipped; unknown required ones are not.
@@ -261,21 +297,18 @@ impl Manifest {
             fragment_group.ok_or(FormatError::MissingSection(section::FRAGMENTS))?;
         let shards = shards.ok_or(FormatError::MissingSection(section::SHARDS))?;
         let facets = facets.ok_or(FormatError::MissingSection(section::FACETS))?;
-        let total: u64 = facets.doc_chunks.iter().map(|&c| u64::from(c)).sum();
+        let blocks = blocks.ok_or(FormatError::MissingSection(section::BLOCKS))?;
+        let total: u64 = facets.leaf_chunks.iter().map(|&c| u64::from(c)).sum();
         if total != u64::from(settings.chunk_count) {
             return Err(FormatError::Malformed(
-                "documents do not add up to the chunk count",
+                "doc sets do not add up to the chunk count",
             ));
         }
         let semantic = semantic_body
             .map(|b| SemanticSettings::decode(b, settings.chunk_count))
             .transpose()?;
-        let twins = twins_body
-            .map(|b| Twins::decode(b, settings.chunk_count))
-            .transpose()?
-            .unwrap_or_default();
         let changes = changes_body
-            .map(|b| ChangeDocs::decode(b, facets.doc_chunks.len()))
+            .map(|b| ChangeDocs::decode(b, settings.chunk_count))
             .transpose()?
             .unwrap_or_default();
         Ok(Manifest {
@@ -284,7 +317,7 @@ impl Manifest {
             shards,
             facets,
             semantic,
-            twins,
+            blocks,
             changes,
         })
     }
@@ -373,14 +406,15 @@ fn decode_facets(r: &mut Reader<'_>) -> Result<FacetTree, FormatError> {
         }
         expected_nodes = Some(children);
     }
-    let d = r.count(1)?;
-    if expected_nodes.is_some_and(|e| e != d as u64) {
-        return Err(FormatError::Malformed(
-            "document count does not match the facet tree",
-        ));
-    }
-    for _ in 0..d {
-        f.doc_chunks.push(r.varint_u32()?);
+    for &(_, docs) in &f.nodes[LEVELS - 1] {
+        let c = r.varint_u32()?;
+        // Every document has a chunk.
+        if c < docs {
+            return Err(FormatError::Malformed(
+                "doc set has fewer chunks than documents",
+            ));
+        }
+        f.leaf_chunks.push(c);
     }
     Ok(f)
 }
@@ -408,11 +442,14 @@ mod tests {
                     vec!["guides".into()],
                 ],
                 nodes: [vec![(0, 1)], vec![(0, 1)], vec![(0, 1)], vec![(0, 2)]],
-                doc_chunks: vec![1, 2],
+                leaf_chunks: vec![3],
             },
             semantic: None,
-            twins: Twins::default(),
-            changes: ChangeDocs::default(),
+            blocks: Blocks {
+                chunks: 4096,
+                twins: true,
+            },
+            changes: ChangeDocs::find([(1, "a", "A"), (2, "changelog", "Changes")]),
         }
     }
 
@@ -423,6 +460,8 @@ mod tests {
         assert_eq!(back.settings, m.settings);
         assert_eq!(back.shards, m.shards);
         assert_eq!(back.facets, m.facets);
+        assert_eq!(back.blocks, m.blocks);
+        assert_eq!(back.changes, m.changes);
     }
 
     /// Re-encode a manifest with an extra section appended.
@@ -460,5 +499,53 @@ mod tests {
             Manifest::decode(42, &required).unwrap_err(),
             FormatError::UnknownRequiredSection(901)
         );
+    }
+
+    proptest::proptest! {
+        /// Any facet tree, block size and change ranges round trip, and a
+        /// manifest whose chunk count disagrees with the tree is rejected.
+        #[test]
+        fn any_root_round_trips(
+            shape in proptest::collection::vec(1u32..4, 1..4),
+            names in proptest::collection::btree_set("[a-z0-9.]{1,8}", 1..6),
+            extra in proptest::collection::vec(0u32..5, 64),
+            block in 1u32..100_000,
+            twins in proptest::bool::ANY,
+        ) {
+            let names: Vec<String> = names.into_iter().collect();
+            let mut f = FacetTree::default();
+            for l in 0..LEVELS {
+                f.names[l] = names.clone();
+            }
+            // Level 0 has shape.len() nodes; every node has shape[i % len] children.
+            let mut count = shape.len();
+            for l in 0..LEVELS {
+                for i in 0..count {
+                    let children = shape[i % shape.len()];
+                    f.nodes[l].push(((i % names.len()) as u32, children));
+                }
+                count = f.nodes[l].iter().map(|n| n.1 as usize).sum();
+            }
+            f.leaf_chunks = f.nodes[LEVELS - 1]
+                .iter()
+                .enumerate()
+                .map(|(i, n)| n.1 + extra[i % extra.len()])
+                .collect();
+            let chunks: u32 = f.leaf_chunks.iter().sum();
+            let mut m = sample();
+            m.settings.chunk_count = chunks;
+            m.facets = f;
+            m.blocks = Blocks { chunks: block, twins };
+            m.changes = ChangeDocs::find([(chunks, "changelog", "Changes")]);
+            let bytes = m.encode();
+            let back = Manifest::decode(7, &bytes).unwrap();
+            proptest::prop_assert_eq!(&back.facets, &m.facets);
+            proptest::prop_assert_eq!(back.blocks, m.blocks);
+            proptest::prop_assert_eq!(&back.changes, &m.changes);
+            proptest::prop_assert_eq!(back.settings.chunk_count, chunks);
+            m.settings.chunk_count = chunks + 1;
+            m.changes = ChangeDocs::default();
+            proptest::prop_assert!(Manifest::decode(7, &m.encode()).is_err());
+        }
     }
 }

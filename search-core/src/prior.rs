@@ -73,60 +73,73 @@ pub fn asks_for_changes(q: &Query) -> bool {
     })
 }
 
-/// Indexes (ascending) of the change documents of an index; manifest
-/// section CHANGES: `v n` · n × `v` gap (document − previous − 1, the
-/// first absolute).
+/// The chunks of the change documents of an index, as ordinal ranges
+/// (adjacent documents merged): the manifest's CHANGES section, bounded by
+/// the number of change documents, not by the library. Body: `v n` · n ×
+/// (`v` gap from the previous range's end · `v` length).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ChangeDocs {
-    docs: Vec<u32>,
+    ranges: Vec<(u32, u32)>,
 }
 
 impl ChangeDocs {
-    /// From (key, title) per document, in document order.
-    pub(crate) fn find<'a>(docs: impl IntoIterator<Item = (&'a str, &'a str)>) -> ChangeDocs {
-        ChangeDocs {
-            docs: (0u32..)
-                .zip(docs)
-                .filter(|(_, (k, t))| is_changes_document(k, t))
-                .map(|(i, _)| i)
-                .collect(),
+    /// From (chunk count, key, title) per document, in ordinal order.
+    pub(crate) fn find<'a>(docs: impl IntoIterator<Item = (u32, &'a str, &'a str)>) -> ChangeDocs {
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        let mut at = 0u32;
+        for (n, key, title) in docs {
+            if is_changes_document(key, title) {
+                match ranges.last_mut() {
+                    Some(r) if r.1 == at => r.1 += n,
+                    _ => ranges.push((at, at + n)),
+                }
+            }
+            at += n;
         }
+        ChangeDocs { ranges }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.ranges.is_empty()
     }
 
-    pub(crate) fn contains(&self, doc: u32) -> bool {
-        self.docs.binary_search(&doc).is_ok()
+    /// Whether chunk `o` belongs to a change document.
+    pub(crate) fn contains(&self, o: u32) -> bool {
+        let i = self.ranges.partition_point(|r| r.1 <= o);
+        self.ranges.get(i).is_some_and(|r| r.0 <= o)
     }
 
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
-        w.varint(self.docs.len() as u64);
-        let mut next = 0u32;
-        for &d in &self.docs {
-            w.varint(u64::from(d - next));
-            next = d + 1;
+        w.varint(self.ranges.len() as u64);
+        let mut end = 0u32;
+        for &(a, b) in &self.ranges {
+            w.varint(u64::from(a - end));
+            w.varint(u64::from(b - a));
+            end = b;
         }
         w.buf
     }
 
-    /// Decodes a section body of an index with `n_docs` documents.
-    pub(crate) fn decode(body: &[u8], n_docs: usize) -> Result<ChangeDocs, FormatError> {
+    /// Decodes a section body of an index with `chunk_count` chunks.
+    pub(crate) fn decode(body: &[u8], chunk_count: u32) -> Result<ChangeDocs, FormatError> {
         let mut r = Reader::new(body);
-        let n = r.count(1)?;
-        let mut docs = Vec::with_capacity(n);
-        let mut next = 0u64;
+        let n = r.count(2)?;
+        let mut ranges = Vec::with_capacity(n);
+        let mut end = 0u64;
         for _ in 0..n {
-            let d = next + r.varint()?;
-            if d >= n_docs as u64 {
+            let a = end + r.varint()?;
+            let b = a + r.varint()?;
+            if b == a || b > u64::from(chunk_count) {
                 return Err(FormatError::Malformed("change document out of range"));
             }
-            docs.push(d as u32);
-            next = d + 1;
+            ranges.push((a as u32, b as u32));
+            end = b;
         }
-        Ok(ChangeDocs { docs })
+        if !r.is_empty() {
+            return Err(FormatError::Malformed("trailing bytes in changes section"));
+        }
+        Ok(ChangeDocs { ranges })
     }
 }
 
@@ -174,10 +187,18 @@ mod tests {
 
     #[test]
     fn round_trip_and_bounds() {
-        let c = ChangeDocs::find([("a", "A"), ("changelog", "x"), ("b", "B"), ("n", "News")]);
-        assert_eq!(c.docs, vec![1, 3]);
-        assert_eq!(ChangeDocs::decode(&c.encode(), 4).unwrap(), c);
-        assert!(ChangeDocs::decode(&c.encode(), 3).is_err());
-        assert!(c.contains(3) && !c.contains(2));
+        let c = ChangeDocs::find([
+            (2, "a", "A"),
+            (3, "changelog", "x"),
+            (1, "news", "News"),
+            (1, "b", "B"),
+            (2, "n", "News"),
+        ]);
+        // The changelog and the news next to it make one range.
+        assert_eq!(c.ranges, vec![(2, 6), (7, 9)]);
+        assert_eq!(ChangeDocs::decode(&c.encode(), 9).unwrap(), c);
+        assert!(ChangeDocs::decode(&c.encode(), 8).is_err());
+        let inside: Vec<u32> = (0..9).filter(|&o| c.contains(o)).collect();
+        assert_eq!(inside, vec![2, 3, 4, 5, 7, 8]);
     }
 }

@@ -24,15 +24,14 @@ impl Filters {
             && self.document.is_empty()
     }
 
-    /// Whether a chunk of `document` under these facet names passes.
-    pub(crate) fn admits(&self, names: [&str; 4], document: Option<&str>) -> bool {
+    /// Whether chunks under these facet names may pass (the documents
+    /// aside).
+    pub(crate) fn admits_names(&self, names: [&str; 4]) -> bool {
         let lists = [&self.vendor, &self.product, &self.version, &self.doc_set];
         lists
             .iter()
             .zip(names)
             .all(|(l, n)| l.is_empty() || l.iter().any(|v| v == n))
-            && (self.document.is_empty()
-                || document.is_some_and(|d| self.document.iter().any(|v| v == d)))
     }
 }
 
@@ -82,7 +81,8 @@ impl FilterSet {
         self.any.iter().any(Filters::is_empty)
     }
 
-    /// Whether some alternative names documents (which needs `docs.bin`).
+    /// Whether some alternative names documents (which needs the
+    /// document blocks of the doc sets it admits).
     pub fn names_documents(&self) -> bool {
         !self.is_everything() && self.any.iter().any(|f| !f.document.is_empty())
     }

@@ -60,6 +60,14 @@ pub struct ScoredChunk {
     pub score: f32,
 }
 
+/// Ranking order: higher score first, then lower ordinal. One function for
+/// every sort of results, so the engine carries one copy of the sort.
+pub(crate) fn better(a: &ScoredChunk, b: &ScoredChunk) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then_with(|| a.ordinal.cmp(&b.ordinal))
+}
+
 /// Result of [`Index::search`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchResult {
@@ -69,8 +77,9 @@ pub struct SearchResult {
     /// of the document (ascending ordinals): they are not hits of their
     /// own. Empty lists when the index has no such passages.
     pub also: Vec<Vec<u32>>,
-    /// Number of results: matching chunks, counting each passage that is
-    /// the same in several versions once. Facet counts count chunks.
+    /// Number of results: matching chunks, like the facet counts (each
+    /// version of a passage counts; the hits fold them). Counting each
+    /// passage once would need the twin table of every result.
     pub total: u32,
     pub facets: FacetCounts,
     /// The query's quoted phrases matched nothing, so its results match
@@ -95,6 +104,8 @@ pub struct Hit {
     pub version: String,
     pub doc_set: String,
     pub document: String,
-    pub document_index: u32,
+    /// Index of the chunk's document (see [`crate::Index::document`]),
+    /// once its document block is added ([`crate::Index::doc_blocks_for`]).
+    pub document_index: Option<u32>,
     pub snippet: Snippet,
 }

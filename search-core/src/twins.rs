@@ -12,7 +12,7 @@ use crate::codec::{Reader, Writer};
 use crate::error::FormatError;
 use crate::hash::FastMap;
 use crate::input::ChunkInput;
-use crate::result::ScoredChunk;
+use crate::result::{better, ScoredChunk};
 
 /// Ordinals `start .. start + len` are twins of `canonical .. canonical + len`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,126 +105,318 @@ impl Twins {
         runs
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.canon.is_empty()
-    }
-
     /// The canonical member of `o`'s twin set (`o` itself when it is the
     /// canonical one or has no twins).
+    #[cfg(test)]
     pub(crate) fn canonical(&self, o: u32) -> u32 {
         self.canon.get(o as usize).copied().unwrap_or(o)
     }
 
-    /// The best `limit` results, best first, keeping one
-    /// chunk per twin set; with each, the other members of its set among
-    /// `results` (ascending); and the number of results kept. Best: higher
-    /// score, then lower ordinal; within a set, the canonical member wins
-    /// a tie.
-    pub(crate) fn top(
-        &self,
-        mut results: Vec<ScoredChunk>,
-        limit: usize,
-    ) -> (Vec<ScoredChunk>, Vec<Vec<u32>>, u32) {
-        let better = |a: &ScoredChunk, b: &ScoredChunk| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.ordinal.cmp(&b.ordinal))
-        };
-        let all = results.len();
-        let mut reps = if self.canon.is_empty() {
-            std::mem::take(&mut results)
-        } else {
-            // One representative per set: slot[canonical] is its place.
-            let mut slot = vec![u32::MAX; self.canon.len()];
-            let mut reps: Vec<ScoredChunk> = Vec::with_capacity(all);
-            for s in &results {
-                let c = self.canonical(s.ordinal);
-                match slot[c as usize] {
-                    u32::MAX => {
-                        slot[c as usize] = reps.len() as u32;
-                        reps.push(*s);
-                    }
-                    i => {
-                        let best = &mut reps[i as usize];
-                        let wins = s.score > best.score
-                            || (s.score == best.score
-                                && (s.ordinal == c
-                                    || (best.ordinal != c && s.ordinal < best.ordinal)));
-                        if wins {
-                            *best = *s;
-                        }
-                    }
+    /// Payloads of the twin blocks `w/<k>.bin` of an index of
+    /// `chunk_count` chunks in blocks of `block` (none when no chunk has
+    /// twins). Runs are cut where either side crosses a block boundary;
+    /// each piece is written in the block of its members (to find a
+    /// chunk's canonical) and in the block of its canonicals (to list a
+    /// set's members).
+    pub(crate) fn encode_blocks(&self, chunk_count: u32, block: u32) -> Vec<Vec<u8>> {
+        if self.canon.is_empty() {
+            return Vec::new();
+        }
+        let n = chunk_count.div_ceil(block) as usize;
+        let mut forward: Vec<Vec<Run>> = vec![Vec::new(); n];
+        let mut inverse: Vec<Vec<Run>> = vec![Vec::new(); n];
+        for r in self.runs() {
+            let mut done = 0;
+            while done < r.len {
+                let (s, c) = (r.start + done, r.canonical + done);
+                let room = (block - s % block).min(block - c % block);
+                let len = room.min(r.len - done);
+                let piece = Run {
+                    start: s,
+                    len,
+                    canonical: c,
+                };
+                forward[(s / block) as usize].push(piece);
+                inverse[(c / block) as usize].push(piece);
+                done += len;
+            }
+        }
+        forward
+            .iter()
+            .zip(&mut inverse)
+            .zip((0u32..).map(|k| k * block))
+            .map(|((fwd, inv), lo)| {
+                // Members of one canonical range come from several versions:
+                // order by canonical so its runs are adjacent.
+                inv.sort_by_key(|r| (r.canonical, r.start));
+                let mut w = Writer::new();
+                w.varint(fwd.len() as u64);
+                let mut end = lo;
+                for r in fwd {
+                    w.varint(u64::from(r.start - end));
+                    w.varint(u64::from(r.len));
+                    w.varint(zigzag(i64::from(r.canonical) - i64::from(r.start)));
+                    end = r.start + r.len;
                 }
-            }
-            reps
-        };
-        let total = reps.len() as u32;
-        // Only the first `limit` need ordering.
-        if limit > 0 && reps.len() > limit {
-            reps.select_nth_unstable_by(limit - 1, better);
-        }
-        reps.truncate(limit);
-        reps.sort_by(better);
-        let mut also = vec![Vec::new(); reps.len()];
-        if !self.canon.is_empty() {
-            let at: FastMap<u32, usize> = reps
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (self.canonical(s.ordinal), i))
-                .collect();
-            for s in &results {
-                if let Some(&i) = at.get(&self.canonical(s.ordinal)) {
-                    if s.ordinal != reps[i].ordinal {
-                        also[i].push(s.ordinal);
-                    }
+                w.varint(inv.len() as u64);
+                let mut prev = lo;
+                for r in inv.iter() {
+                    w.varint(u64::from(r.canonical - prev));
+                    w.varint(u64::from(r.len));
+                    w.varint(zigzag(i64::from(r.start) - i64::from(r.canonical)));
+                    prev = r.canonical;
                 }
-            }
-            for a in &mut also {
-                a.sort_unstable();
-            }
-        }
-        (reps, also, total)
+                w.buf
+            })
+            .collect()
     }
+}
 
-    /// Payload of the manifest's twins section.
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        let runs = self.runs();
-        let mut w = Writer::new();
-        w.varint(runs.len() as u64);
-        let mut end = 0u32;
-        for r in &runs {
-            w.varint(u64::from(r.start - end));
-            w.varint(u64::from(r.len));
-            let delta = i64::from(r.canonical) - i64::from(r.start);
-            w.varint(((delta << 1) ^ (delta >> 63)) as u64);
-            end = r.start + r.len;
-        }
-        w.buf
-    }
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
 
-    /// Reads [`Twins::encode`]'s payload for an index of `chunk_count` chunks.
-    pub(crate) fn decode(body: &[u8], chunk_count: u32) -> Result<Twins, FormatError> {
+fn unzigzag(z: u64) -> i64 {
+    (z >> 1) as i64 ^ -((z & 1) as i64)
+}
+
+/// One decoded twin block: the runs whose members lie in the block
+/// (ascending by member) and those whose canonicals do (ascending by
+/// canonical).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TwinBlock {
+    forward: Vec<Run>,
+    inverse: Vec<Run>,
+}
+
+impl TwinBlock {
+    /// Reads block `k` of an index of `chunk_count` chunks in blocks of
+    /// `block`.
+    pub(crate) fn decode(
+        payload: &[u8],
+        k: u32,
+        block: u32,
+        chunk_count: u32,
+    ) -> Result<TwinBlock, FormatError> {
         let bad = || FormatError::Malformed("twin runs out of range");
-        let mut r = Reader::new(body);
-        let n = r.count(3)?;
-        let mut canon: Vec<u32> = (0..chunk_count).collect();
-        let mut end = 0u64;
-        for _ in 0..n {
+        let lo = u64::from(k) * u64::from(block);
+        let hi = (lo + u64::from(block)).min(u64::from(chunk_count));
+        let inside =
+            |a: i64, len: u64, lo: u64, hi: u64| a >= 0 && a as u64 >= lo && a as u64 + len <= hi;
+        let block_of = |a: u64| a / u64::from(block);
+        let mut r = Reader::new(payload);
+        let mut forward = Vec::new();
+        let mut end = lo;
+        for _ in 0..r.count(3)? {
             let start = end + r.varint()?;
             let len = r.varint()?;
-            let z = r.varint()?;
-            let delta = (z >> 1) as i64 ^ -((z & 1) as i64);
-            let canonical = i64::try_from(start).map_err(|_| bad())? + delta;
-            let fits = |a: i64| a >= 0 && a as u64 + len <= u64::from(chunk_count);
-            if len == 0 || !fits(start as i64) || !fits(canonical) {
+            let canonical = i64::try_from(start).map_err(|_| bad())? + unzigzag(r.varint()?);
+            if len == 0 || !inside(start as i64, len, lo, hi) || canonical < 0 {
                 return Err(bad());
             }
-            for i in 0..len as u32 {
-                canon[start as usize + i as usize] = canonical as u32 + i;
+            let cb = block_of(canonical as u64);
+            let c_hi = ((cb + 1) * u64::from(block)).min(u64::from(chunk_count));
+            if canonical as u64 + len > c_hi {
+                return Err(bad());
             }
+            forward.push(Run {
+                start: start as u32,
+                len: len as u32,
+                canonical: canonical as u32,
+            });
             end = start + len;
         }
-        Ok(Twins::from_canon(canon))
+        let mut inverse = Vec::new();
+        let mut prev = lo;
+        for _ in 0..r.count(3)? {
+            let canonical = prev + r.varint()?;
+            let len = r.varint()?;
+            let start = i64::try_from(canonical).map_err(|_| bad())? + unzigzag(r.varint()?);
+            if len == 0 || !inside(canonical as i64, len, lo, hi) || start < 0 {
+                return Err(bad());
+            }
+            let sb = block_of(start as u64);
+            let s_hi = ((sb + 1) * u64::from(block)).min(u64::from(chunk_count));
+            if start as u64 + len > s_hi {
+                return Err(bad());
+            }
+            inverse.push(Run {
+                start: start as u32,
+                len: len as u32,
+                canonical: canonical as u32,
+            });
+            prev = canonical;
+        }
+        if !r.is_empty() {
+            return Err(FormatError::Malformed("trailing bytes in twin block"));
+        }
+        Ok(TwinBlock { forward, inverse })
+    }
+
+    /// Canonical member of `o` (in this block).
+    fn canonical(&self, o: u32) -> u32 {
+        let i = self.forward.partition_point(|r| r.start <= o);
+        match i.checked_sub(1).map(|i| &self.forward[i]) {
+            Some(r) if o < r.start + r.len => r.canonical + (o - r.start),
+            _ => o,
+        }
+    }
+
+    /// Other members of the set whose canonical is `c` (in this block).
+    fn members(&self, c: u32, out: &mut Vec<u32>) {
+        // Runs of several versions may overlap on the canonical side.
+        for r in self.inverse.iter().take_while(|r| r.canonical <= c) {
+            if c < r.canonical + r.len {
+                out.push(r.start + (c - r.canonical));
+            }
+        }
+    }
+}
+
+/// Hits, best first, and per hit the other members of its set among the
+/// results (ascending).
+pub(crate) type Folded = (Vec<ScoredChunk>, Vec<Vec<u32>>);
+
+/// The twin blocks an index has loaded, and folding a ranking with them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TwinBlocks {
+    block: u32,
+    /// One entry per block; empty when the index has no twins.
+    pub(crate) blocks: Vec<Option<TwinBlock>>,
+}
+
+impl TwinBlocks {
+    pub(crate) fn new(block: u32, count: usize) -> TwinBlocks {
+        TwinBlocks {
+            block,
+            blocks: vec![None; count],
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    fn get(&self, o: u32) -> Result<&TwinBlock, u32> {
+        let b = o / self.block;
+        match self.blocks.get(b as usize) {
+            Some(Some(t)) => Ok(t),
+            _ => Err(b),
+        }
+    }
+
+    /// The best `limit` results, best first, keeping one chunk per twin
+    /// set; with each, the other members of its set among `sorted`
+    /// (ascending). `sorted` is ordered best first: higher score, then
+    /// lower ordinal. Within a set, the best member is shown and the
+    /// canonical one wins a tie. `Err` lists the twin blocks still needed:
+    /// those of the results walked so far and of their canonicals.
+    pub(crate) fn top(&self, sorted: &[ScoredChunk], limit: usize) -> Result<Folded, Vec<u32>> {
+        if self.is_empty() {
+            let hits: Vec<ScoredChunk> = sorted.iter().take(limit).copied().collect();
+            return Ok((hits.clone(), vec![Vec::new(); hits.len()]));
+        }
+        if limit == 0 {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        // Which ordinals are results, one bit each; the score of one is
+        // found in its run of equal scores in `sorted`.
+        let bits_len = sorted
+            .iter()
+            .map(|s| s.ordinal as usize / 64 + 1)
+            .max()
+            .unwrap_or(0);
+        let mut is_result = vec![0u64; bits_len];
+        for s in sorted {
+            is_result[s.ordinal as usize / 64] |= 1 << (s.ordinal % 64);
+        }
+        let in_results = |o: u32| {
+            is_result
+                .get(o as usize / 64)
+                .is_some_and(|w| w >> (o % 64) & 1 == 1)
+        };
+        let scored = |o: u32, score: f32| {
+            let run = sorted.partition_point(|x| x.score > score);
+            let run = &sorted[run..sorted.partition_point(|x| x.score >= score)];
+            run.binary_search_by(|x| x.ordinal.cmp(&o)).is_ok()
+        };
+        let mut missing: Vec<u32> = Vec::new();
+        let mut seen: Vec<u64> = Vec::new();
+        // Canonical member and representative of each set, in walking order.
+        let mut canons: Vec<u32> = Vec::new();
+        let mut reps: Vec<ScoredChunk> = Vec::new();
+        let mut boundary: Option<f32> = None;
+        let mut prev: Option<f32> = None;
+        for s in sorted {
+            // Past the `limit`-th set, only ties of its score can still
+            // enter (a tie is broken by the representative's ordinal).
+            if boundary.is_some_and(|b| s.score < b) {
+                break;
+            }
+            let tied = prev == Some(s.score);
+            prev = Some(s.score);
+            let c = match self.get(s.ordinal) {
+                Ok(t) => t.canonical(s.ordinal),
+                Err(b) => {
+                    missing.push(b);
+                    // Copies of a passage score the same: a result tied
+                    // with the previous one is likely its copy, so the
+                    // walk goes on and one round asks for every block the
+                    // answer will need. Only which blocks to ask for
+                    // depends on this guess.
+                    if tied {
+                        continue;
+                    }
+                    s.ordinal
+                }
+            };
+            let (w, bit) = (c as usize / 64, 1u64 << (c % 64));
+            if seen.len() <= w {
+                seen.resize(w + 1, 0);
+            }
+            if seen[w] & bit != 0 {
+                continue;
+            }
+            seen[w] |= bit;
+            let rep = if c != s.ordinal && scored(c, s.score) {
+                ScoredChunk {
+                    ordinal: c,
+                    score: s.score,
+                }
+            } else {
+                *s
+            };
+            canons.push(c);
+            reps.push(rep);
+            if reps.len() == limit {
+                boundary = Some(s.score);
+            }
+        }
+        let walked = reps.clone();
+        reps.sort_by(better);
+        reps.truncate(limit);
+        let mut also = Vec::with_capacity(reps.len());
+        for rep in &reps {
+            let c = canons[walked.iter().position(|w| w == rep).unwrap_or(0)];
+            let mut members = vec![c];
+            match self.get(c) {
+                Ok(t) => t.members(c, &mut members),
+                Err(b) => missing.push(b),
+            }
+            let mut a: Vec<u32> = members
+                .into_iter()
+                .filter(|&m| m != rep.ordinal && in_results(m))
+                .collect();
+            a.sort_unstable();
+            a.dedup();
+            also.push(a);
+        }
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            missing.dedup();
+            return Err(missing);
+        }
+        Ok((reps, also))
     }
 }
 
@@ -245,6 +437,16 @@ mod tests {
             text: text.into(),
             ..ChunkInput::default()
         }
+    }
+
+    fn blocks(t: &Twins, n: u32, block: u32) -> TwinBlocks {
+        // An index without twins has no twin blocks.
+        let payloads = t.encode_blocks(n, block);
+        let mut b = TwinBlocks::new(block, payloads.len());
+        for (k, p) in payloads.iter().enumerate() {
+            b.blocks[k] = Some(TwinBlock::decode(p, k as u32, block, n).unwrap());
+        }
+        b
     }
 
     #[test]
@@ -268,26 +470,140 @@ mod tests {
         // in 1.0 and is left alone; document b is another document.
         assert_eq!(canon, vec![5, 6, 2, 3, 4, 5, 6, 7, 8, 9]);
         assert_eq!(t.runs().len(), 1);
-        let back = Twins::decode(&t.encode(), chunks.len() as u32).unwrap();
-        assert_eq!(back, t);
-        assert!(Twins::decode(&t.encode(), 6).is_err());
-        assert!(Twins::decode(&[1, 0, 0, 0], 10).is_err());
+        for block in [1, 3, 4, 100] {
+            let b = blocks(&t, 10, block);
+            for o in 0..10 {
+                let got = b.get(o).unwrap().canonical(o);
+                assert_eq!(got, canon[o as usize], "block {block} ordinal {o}");
+            }
+            let mut m = Vec::new();
+            b.get(5).unwrap().members(5, &mut m);
+            assert_eq!(m, vec![0], "block {block}");
+        }
+        // A block of another index, or a cut one, is rejected.
+        let p = t.encode_blocks(10, 4);
+        assert!(TwinBlock::decode(&p[0], 0, 4, 3).is_err());
+        assert!(TwinBlock::decode(&p[1], 0, 4, 10).is_err());
+        assert!(TwinBlock::decode(&p[0][..p[0].len() - 1], 0, 4, 10).is_err());
+        assert!(TwinBlock::decode(&[1, 0, 0, 0, 0], 0, 4, 10).is_err());
+    }
+
+    fn s(ordinal: u32, score: f32) -> ScoredChunk {
+        ScoredChunk { ordinal, score }
+    }
+
+    fn best_first(mut v: Vec<ScoredChunk>) -> Vec<ScoredChunk> {
+        v.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ordinal.cmp(&b.ordinal)));
+        v
     }
 
     #[test]
     fn top_keeps_the_best_of_each_set_and_prefers_the_canonical_on_ties() {
         let t = Twins::from_canon(vec![5, 6, 2, 3, 4, 5, 6, 7]);
-        let s = |ordinal, score| ScoredChunk { ordinal, score };
-        let results = vec![s(0, 1.0), s(5, 1.0), s(1, 0.9), s(6, 0.5), s(3, 0.7)];
-        let (hits, also, total) = t.top(results.clone(), 10);
+        let b = blocks(&t, 8, 4);
+        let results = best_first(vec![s(0, 1.0), s(5, 1.0), s(1, 0.9), s(6, 0.5), s(3, 0.7)]);
+        let (hits, also) = b.top(&results, 10).unwrap();
         assert_eq!(hits, vec![s(5, 1.0), s(1, 0.9), s(3, 0.7)]);
         assert_eq!(also, vec![vec![0], vec![6], vec![]]);
-        assert_eq!(total, 3);
-        let (hits, also, total) = t.top(results, 2);
-        assert_eq!((hits.len(), also.len(), total), (2, 2, 3));
+        let (hits, also) = b.top(&results, 2).unwrap();
+        assert_eq!((hits.len(), also.len()), (2, 2));
         // Without sets: plain ranking.
-        let (hits, also, total) = Twins::default().top(vec![s(2, 0.1), s(1, 0.1), s(0, 0.3)], 2);
-        assert_eq!((hits, total), (vec![s(0, 0.3), s(1, 0.1)], 3));
+        let none = TwinBlocks::default();
+        let (hits, also) = none
+            .top(&best_first(vec![s(2, 0.1), s(1, 0.1), s(0, 0.3)]), 2)
+            .unwrap();
+        assert_eq!(hits, vec![s(0, 0.3), s(1, 0.1)]);
         assert_eq!(also, vec![Vec::<u32>::new(); 2]);
+    }
+
+    #[test]
+    fn top_names_the_blocks_it_still_needs() {
+        let t = Twins::from_canon(vec![5, 6, 2, 3, 4, 5, 6, 7]);
+        let all = blocks(&t, 8, 4);
+        let mut part = all.clone();
+        part.blocks[1] = None;
+        // Result 0 is in block 0, its canonical 5 in block 1.
+        let results = best_first(vec![s(0, 1.0), s(2, 0.5)]);
+        assert_eq!(part.top(&results, 1), Err(vec![1]));
+        assert_eq!(all.top(&results, 1).unwrap().0, vec![s(0, 1.0)]);
+    }
+
+    /// The fold over blocks equals a fold over the whole canonical table:
+    /// one result per set (its best member, the canonical on a tie), sets
+    /// ranked by that member, the other members listed.
+    fn reference(
+        canon: &[u32],
+        results: &[ScoredChunk],
+        limit: usize,
+    ) -> (Vec<ScoredChunk>, Vec<Vec<u32>>) {
+        let mut best: std::collections::BTreeMap<u32, ScoredChunk> = Default::default();
+        for r in results {
+            let c = canon[r.ordinal as usize];
+            let e = best.entry(c).or_insert(*r);
+            let wins = r.score > e.score
+                || (r.score == e.score
+                    && (r.ordinal == c || (e.ordinal != c && r.ordinal < e.ordinal)));
+            if wins {
+                *e = *r;
+            }
+        }
+        let reps = best_first(best.values().copied().collect());
+        let reps: Vec<ScoredChunk> = reps.into_iter().take(limit).collect();
+        let also = reps
+            .iter()
+            .map(|h| {
+                let c = canon[h.ordinal as usize];
+                let mut a: Vec<u32> = results
+                    .iter()
+                    .map(|r| r.ordinal)
+                    .filter(|&o| canon[o as usize] == c && o != h.ordinal)
+                    .collect();
+                a.sort_unstable();
+                a
+            })
+            .collect();
+        (reps, also)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn blocks_fold_like_the_whole_table(
+            versions in 1usize..4,
+            per in 1usize..12,
+            same in proptest::collection::vec(proptest::bool::ANY, 12),
+            picks in proptest::collection::vec((0usize..48, 0u8..4), 0..30),
+            block in 1u32..20,
+            limit in 0usize..6,
+        ) {
+            // `versions` copies of a document of `per` chunks; chunk i is
+            // the same in every version when same[i]; the last copy is current.
+            let mut chunks = Vec::new();
+            for v in 0..versions {
+                for (i, &same) in same.iter().enumerate().take(per) {
+                    let text = if same { format!("p{i}") } else { format!("v{v} p{i}") };
+                    chunks.push(chunk(&format!("{v}.0"), (versions - v) as u32, "a", &text));
+                }
+            }
+            let t = Twins::find(&chunks);
+            let n = chunks.len() as u32;
+            let canon: Vec<u32> = (0..n).map(|o| t.canonical(o)).collect();
+            let mut results: Vec<ScoredChunk> = Vec::new();
+            for (o, sc) in picks {
+                let o = (o % n as usize) as u32;
+                if !results.iter().any(|r| r.ordinal == o) {
+                    results.push(s(o, f32::from(sc)));
+                }
+            }
+            let results = best_first(results);
+            let got = blocks(&t, n, block).top(&results, limit).unwrap();
+            proptest::prop_assert_eq!(got, reference(&canon, &results, limit));
+            // Twin blocks round trip: a block decodes to what was written.
+            for (k, p) in t.encode_blocks(n, block).iter().enumerate() {
+                let b = TwinBlock::decode(p, k as u32, block, n).unwrap();
+                for o in (k as u32 * block)..((k as u32 + 1) * block).min(n) {
+                    proptest::prop_assert_eq!(b.canonical(o), canon[o as usize]);
+                }
+            }
+        }
     }
 }

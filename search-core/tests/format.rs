@@ -16,7 +16,8 @@ fn files() -> Files {
 fn kind_of(path: &str) -> FileKind {
     match path {
         MANIFEST_PATH => FileKind::Manifest,
-        DOCUMENTS_PATH => FileKind::Documents,
+        p if p.starts_with("d/") => FileKind::DocBlock,
+        p if p.starts_with("w/") => FileKind::TwinBlock,
         p if p.starts_with("t/") => FileKind::Terms,
         p if p.starts_with("p/") => FileKind::Positions,
         _ => FileKind::Fragments,
@@ -168,7 +169,7 @@ fn specific_errors() {
     // Newer format version.
     for path in [MANIFEST_PATH, "t/0.bin"] {
         let mut v = f[path].clone();
-        v[4..6].copy_from_slice(&2u16.to_le_bytes());
+        v[4..6].copy_from_slice(&(codec::FORMAT_VERSION + 1).to_le_bytes());
         let err = if path == MANIFEST_PATH {
             Index::open(&v).unwrap_err()
         } else {
@@ -177,8 +178,8 @@ fn specific_errors() {
         assert_eq!(
             err,
             FormatError::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: codec::FORMAT_VERSION + 1,
+                supported: codec::FORMAT_VERSION
             }
         );
     }
@@ -327,7 +328,7 @@ proptest! {
         let _ = Index::open(&bytes);
         let f = files();
         let mut index = Index::open(&f[MANIFEST_PATH]).unwrap();
-        for p in ["t/0.bin", "p/0.bin", "f/0.bin", DOCUMENTS_PATH] {
+        for p in ["t/0.bin", "p/0.bin", "f/0.bin", "d/0.bin"] {
             prop_assert!(index.add_file(p, &bytes).is_err());
         }
     }

@@ -14,7 +14,7 @@ use crate::site::{
 use anyhow::Context as _;
 use mcdewey_search_core::{
     FacetKind, FacetNode, FormatError, Index, Query, SearchError, SearchResult, Tokenizer,
-    DOCUMENTS_PATH, MANIFEST_PATH, VOCAB_PATH,
+    CENTROIDS_PATH, MANIFEST_PATH, VOCAB_PATH,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -273,8 +273,8 @@ impl Library {
     }
 
     /// Opens a built site for reading on demand: reads its marker,
-    /// `library.json`, the index manifest and the document table
-    /// (`docs.bin`), and nothing else until a query needs it.
+    /// `library.json` and the index manifest, and nothing else until a
+    /// query needs it.
     pub fn open(source: Arc<Source>, limits: Limits) -> anyhow::Result<Library> {
         let (manifest, _) = source.get_validated(&manifest_rel())?;
         Library::open_with(source, limits, &manifest)
@@ -298,7 +298,7 @@ impl Library {
         source: Arc<Source>,
         marker: site::Marker,
         raw: LibraryFile,
-        mut index: Index,
+        index: Index,
         limits: Limits,
     ) -> anyhow::Result<Library> {
         if raw.format_version != site::FORMAT_VERSION {
@@ -309,15 +309,6 @@ impl Library {
                 raw.format_version,
             );
             return Err(e.into());
-        }
-        // The document table maps index ordinals to documents; every query
-        // needs it, so it is read now and never evicted.
-        if index.document(0).is_none() && index.chunk_count() > 0 {
-            let path = format!("{}/{DOCUMENTS_PATH}", site::SEARCH_DIR);
-            let bytes = source.get(&path)?;
-            index
-                .add_file(DOCUMENTS_PATH, &bytes)
-                .with_context(|| source.describe(&path))?;
         }
         let mut docs = Vec::new();
         let vendors = raw
@@ -414,14 +405,16 @@ impl Library {
             need
         };
         let mut used: HashSet<String> = HashSet::new();
+        // Files the ranking itself asked for (twin blocks of the best
+        // results, or files another query evicted since the plan).
+        let mut asked: Vec<String> = Vec::new();
         for _ in 0..MAX_ROUNDS {
-            let need = {
+            let need = if asked.is_empty() {
                 let index = read(&self.store.index);
                 let need = plan(&index);
                 if need.is_empty() {
                     match index.search_with_terms(query) {
-                        // Another query evicted a file since the plan.
-                        Err(SearchError::NotLoaded(_)) => continue,
+                        Err(SearchError::NotLoaded(paths)) => paths,
                         r => {
                             let files = index.files_for(query);
                             drop(index);
@@ -432,8 +425,11 @@ impl Library {
                             return r.map_err(|e| format!("search failed: {e}"));
                         }
                     }
+                } else {
+                    need
                 }
-                need
+            } else {
+                std::mem::take(&mut asked)
             };
             let fetched = self.fetch_index_files(&need)?;
             used.extend(need);
@@ -451,7 +447,13 @@ impl Library {
             // Ranking now, under the same lock, cannot lose a file to
             // another query's eviction.
             if plan(&index).is_empty() {
-                let r = index.search_with_terms(query);
+                let r = match index.search_with_terms(query) {
+                    Err(SearchError::NotLoaded(paths)) => {
+                        asked = paths;
+                        continue;
+                    }
+                    r => r,
+                };
                 let keep: HashSet<String> =
                     index.files_for(query).into_iter().chain(used).collect();
                 for f in &keep {
@@ -626,10 +628,10 @@ fn manifest_rel() -> String {
     format!("{}/{MANIFEST_PATH}", site::SEARCH_DIR)
 }
 
-/// Files every query needs, whose size does not grow with the library
-/// (the document table aside): never evicted, not counted.
+/// Files every query needs, whose size does not grow with the library:
+/// never evicted, not counted.
 fn is_pinned(path: &str) -> bool {
-    path == DOCUMENTS_PATH || path == VOCAB_PATH || path == MANIFEST_PATH
+    path == VOCAB_PATH || path == CENTROIDS_PATH || path == MANIFEST_PATH
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

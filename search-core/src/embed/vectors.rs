@@ -154,7 +154,9 @@ pub struct SemanticSettings {
     pub mean: Vec<f32>,
     /// Chunks in each partition.
     pub partition_sizes: Vec<u32>,
-    /// Partition centroids, unit length, dequantised (`P × dims`).
+    /// Partition centroids, unit length, dequantised (`P × dims`). They
+    /// are not in the manifest but in `e/centroids.bin`, fetched with the
+    /// vocabulary by a query's semantic half: empty until it is added.
     pub centroids: Vec<f32>,
 }
 
@@ -205,9 +207,40 @@ impl SemanticSettings {
         for &s in &self.partition_sizes {
             w.varint(u64::from(s));
         }
-        let (bytes, _) = Self::quantize_centroids(self.dims, &self.centroids);
-        w.bytes(&bytes);
         w.buf
+    }
+
+    /// Payload of `e/centroids.bin`: the centroids as int8 rows, one per
+    /// partition.
+    pub fn encode_centroids(&self) -> Vec<u8> {
+        Self::quantize_centroids(self.dims, &self.centroids).0
+    }
+
+    /// Reads `e/centroids.bin` into these settings.
+    pub fn decode_centroids(&mut self, payload: &[u8]) -> Result<(), FormatError> {
+        let row = Quantization::Int8.row_bytes(self.dims);
+        if payload.len() != self.partitions() * row {
+            return Err(FormatError::Malformed(
+                "centroid count differs from the manifest",
+            ));
+        }
+        let mut centroids = Vec::with_capacity(self.partitions() * self.dims);
+        for c in payload.chunks(row) {
+            let mut v = vec![0f32; self.dims];
+            Quantization::Int8.add_row(c, 1.0, &mut v);
+            if v.iter().any(|x| !x.is_finite()) {
+                return Err(FormatError::Malformed("non-finite centroid"));
+            }
+            normalize(&mut v);
+            centroids.extend(v);
+        }
+        self.centroids = centroids;
+        Ok(())
+    }
+
+    /// Whether `e/centroids.bin` has been read.
+    pub fn has_centroids(&self) -> bool {
+        !self.centroids.is_empty() || self.partitions() == 0
     }
 
     pub fn decode(body: &[u8], chunk_count: u32) -> Result<Self, FormatError> {
@@ -239,7 +272,7 @@ impl SemanticSettings {
         for _ in 0..dims {
             mean.push(r.f32()?);
         }
-        let p = r.count(1 + Quantization::Int8.row_bytes(dims))?;
+        let p = r.count(1)?;
         let mut partition_sizes = Vec::with_capacity(p);
         let mut total = 0u64;
         for _ in 0..p {
@@ -252,20 +285,8 @@ impl SemanticSettings {
                 "partitions do not add up to the chunk count",
             ));
         }
-        let row = Quantization::Int8.row_bytes(dims);
-        let raw = r.take(p * row)?;
         if !r.is_empty() {
             return Err(FormatError::Malformed("trailing bytes in semantic section"));
-        }
-        let mut centroids = Vec::with_capacity(p * dims);
-        for c in raw.chunks(row) {
-            let mut v = vec![0f32; dims];
-            Quantization::Int8.add_row(c, 1.0, &mut v);
-            if v.iter().any(|x| !x.is_finite()) {
-                return Err(FormatError::Malformed("non-finite centroid"));
-            }
-            normalize(&mut v);
-            centroids.extend(v);
         }
         Ok(SemanticSettings {
             model_name,
@@ -281,7 +302,7 @@ impl SemanticSettings {
             weight,
             mean,
             partition_sizes,
-            centroids,
+            centroids: Vec::new(),
         })
     }
 
@@ -488,10 +509,15 @@ mod tests {
     #[test]
     fn settings_round_trip() {
         let s = settings();
-        let back = SemanticSettings::decode(&s.encode(), 3).unwrap();
+        let mut back = SemanticSettings::decode(&s.encode(), 3).unwrap();
         assert_eq!(back.partition_sizes, s.partition_sizes);
         assert_eq!(back.mean, s.mean);
+        // The centroids are a file of their own, read into the settings.
+        assert!(!back.has_centroids());
+        back.decode_centroids(&s.encode_centroids()).unwrap();
+        assert!(back.has_centroids());
         assert_eq!(back.centroids, s.centroids);
+        assert!(back.decode_centroids(&s.encode_centroids()[1..]).is_err());
         assert_eq!(back.token_shards(), 3);
         assert!(SemanticSettings::decode(&s.encode(), 4).is_err());
         assert_eq!(back.probe(&[0.1, 0.9, 0.0]), vec![1]);

@@ -2,11 +2,12 @@
 
 use std::collections::HashSet;
 
+use super::rank::Ranking;
 use super::Index;
 use crate::error::SearchError;
 use crate::layout::fragment_path;
 use crate::query::Query;
-use crate::result::{FacetCounts, Hit, SearchResult};
+use crate::result::{FacetCounts, Hit};
 use crate::snippet::{highlight, snippet, SNIPPET_CHARS};
 
 impl Index {
@@ -43,8 +44,8 @@ impl Index {
             .chunks
             .get((ordinal - frag.first) as usize)
             .ok_or(SearchError::NoSuchChunk(ordinal))?;
-        let d = self.document_of(ordinal).unwrap_or(0);
-        let [vendor, product, version, doc_set] = self.facet_names(d).map(str::to_string);
+        let [vendor, product, version, doc_set] =
+            self.leaf_names(self.leaf_of(ordinal)).map(str::to_string);
         Ok(Hit {
             ordinal,
             id: c.id.clone(),
@@ -59,7 +60,7 @@ impl Index {
             version,
             doc_set,
             document: c.document.clone(),
-            document_index: d,
+            document_index: self.document_of(ordinal),
             snippet: snippet(&self.tokenizer, &c.text, terms, SNIPPET_CHARS),
         })
     }
@@ -97,7 +98,8 @@ pub struct Pass {
 struct Ranked {
     /// [`Index::ranking_files`] when ranked.
     files: u64,
-    result: SearchResult,
+    /// Every result; folded into hits as twin blocks arrive.
+    ranking: Ranking,
     terms: HashSet<String>,
 }
 
@@ -105,10 +107,10 @@ struct Ranked {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Results {
     pub hits: Vec<Found>,
-    /// See [`SearchResult::total`].
+    /// See [`crate::SearchResult::total`].
     pub total: u32,
     pub facets: FacetCounts,
-    /// See [`SearchResult::phrases_relaxed`].
+    /// See [`crate::SearchResult::phrases_relaxed`].
     pub phrases_relaxed: bool,
     /// Semantic scores are blended in (see [`Index::semantic_ready`]).
     pub semantic: bool,
@@ -120,7 +122,7 @@ pub struct Found {
     pub hit: Hit,
     pub score: f32,
     /// Matching chunks with the same text in other versions, ascending
-    /// (see [`SearchResult::also`]); [`Index::version_of`] names them.
+    /// (see [`crate::SearchResult::also`]); [`Index::version_of`] names them.
     pub also: Vec<u32>,
 }
 
@@ -147,21 +149,25 @@ impl Pass {
 
     /// Files still needed, fetched in parallel before calling again: the
     /// query's term and position shards with the semantic files (when
-    /// semantic is on), then the fragments of the hits. Empty when
+    /// semantic is on) and the document blocks of a document filter; then
+    /// the twin blocks of the best results (in an index with passages
+    /// shared by versions); then the fragments of the hits. Empty when
     /// [`Pass::results`] can answer.
     pub fn plan(&mut self, index: &Index) -> Vec<String> {
-        let mut need = index.plan(&self.query);
+        let mut need = index.plan_ranking(&self.query);
         need.extend(index.plan_semantic(&self.query));
         if !need.is_empty() {
             return need;
         }
-        match self.rank(index) {
-            Ok(r) => {
-                let ords: Vec<u32> = r.result.hits.iter().map(|h| h.ordinal).collect();
+        let limit = self.query.limit;
+        match self.rank(index).map(|r| index.fold(&r.ranking, limit)) {
+            Ok(Ok(r)) => {
+                let ords: Vec<u32> = r.hits.iter().map(|h| h.ordinal).collect();
                 index.fragments_for(&ords)
             }
+            Ok(Err(SearchError::NotLoaded(paths))) => paths,
             // Nothing more to fetch; `results` reports the error.
-            Err(_) => Vec::new(),
+            _ => Vec::new(),
         }
     }
 
@@ -170,12 +176,13 @@ impl Pass {
     /// an error.
     pub fn results(&mut self, index: &Index) -> Result<Results, SearchError> {
         let semantic = index.semantic_ready(&self.query);
+        let limit = self.query.limit;
         let r = self.rank(index)?;
-        let hits = r
-            .result
+        let result = index.fold(&r.ranking, limit)?;
+        let hits = result
             .hits
             .iter()
-            .zip(&r.result.also)
+            .zip(&result.also)
             .map(|(s, also)| {
                 Ok(Found {
                     hit: index.hit_with_terms(s.ordinal, &r.terms)?,
@@ -186,9 +193,9 @@ impl Pass {
             .collect::<Result<Vec<_>, SearchError>>()?;
         Ok(Results {
             hits,
-            total: r.result.total,
-            facets: r.result.facets.clone(),
-            phrases_relaxed: r.result.phrases_relaxed,
+            total: result.total,
+            facets: result.facets,
+            phrases_relaxed: result.phrases_relaxed,
             semantic,
         })
     }
@@ -199,10 +206,11 @@ impl Pass {
             .as_ref()
             .is_some_and(|r| r.files == index.ranking_files);
         if !fresh {
-            let (result, terms) = index.search_with_terms(&self.query)?;
+            let mut terms = HashSet::new();
+            let ranking = index.rank_collecting(&self.query, Some(&mut terms))?;
             self.ranked = Some(Ranked {
                 files: index.ranking_files,
-                result,
+                ranking,
                 terms,
             });
         }

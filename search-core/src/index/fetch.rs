@@ -2,21 +2,24 @@
 
 use super::Index;
 use crate::codec::{open, FileKind};
+use crate::docblock::DocBlock;
 use crate::embed::vectors::{decode_partition, decode_token_shard};
 use crate::embed::wordpiece::Vocab;
 use crate::error::FormatError;
-use crate::fragment::{decode_documents, Fragment};
+use crate::fragment::Fragment;
 use crate::layout::{
-    fragment_path, partition_path, position_shard_path, term_shard_path, token_shard_path,
-    DOCUMENTS_PATH, MANIFEST_PATH, VOCAB_PATH,
+    doc_block_path, fragment_path, partition_path, position_shard_path, term_shard_path,
+    token_shard_path, twin_block_path, CENTROIDS_PATH, MANIFEST_PATH, VOCAB_PATH,
 };
 use crate::shard::{PositionShard, TermShard};
+use crate::twins::TwinBlock;
 
 impl Index {
     /// Paths of every file of the index except the manifest, for servers
     /// that load everything up front.
     pub fn all_files(&self) -> Vec<String> {
-        let mut v = vec![DOCUMENTS_PATH.to_string()];
+        let mut v: Vec<String> = (0..self.doc_blocks.len()).map(doc_block_path).collect();
+        v.extend((0..self.twins.blocks.len()).map(twin_block_path));
         for i in 0..self.m.shards.len() {
             v.push(term_shard_path(i));
             v.push(position_shard_path(i));
@@ -26,6 +29,7 @@ impl Index {
         }
         if self.m.semantic.is_some() {
             v.push(VOCAB_PATH.to_string());
+            v.push(CENTROIDS_PATH.to_string());
             v.extend((0..self.token_rows.len()).map(token_shard_path));
             v.extend((0..self.partitions.len()).map(partition_path));
         }
@@ -41,10 +45,10 @@ impl Index {
         let unknown = || FormatError::UnknownFile(path.to_string());
         let (kind, index) = if path == MANIFEST_PATH {
             (FileKind::Manifest, 0)
-        } else if path == DOCUMENTS_PATH {
-            (FileKind::Documents, 0)
         } else if path == VOCAB_PATH && self.m.semantic.is_some() {
             (FileKind::Vocab, 0)
+        } else if path == CENTROIDS_PATH && self.m.semantic.is_some() {
+            (FileKind::Centroids, 0)
         } else {
             let (dir, rest) = path.split_once('/').ok_or_else(unknown)?;
             let n: usize = rest
@@ -55,13 +59,16 @@ impl Index {
                 "t" if n < self.terms.len() => (FileKind::Terms, n),
                 "p" if n < self.positions.len() => (FileKind::Positions, n),
                 "f" if n < self.fragment_count() as usize => (FileKind::Fragments, n),
+                "d" if n < self.doc_blocks.len() => (FileKind::DocBlock, n),
+                "w" if n < self.twins.blocks.len() => (FileKind::TwinBlock, n),
                 "e" if n < self.token_rows.len() => (FileKind::TokenRows, n),
                 "v" if n < self.partitions.len() => (FileKind::Vectors, n),
                 _ => return Err(unknown()),
             }
         };
         let env = open(bytes, kind)?;
-        if kind != FileKind::Fragments {
+        // Twin blocks fold a ranking without changing it.
+        if !matches!(kind, FileKind::Fragments | FileKind::TwinBlock) {
             self.ranking_files += 1;
         }
         if env.build_id != self.m.build_id {
@@ -72,14 +79,22 @@ impl Index {
         }
         match kind {
             FileKind::Manifest => {}
-            FileKind::Documents => {
-                let d = decode_documents(env.payload)?;
-                if d.len() != self.m.facets.doc_chunks.len() {
-                    return Err(FormatError::Malformed(
-                        "document count differs from manifest",
-                    ));
-                }
-                self.documents = Some(d);
+            FileKind::DocBlock => {
+                self.doc_blocks[index] = Some(DocBlock::decode(
+                    env.payload,
+                    index as u32,
+                    self.m.blocks.chunks,
+                    self.chunk_count(),
+                    self.document_count(),
+                )?);
+            }
+            FileKind::TwinBlock => {
+                self.twins.blocks[index] = Some(TwinBlock::decode(
+                    env.payload,
+                    index as u32,
+                    self.m.blocks.chunks,
+                    self.chunk_count(),
+                )?);
             }
             FileKind::Terms => {
                 self.terms[index] = Some(TermShard::decode(env.payload, self.chunk_count())?);
@@ -98,6 +113,10 @@ impl Index {
                     return Err(FormatError::Malformed("fragment does not match its path"));
                 }
                 self.fragments.insert(index as u32, f);
+            }
+            FileKind::Centroids => {
+                let s = self.m.semantic.as_mut().ok_or_else(unknown)?;
+                s.decode_centroids(env.payload)?;
             }
             FileKind::Vocab | FileKind::TokenRows | FileKind::Vectors => {
                 let s = self.m.semantic.as_ref().ok_or_else(unknown)?;
@@ -129,14 +148,14 @@ impl Index {
 impl Index {
     /// Drops an added file, so a server with a bounded cache can keep only
     /// the files recent queries used; a later [`Index::plan`] names it
-    /// again. Returns whether it was loaded. The manifest cannot be dropped.
+    /// again. Returns whether it was loaded. The manifest and the centroids
+    /// (part of its semantic settings) cannot be dropped.
     pub fn forget_file(&mut self, path: &str) -> bool {
         let Some((dir, n)) = path
             .split_once('/')
             .and_then(|(d, rest)| Some((d, rest.strip_suffix(".bin")?.parse::<usize>().ok()?)))
         else {
             let slot = match path {
-                DOCUMENTS_PATH => self.documents.take().is_some(),
                 VOCAB_PATH => self.vocab.take().is_some(),
                 _ => false,
             };
@@ -148,6 +167,8 @@ impl Index {
             "p" => self.positions.get_mut(n).and_then(Option::take).is_some(),
             "e" => self.token_rows.get_mut(n).and_then(Option::take).is_some(),
             "v" => self.partitions.get_mut(n).and_then(Option::take).is_some(),
+            "d" => self.doc_blocks.get_mut(n).and_then(Option::take).is_some(),
+            "w" => self.twins.blocks.get_mut(n).and_then(Option::take).is_some(),
             "f" => return self.fragments.remove(&(n as u32)).is_some(),
             _ => false,
         };

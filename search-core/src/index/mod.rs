@@ -17,6 +17,7 @@ pub use semantic::{shape_weight, SHAPE_FACTORS};
 use std::collections::BTreeMap;
 
 use crate::codec::{open, FileKind};
+use crate::docblock::{block_count, DocBlock};
 use crate::embed::vectors::{Partition, SemanticSettings, TokenShard};
 use crate::embed::wordpiece::Vocab;
 use crate::error::{FormatError, SearchError};
@@ -26,6 +27,7 @@ use crate::manifest::{Manifest, LEVELS};
 use crate::result::{FacetKind, FacetNode, Facets, PostingsView};
 use crate::shard::{PositionShard, TermShard};
 use crate::tokenize::Tokenizer;
+use crate::twins::TwinBlocks;
 
 /// Facet level of versions (vendor 0, product 1, version 2, doc set 3).
 const VERSION_LEVEL: usize = 2;
@@ -36,18 +38,17 @@ const VERSION_LEVEL: usize = 2;
 pub struct Index {
     m: Manifest,
     tokenizer: Tokenizer,
-    /// Ordinal where each document starts, plus the chunk count at the end.
-    doc_starts: Vec<u32>,
     /// Per level, each node's parent in the level above (level 0: none).
     parents: [Vec<u32>; LEVELS],
-    /// Docset node of each document.
-    doc_parent: Vec<u32>,
     /// Per level, ordinal range of each node.
     ranges: [Vec<(u32, u32)>; LEVELS],
     terms: Vec<Option<TermShard>>,
     positions: Vec<Option<PositionShard>>,
     fragments: BTreeMap<u32, Fragment>,
-    documents: Option<Vec<(String, String)>>,
+    /// Document blocks `d/<k>.bin`, as added.
+    doc_blocks: Vec<Option<DocBlock>>,
+    /// Twin blocks `w/<k>.bin`, as added (none when no passage has twins).
+    twins: TwinBlocks,
     /// Embedding vocabulary (`e/vocab.bin`), for indexes with vectors.
     vocab: Option<Vocab>,
     /// Weights and rows of each token-table shard `e/<i>.bin`.
@@ -68,41 +69,32 @@ impl Index {
             return Err(FormatError::Malformed("too many chunks"));
         }
         let f = &m.facets;
-        let mut doc_starts = Vec::with_capacity(f.doc_chunks.len() + 1);
-        let mut at = 0u32;
-        for &c in &f.doc_chunks {
-            doc_starts.push(at);
-            at += c; // sum checked against chunk_count by Manifest::decode
-        }
-        doc_starts.push(at);
-        // Walk levels bottom-up: children of level l are nodes of l+1 (or documents).
+        // Walk levels bottom-up: children of level l are nodes of l+1; the
+        // doc sets' ranges follow from their chunk counts.
         let mut parents: [Vec<u32>; LEVELS] = std::array::from_fn(|l| vec![0; f.nodes[l].len()]);
         let mut ranges: [Vec<(u32, u32)>; LEVELS] = Default::default();
-        let mut doc_parent = vec![0u32; f.doc_chunks.len()];
-        for l in (0..LEVELS).rev() {
+        let mut at = 0u32;
+        for &c in &f.leaf_chunks {
+            ranges[LEVELS - 1].push((at, at + c));
+            at += c; // sum checked against chunk_count by Manifest::decode
+        }
+        for l in (0..LEVELS - 1).rev() {
             let mut child = 0usize;
             for (i, &(_, n)) in f.nodes[l].iter().enumerate() {
                 let n = n as usize;
-                let (lo, hi) = if l == LEVELS - 1 {
-                    for p in &mut doc_parent[child..child + n] {
-                        *p = i as u32;
-                    }
-                    (doc_starts[child], doc_starts[child + n])
+                for p in &mut parents[l + 1][child..child + n] {
+                    *p = i as u32;
+                }
+                let below = &ranges[l + 1];
+                ranges[l].push(if n == 0 {
+                    (0, 0)
                 } else {
-                    for p in &mut parents[l + 1][child..child + n] {
-                        *p = i as u32;
-                    }
-                    let below = &ranges[l + 1];
-                    if n == 0 {
-                        (0, 0)
-                    } else {
-                        (below[child].0, below[child + n - 1].1)
-                    }
-                };
-                ranges[l].push((lo, hi));
+                    (below[child].0, below[child + n - 1].1)
+                });
                 child += n;
             }
         }
+        let blocks = block_count(m.settings.chunk_count, m.blocks.chunks);
         let shards = m.shards.len();
         let (token_shards, partitions) = m
             .semantic
@@ -113,14 +105,13 @@ impl Index {
             token_rows: vec![None; token_shards],
             partitions: vec![None; partitions],
             tokenizer: Tokenizer::new(m.settings.tokenizer),
-            doc_starts,
             parents,
-            doc_parent,
             ranges,
             terms: (0..shards).map(|_| None).collect(),
             positions: (0..shards).map(|_| None).collect(),
             fragments: BTreeMap::new(),
-            documents: None,
+            doc_blocks: vec![None; blocks],
+            twins: TwinBlocks::new(m.blocks.chunks, if m.blocks.twins { blocks } else { 0 }),
             ranking_files: 0,
             m,
         })
@@ -141,38 +132,66 @@ impl Index {
         &self.tokenizer
     }
 
-    /// Document `index` (see [`FacetCounts::document`]); `None` until
-    /// `docs.bin` is added or when out of range.
+    /// Number of documents.
+    pub fn document_count(&self) -> u32 {
+        self.m.facets.document_count()
+    }
+
+    /// Document `index` (see [`FacetCounts::document`]); `None` until a
+    /// document block that lists it is added, or when out of range.
     pub fn document(&self, index: u32) -> Option<DocumentInfo> {
-        let (key, title) = self.documents.as_ref()?.get(index as usize)?;
-        Some(DocumentInfo {
-            key: key.clone(),
-            title: title.clone(),
-            start: self.doc_starts[index as usize],
-            end: self.doc_starts[index as usize + 1],
+        self.doc_blocks.iter().flatten().find_map(|b| {
+            let i = b.local_index(index)?;
+            Some(DocumentInfo {
+                key: b.keys[i].clone(),
+                title: b.titles[i].clone(),
+                start: b.starts[i],
+                end: b.starts[i + 1],
+            })
         })
     }
 
-    /// Document index of a chunk ordinal.
+    /// Document index of a chunk ordinal; `None` when out of range or
+    /// until the chunk's document block (see [`Index::doc_blocks_for`]) is
+    /// added.
     pub fn document_of(&self, ordinal: u32) -> Option<u32> {
         if ordinal >= self.chunk_count() {
             return None;
         }
-        Some((self.doc_starts.partition_point(|&s| s <= ordinal) - 1) as u32)
+        let b = self.doc_block(ordinal)?;
+        Some(b.first_doc + b.local_of(ordinal)? as u32)
+    }
+
+    /// The added document block holding `ordinal`.
+    pub(super) fn doc_block(&self, ordinal: u32) -> Option<&DocBlock> {
+        self.doc_blocks
+            .get((ordinal / self.m.blocks.chunks) as usize)?
+            .as_ref()
+    }
+
+    /// Doc set node (leaf of the facet tree) of an ordinal below the chunk
+    /// count.
+    pub(super) fn leaf_of(&self, ordinal: u32) -> usize {
+        let leaves = &self.ranges[LEVELS - 1];
+        leaves
+            .partition_point(|r| r.1 <= ordinal)
+            .min(leaves.len() - 1)
     }
 
     /// Version of a chunk ordinal (known from the manifest alone, so the
     /// versions of [`SearchResult::also`] need no fragment).
     pub fn version_of(&self, ordinal: u32) -> Option<&str> {
-        let d = self.document_of(ordinal)?;
-        Some(self.facet_names(d)[VERSION_LEVEL])
+        if ordinal >= self.chunk_count() {
+            return None;
+        }
+        Some(self.leaf_names(self.leaf_of(ordinal))[VERSION_LEVEL])
     }
 
-    /// Vendor, product, version and doc-set names of document `d`.
-    pub(super) fn facet_names(&self, d: u32) -> [&str; LEVELS] {
+    /// Vendor, product, version and doc-set names of doc set node `leaf`.
+    pub(super) fn leaf_names(&self, leaf: usize) -> [&str; LEVELS] {
         let f = &self.m.facets;
         let mut names = [""; LEVELS];
-        let mut node = self.doc_parent[d as usize] as usize;
+        let mut node = leaf;
         for l in (0..LEVELS).rev() {
             names[l] = &f.names[l][f.nodes[l][node].0 as usize];
             if l > 0 {
@@ -182,7 +201,8 @@ impl Index {
         names
     }
 
-    /// Facet values and tree (document names once `docs.bin` is added).
+    /// Facet values and tree, with the documents of the document blocks
+    /// added so far (all of them on a server that adds every file).
     pub fn facets(&self) -> Facets {
         let f = &self.m.facets;
         let kinds = [
@@ -207,9 +227,23 @@ impl Index {
             prev_base = level_base;
             level_base += f.nodes[l].len();
         }
-        let documents = (0..f.doc_chunks.len() as u32)
-            .filter_map(|i| self.document(i))
-            .collect();
+        // A document that straddles blocks is listed by each: keep one.
+        let mut documents: Vec<DocumentInfo> = Vec::new();
+        let mut next = 0u32;
+        for b in self.doc_blocks.iter().flatten() {
+            for i in 0..b.len() {
+                let d = b.first_doc + i as u32;
+                if d >= next {
+                    documents.push(DocumentInfo {
+                        key: b.keys[i].clone(),
+                        title: b.titles[i].clone(),
+                        start: b.starts[i],
+                        end: b.starts[i + 1],
+                    });
+                    next = d + 1;
+                }
+            }
+        }
         Facets {
             vendor: f.names[0].clone(),
             product: f.names[1].clone(),

@@ -4,16 +4,34 @@ use std::collections::BTreeSet;
 
 use super::analyze::Analysis;
 use super::Index;
-use crate::layout::{fragment_path, position_shard_path, term_shard_path, DOCUMENTS_PATH};
+use crate::error::SearchError;
+use crate::layout::{doc_block_path, fragment_path, position_shard_path, term_shard_path};
 use crate::query::Query;
 
 impl Index {
     /// Files (relative paths) still needed to answer `query`. Call again
-    /// after adding them: a second round is needed only when the first
-    /// shows that a word is missing (typo correction from a frequent term's
-    /// shard, or the parts of an unknown identifier). Empty means
-    /// [`Index::search`] can run.
+    /// after adding them: a second round is needed when the first shows
+    /// that a word is missing (typo correction from a frequent term's
+    /// shard, or the parts of an unknown identifier), and, in an index
+    /// with passages shared by versions, for the twin blocks of the best
+    /// results (found by ranking; [`Pass::plan`] ranks once for both).
+    /// Empty means [`Index::search`] can run.
+    ///
+    /// [`Pass::plan`]: super::Pass::plan
     pub fn plan(&self, query: &Query) -> Vec<String> {
+        let need = self.plan_analyzed(query, &self.analyze(query));
+        if !need.is_empty() || self.twins.is_empty() {
+            return need;
+        }
+        match self.search(query) {
+            Err(SearchError::NotLoaded(paths)) => paths,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The files a query's ranking needs: term and position shards, and
+    /// the document blocks of a document filter.
+    pub(super) fn plan_ranking(&self, query: &Query) -> Vec<String> {
         self.plan_analyzed(query, &self.analyze(query))
     }
 
@@ -80,10 +98,26 @@ impl Index {
                 .filter(|&s| !missing_only || self.positions[s].is_none())
                 .map(position_shard_path),
         );
-        if query.filters.names_documents() && (!missing_only || self.documents.is_none()) {
-            out.push(DOCUMENTS_PATH.to_string());
-        }
+        out.extend(
+            self.filter_doc_blocks(query)
+                .into_iter()
+                .filter(|&k| !missing_only || self.doc_blocks[k].is_none())
+                .map(doc_block_path),
+        );
         out
+    }
+
+    /// Document blocks (relative paths) not yet added that hold
+    /// `ordinals`: what [`Index::document_of`] needs for them.
+    pub fn doc_blocks_for(&self, ordinals: &[u32]) -> Vec<String> {
+        let b = self.m.blocks.chunks;
+        let set: BTreeSet<usize> = ordinals
+            .iter()
+            .filter(|&&o| o < self.chunk_count())
+            .map(|&o| (o / b) as usize)
+            .filter(|&k| self.doc_blocks[k].is_none())
+            .collect();
+        set.into_iter().map(doc_block_path).collect()
     }
 
     /// Fragment files (relative paths) not yet added that hold `ordinals`.

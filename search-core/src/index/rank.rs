@@ -6,34 +6,83 @@ use std::collections::{BTreeMap, HashSet};
 use super::semantic::fuse;
 use super::Index;
 use crate::error::{FormatError, SearchError};
-use crate::layout::{position_shard_path, term_shard_path};
+use crate::layout::{doc_block_path, position_shard_path, term_shard_path, twin_block_path};
 use crate::manifest::LEVELS;
 use crate::prior::{asks_for_changes, CHANGES_PRIOR};
 use crate::query::Query;
-use crate::result::{FacetCounts, ScoredChunk, SearchResult};
+use crate::result::{better, FacetCounts, ScoredChunk, SearchResult};
 use crate::shard::impact_value;
 
 impl Index {
     /// Allowed ordinal ranges for the filters (any of their
-    /// alternatives); `None` means everything.
-    pub(super) fn allowed(&self, q: &Query) -> Option<Vec<(u32, u32)>> {
+    /// alternatives); `None` means everything. Doc sets are resolved from
+    /// the manifest; a filter that names documents reads the document
+    /// blocks of the doc sets it admits ([`Index::filter_doc_blocks`]).
+    pub(super) fn allowed(&self, q: &Query) -> Result<Option<Vec<(u32, u32)>>, SearchError> {
         let set = &q.filters;
         if set.is_everything() {
-            return None;
+            return Ok(None);
         }
         let mut ranges: Vec<(u32, u32)> = Vec::new();
-        for d in 0..self.doc_starts.len() - 1 {
-            let names = self.facet_names(d as u32);
-            let key = self.documents.as_ref().map(|docs| docs[d].0.as_str());
-            if set.alternatives().iter().any(|f| f.admits(names, key)) {
-                let (s, e) = (self.doc_starts[d], self.doc_starts[d + 1]);
-                match ranges.last_mut() {
-                    Some(last) if last.1 == s => last.1 = e,
-                    _ => ranges.push((s, e)),
+        let mut push = |s: u32, e: u32| match ranges.last_mut() {
+            Some(last) if last.1 == s => last.1 = e,
+            _ => ranges.push((s, e)),
+        };
+        for (leaf, &(lo, hi)) in self.ranges[LEVELS - 1].iter().enumerate() {
+            let names = self.leaf_names(leaf);
+            let alts: Vec<_> = set
+                .alternatives()
+                .iter()
+                .filter(|f| f.admits_names(names))
+                .collect();
+            if alts.is_empty() {
+                continue;
+            }
+            if alts.iter().any(|f| f.document.is_empty()) {
+                push(lo, hi);
+                continue;
+            }
+            let mut o = lo;
+            while o < hi {
+                let b = self.doc_block(o).ok_or_else(|| {
+                    SearchError::NotLoaded(vec![doc_block_path(
+                        (o / self.m.blocks.chunks) as usize,
+                    )])
+                })?;
+                let i = b
+                    .local_of(o)
+                    .ok_or(FormatError::Malformed("document block misses a chunk"))?;
+                let (s, e) = (b.starts[i].max(lo), b.starts[i + 1].min(hi));
+                if alts.iter().any(|f| f.document.contains(&b.keys[i])) {
+                    push(s, e);
                 }
+                o = e;
             }
         }
-        Some(ranges)
+        Ok(Some(ranges))
+    }
+
+    /// Document blocks a query's filters need: those of the doc sets an
+    /// alternative that names documents admits.
+    pub(super) fn filter_doc_blocks(&self, q: &Query) -> Vec<usize> {
+        let set = &q.filters;
+        let mut out: Vec<usize> = Vec::new();
+        if !set.names_documents() {
+            return out;
+        }
+        let b = self.m.blocks.chunks;
+        for (leaf, &(lo, hi)) in self.ranges[LEVELS - 1].iter().enumerate() {
+            let names = self.leaf_names(leaf);
+            let named = set
+                .alternatives()
+                .iter()
+                .any(|f| !f.document.is_empty() && f.admits_names(names));
+            if named && hi > lo {
+                out.extend((lo / b) as usize..=((hi - 1) / b) as usize);
+            }
+        }
+        out.dedup();
+        out
     }
 
     pub(super) fn idf(&self, df: u32) -> f32 {
@@ -74,6 +123,18 @@ impl Index {
         query: &Query,
         terms: Option<&mut HashSet<String>>,
     ) -> Result<SearchResult, SearchError> {
+        let r = self.rank_collecting(query, terms)?;
+        self.fold(&r, query.limit)
+    }
+
+    /// Every result of a query, best first, with its facet counts: what
+    /// [`Index::fold`] turns into hits once the twin blocks it names are
+    /// added.
+    pub(super) fn rank_collecting(
+        &self,
+        query: &Query,
+        terms: Option<&mut HashSet<String>>,
+    ) -> Result<Ranking, SearchError> {
         let a = self.analyze(query);
         let missing = self.plan_analyzed(query, &a);
         if !missing.is_empty() {
@@ -85,7 +146,7 @@ impl Index {
         }
         // One bit per chunk: a posting's filter check is then a load, not
         // a binary search over the allowed ranges.
-        let allowed = self.allowed(query).map(|ranges| self.bitset(ranges));
+        let allowed = self.allowed(query)?.map(|ranges| self.bitset(ranges));
         let ok = |o: u32| allowed.as_ref().is_none_or(|bits| bit(bits, o));
         let k1 = self.m.settings.ranking.k1;
         let n = self.chunk_count() as usize;
@@ -162,22 +223,38 @@ impl Index {
         }
         if !self.m.changes.is_empty() && !asks_for_changes(query) {
             for r in &mut results {
-                if self
-                    .document_of(r.ordinal)
-                    .is_some_and(|d| self.m.changes.contains(d))
-                {
+                if self.m.changes.contains(r.ordinal) {
                     r.score *= CHANGES_PRIOR;
                 }
             }
         }
         let facets = self.count_facets(results.iter().map(|s| s.ordinal));
-        let (hits, also, total) = self.m.twins.top(results, query.limit);
+        results.sort_by(better);
+        Ok(Ranking {
+            sorted: results,
+            facets,
+            phrases_relaxed,
+        })
+    }
+
+    /// The hits of a ranking: the best `limit`, one per passage that is
+    /// the same in several versions. `NotLoaded` names the twin blocks
+    /// still needed (those of the best results and of their sets).
+    pub(super) fn fold(&self, r: &Ranking, limit: usize) -> Result<SearchResult, SearchError> {
+        let (hits, also) = self.twins.top(&r.sorted, limit).map_err(|blocks| {
+            SearchError::NotLoaded(
+                blocks
+                    .into_iter()
+                    .map(|b| twin_block_path(b as usize))
+                    .collect(),
+            )
+        })?;
         Ok(SearchResult {
             hits,
             also,
-            total,
-            facets,
-            phrases_relaxed,
+            total: r.sorted.len() as u32,
+            facets: r.facets.clone(),
+            phrases_relaxed: r.phrases_relaxed,
         })
     }
 
@@ -259,24 +336,33 @@ impl Index {
         Ok(out)
     }
 
+    /// Matching chunks per facet value. Vendors, products, versions and
+    /// doc sets come from the manifest; documents are counted when the
+    /// document blocks of every result are added (always on a server),
+    /// otherwise left empty.
     pub(super) fn count_facets(&self, ords: impl Iterator<Item = u32>) -> FacetCounts {
-        let mut counts = vec![0u32; self.doc_starts.len().saturating_sub(1)];
+        let leaves = self.ranges[LEVELS - 1].len();
+        let mut per_leaf = vec![0u32; leaves];
+        let mut per_doc: Option<Vec<u32>> = Some(vec![0; self.document_count() as usize]);
         for o in ords {
-            if let Some(d) = self.document_of(o) {
-                counts[d as usize] += 1;
+            if o >= self.chunk_count() {
+                continue;
+            }
+            per_leaf[self.leaf_of(o)] += 1;
+            if let Some(docs) = &mut per_doc {
+                match self.document_of(o) {
+                    Some(d) => docs[d as usize] += 1,
+                    None => per_doc = None,
+                }
             }
         }
-        let per_doc: Vec<(u32, u32)> = (0u32..).zip(counts).filter(|&(_, c)| c > 0).collect();
-        let f = &self.m.facets;
         let mut by_name: [BTreeMap<&str, u32>; LEVELS] = Default::default();
-        for &(d, c) in &per_doc {
-            let mut node = self.doc_parent[d as usize] as usize;
-            for l in (0..LEVELS).rev() {
-                let name = f.names[l][f.nodes[l][node].0 as usize].as_str();
+        for (leaf, &c) in per_leaf.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            for (l, name) in self.leaf_names(leaf).into_iter().enumerate() {
                 *by_name[l].entry(name).or_default() += c;
-                if l > 0 {
-                    node = self.parents[l][node] as usize;
-                }
             }
         }
         let sorted = |m: &BTreeMap<&str, u32>| {
@@ -284,7 +370,10 @@ impl Index {
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
-        let mut document = per_doc;
+        let mut document: Vec<(u32, u32)> = (0u32..)
+            .zip(per_doc.unwrap_or_default())
+            .filter(|&(_, c)| c > 0)
+            .collect();
         document.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         FacetCounts {
             vendor: sorted(&by_name[0]),
@@ -294,6 +383,15 @@ impl Index {
             document,
         }
     }
+}
+
+/// Every result of a query, best first (higher score, then lower
+/// ordinal), before passages shared by versions are folded.
+#[derive(Debug, Clone)]
+pub(super) struct Ranking {
+    pub(super) sorted: Vec<ScoredChunk>,
+    pub(super) facets: FacetCounts,
+    pub(super) phrases_relaxed: bool,
 }
 
 /// Per-chunk score buffers kept between searches on one thread: filling two

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::Index;
 use crate::embed::model::embed_ids;
-use crate::layout::{partition_path, token_shard_path, VOCAB_PATH};
+use crate::layout::{partition_path, token_shard_path, CENTROIDS_PATH, VOCAB_PATH};
 use crate::query::{Query, QueryShape};
 use crate::result::ScoredChunk;
 
@@ -30,7 +30,12 @@ impl Index {
             return Ok(None);
         };
         let Some(vocab) = &self.vocab else {
-            return Err(vec![VOCAB_PATH.to_string()]);
+            // The centroids come in the same round: probing needs them next.
+            let mut need = vec![VOCAB_PATH.to_string()];
+            if !s.has_centroids() {
+                need.push(CENTROIDS_PATH.to_string());
+            }
+            return Err(need);
         };
         let ids = vocab.token_ids(&q.semantic_text());
         let per = s.rows_per_shard as usize;
@@ -107,6 +112,7 @@ impl Index {
         match self.query_vector(query) {
             Err(paths) => paths,
             Ok(None) => Vec::new(),
+            Ok(Some(_)) if !s.has_centroids() => vec![CENTROIDS_PATH.to_string()],
             Ok(Some(v)) => s
                 .probe(&v)
                 .into_iter()
@@ -136,7 +142,7 @@ impl Index {
         if self.semantic_weight(query) <= 0.0 {
             return None;
         }
-        let s = self.m.semantic.as_ref()?;
+        let s = self.m.semantic.as_ref().filter(|s| s.has_centroids())?;
         let q = self.query_vector(query).ok()??;
         let code = s.vectors.code_bytes(s.dims);
         let scorer = s.vectors.scorer(&q);
