@@ -36,7 +36,10 @@ pub struct BuildOptions {
     /// A term shard is closed once it reaches this many bytes; a term whose
     /// postings alone are larger gets a shard of its own.
     pub shard_target_bytes: usize,
-    /// Chunks per fragment file (1 = each result costs exactly its own bytes).
+    /// Chunks per fragment file (1 = each result costs exactly its own
+    /// bytes). The default, 3, makes a third of a file per chunk; a cold
+    /// result fetches about twice its own bytes gzipped (0.8 vs 0.4 KB on
+    /// the PowerShell docs), fewer when results are neighbours.
     pub fragment_group: u32,
     /// Semantic search: when set, the index also holds chunk vectors, the
     /// model's token table and its vocabulary. `None` (the default) builds
@@ -50,7 +53,7 @@ impl Default for BuildOptions {
             tokenizer: TokenizerSettings::default(),
             ranking: RankingParams::default(),
             shard_target_bytes: 8 * 1024,
-            fragment_group: 1,
+            fragment_group: 3,
             semantic: None,
         }
     }
@@ -349,6 +352,7 @@ pub fn build_index(
             breadcrumb: c.breadcrumb.clone(),
             page: c.page,
             page_label: c.page_label.clone(),
+            paged: c.paged,
             document: c.document.clone(),
             text: c.text.clone(),
         })

@@ -8,7 +8,7 @@ use crate::error::FormatError;
 /// First four bytes of every index file.
 pub const MAGIC: [u8; 4] = *b"MCDW";
 /// Format version written and read by this crate.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// magic(4) + version(2) + kind(1) + flags(1) + build id(4) + payload length(4).
 pub const HEADER_LEN: usize = 16;
 /// CRC-32 trailer.
@@ -453,13 +453,13 @@ mod tests {
             open(&bad, FileKind::Terms).unwrap_err(),
             FormatError::Checksum
         );
-        let mut v2 = f.clone();
-        v2[4] = 2;
+        let mut other = f.clone();
+        other[4] = (FORMAT_VERSION + 1) as u8;
         assert_eq!(
-            open(&v2, FileKind::Terms).unwrap_err(),
+            open(&other, FileKind::Terms).unwrap_err(),
             FormatError::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: FORMAT_VERSION + 1,
+                supported: FORMAT_VERSION
             }
         );
         assert_eq!(
