@@ -609,8 +609,18 @@ mod tests {
             assert_eq!(markdown_from_slices(file, &s).unwrap(), md, "{s:?}");
         }
         // Contiguous paragraphs share one range; a wider gap starts another.
-        assert_eq!(markdown_slices(file, "# Title\n\nFirst para.").unwrap().len(), 1);
-        assert_eq!(markdown_slices(file, "First para.\n\nSecond para.").unwrap().len(), 2);
+        assert_eq!(
+            markdown_slices(file, "# Title\n\nFirst para.")
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            markdown_slices(file, "First para.\n\nSecond para.")
+                .unwrap()
+                .len(),
+            2
+        );
         // Text the page does not hold (or out of order) is not sliced.
         assert_eq!(markdown_slices(file, "Second para.\n\nFirst para."), None);
         assert_eq!(markdown_slices(file, "Other."), None);

@@ -212,17 +212,19 @@ mod tests {
             (any::<u32>(), prop::option::of(word.clone()), any::<bool>()),
             (word.clone(), ".{0,40}"),
         )
-            .prop_map(|((id, url, title), bc, (page, label, paged), (doc, text))| ChunkDisplay {
-                id: id.into(),
-                url: url.into(),
-                title: title.into(),
-                breadcrumb: bc.into_iter().map(String::from).collect(),
-                page,
-                page_label: label.map(String::from),
-                paged,
-                document: doc.into(),
-                text,
-            })
+            .prop_map(
+                |((id, url, title), bc, (page, label, paged), (doc, text))| ChunkDisplay {
+                    id: id.into(),
+                    url: url.into(),
+                    title: title.into(),
+                    breadcrumb: bc.into_iter().map(String::from).collect(),
+                    page,
+                    page_label: label.map(String::from),
+                    paged,
+                    document: doc.into(),
+                    text,
+                },
+            )
     }
 
     proptest::proptest! {

@@ -60,7 +60,9 @@ fn every_page_and_chunk_has_its_files() {
     }
     // Ids and Markdown follow from the document and its pages' files; the
     // reader fills them in.
-    assert!(chunks.iter().all(|c| c.get("id").is_none() && c.get("markdown").is_none()));
+    assert!(chunks
+        .iter()
+        .all(|c| c.get("id").is_none() && c.get("markdown").is_none()));
     let read = mcdewey::site::SiteDir::open(&site.out())
         .unwrap()
         .read_document(dir)
@@ -132,7 +134,7 @@ fn page_view_anchors_every_chunk() {
     site.build();
     let html = site.read("finesse/v12.5/developer-guide/developer-guide/p/2.html");
     assert!(
-        html.contains("<section class=\"chunk\" id=\"c-2\">\n<a class=\"chunk-link\" href=\"../c/2.html\">#2</a>"),
+        html.contains("<section class=\"chunk\" id=\"c-2\" data-chunk-id=\"finesse::v12.5::developer-guide::developer-guide::2\">\n<a class=\"chunk-link\" href=\"../c/2.html\">#2</a>"),
         "{html}"
     );
     assert!(html.contains("Page 107"));
