@@ -14,14 +14,10 @@ bin="$PWD/target/release/mcdewey"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# The vendors' own trees are not in McDewey's layout: link their versions in.
-mkdir -p "$work/powershell/content/powershell" "$work/etcd/content/etcd"
-for v in 5.1 7.4 7.5 7.6 7.7; do
-  ln -s "$shared/corpora/markdown/powershell/reference/$v" "$work/powershell/content/powershell/$v"
-done
-for v in "$shared"/corpora/markdown/etcd/content/en/docs/v*; do
-  ln -s "$v" "$work/etcd/content/etcd/$(basename "$v")"
-done
+. bench/corpora.sh
+link_powershell "$work/powershell/content"
+link_etcd "$work/etcd/content"
+corpora_config "$work/corpora.toml"
 
 results=bench/results/build.tsv
 [ -f "$results" ] || printf 'date\tcorpus (output)\tcores\tdocuments\tpages\tchunks\tseconds\tdocs_per_s\tpages_per_s\tchunks_per_s\tpeak_rss_mb\toutput_mb\tfiles\n' > "$results"
@@ -34,8 +30,9 @@ for corpus in powershell etcd; do
   run=$((run + 1))
   if [ "$target" = tmpfs ] && [ -d /dev/shm ]; then dest=$(mktemp -d /dev/shm/mcdewey-bench.XXXXXX); else dest="$work/out$run"; mkdir -p "$dest"; fi
   # One warm-up run so the sources are in the page cache.
-  [ $run -eq 1 ] && "$bin" build "$work/$corpus/content" --out "$dest/warm" --quiet 2>/dev/null || true
-  /usr/bin/time -f '%M %e' -o "$work/time" "$bin" build "$work/$corpus/content" --out "$dest/site" 2> "$work/log" || true
+  [ $run -eq 1 ] && "$bin" build "$work/$corpus/content" --config "$work/corpora.toml" --out "$dest/warm" --quiet 2>/dev/null || true
+  /usr/bin/time -f '%M %e' -o "$work/time" "$bin" build "$work/$corpus/content" --config "$work/corpora.toml" --out "$dest/site" 2> "$work/log" || true
+  require_documents "$dest/site"
   summary=$(grep '^Built' "$work/log")
   read -r rss_kb secs < "$work/time"
   docs=$(sed -E 's/Built ([0-9]+) documents.*/\1/' <<<"$summary")
@@ -56,13 +53,15 @@ done
 # Share of the build that semantic search costs: the same PowerShell build on
 # tmpfs with and without vectors, alternated, best of three each.
 if [ -d /dev/shm ]; then
-  printf '[search]\nsemantic = false\n' > "$work/lexical.toml"
+  cp "$work/corpora.toml" "$work/lexical.toml"
+  printf '[search]\nsemantic = false\n' >> "$work/lexical.toml"
   best_on=999999; best_off=999999
   for _ in 1 2 3; do
     for mode in on off; do
       dest=$(mktemp -d /dev/shm/mcdewey-bench.XXXXXX)
-      cfg=(); [ "$mode" = off ] && cfg=(--config "$work/lexical.toml")
+      cfg=(--config "$work/corpora.toml"); [ "$mode" = off ] && cfg=(--config "$work/lexical.toml")
       /usr/bin/time -f '%e' -o "$work/time" "$bin" build "$work/powershell/content" --out "$dest/site" "${cfg[@]}" --quiet 2>/dev/null || true
+      require_documents "$dest/site"
       secs=$(cat "$work/time")
       if [ "$mode" = on ]; then best_on=$(awk -v a="$best_on" -v b="$secs" 'BEGIN { print (b < a) ? b : a }')
       else best_off=$(awk -v a="$best_off" -v b="$secs" 'BEGIN { print (b < a) ? b : a }'); fi

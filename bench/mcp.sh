@@ -28,11 +28,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$work/content/powershell"
-for v in 5.1 7.4 7.5 7.6 7.7; do
-  ln -s "$shared/corpora/markdown/powershell/reference/$v" "$work/content/powershell/$v"
-done
-"$bin" build "$work/content" --out "$work/site" --quiet 2>/dev/null || true
+. bench/corpora.sh
+link_powershell "$work/content"
+corpora_config "$work/mcdewey.toml"
+"$bin" build "$work/content" --config "$work/mcdewey.toml" --out "$work/site" --quiet 2>/dev/null || true
+require_documents "$work/site"
 summary=$(find "$work/site" -name document.json | wc -l)
 
 rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status"; }

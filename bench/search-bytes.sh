@@ -15,16 +15,17 @@ bin="$PWD/target/release/mcdewey"
 (cd browser-tests && npm install --no-audit --no-fund --silent)
 work="$(mktemp -d)"
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-mkdir -p "$work/content/powershell" "$work/content/etcd"
-for v in 5.1 7.4 7.5 7.6 7.7; do ln -s "$shared/corpora/markdown/powershell/reference/$v" "$work/content/powershell/$v"; done
-for v in "$shared"/corpora/markdown/etcd/content/en/docs/v*; do ln -s "$v" "$work/content/etcd/$(basename "$v")"; done
+. bench/corpora.sh
+link_powershell "$work/content"
+link_etcd "$work/content"
 
 model="${1:-}"
 suffix="${model:+-$model}"
-# The content is symlinked in from ../shared: allow it, or nothing is built.
-printf '[content]\nsymlink_roots = ["%s"]\n[search]\n%s\n' "$shared/corpora" "${model:+model = \"$model\"}" > "$work/mcdewey.toml"
+printf '[search]\n%s\n' "${model:+model = \"$model\"}" > "$work/mcdewey.toml"
+corpora_config "$work/mcdewey.toml"
 MCDEWEY_LOG=info "$bin" build "$work/content" --out "$work/site" --config "$work/mcdewey.toml" 2> "$work/build.log" || true
-grep '^Built' "$work/build.log"
+grep '^Built' "$work/build.log" || true
+require_documents "$work/site"
 ours_index_s=$(grep 'search index built' "$work/build.log" | sed 's/\x1b\[[0-9;]*m//g' | sed -E 's/.*elapsed=([0-9.]+)(m?s).*/\1 \2/' | awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }')
 start=$(date +%s.%N)
 # Pagefind indexes the page views (every chunk's text once); chunk views repeat them.

@@ -24,14 +24,18 @@ if [ -z "$site" ] || [ ! -f "$site/_search/manifest.bin" ]; then
   shared="${MCDEWEY_SHARED:-../shared}"
   [ -d "$shared/corpora" ] || { echo "skipping: $shared/corpora not found"; exit 0; }
   shared="$(cd "$shared" && pwd)"
-  mkdir -p "$work/content/powershell" "$work/content/etcd"
-  for v in 5.1 7.4 7.5 7.6 7.7; do ln -s "$shared/corpora/markdown/powershell/reference/$v" "$work/content/powershell/$v"; done
-  for v in "$shared"/corpora/markdown/etcd/content/en/docs/v*; do ln -s "$v" "$work/content/etcd/$(basename "$v")"; done
+  . bench/corpora.sh
+  link_powershell "$work/content"
+  link_etcd "$work/content"
+  corpora_config "$work/mcdewey.toml"
   site="${site:-$work/site}"
   # Exit code 1 means some input files had errors; the site is written.
-  "$bin" build "$work/content" --out "$site" 2> "$work/build.log" || [ $? -eq 1 ]
-  grep '^Built' "$work/build.log"
+  "$bin" build "$work/content" --config "$work/mcdewey.toml" --out "$site" 2> "$work/build.log" || [ $? -eq 1 ]
+  grep '^Built' "$work/build.log" || true
+  require_documents "$site"
 else
+  . bench/corpora.sh
+  require_documents "$site"
   echo "reusing $site (rebuild it if the theme or the engine changed)"
 fi
 

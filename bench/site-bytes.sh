@@ -20,10 +20,9 @@ cargo build --release -q -p mcdewey
 bin="$PWD/target/release/mcdewey"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/content/powershell"
-for v in 5.1 7.4 7.5 7.6 7.7; do
-  ln -s "$shared/corpora/markdown/powershell/reference/$v" "$work/content/powershell/$v"
-done
-printf '[content]\nsymlink_roots = ["%s"]\n' "$shared/corpora" > "$work/mcdewey.toml"
+. bench/corpora.sh
+link_powershell "$work/content"
+corpora_config "$work/mcdewey.toml"
 "$bin" build "$work/content" --config "$work/mcdewey.toml" --out "$work/site" --quiet || true
+require_documents "$work/site"
 python3 bench/site_bytes.py "$work/site" "powershell ($(git rev-parse --short HEAD))" --tsv "$results"

@@ -38,17 +38,28 @@ QUERIES = [
 ]
 
 
+def chunk_markdown(base, c):
+    """A chunk's Markdown: byte ranges of its page's p/N.md joined by a
+    blank line, or its own text when document.json holds it."""
+    if "md_text" in c:
+        return c["md_text"]
+    raw = open(os.path.join(base, "p", f"{c['page']}.md"), "rb").read()
+    return "\n\n".join(raw[a:b].decode() for a, b in c.get("md", []))
+
+
 def posts_of(site):
     posts = []
     for f in sorted(glob.glob(os.path.join(site, "**", "document.json"), recursive=True)):
         d = json.load(open(f))
+        base = os.path.dirname(f)
         by_page = {}
         for c in d["chunks"]:
-            by_page.setdefault(c["page"], []).append(c["markdown"])
+            by_page.setdefault(c["page"], []).append(chunk_markdown(base, c))
         for p in d["pages"]:
             body = "\n\n".join(by_page.get(p["number"], []))
             title = f"{d['title']} · {p['title'] or p['number']}"
-            posts.append({"title": title, "url": p["url"], "body": body})
+            url = os.path.relpath(os.path.join(base, "p", f"{p['number']}.html"), site)
+            posts.append({"title": title, "url": url, "body": body})
     return posts
 
 

@@ -49,7 +49,9 @@ test("typing shows ranked results with highlighted snippets", { skip }, async ()
   assert.ok(hits.length >= 3, JSON.stringify(hits));
   assert.ok(hits.filter((h) => h.id.startsWith("relay::")).length >= 3, JSON.stringify(hits.map((h) => h.id)));
   assert.ok(hits.some((h) => h.marks.some((m) => /START_RECORDING/i.test(m))), JSON.stringify(hits.slice(0, 3)));
-  assert.match(hits[0].page, /^Page \S+/);
+  // Where the hit is: a page of a paged manual, else its section's title
+  // (result-pages.test.mjs checks both against the page views).
+  assert.match(hits[0].page, hits[0].id.includes("::admin-guide::") ? /^Page \S+/ : /^(?!Page \d)\S/);
   await page.close();
 });
 

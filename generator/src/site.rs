@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// Version of the site's data files (marker, `library.json`,
 /// `document.json`). Raise it when a reader of the old files would misread
 /// the new ones (or the reverse); readers refuse any other version.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Written into every site so a rebuild may safely replace the directory.
 pub const MARKER: &str = ".mcdewey-site";
 /// Directory of the search index inside a site.
@@ -214,9 +214,11 @@ pub struct DocEntry {
 
 // ------------------------------------------------------------ document.json
 
-/// `document.json`: one document's pages, outline and chunks (as Markdown),
-/// for `/mcp` and for agents on static hosting. Borrowed when written,
-/// owned when read.
+/// `document.json`: one document's pages, outline and chunks, for `/mcp` and
+/// for agents on static hosting. A chunk's Markdown is not repeated here: it
+/// is named by byte ranges of its page's `p/<page>.md`, and ids and URLs that
+/// follow from the document's are left out; [`SiteDir::read_document`] fills
+/// them all in. Borrowed when written, owned when read.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DocumentFile<'a> {
     pub format: Cow<'static, str>,
@@ -246,6 +248,42 @@ fn paged_by_default() -> bool {
     true
 }
 
+impl DocumentFile<'static> {
+    /// Fills in what the file leaves out: page URLs, chunk ids and each
+    /// chunk's Markdown, sliced from its page's `p/N.md` (read once per page
+    /// through `read_page`, given a site-relative path). `dir` is the
+    /// document's directory. An error names the page file: `Some` is the
+    /// reader's error, `None` a chunk whose byte ranges the file lacks.
+    pub fn complete<E>(
+        &mut self,
+        dir: &str,
+        mut read_page: impl FnMut(&str) -> Result<String, E>,
+    ) -> Result<(), (String, Option<E>)> {
+        for p in &mut self.pages {
+            p.url = page_url(dir, p.number);
+        }
+        let mut file: Option<(u32, String)> = None;
+        for c in &mut self.chunks {
+            c.id = chunk_id(&self.id, c.n);
+            if let Some(t) = &c.md_text {
+                c.markdown = t.clone();
+                continue;
+            }
+            if c.md.is_empty() {
+                continue;
+            }
+            let rel = page_md_url(dir, c.page);
+            if file.as_ref().is_none_or(|(n, _)| *n != c.page) {
+                let text = read_page(&rel).map_err(|e| (rel.clone(), Some(e)))?;
+                file = Some((c.page, text));
+            }
+            let text = &file.as_ref().expect("read above").1;
+            c.markdown = Cow::Owned(markdown_from_slices(text, &c.md).ok_or((rel, None))?);
+        }
+        Ok(())
+    }
+}
+
 impl DocumentFile<'_> {
     /// The `format` and `format_version` the build writes.
     pub fn header() -> (Cow<'static, str>, u32) {
@@ -258,6 +296,8 @@ pub struct PageEntry {
     pub number: u32,
     pub label: Option<String>,
     pub title: Option<String>,
+    /// [`page_url`]: not in the file, filled in by the reader.
+    #[serde(skip)]
     pub url: String,
     pub first_chunk: Option<u32>,
     pub last_chunk: Option<u32>,
@@ -275,12 +315,72 @@ pub struct HeadingEntry {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ChunkEntry<'a> {
     pub n: u32,
+    /// [`chunk_id`]: not in the file, filled in by the reader.
+    #[serde(skip)]
     pub id: String,
     pub page: u32,
     pub breadcrumb: Cow<'a, [String]>,
     pub line: usize,
     pub words: usize,
+    /// Byte ranges of the page's `p/<page>.md` that, joined by a blank line,
+    /// make the chunk's Markdown ([`markdown_slices`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub md: Vec<[usize; 2]>,
+    /// The chunk's Markdown when it is not made of slices of its page's
+    /// file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md_text: Option<Cow<'a, str>>,
+    /// The chunk's Markdown: not in the file; the reader makes it from `md`
+    /// or `md_text`.
+    #[serde(skip)]
     pub markdown: Cow<'a, str>,
+}
+
+impl<'a> ChunkEntry<'a> {
+    /// Names `markdown` in the file: by slices of `page_file` (the page's
+    /// `p/<page>.md`) when it is made of them, else by its text.
+    pub fn set_markdown(&mut self, page_file: &str, markdown: &'a str) {
+        match markdown_slices(page_file, markdown) {
+            Some(md) => self.md = md,
+            None => self.md_text = Some(Cow::Borrowed(markdown)),
+        }
+    }
+}
+
+/// Byte ranges of `file` that, joined by a blank line, give `markdown`, or
+/// `None` when its paragraphs are not all found in order. Paragraphs that
+/// follow each other in the file, a blank line apart, share one range.
+pub fn markdown_slices(file: &str, markdown: &str) -> Option<Vec<[usize; 2]>> {
+    let mut out: Vec<[usize; 2]> = Vec::new();
+    if markdown.is_empty() {
+        return Some(out);
+    }
+    let mut cur = 0;
+    for part in markdown.split("\n\n") {
+        let next = file.get(cur..)?;
+        let at = if !out.is_empty() && next.starts_with("\n\n") && next[2..].starts_with(part) {
+            cur + 2
+        } else {
+            cur + next.find(part)?
+        };
+        let end = at + part.len();
+        match out.last_mut() {
+            Some(last) if at == last[1] + 2 && &file[last[1]..at] == "\n\n" => last[1] = end,
+            _ => out.push([at, end]),
+        }
+        cur = end;
+    }
+    Some(out)
+}
+
+/// The text [`markdown_slices`] names, or `None` when a range is not in
+/// `file`.
+pub fn markdown_from_slices(file: &str, md: &[[usize; 2]]) -> Option<String> {
+    let parts = md
+        .iter()
+        .map(|&[a, b]| file.get(a..b))
+        .collect::<Option<Vec<&str>>>()?;
+    Some(parts.join("\n\n"))
 }
 
 /// How a page of a document is named where a reader sees it: `Page 12` (or
@@ -386,8 +486,26 @@ impl SiteDir {
             });
         }
         let path = self.path.join(dir).join(DOCUMENT_JSON);
-        let doc: DocumentFile<'static> = read_json(&path)?;
+        let mut doc: DocumentFile<'static> = read_json(&path)?;
         check_version(&path, &self.marker.generator, doc.format_version)?;
+        let root = self.path.clone();
+        doc.complete(dir, |rel| {
+            let md_path = root.join(rel);
+            std::fs::read_to_string(&md_path).map_err(|e| SiteError::Malformed {
+                path: md_path,
+                source: anyhow::Error::new(e).context("cannot read it"),
+            })
+        })
+        .map_err(|(rel, e)| match e {
+            Some(e) => e,
+            None => SiteError::Malformed {
+                path: self.path.join(rel),
+                source: anyhow::anyhow!(
+                    "a chunk of {} names bytes it does not hold; rebuild the site",
+                    path.display()
+                ),
+            },
+        })?;
         Ok(doc)
     }
 
@@ -495,6 +613,37 @@ mod tests {
         .unwrap();
         let e = SiteDir::open(dir.path()).unwrap_err().to_string();
         assert!(e.contains("format version 0"), "{e}");
+    }
+
+    #[test]
+    fn chunk_markdown_is_named_by_slices_of_its_page() {
+        let file = "<!-- header -->\n# Title\n\nFirst para.\n\n\nSecond para.\n\n- a\n- b\n";
+        for md in [
+            "# Title\n\nFirst para.",
+            "First para.\n\nSecond para.\n\n- a\n- b",
+            "Second para.",
+            "",
+        ] {
+            let s = markdown_slices(file, md).unwrap();
+            assert_eq!(markdown_from_slices(file, &s).unwrap(), md, "{s:?}");
+        }
+        // Contiguous paragraphs share one range; a wider gap starts another.
+        assert_eq!(
+            markdown_slices(file, "# Title\n\nFirst para.")
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            markdown_slices(file, "First para.\n\nSecond para.")
+                .unwrap()
+                .len(),
+            2
+        );
+        // Text the page does not hold (or out of order) is not sliced.
+        assert_eq!(markdown_slices(file, "Second para.\n\nFirst para."), None);
+        assert_eq!(markdown_slices(file, "Other."), None);
+        assert_eq!(markdown_from_slices(file, &[[0, 999]]), None);
     }
 
     #[test]

@@ -461,10 +461,10 @@ mod tests {
             open(&bad, FileKind::Terms).unwrap_err(),
             FormatError::Checksum
         );
-        let mut v2 = f.clone();
-        v2[4] = FORMAT_VERSION as u8 + 1;
+        let mut other = f.clone();
+        other[4] = (FORMAT_VERSION + 1) as u8;
         assert_eq!(
-            open(&v2, FileKind::Terms).unwrap_err(),
+            open(&other, FileKind::Terms).unwrap_err(),
             FormatError::UnsupportedVersion {
                 found: FORMAT_VERSION + 1,
                 supported: FORMAT_VERSION

@@ -13,6 +13,8 @@ pub struct ChunkDisplay {
     pub breadcrumb: Vec<String>,
     pub page: u32,
     pub page_label: Option<String>,
+    /// See [`crate::ChunkInput::paged`].
+    pub paged: bool,
     pub document: String,
     pub text: String,
 }
@@ -20,6 +22,7 @@ pub struct ChunkDisplay {
 const SAME_DOC: u8 = 1;
 const SAME_BREADCRUMB: u8 = 2;
 const HAS_LABEL: u8 = 4;
+const PAGED: u8 = 8;
 
 /// Fragment payload: first ordinal, count, then one record per chunk. Each
 /// record starts with a flags byte; id and URL are front-coded against the
@@ -36,7 +39,8 @@ pub fn encode_fragment(first: u32, chunks: &[&ChunkDisplay]) -> Vec<u8> {
         let same_bc = i > 0 && c.breadcrumb == prev.breadcrumb;
         let flags = (u8::from(same_doc) * SAME_DOC)
             | (u8::from(same_bc) * SAME_BREADCRUMB)
-            | (u8::from(c.page_label.is_some()) * HAS_LABEL);
+            | (u8::from(c.page_label.is_some()) * HAS_LABEL)
+            | (u8::from(c.paged) * PAGED);
         w.u8(flags);
         w.front_coded(&prev.id, &c.id);
         w.front_coded(&prev.url, &c.url);
@@ -75,7 +79,7 @@ impl Fragment {
         let mut chunks: Vec<ChunkDisplay> = Vec::with_capacity(n);
         for i in 0..n {
             let flags = r.u8()?;
-            if flags & !(SAME_DOC | SAME_BREADCRUMB | HAS_LABEL) != 0 {
+            if flags & !(SAME_DOC | SAME_BREADCRUMB | HAS_LABEL | PAGED) != 0 {
                 return Err(FormatError::Malformed("unknown fragment flags"));
             }
             if i == 0 && flags & (SAME_DOC | SAME_BREADCRUMB) != 0 {
@@ -115,6 +119,7 @@ impl Fragment {
                 breadcrumb,
                 page,
                 page_label,
+                paged: flags & PAGED != 0,
                 document,
                 text,
             });
@@ -150,6 +155,7 @@ mod tests {
             breadcrumb: vec!["Intro".into(), "Setup".into()],
             page: 3,
             page_label: Some("iii".into()),
+            paged: true,
             document: "guide".into(),
             text: "Hello wörld".into(),
         };
@@ -157,6 +163,7 @@ mod tests {
         b.id = "guide/intro#2".into();
         b.url = "/acme/guide/intro.html#p2".into();
         b.page_label = None;
+        b.paged = false;
         let mut c = b.clone();
         c.breadcrumb = vec![];
         c.title = "Other".into();
@@ -164,5 +171,42 @@ mod tests {
         let f = Fragment::decode(&bytes).unwrap();
         assert_eq!(f.first, 7);
         assert_eq!(f.chunks, vec![a, b, c]);
+    }
+
+    fn display() -> impl proptest::strategy::Strategy<Value = ChunkDisplay> {
+        use proptest::prelude::*;
+        // Few distinct values, so consecutive records often share them.
+        let word = prop::sample::select(vec!["", "a", "Intro", "Setup", "ü€", "a/b#1"]);
+        (
+            (word.clone(), word.clone(), word.clone()),
+            prop::collection::vec(word.clone(), 0..3),
+            (any::<u32>(), prop::option::of(word.clone()), any::<bool>()),
+            (word.clone(), ".{0,40}"),
+        )
+            .prop_map(
+                |((id, url, title), bc, (page, label, paged), (doc, text))| ChunkDisplay {
+                    id: id.into(),
+                    url: url.into(),
+                    title: title.into(),
+                    breadcrumb: bc.into_iter().map(String::from).collect(),
+                    page,
+                    page_label: label.map(String::from),
+                    paged,
+                    document: doc.into(),
+                    text,
+                },
+            )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fragments_of_any_chunks_round_trip(
+            first in 0u32..1_000_000,
+            chunks in proptest::collection::vec(display(), 0..12),
+        ) {
+            let bytes = encode_fragment(first, &chunks.iter().collect::<Vec<_>>());
+            let f = Fragment::decode(&bytes).unwrap();
+            proptest::prop_assert_eq!(f, Fragment { first, chunks });
+        }
     }
 }

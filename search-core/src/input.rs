@@ -11,8 +11,13 @@ pub struct ChunkInput {
     /// Headings leading to the chunk, outermost first.
     pub breadcrumb: Vec<String>,
     pub page: u32,
-    /// Printed page label when it differs from the page number (`iv`, `A-3`).
+    /// Printed page label when it differs from the page number (`iv`, `A-3`);
+    /// in a document without pages, the title of the section `page` numbers.
     pub page_label: Option<String>,
+    /// The document has physical pages (page markers, e.g. from a PDF), so
+    /// `page` is a number a reader can check; otherwise results name the
+    /// section instead.
+    pub paged: bool,
     pub vendor: String,
     pub product: String,
     pub version: String,

@@ -99,6 +99,9 @@ pub struct Hit {
     pub breadcrumb: Vec<String>,
     pub page: u32,
     pub page_label: Option<String>,
+    /// `page` is a physical page; otherwise it numbers a section and
+    /// `page_label` holds the section's title.
+    pub paged: bool,
     pub vendor: String,
     pub product: String,
     pub version: String,

@@ -101,6 +101,11 @@ fn current_fixture_reads_and_answers() {
     assert!(!index.search(&sq).unwrap().hits.is_empty());
     let hit = index.hit(0, &q("recording")).unwrap();
     assert_eq!(hit.page_label.as_deref(), Some("3"));
+    // 4.2's guide has sections, not pages, and its hits say so.
+    for o in 0..6 {
+        let h = index.hit(o, &q("recording")).unwrap();
+        assert_eq!(h.paged, h.version != "4.2", "{h:?}");
+    }
     // The model the semantic files were built with reads too.
     let model = std::fs::read(compat_dir().join(format!("v{FORMAT_VERSION}/model.mcdm"))).unwrap();
     Model::from_bytes(&model).expect("fixture model reads");

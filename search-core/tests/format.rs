@@ -169,7 +169,8 @@ fn specific_errors() {
     // Newer format version.
     for path in [MANIFEST_PATH, "t/0.bin"] {
         let mut v = f[path].clone();
-        v[4..6].copy_from_slice(&(codec::FORMAT_VERSION + 1).to_le_bytes());
+        let newer = codec::FORMAT_VERSION + 1;
+        v[4..6].copy_from_slice(&newer.to_le_bytes());
         let err = if path == MANIFEST_PATH {
             Index::open(&v).unwrap_err()
         } else {
@@ -178,7 +179,7 @@ fn specific_errors() {
         assert_eq!(
             err,
             FormatError::UnsupportedVersion {
-                found: codec::FORMAT_VERSION + 1,
+                found: newer,
                 supported: codec::FORMAT_VERSION
             }
         );

@@ -233,6 +233,11 @@ impl Engine {
                 out.push_str(&format!(",\"{k}\":"));
                 push_str(&mut out, v);
             }
+            out.push_str(if h.paged {
+                ",\"paged\":true"
+            } else {
+                ",\"paged\":false"
+            });
             out.push_str(",\"page_label\":");
             match &h.page_label {
                 Some(l) => push_str(&mut out, l),

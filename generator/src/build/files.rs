@@ -14,20 +14,22 @@ use std::borrow::Cow;
 /// `document.json`, `index.md` and the raw Markdown of every page.
 pub fn document_files(d: &DocRef<'_>, out: &dyn Sink) -> anyhow::Result<()> {
     let dir = d.dir();
-    for (pi, page) in d.doc.parsed.pages.iter().enumerate() {
-        out.put(
-            site::page_md_url(&dir, page.number),
-            page_markdown(d, pi).into_bytes(),
-        )?;
-    }
+    let pages: Vec<String> = (0..d.doc.parsed.pages.len())
+        .map(|pi| page_markdown(d, pi))
+        .collect();
     out.put(
         format!("{dir}{}", site::DOCUMENT_JSON),
-        serde_json::to_vec(&document_file(d))?,
+        serde_json::to_vec(&document_file(d, &pages))?,
     )?;
+    for (page, md) in d.doc.parsed.pages.iter().zip(pages) {
+        out.put(site::page_md_url(&dir, page.number), md.into_bytes())?;
+    }
     out.put(format!("{dir}index.md"), document_index_md(d).into_bytes())
 }
 
-fn document_file<'a>(d: &DocRef<'a>) -> DocumentFile<'a> {
+/// `pages`: each page's `p/<page>.md`, which the chunks' Markdown is named
+/// in.
+fn document_file<'a>(d: &DocRef<'a>, pages: &[String]) -> DocumentFile<'a> {
     let dir = d.dir();
     let parsed = &d.doc.parsed;
     let doc_id = d.id();
@@ -82,14 +84,20 @@ fn document_file<'a>(d: &DocRef<'a>) -> DocumentFile<'a> {
         chunks: parsed
             .chunks
             .iter()
-            .map(|c| ChunkEntry {
-                n: c.n,
-                id: site::chunk_id(&doc_id, c.n),
-                page: parsed.pages[c.page].number,
-                breadcrumb: Cow::Borrowed(&c.breadcrumb),
-                line: c.line,
-                words: c.words,
-                markdown: Cow::Borrowed(&c.markdown),
+            .map(|c| {
+                let mut e = ChunkEntry {
+                    n: c.n,
+                    id: site::chunk_id(&doc_id, c.n),
+                    page: parsed.pages[c.page].number,
+                    breadcrumb: Cow::Borrowed(&c.breadcrumb),
+                    line: c.line,
+                    words: c.words,
+                    md: Vec::new(),
+                    md_text: None,
+                    markdown: Cow::Borrowed(&c.markdown),
+                };
+                e.set_markdown(&pages[c.page], &c.markdown);
+                e
             })
             .collect(),
     }

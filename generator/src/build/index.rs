@@ -87,7 +87,14 @@ fn chunk_inputs_with(
                     title: d.doc.title.clone(),
                     breadcrumb: c.breadcrumb.clone(),
                     page: page.number,
-                    page_label: page.label.clone(),
+                    // Results name a section of an unpaged document by its
+                    // title, as the site's own pages do.
+                    page_label: if parsed.has_markers {
+                        page.label.clone()
+                    } else {
+                        page.title.clone()
+                    },
+                    paged: parsed.has_markers,
                     vendor: d.product.vendor.clone(),
                     product: d.product.id.clone(),
                     version: d.version.id.clone(),

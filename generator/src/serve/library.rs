@@ -561,6 +561,22 @@ impl Library {
                 file.chunks.len()
             );
         }
+        let mut file = file;
+        let source = &self.store.source;
+        file.complete(dir, |page| {
+            self.store.reads.fetch_add(1, Ordering::Relaxed);
+            let bytes = source.get(page)?;
+            String::from_utf8(bytes)
+                .with_context(|| format!("{} is not UTF-8", source.describe(page)))
+        })
+        .map_err(|(page, e)| match e {
+            Some(e) => e,
+            None => anyhow::anyhow!(
+                "{} lacks the bytes {} names: the site was rebuilt or is damaged",
+                source.describe(&page),
+                source.describe(&rel)
+            ),
+        })?;
         let mut doc = Doc::from(file);
         doc.description = info.description.clone();
         doc.siblings = info.siblings;

@@ -58,10 +58,27 @@ fn every_page_and_chunk_has_its_files() {
     for c in chunks {
         assert!(site.exists(&format!("{dir}c/{}.html", c["n"])));
     }
+    // Ids and Markdown follow from the document and its pages' files; the
+    // reader fills them in.
+    assert!(chunks
+        .iter()
+        .all(|c| c.get("id").is_none() && c.get("markdown").is_none()));
+    let read = mcdewey::site::SiteDir::open(&site.out())
+        .unwrap()
+        .read_document(dir)
+        .unwrap();
     assert_eq!(
-        chunks[1]["id"],
+        read.chunks[1].id,
         "finesse::v12.5::developer-guide::developer-guide::2"
     );
+    for c in &read.chunks {
+        let page = site.read(&format!("{dir}p/{}.md", c.page));
+        assert!(
+            !c.markdown.is_empty() && c.markdown.split("\n\n").all(|p| page.contains(p)),
+            "{}",
+            c.markdown
+        );
+    }
     for f in [
         "index.html",
         "404.html",
@@ -116,7 +133,10 @@ fn page_view_anchors_every_chunk() {
     let site = fixture();
     site.build();
     let html = site.read("finesse/v12.5/developer-guide/developer-guide/p/2.html");
-    assert!(html.contains("<section class=\"chunk\" id=\"c-2\" data-chunk-id=\"finesse::v12.5::developer-guide::developer-guide::2\""), "{html}");
+    assert!(
+        html.contains("<section class=\"chunk\" id=\"c-2\" data-chunk-id=\"finesse::v12.5::developer-guide::developer-guide::2\">\n<a class=\"chunk-link\" href=\"../c/2.html\">#2</a>"),
+        "{html}"
+    );
     assert!(html.contains("Page 107"));
     // A physical page with no text still has its view.
     let empty = site.read("finesse/v12.5/developer-guide/developer-guide/p/3.html");

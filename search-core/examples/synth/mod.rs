@@ -139,6 +139,7 @@ pub fn generate(docs: usize, chunks_per_doc: usize, seed: u64) -> Vec<ChunkInput
                 breadcrumb: vec![title.clone(), heading],
                 page: (c * 2 + 1) as u32,
                 page_label: None,
+                paged: true,
                 vendor: vendor.into(),
                 product: product.clone(),
                 version: version.clone(),

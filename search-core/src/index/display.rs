@@ -55,6 +55,7 @@ impl Index {
             breadcrumb: c.breadcrumb.clone(),
             page: c.page,
             page_label: c.page_label.clone(),
+            paged: c.paged,
             vendor,
             product,
             version,

@@ -168,7 +168,12 @@ impl Index {
             "e" => self.token_rows.get_mut(n).and_then(Option::take).is_some(),
             "v" => self.partitions.get_mut(n).and_then(Option::take).is_some(),
             "d" => self.doc_blocks.get_mut(n).and_then(Option::take).is_some(),
-            "w" => self.twins.blocks.get_mut(n).and_then(Option::take).is_some(),
+            "w" => self
+                .twins
+                .blocks
+                .get_mut(n)
+                .and_then(Option::take)
+                .is_some(),
             "f" => return self.fragments.remove(&(n as u32)).is_some(),
             _ => false,
         };

@@ -20,6 +20,7 @@ pub fn chunk(
         breadcrumb: breadcrumb.iter().map(|s| s.to_string()).collect(),
         page: id.len() as u32,
         page_label: id.ends_with('1').then(|| "iv".to_string()),
+        paged: true,
         vendor: vendor.into(),
         product: product.into(),
         version: version.into(),

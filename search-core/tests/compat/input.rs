@@ -14,6 +14,8 @@ fn chunk(n: u32, version: &str, rank: u32, document: &str, title: &str, text: &s
         breadcrumb: vec!["Relay".into(), title.into()],
         page: n,
         page_label: Some(format!("{}", n + 2)),
+        // The older version's guide is a web page: sections, not pages.
+        paged: version != "4.2",
         vendor: "Northwind".into(),
         product: "Relay".into(),
         version: version.into(),

@@ -2,8 +2,21 @@
 // grouped by document, with facet filters, keyboard navigation and ?q= links.
 (function () {
   "use strict";
+  if (!window.Worker) return;
   var input = document.getElementById("search-input");
-  if (!input || !window.Worker) return;
+  if (!input) {
+    // Written here rather than into every page: a library has one HTML page
+    // per chunk, and search needs this script anyway.
+    var header = document.querySelector(".site-header");
+    if (!header) return;
+    var form = document.createElement("form");
+    form.className = "search";
+    form.setAttribute("role", "search");
+    form.action = new URL("index.html", new URL(document.body.getAttribute("data-root") || "./", location.href)).href;
+    form.innerHTML = '<input id="search-input" name="q" type="search" placeholder="Search the library (press /)" aria-label="Search the library" autocomplete="off" spellcheck="false">';
+    header.appendChild(form);
+    input = form.querySelector("input");
+  }
   // The results panel is built here rather than written into every page:
   // a library has one HTML page per chunk, and the markup would repeat in each.
   var panel = document.getElementById("search-panel");
@@ -199,7 +212,10 @@
         a.setAttribute("role", "option");
         a.setAttribute("data-chunk-id", h.id);
         var top = el("span", "result-top");
-        top.appendChild(el("span", "result-page", "Page " + (h.page_label || h.page)));
+        // A document without pages (a web page, plain Markdown) is cited by
+        // section, as its own pages do: its numbers are not printed anywhere.
+        var where = h.paged ? "Page " + (h.page_label || h.page) : (h.page_label || "Section " + h.page);
+        top.appendChild(el("span", "result-page", where));
         if (h.breadcrumb.length) top.appendChild(el("span", "result-crumb", h.breadcrumb.join(" › ")));
         a.appendChild(top);
         var snip = el("span", "result-snippet");
