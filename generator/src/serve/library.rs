@@ -310,6 +310,26 @@ impl Library {
             );
             return Err(e.into());
         }
+        // The document blocks map index ordinals to documents; every tool
+        // that shows a result needs them, and they grow with the number of
+        // documents, not chunks: read now and never evicted.
+        let mut index = index;
+        let blocks: Vec<String> = if index.facets().documents.is_empty() {
+            index
+                .all_files()
+                .into_iter()
+                .filter(|p| is_doc_block(p))
+                .collect()
+        } else {
+            Vec::new() // read with the whole index
+        };
+        for path in blocks {
+            let rel = format!("{}/{path}", site::SEARCH_DIR);
+            let bytes = source.get(&rel)?;
+            index
+                .add_file(&path, &bytes)
+                .with_context(|| source.describe(&rel))?;
+        }
         let mut docs = Vec::new();
         let vendors = raw
             .vendors
@@ -647,7 +667,12 @@ fn manifest_rel() -> String {
 /// Files every query needs, whose size does not grow with the library:
 /// never evicted, not counted.
 fn is_pinned(path: &str) -> bool {
-    path == VOCAB_PATH || path == CENTROIDS_PATH || path == MANIFEST_PATH
+    path == VOCAB_PATH || path == CENTROIDS_PATH || path == MANIFEST_PATH || is_doc_block(path)
+}
+
+/// A document block `d/<k>.bin`: ordinals to documents.
+fn is_doc_block(path: &str) -> bool {
+    path.starts_with("d/")
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
