@@ -26,8 +26,10 @@ fi
 missing=()
 have chromium || missing+=(chromium)
 have pdftotext || missing+=(poppler-utils)
-# The two-replica /mcp test runs nginx as its reverse proxy.
+# The two-replica /mcp test runs nginx as its reverse proxy, and the
+# https:// site test as a TLS static host with certificates from openssl.
 have nginx || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+have openssl || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   apt_install "${missing[@]}"

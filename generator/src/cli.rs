@@ -114,6 +114,10 @@ pub struct ReadingArgs {
     /// twice, with back-off)
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub origin_timeout: f64,
+    /// PEM file of certificates to trust for an https:// site besides the
+    /// system's (an intranet's own certificate authority)
+    #[arg(long, value_name = "FILE")]
+    pub origin_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

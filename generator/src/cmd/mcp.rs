@@ -51,6 +51,7 @@ pub fn open(location: &str, reading: &ReadingArgs) -> anyhow::Result<Live> {
     };
     let http = HttpSettings {
         timeout: seconds(reading.origin_timeout, "--origin-timeout")?,
+        extra_roots: reading.origin_ca.clone(),
         ..HttpSettings::default()
     };
     let limits = Limits {

@@ -19,6 +19,9 @@ pub struct HttpSettings {
     pub attempts: u32,
     /// Wait before the second attempt; doubled for each further one.
     pub backoff: Duration,
+    /// PEM certificates trusted besides the system's roots (an intranet's
+    /// own certificate authority).
+    pub extra_roots: Option<PathBuf>,
 }
 
 impl Default for HttpSettings {
@@ -27,6 +30,7 @@ impl Default for HttpSettings {
             timeout: Duration::from_secs(10),
             attempts: 3,
             backoff: Duration::from_millis(200),
+            extra_roots: None,
         }
     }
 }
@@ -167,19 +171,24 @@ pub struct HttpSource {
 
 impl HttpSource {
     fn new(base: &str, settings: HttpSettings) -> anyhow::Result<HttpSource> {
-        if base.starts_with("https://") {
-            anyhow::bail!(
-                "{base}: this build of mcdewey fetches sites over plain http:// only; \
-                 put a TLS-terminating proxy or the bucket's http endpoint in front"
-            );
-        }
+        // One process-wide provider; a second install is refused, harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let base = format!("{}/", base.trim_end_matches('/'));
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build()
-            .context("cannot set up the HTTP client")?;
+            .pool_idle_timeout(Duration::from_secs(60));
+        if let Some(path) = &settings.extra_roots {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("cannot read the certificates in {}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .with_context(|| format!("{} holds no PEM certificate", path.display()))?;
+            if certs.is_empty() {
+                anyhow::bail!("{} holds no PEM certificate", path.display());
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder.build().context("cannot set up the HTTP client")?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("mcdewey-fetch")

@@ -324,6 +324,7 @@ async fn a_remote_origin_that_fails_hangs_or_is_rebuilt_gives_clear_errors_and_r
             timeout: Duration::from_millis(800),
             attempts: 2,
             backoff: Duration::from_millis(50),
+            extra_roots: None,
         },
     )
     .unwrap();
@@ -605,4 +606,154 @@ fn a_mismatched_document_fails_its_call_and_the_server_recovers() {
     let r = server.call("fetch", args).unwrap();
     assert_eq!(structured(&r)["id"], "wide::1::ref::doc7::1");
     assert!(!Arc::ptr_eq(&before, &live.peek()), "a fresh library");
+}
+
+// ------------------------------------------------------------ https
+
+/// A test certificate authority and a certificate for `localhost` and
+/// 127.0.0.1 signed by it, made with the `openssl` command.
+fn test_certificates(dir: &Path) -> bool {
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=McDewey test CA",
+        ],
+    ]
+    .concat())
+        && run(&[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "site.key",
+                "-out",
+                "site.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]
+        .concat())
+        && run(&[
+            "x509",
+            "-req",
+            "-in",
+            "site.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "site.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ])
+}
+
+/// A site on an https:// static host (nginx with a certificate from the
+/// operator's own authority): `mcdewey mcp URL --origin-ca CA` answers as
+/// the load-everything library does; without the authority the
+/// certificate is refused with an error that says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_answers_from_an_https_site_with_its_own_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let (Some(nginx), true) = (nginx(), test_certificates(dir.path())) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "nginx or openssl is missing; scripts/setup.sh installs them"
+        );
+        eprintln!("skipping: nginx or openssl is not installed");
+        return;
+    };
+    let site = fixture::site();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let d = dir.path().display();
+    let conf = format!(
+        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+           fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+           server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {d}/site.pem;\n\
+               ssl_certificate_key {d}/site.key;\n    root {};\n  }}\n}}\n",
+        site.display()
+    );
+    std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+    let _origin = Proc(
+        Command::new(&nginx)
+            .args(["-p", &d.to_string(), "-c"])
+            .arg(dir.path().join("nginx.conf"))
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    for _ in 0..100 {
+        if TcpStream::connect(addr).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("https://localhost:{port}/");
+
+    // Without the authority: refused, and the message names the reason.
+    let out = Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+        .args(["mcp", &url, "--origin-timeout", "5"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("certificate"), "{err}");
+
+    let everything = McpServer::new(Arc::new(Library::load(&site).unwrap()), 0);
+    let (era, mode) = eras().into_iter().next().unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcdewey"));
+    cmd.args(["mcp", &url, "--origin-ca"])
+        .arg(dir.path().join("ca.pem"));
+    let transport = rmcp::transport::TokioChildProcess::new(cmd).unwrap();
+    let client = fixture::client_config(era)
+        .serve_with_lifecycle(transport, mode)
+        .await
+        .unwrap_or_else(|e| panic!("{era}: {e}"));
+    for (tool, args) in calls() {
+        let want = structured(&everything.call(tool, obj(args.clone())).unwrap());
+        let want: Value = serde_json::from_str(&want.to_string()).unwrap();
+        assert_eq!(ok(&client, tool, args.clone()).await, want, "{tool} {args}");
+    }
+    client.cancel().await.unwrap();
 }
