@@ -159,6 +159,12 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// Makes ring the process's TLS provider, which every HTTPS client built
+/// afterwards needs. A second install is refused, harmlessly.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A site on a static host. Requests run on a small runtime of their own,
 /// so the tool threads (plain threads) can wait for them.
 pub struct HttpSource {
@@ -171,8 +177,7 @@ pub struct HttpSource {
 
 impl HttpSource {
     fn new(base: &str, settings: HttpSettings) -> anyhow::Result<HttpSource> {
-        // One process-wide provider; a second install is refused, harmlessly.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let base = format!("{}/", base.trim_end_matches('/'));
         let mut builder = reqwest::Client::builder()
             .timeout(settings.timeout)

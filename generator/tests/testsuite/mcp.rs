@@ -139,6 +139,9 @@ pub(crate) fn client_config(era: &str) -> ClientConfig {
 }
 
 pub(crate) async fn http_client(addr: SocketAddr, era: &str, mode: ClientLifecycleMode) -> Client {
+    // rmcp's HTTP client is reqwest, built with the TLS provider the
+    // binary installs.
+    mcdewey::serve::source::install_tls_provider();
     let transport = StreamableHttpClientTransport::from_config(
         StreamableHttpClientTransportConfig::with_uri(format!("http://{addr}/mcp")),
     );

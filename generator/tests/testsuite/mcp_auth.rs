@@ -121,6 +121,9 @@ fn a_protected_site_needs_the_token_for_its_files_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rmcp_client_works_with_the_token_and_fails_without() {
+    // rmcp's HTTP client is reqwest, built with the TLS provider the
+    // binary installs.
+    mcdewey::serve::source::install_tls_provider();
     let http = start(false);
     let uri = format!("http://{}/mcp", http.addr);
     for (era, mode) in eras() {
