@@ -97,7 +97,7 @@ impl DocBlock {
             if chunks == 0 {
                 return Err(bad("document without chunks"));
             }
-            at += chunks;
+            at = at.saturating_add(chunks);
             if at > u64::from(chunk_count) {
                 return Err(bad("documents exceed the chunk count"));
             }

@@ -201,22 +201,28 @@ impl TwinBlock {
         let bad = || FormatError::Malformed("twin runs out of range");
         let lo = u64::from(k) * u64::from(block);
         let hi = (lo + u64::from(block)).min(u64::from(chunk_count));
-        let inside =
-            |a: i64, len: u64, lo: u64, hi: u64| a >= 0 && a as u64 >= lo && a as u64 + len <= hi;
+        // Every sum is checked: the bytes may be anyone's.
+        let inside = |a: i64, len: u64, lo: u64, hi: u64| {
+            a >= 0 && a as u64 >= lo && (a as u64).checked_add(len).is_some_and(|e| e <= hi)
+        };
+        let ends_by = |a: u64, len: u64, hi: u64| a.checked_add(len).is_some_and(|e| e <= hi);
         let block_of = |a: u64| a / u64::from(block);
         let mut r = Reader::new(payload);
         let mut forward = Vec::new();
         let mut end = lo;
         for _ in 0..r.count(3)? {
-            let start = end + r.varint()?;
+            let start = end.checked_add(r.varint()?).ok_or_else(bad)?;
             let len = r.varint()?;
-            let canonical = i64::try_from(start).map_err(|_| bad())? + unzigzag(r.varint()?);
+            let canonical = i64::try_from(start)
+                .map_err(|_| bad())?
+                .checked_add(unzigzag(r.varint()?))
+                .ok_or_else(bad)?;
             if len == 0 || !inside(start as i64, len, lo, hi) || canonical < 0 {
                 return Err(bad());
             }
             let cb = block_of(canonical as u64);
             let c_hi = ((cb + 1) * u64::from(block)).min(u64::from(chunk_count));
-            if canonical as u64 + len > c_hi {
+            if !ends_by(canonical as u64, len, c_hi) {
                 return Err(bad());
             }
             forward.push(Run {
@@ -229,15 +235,18 @@ impl TwinBlock {
         let mut inverse = Vec::new();
         let mut prev = lo;
         for _ in 0..r.count(3)? {
-            let canonical = prev + r.varint()?;
+            let canonical = prev.checked_add(r.varint()?).ok_or_else(bad)?;
             let len = r.varint()?;
-            let start = i64::try_from(canonical).map_err(|_| bad())? + unzigzag(r.varint()?);
+            let start = i64::try_from(canonical)
+                .map_err(|_| bad())?
+                .checked_add(unzigzag(r.varint()?))
+                .ok_or_else(bad)?;
             if len == 0 || !inside(canonical as i64, len, lo, hi) || start < 0 {
                 return Err(bad());
             }
             let sb = block_of(start as u64);
             let s_hi = ((sb + 1) * u64::from(block)).min(u64::from(chunk_count));
-            if start as u64 + len > s_hi {
+            if !ends_by(start as u64, len, s_hi) {
                 return Err(bad());
             }
             inverse.push(Run {
@@ -423,6 +432,24 @@ impl TwinBlocks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Run offsets that overflow when added are malformed, not a panic.
+    #[test]
+    fn overflowing_runs_are_malformed() {
+        for (forward, inverse) in [(1u64, 0u64), (0, 1)] {
+            let mut w = crate::codec::Writer::new();
+            for n in [forward, inverse] {
+                w.varint(n);
+                for _ in 0..n {
+                    w.varint(u64::MAX); // offset from the previous run
+                    w.varint(1);
+                    w.varint(u64::MAX); // zigzag: the most negative step
+                }
+            }
+            // Block 1: runs are offsets from ordinal 64.
+            assert!(TwinBlock::decode(&w.buf, 1, 64, 128).is_err());
+        }
+    }
 
     fn chunk(version: &str, rank: u32, doc: &str, text: &str) -> ChunkInput {
         ChunkInput {
