@@ -27,19 +27,15 @@ label="${LABEL:-$(git rev-parse --short HEAD)}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/mcdewey-memory.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# The vendor's tree is not in McDewey's layout: link its versions in, and
-# allow the links.
-src="$shared/corpora/markdown/powershell/reference"
-mkdir -p "$work/content/powershell"
-for v in 5.1 7.4 7.5 7.6 7.7; do
-  ln -s "$src/$v" "$work/content/powershell/$v"
-done
-printf '[content]\nsymlink_roots = ["%s"]\n' "$src" > "$work/mcdewey.toml"
+. bench/corpora.sh
+link_powershell "$work/content"
+corpora_config "$work/mcdewey.toml"
 
 results=bench/results/memory.tsv
 [ -f "$results" ] || printf 'date\tlabel\tcorpus\tcores\tbudget\tchunks\tseconds\tpeak_rss_mb\tspilled_mb\tsame_site\n' > "$results"
 # One warm-up run so the sources are in the page cache.
 "$bin" build "$work/content" --out "$work/warm" --config "$work/mcdewey.toml" --quiet 2>/dev/null || true
+require_documents "$work/warm"
 rm -rf "$work/warm"
 first=""
 for budget in $budgets; do

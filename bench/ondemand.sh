@@ -13,6 +13,13 @@
 # as they come), RSS after them, then the fixed query mix of bench/mcp.sh
 # (warm) on 1 connection (p50/p99) and on several (requests/s), errors, and
 # RSS at the end. Prints a table and appends it to bench/results/ondemand.tsv.
+#
+#   ONDEMAND_SITE=DIR      a site built beforehand (e.g. the 1M-chunk library
+#                          of bench/scale.sh with SCALE_WORK) instead of the
+#                          PowerShell build; its name goes in the corpus column
+#   ONDEMAND_MODES="local http"   the servers to run (default: all three)
+#   ONDEMAND_COLD_SECONDS=600     stop the distinct queries after this long
+#                          (RSS after 10 minutes of distinct queries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${MCDEWEY_SHARED:-../shared}"
@@ -42,41 +49,49 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$work/content/powershell"
-for v in 5.1 7.4 7.5 7.6 7.7; do
-  ln -s "$shared/corpora/markdown/powershell/reference/$v" "$work/content/powershell/$v"
-done
-# The versions are symlinks into the shared corpus, which the build follows
-# only into the roots it is given.
-printf '[content]\nsymlink_roots = ["%s"]\n' "$shared/corpora/markdown/powershell/reference" > "$work/mcdewey.toml"
-"$bin" build "$work/content" --out "$work/site" --config "$work/mcdewey.toml" --quiet 2>/dev/null || true
-if [ ! -f "$work/site/library.json" ] || [ "$(find "$work/site" -name document.json | wc -l)" -lt 100 ]; then
-  echo "the PowerShell build failed" >&2; exit 1
+corpus=powershell
+if [ -n "${ONDEMAND_SITE:-}" ]; then
+  site="$(cd "$ONDEMAND_SITE" && pwd)"
+  corpus="$(basename "$(dirname "$site")")"
+  [ -f "$site/library.json" ] || { echo "$site is not a McDewey site" >&2; exit 1; }
+else
+  site="$work/site"
+  . bench/corpora.sh
+  link_powershell "$work/content"
+  corpora_config "$work/mcdewey.toml"
+  "$bin" build "$work/content" --out "$site" --config "$work/mcdewey.toml" --quiet 2>/dev/null || true
+  require_documents "$site"
 fi
-documents=$(find "$work/site" -name document.json | wc -l)
-index_size=$(du -sm "$work/site/_search" | cut -f1)
-docs_size=$(find "$work/site" -name document.json -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s / 1048576 }')
+documents=$(find "$site" -name document.json | wc -l)
+index_size=$(du -sm "$site/_search" | cut -f1)
+docs_size=$(find "$site" -name document.json -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s / 1048576 }')
 
 # Distinct two-word queries from the corpus's own words (fixed seed).
-python3 - "$work/content" "$cold_queries" > "$work/cold.txt" <<'EOF'
+words_root="$work/content"
+[ -n "${ONDEMAND_SITE:-}" ] && words_root="$site"
+python3 - "$words_root" "$cold_queries" > "$work/cold.txt" <<'EOF'
 import os, random, re, sys
 root, n = sys.argv[1], int(sys.argv[2])
 words = set()
 for d, _, files in os.walk(root, followlinks=True):
     for f in sorted(files):
-        if f.endswith(".md") and len(words) < 200000:
+        if f.endswith(".md") and len(words) < 400000:
             with open(os.path.join(d, f), encoding="utf-8", errors="replace") as fh:
                 words.update(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", fh.read()))
 words = sorted(words)
 random.Random(17).shuffle(words)
+# Pairs cycle through the shuffled words with a growing stride, so a long
+# run (ONDEMAND_COLD_SECONDS) stays distinct past len(words) / 2 queries.
+m = len(words)
 for i in range(n):
-    print(words[2 * i], words[2 * i + 1])
+    a = (2 * i) % m
+    print(words[a], words[(a + 1 + i // m * 7) % m])
 EOF
 
 # The origin: mcdewey's own static server (keep-alive, ETags); python3 -m
 # http.server's listen backlog of 5 drops parallel connections and adds
 # one-second SYN retries to the figures.
-"$bin" serve "$work/site" --port "$origin_port" --quiet --mcp-cache 0 &
+"$bin" serve "$site" --port "$origin_port" --quiet --mcp-cache 0 &
 origin=$!
 
 rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$server/status"; }
@@ -86,9 +101,10 @@ results=bench/results/ondemand.tsv
 
 # Cold: the distinct queries in a row on one keep-alive connection.
 cold() {
-  python3 - "$port" "$work/cold.txt" <<'EOF'
+  python3 - "$port" "$work/cold.txt" "${ONDEMAND_COLD_SECONDS:-0}" <<'EOF'
 import http.client, json, sys, time
-port, path = int(sys.argv[1]), sys.argv[2]
+port, path, limit = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+start = time.perf_counter()
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 lat, errors = [], 0
 for i, q in enumerate(open(path, encoding="utf-8").read().splitlines()):
@@ -102,9 +118,11 @@ for i, q in enumerate(open(path, encoding="utf-8").read().splitlines()):
     lat.append((time.perf_counter() - t) * 1000)
     if r.status != 200 or '"isError":true' in text or '"result"' not in text:
         errors += 1
+    if limit and time.perf_counter() - start > limit:
+        break
 lat.sort()
 pick = lambda p: lat[min(len(lat) - 1, round((len(lat) - 1) * p))]
-print(f"{pick(0.5):.3f}\t{pick(0.99):.3f}\t{errors}")
+print(f"{pick(0.5):.3f}\t{pick(0.99):.3f}\t{errors}\t{len(lat)}")
 EOF
 }
 
@@ -117,13 +135,13 @@ ready() {
   awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }'
 }
 
-printf '\nPowerShell reference: %s documents, index %s MB, document.json %s MB; caches %s MB index, %s MB documents\n' \
-  "$documents" "$index_size" "$docs_size" "$index_mb" "$doc_mb"
+printf '\n%s: %s documents, index %s MB, document.json %s MB; caches %s MB index, %s MB documents\n' \
+  "$corpus" "$documents" "$index_size" "$docs_size" "$index_mb" "$doc_mb"
 printf '%-8s %9s %9s %10s %10s %7s %9s %10s %10s %8s %7s %8s\n' mode start_s rss_start cold_p50 cold_p99 errors rss_cold warm_p50 warm_p99 req/s errors rss_end
-for mode in preload local http; do
+for mode in ${ONDEMAND_MODES:-preload local http}; do
   case $mode in
-    preload) args=("$work/site" --preload) ;;
-    local) args=(--site "$work/site" --index-cache-mb "$index_mb" --doc-cache-mb "$doc_mb") ;;
+    preload) args=("$site" --preload) ;;
+    local) args=(--site "$site" --index-cache-mb "$index_mb" --doc-cache-mb "$doc_mb") ;;
     http) args=(--site "http://127.0.0.1:$origin_port/" --index-cache-mb "$index_mb" --doc-cache-mb "$doc_mb") ;;
   esac
   start=$(date +%s.%N)
@@ -131,7 +149,7 @@ for mode in preload local http; do
   server=$!
   startup=$(ready "$start")
   rss_start=$(rss)
-  IFS=$'\t' read -r cold_p50 cold_p99 cold_errors < <(cold)
+  IFS=$'\t' read -r cold_p50 cold_p99 cold_errors cold_done < <(cold)
   rss_cold=$(rss)
   one=$("$load" --url "$url" --seconds "$seconds" --connections 1 --warmup 2 | grep '^TSV' | cut -f2-)
   many=$("$load" --url "$url" --seconds "$seconds" --connections "$connections" --warmup 1 | grep '^TSV' | cut -f2-)
@@ -148,9 +166,9 @@ for mode in preload local http; do
   cache_d=$([ "$mode" = preload ] && echo all || echo "$doc_mb")
   printf '%-8s %9s %9s %10s %10s %7s %9s %10s %10s %8s %7s %8s\n' "$mode" "$startup" "$rss_start" "$cold_p50" "$cold_p99" \
     "$cold_errors" "$rss_cold" "$warm_p50" "$warm_p99" "$rps" "$warm_errors" "$rss_end"
-  printf '%s\tpowershell\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-    "$(date -u +%F)" "$(nproc)" "$documents" "$index_size" "$docs_size" "$mode" "$cache_i" "$cache_d" "$startup" \
-    "$rss_start" "$cold_queries" "$cold_p50" "$cold_p99" "$cold_errors" "$rss_cold" "$warm_p50" "$warm_p99" "$rps" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$(date -u +%F)" "$corpus" "$(nproc)" "$documents" "$index_size" "$docs_size" "$mode" "$cache_i" "$cache_d" "$startup" \
+    "$rss_start" "$cold_done" "$cold_p50" "$cold_p99" "$cold_errors" "$rss_cold" "$warm_p50" "$warm_p99" "$rps" \
     "$warm_errors" "$rss_end" >> "$results"
 done
 echo "results appended to $results"

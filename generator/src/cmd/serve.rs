@@ -19,16 +19,7 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
             args.path.display()
         )));
     }
-    let build_args = BuildArgs {
-        content: args.path.clone(),
-        out: args.out.clone(),
-        config: args.config.clone(),
-        theme: None,
-        base_path: None,
-        offline_search: false,
-        memory_budget: None,
-        quiet: args.quiet,
-    };
+    let build_args = build_args(&args);
     let config = super::build::resolve_config(&build_args)?;
     // Watch mode keeps parsed documents and their pages between rebuilds.
     let mut memo = args.watch.then(super::build::Memo::default);
@@ -42,19 +33,11 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         }
         args.out.clone()
     };
-    let host: IpAddr = args
-        .host
-        .clone()
-        .or(config.serve.host.clone())
-        .unwrap_or_else(|| "127.0.0.1".into())
-        .parse()
-        .context("--host must be an IP address")
-        .map_err(ExitError::usage)?;
-    let port = args.port.or(config.serve.port).unwrap_or(8080);
+    let addr = listen_addr(&args, &config)?;
     let opts = ServeOptions {
         base_path: serve::site_base_path(&site).map_err(ExitError::usage)?,
         site,
-        addr: SocketAddr::new(host, port),
+        addr,
     };
     let runtime = tokio::runtime::Runtime::new()
         .context("cannot start the async runtime")
@@ -135,19 +118,23 @@ pub fn run(args: ServeArgs) -> Result<(), ExitError> {
         .map_err(ExitError::io)
 }
 
-/// `serve --site DIR|URL`: only `/mcp`, answered from that site (read on
-/// demand); its pages are served by whatever hosts them.
-fn run_mcp_only(site: &str, args: &ServeArgs) -> Result<(), ExitError> {
-    let config = super::build::resolve_config(&BuildArgs {
+/// The build `serve` runs (or would run) on its content directory: the
+/// configuration's settings, nothing overridden from the command line.
+fn build_args(args: &ServeArgs) -> BuildArgs {
+    BuildArgs {
         content: args.path.clone(),
         out: args.out.clone(),
         config: args.config.clone(),
         theme: None,
         base_path: None,
         offline_search: false,
-        quiet: args.quiet,
         memory_budget: None,
-    })?;
+        quiet: args.quiet,
+    }
+}
+
+/// Where to listen: the flags, else the configuration, else 127.0.0.1:8080.
+fn listen_addr(args: &ServeArgs, config: &crate::config::Config) -> Result<SocketAddr, ExitError> {
     let host: IpAddr = args
         .host
         .clone()
@@ -156,11 +143,21 @@ fn run_mcp_only(site: &str, args: &ServeArgs) -> Result<(), ExitError> {
         .parse()
         .context("--host must be an IP address")
         .map_err(ExitError::usage)?;
-    let port = args.port.or(config.serve.port).unwrap_or(8080);
+    Ok(SocketAddr::new(
+        host,
+        args.port.or(config.serve.port).unwrap_or(8080),
+    ))
+}
+
+/// `serve --site DIR|URL`: only `/mcp`, answered from that site (read on
+/// demand); its pages are served by whatever hosts them.
+fn run_mcp_only(site: &str, args: &ServeArgs) -> Result<(), ExitError> {
+    let config = super::build::resolve_config(&build_args(args))?;
+    let addr = listen_addr(args, &config)?;
     let opts = ServeOptions {
         base_path: "/".into(),
         site: PathBuf::from(site),
-        addr: SocketAddr::new(host, port),
+        addr,
     };
     let tokens = super::mcp::tokens(args, &config)?;
     let endpoint = super::mcp::endpoint(site, args, &config, tokens)?;

@@ -15,7 +15,8 @@ pub struct HttpSettings {
     /// Per attempt: connecting, sending and reading the whole body.
     pub timeout: Duration,
     /// Attempts per file (1: no retry). Retried: connection errors,
-    /// timeouts, 5xx and 429.
+    /// timeouts, 5xx and 429; never a refused certificate, which the next
+    /// handshake would refuse again.
     pub attempts: u32,
     /// Wait before the second attempt; doubled for each further one.
     pub backoff: Duration,
@@ -292,7 +293,10 @@ async fn once(
             req = req.header(IF_MODIFIED_SINCE, m);
         }
     }
-    let res = req.send().await.map_err(|e| (describe(e), true))?;
+    let res = req.send().await.map_err(|e| {
+        let retry = !refused_by_tls(&e);
+        (describe(e), retry)
+    })?;
     let status = res.status();
     if status == reqwest::StatusCode::NOT_MODIFIED && seen.is_some() {
         return Ok(Revalidated::Unchanged);
@@ -316,8 +320,31 @@ async fn once(
     Ok(Revalidated::Changed(body.to_vec(), validator))
 }
 
+/// Whether the TLS layer refused the origin (its certificate, name or
+/// protocol): a decision, not a network accident. The rustls error sits in
+/// `io::Error`s (nested), whose `source()` skips what they wrap, so they
+/// are opened by hand.
+fn refused_by_tls(e: &reqwest::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<rustls::Error>() {
+            return true;
+        }
+        cur = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    false
+}
+
 fn describe(e: reqwest::Error) -> anyhow::Error {
-    let what = if e.is_timeout() {
+    let what = if refused_by_tls(&e) {
+        "the TLS handshake was refused"
+    } else if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
         "cannot connect"

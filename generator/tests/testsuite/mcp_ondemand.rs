@@ -443,6 +443,45 @@ fn nginx() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Runs `nginx` in the foreground from `dir` with `http` (the body of its
+/// `http` block, which may name `{port}` for the port picked here and
+/// `{dir}` for `dir`), and waits until it accepts connections.
+fn start_nginx(nginx: &Path, dir: &Path, http: &str) -> (Proc, SocketAddr) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let d = dir.display().to_string();
+    let http = http
+        .replace("{port}", &port.to_string())
+        .replace("{dir}", &d);
+    let conf = format!(
+        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+           fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+           {http}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let proc = Proc(
+        Command::new(nginx)
+            .args(["-p", &d, "-c"])
+            .arg(dir.join("nginx.conf"))
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    for _ in 0..100 {
+        if TcpStream::connect(addr).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (proc, addr)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_behind_nginx_answer_alike_cursors_included() {
     let Some(nginx) = nginx() else {
@@ -457,39 +496,17 @@ async fn two_replicas_behind_nginx_answer_alike_cursors_included() {
     let (_r1, a1) = replica(&site);
     let (_r2, a2) = replica(&site);
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let d = dir.path().display();
-    let conf = format!(
-        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n  log_format up '$request_method $upstream_addr $status';\n  access_log {d}/access.log up;\n\
-           client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fcgi;\n\
-           uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-           upstream mcp {{ server {a1}; server {a2}; keepalive 4; }}\n\
-           server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://mcp;\n\
-               proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n      proxy_set_header Host $http_host;\n\
-               proxy_buffering off;\n    }}\n  }}\n}}\n"
+    let (_proxy, proxy) = start_nginx(
+        &nginx,
+        dir.path(),
+        &format!(
+            "log_format up '$request_method $upstream_addr $status';\n  access_log {{dir}}/access.log up;\n\
+             upstream mcp {{ server {a1}; server {a2}; keepalive 4; }}\n\
+             server {{\n    listen 127.0.0.1:{{port}};\n    location / {{\n      proxy_pass http://mcp;\n\
+                 proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n      proxy_set_header Host $http_host;\n\
+                 proxy_buffering off;\n    }}\n  }}"
+        ),
     );
-    std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
-    let _proxy = Proc(
-        Command::new(&nginx)
-            .args(["-p", &d.to_string(), "-c"])
-            .arg(dir.path().join("nginx.conf"))
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let proxy: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    for _ in 0..100 {
-        if TcpStream::connect(proxy).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
     for (era, mode) in eras() {
         let direct = http_client(a1, era, mode.clone()).await;
         let proxied = http_client(proxy, era, mode).await;
@@ -697,37 +714,16 @@ async fn stdio_answers_from_an_https_site_with_its_own_authority() {
         return;
     };
     let site = fixture::site();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let d = dir.path().display();
-    let conf = format!(
-        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
-           fastcgi_temp_path {d}/fcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-           server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {d}/site.pem;\n\
-               ssl_certificate_key {d}/site.key;\n    root {};\n  }}\n}}\n",
-        site.display()
+    let (_origin, addr) = start_nginx(
+        &nginx,
+        dir.path(),
+        &format!(
+            "access_log off;\n  server {{\n    listen 127.0.0.1:{{port}} ssl;\n    ssl_certificate {{dir}}/site.pem;\n\
+                 ssl_certificate_key {{dir}}/site.key;\n    root {};\n  }}",
+            site.display()
+        ),
     );
-    std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
-    let _origin = Proc(
-        Command::new(&nginx)
-            .args(["-p", &d.to_string(), "-c"])
-            .arg(dir.path().join("nginx.conf"))
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    for _ in 0..100 {
-        if TcpStream::connect(addr).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let port = addr.port();
     let url = format!("https://localhost:{port}/");
 
     // Without the authority: refused, and the message names the reason.
@@ -739,6 +735,9 @@ async fn stdio_answers_from_an_https_site_with_its_own_authority() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("certificate"), "{err}");
+    // A refused certificate is a verdict, not a network accident: no retry.
+    assert!(err.contains("TLS handshake was refused"), "{err}");
+    assert!(!err.contains("gave up after"), "retried: {err}");
 
     let everything = McpServer::new(Arc::new(Library::load(&site).unwrap()), 0);
     let (era, mode) = eras().into_iter().next().unwrap();
