@@ -105,6 +105,14 @@ pub fn chunk_url(dir: &str, n: u32) -> String {
     format!("{dir}c/{n}.html")
 }
 
+/// Whether a site path is a chunk view ([`chunk_url`]'s shape).
+pub fn is_chunk_view(rel: &str) -> bool {
+    let mut parts = rel.rsplit('/');
+    let name = parts.next().unwrap_or("");
+    let n = name.strip_suffix(".html").unwrap_or("");
+    parts.next() == Some("c") && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+}
+
 // ------------------------------------------------------------------ marker
 
 /// `.mcdewey-site`: who built the site, for which path and origin.
@@ -582,6 +590,23 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SiteError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunk_views_are_told_from_other_pages() {
+        assert!(is_chunk_view(&chunk_url("a/1.0/set/doc/", 12)));
+        assert!(is_chunk_view("c/0.html"));
+        for other in [
+            "a/1.0/set/doc/p/12.html",
+            "a/1.0/set/doc/index.html",
+            "a/1.0/set/c/index.html",
+            "a/1.0/c/x1.html",
+            "a/1.0/set/doc/c/.html",
+            "a/1.0/set/doc/c/12.md",
+            "a/1.0/set/doc/c/12.html/index.html",
+        ] {
+            assert!(!is_chunk_view(other), "{other}");
+        }
+    }
 
     #[test]
     fn marker_round_trips_and_escapes() {

@@ -451,7 +451,9 @@ pub fn build_index_to<E: From<BuildError>>(
     } = lexical?;
     let semantic = semantic.transpose()?;
 
-    // Fragments, a group at a time: display data copies the chunk texts.
+    // Fragments, a group at a time: display data copies the chunk texts,
+    // a twin set's once (its canonical member holds it).
+    let twins = Twins::find(&chunks);
     let group = opts.fragment_group as usize;
     let fragment_payloads: Vec<Stored> = chunks
         .chunks(group)
@@ -459,7 +461,9 @@ pub fn build_index_to<E: From<BuildError>>(
         .map(|(i, g)| {
             let displays: Vec<ChunkDisplay> = g
                 .iter()
-                .map(|c| ChunkDisplay {
+                .zip((i * group) as u32..)
+                .map(|(c, o)| (c, Some(twins.canonical(o)).filter(|&t| t != o)))
+                .map(|(c, twin_of)| ChunkDisplay {
                     id: c.id.clone(),
                     url: c.url.clone(),
                     title: c.title.clone(),
@@ -468,7 +472,12 @@ pub fn build_index_to<E: From<BuildError>>(
                     page_label: c.page_label.clone(),
                     paged: c.paged,
                     document: c.document.clone(),
-                    text: c.text.clone(),
+                    text: if twin_of.is_some() {
+                        String::new()
+                    } else {
+                        c.text.clone()
+                    },
+                    twin_of,
                 })
                 .collect();
             let refs: Vec<&ChunkDisplay> = displays.iter().collect();
@@ -487,7 +496,8 @@ pub fn build_index_to<E: From<BuildError>>(
     }
     let block = opts.block_chunks;
     let doc_block_payloads = encode_doc_blocks(&docs, block);
-    let twin_block_payloads = Twins::find(&chunks).encode_blocks(chunks.len() as u32, block);
+    let twin_block_payloads = twins.encode_blocks(chunks.len() as u32, block);
+    drop(twins);
 
     let mut manifest = Manifest {
         build_id: 0,

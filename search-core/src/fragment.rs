@@ -16,18 +16,25 @@ pub struct ChunkDisplay {
     /// See [`crate::ChunkInput::paged`].
     pub paged: bool,
     pub document: String,
+    /// Empty when [`ChunkDisplay::twin_of`] is set.
     pub text: String,
+    /// The canonical member of the chunk's twin set (see
+    /// [`crate::twins`]), whose record holds the text they share: a
+    /// passage repeated across versions is stored once.
+    pub twin_of: Option<u32>,
 }
 
 const SAME_DOC: u8 = 1;
 const SAME_BREADCRUMB: u8 = 2;
 const HAS_LABEL: u8 = 4;
 const PAGED: u8 = 8;
+const TWIN: u8 = 16;
 
 /// Fragment payload: first ordinal, count, then one record per chunk. Each
 /// record starts with a flags byte; id and URL are front-coded against the
 /// previous record, and title/document/breadcrumb are omitted when equal to
-/// the previous record's.
+/// the previous record's. A twin's record holds its canonical ordinal in
+/// place of the text.
 pub fn encode_fragment(first: u32, chunks: &[&ChunkDisplay]) -> Vec<u8> {
     let mut w = Writer::new();
     w.varint(u64::from(first));
@@ -40,7 +47,8 @@ pub fn encode_fragment(first: u32, chunks: &[&ChunkDisplay]) -> Vec<u8> {
         let flags = (u8::from(same_doc) * SAME_DOC)
             | (u8::from(same_bc) * SAME_BREADCRUMB)
             | (u8::from(c.page_label.is_some()) * HAS_LABEL)
-            | (u8::from(c.paged) * PAGED);
+            | (u8::from(c.paged) * PAGED)
+            | (u8::from(c.twin_of.is_some()) * TWIN);
         w.u8(flags);
         w.front_coded(&prev.id, &c.id);
         w.front_coded(&prev.url, &c.url);
@@ -58,7 +66,10 @@ pub fn encode_fragment(first: u32, chunks: &[&ChunkDisplay]) -> Vec<u8> {
         if let Some(l) = &c.page_label {
             w.str(l);
         }
-        w.str(&c.text);
+        match c.twin_of {
+            Some(o) => w.varint(u64::from(o)),
+            None => w.str(&c.text),
+        }
         prev = c;
     }
     w.buf
@@ -79,7 +90,7 @@ impl Fragment {
         let mut chunks: Vec<ChunkDisplay> = Vec::with_capacity(n);
         for i in 0..n {
             let flags = r.u8()?;
-            if flags & !(SAME_DOC | SAME_BREADCRUMB | HAS_LABEL | PAGED) != 0 {
+            if flags & !(SAME_DOC | SAME_BREADCRUMB | HAS_LABEL | PAGED | TWIN) != 0 {
                 return Err(FormatError::Malformed("unknown fragment flags"));
             }
             if i == 0 && flags & (SAME_DOC | SAME_BREADCRUMB) != 0 {
@@ -111,7 +122,15 @@ impl Fragment {
             } else {
                 None
             };
-            let text = r.str()?.to_owned();
+            let (text, twin_of) = if flags & TWIN != 0 {
+                let o = r.varint_u32()?;
+                if o == first.wrapping_add(i as u32) {
+                    return Err(FormatError::Malformed("chunk is its own twin"));
+                }
+                (String::new(), Some(o))
+            } else {
+                (r.str()?.to_owned(), None)
+            };
             chunks.push(ChunkDisplay {
                 id,
                 url,
@@ -122,12 +141,18 @@ impl Fragment {
                 paged: flags & PAGED != 0,
                 document,
                 text,
+                twin_of,
             });
         }
         if !r.is_empty() {
             return Err(FormatError::Malformed("trailing bytes in fragment"));
         }
         Ok(Fragment { first, chunks })
+    }
+
+    /// The record of `ordinal`, when this fragment holds it.
+    pub(crate) fn get(&self, ordinal: u32) -> Option<&ChunkDisplay> {
+        self.chunks.get(ordinal.checked_sub(self.first)? as usize)
     }
 }
 
@@ -158,6 +183,7 @@ mod tests {
             paged: true,
             document: "guide".into(),
             text: "Hello wörld".into(),
+            twin_of: None,
         };
         let mut b = a.clone();
         b.id = "guide/intro#2".into();
@@ -167,10 +193,57 @@ mod tests {
         let mut c = b.clone();
         c.breadcrumb = vec![];
         c.title = "Other".into();
-        let bytes = encode_fragment(7, &[&a, &b, &c]);
+        let mut d = c.clone();
+        d.id = "guide/intro#3".into();
+        d.text = String::new();
+        d.twin_of = Some(1_000_000);
+        let bytes = encode_fragment(7, &[&a, &b, &c, &d]);
         let f = Fragment::decode(&bytes).unwrap();
         assert_eq!(f.first, 7);
-        assert_eq!(f.chunks, vec![a, b, c]);
+        assert_eq!(f.chunks, vec![a, b, c, d]);
+        assert_eq!(f.get(10).map(|c| c.twin_of), Some(Some(1_000_000)));
+        assert_eq!(f.get(6), None);
+        assert_eq!(f.get(11), None);
+    }
+
+    #[test]
+    fn twin_record_stores_no_text_and_may_not_name_itself() {
+        let text = "a passage that every version repeats word for word";
+        let own = ChunkDisplay {
+            id: "v1/a#1".into(),
+            text: text.into(),
+            ..Default::default()
+        };
+        let twin = ChunkDisplay {
+            id: "v2/a#1".into(),
+            twin_of: Some(0),
+            ..Default::default()
+        };
+        let copy = ChunkDisplay {
+            text: text.into(),
+            twin_of: None,
+            ..twin.clone()
+        };
+        let with_text = encode_fragment(3, &[&own, &copy]);
+        let with_ref = encode_fragment(3, &[&own, &twin]);
+        // The text and its length go; a one-byte ordinal comes.
+        assert_eq!(with_ref.len() + text.len(), with_text.len());
+        assert_eq!(Fragment::decode(&with_ref).unwrap().chunks[1], twin);
+        // Record 4 naming ordinal 4 would send a reader round in a loop.
+        let own_loop = encode_fragment(
+            3,
+            &[
+                &own,
+                &ChunkDisplay {
+                    twin_of: Some(4),
+                    ..Default::default()
+                },
+            ],
+        );
+        assert_eq!(
+            Fragment::decode(&own_loop).unwrap_err(),
+            FormatError::Malformed("chunk is its own twin")
+        );
     }
 
     fn display() -> impl proptest::strategy::Strategy<Value = ChunkDisplay> {
@@ -181,10 +254,14 @@ mod tests {
             (word.clone(), word.clone(), word.clone()),
             prop::collection::vec(word.clone(), 0..3),
             (any::<u32>(), prop::option::of(word.clone()), any::<bool>()),
-            (word.clone(), ".{0,40}"),
+            (
+                word.clone(),
+                ".{0,40}",
+                prop::option::of(1_000_000u32..2_000_000),
+            ),
         )
             .prop_map(
-                |((id, url, title), bc, (page, label, paged), (doc, text))| ChunkDisplay {
+                |((id, url, title), bc, (page, label, paged), (doc, text, twin_of))| ChunkDisplay {
                     id: id.into(),
                     url: url.into(),
                     title: title.into(),
@@ -193,7 +270,12 @@ mod tests {
                     page_label: label.map(String::from),
                     paged,
                     document: doc.into(),
-                    text,
+                    text: if twin_of.is_some() {
+                        String::new()
+                    } else {
+                        text
+                    },
+                    twin_of,
                 },
             )
     }

@@ -107,7 +107,6 @@ impl Twins {
 
     /// The canonical member of `o`'s twin set (`o` itself when it is the
     /// canonical one or has no twins).
-    #[cfg(test)]
     pub(crate) fn canonical(&self, o: u32) -> u32 {
         self.canon.get(o as usize).copied().unwrap_or(o)
     }
@@ -304,6 +303,15 @@ impl TwinBlocks {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.blocks.is_empty()
+    }
+
+    /// The canonical member of `o`'s set; `None` while its block is not
+    /// added.
+    pub(crate) fn canonical_of(&self, o: u32) -> Option<u32> {
+        if self.is_empty() {
+            return Some(o);
+        }
+        self.get(o).ok().map(|t| t.canonical(o))
     }
 
     fn get(&self, o: u32) -> Result<&TwinBlock, u32> {

@@ -123,3 +123,78 @@ fn the_browser_path_collapses_the_same_way() {
     assert_eq!(got[0], "3.0-1");
     assert!(!got.contains(&"2.0-1".to_string()), "{got:?}");
 }
+
+#[test]
+fn a_twin_set_stores_its_text_once_and_each_version_shows_its_own_chunk() {
+    let opts = BuildOptions {
+        fragment_group: 1,
+        ..BuildOptions::default()
+    };
+    let files = build(versions(), &opts);
+    let copies = |text: &str| {
+        files
+            .iter()
+            .filter(|(p, b)| {
+                p.starts_with("f/") && b.windows(text.len()).any(|w| w == text.as_bytes())
+            })
+            .count()
+    };
+    // Retrying: one set of three versions, one copy of its text.
+    assert_eq!(
+        copies("Retry a failed request after the Retry-After delay."),
+        1
+    );
+    // Tuning is twice in 1.0, so no set: every chunk keeps its own copy.
+    assert_eq!(copies("Raise the request pool for busy gateways."), 4);
+
+    // An old version asked for: the browser's loop fetches the canonical
+    // member's fragment for the text, and the hit is still 1.0's own.
+    let old = Filters {
+        version: vec!["1.0".into()],
+        ..Filters::default()
+    };
+    let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
+    let mut pass = Pass::new(parse_query("retry failed request", old));
+    for round in 0.. {
+        assert!(round < 5, "plan does not converge");
+        let need = pass.plan(&index);
+        if need.is_empty() {
+            break;
+        }
+        for p in need {
+            index.add_file(&p, &files[&p]).unwrap();
+        }
+    }
+    let r = pass.results(&index).unwrap();
+    let hit = &r.hits[0].hit;
+    assert_eq!(hit.id, "1.0-1");
+    assert_eq!(hit.version, "1.0");
+    assert_eq!(
+        hit.snippet.text,
+        "Retry a failed request after the Retry-After delay."
+    );
+    assert!(!hit.snippet.highlights.is_empty());
+    let q = parse_query("retry failed request", Filters::default());
+    let twin_url = hit.url.clone();
+    assert_eq!(index.hit(hit.ordinal, &q).unwrap().url, twin_url);
+
+    // A URL needs the chunk's own fragment only.
+    let mut fresh = Index::open(&files[MANIFEST_PATH]).unwrap();
+    let own = fresh.url_files(hit.ordinal);
+    assert_eq!(own.len(), 1);
+    fresh.add_file(&own[0], &files[&own[0]]).unwrap();
+    assert_eq!(fresh.url(hit.ordinal).unwrap(), twin_url);
+    // Its snippet needs the canonical's too: asked again, the plan names it.
+    let more = fresh.fragments_for(&[hit.ordinal]);
+    assert_eq!(more.len(), 1);
+    assert_ne!(more, own);
+    assert!(matches!(
+        fresh.hit(hit.ordinal, &q),
+        Err(SearchError::NotLoaded(p)) if p == more
+    ));
+    fresh.add_file(&more[0], &files[&more[0]]).unwrap();
+    // (Highlights need the term shards, which this index has not added.)
+    let again = fresh.hit(hit.ordinal, &q).unwrap();
+    assert_eq!((&again.id, &again.url), (&hit.id, &hit.url));
+    assert_eq!(again.snippet.text, hit.snippet.text);
+}

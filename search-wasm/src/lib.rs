@@ -191,14 +191,13 @@ impl Engine {
 
     /// Fragment files needed for [`Engine::url`] of a chunk.
     pub fn plan_chunk(&self, ordinal: u32) -> Vec<String> {
-        self.index.fragments_for(&[ordinal])
+        self.index.url_files(ordinal)
     }
 
     /// URL of a chunk (a passage's copy in another version), once the
     /// files of [`Engine::plan_chunk`] are added.
     pub fn url(&self, ordinal: u32) -> Result<String, JsError> {
-        let q = parse_query("", Filters::default());
-        Ok(self.index.hit(ordinal, &q).map_err(js_err)?.url)
+        self.index.url(ordinal).map_err(js_err)
     }
 }
 

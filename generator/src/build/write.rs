@@ -192,9 +192,13 @@ pub fn theme_files(
 }
 
 /// `sitemap.xml` (a sitemap index above [`SITEMAP_LIMIT`] URLs) over every
-/// HTML page written; `prefix` is the site's origin and base path.
+/// HTML page written but the chunk views; `prefix` is the site's origin and
+/// base path. A chunk view repeats a passage of its page view, which links
+/// it: listing both would offer crawlers every text twice and cost the site
+/// a sitemap line per chunk.
 pub fn write_sitemap(w: &Writer, prefix: &str) -> anyhow::Result<()> {
-    let urls = w.take_urls();
+    let mut urls = w.take_urls();
+    urls.retain(|u| !crate::site::is_chunk_view(u));
     let urlset = |urls: &[String]| {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
         for u in urls {

@@ -195,9 +195,17 @@ fn base_path_and_404() {
     assert!(nf.contains("href=\"/docs/index.html\""), "{nf}");
     let sitemap = site.read("sitemap.xml");
     assert!(
-        sitemap.contains("<loc>/docs/finesse/v12.5/developer-guide/developer-guide/c/2.html</loc>"),
+        sitemap.contains("<loc>/docs/finesse/v12.5/developer-guide/developer-guide/p/2.html</loc>"),
         "{sitemap}"
     );
+    assert!(
+        sitemap
+            .contains("<loc>/docs/finesse/v12.5/developer-guide/developer-guide/index.html</loc>"),
+        "{sitemap}"
+    );
+    // Chunk views repeat their page views' text: pages are listed, not them.
+    assert!(!sitemap.contains("/c/"), "{sitemap}");
+    assert!(site.exists("finesse/v12.5/developer-guide/developer-guide/c/2.html"));
     assert!(!sitemap.contains("404.html"));
     // Other pages use relative links, so they work under any path.
     let home = site.read("index.html");

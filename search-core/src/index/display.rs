@@ -4,7 +4,8 @@ use std::collections::HashSet;
 
 use super::rank::Ranking;
 use super::Index;
-use crate::error::SearchError;
+use crate::error::{FormatError, SearchError};
+use crate::fragment::ChunkDisplay;
 use crate::layout::fragment_path;
 use crate::query::Query;
 use crate::result::{FacetCounts, Hit};
@@ -35,15 +36,18 @@ impl Index {
         if ordinal >= self.chunk_count() {
             return Err(SearchError::NoSuchChunk(ordinal));
         }
-        let g = self.m.settings.fragment_group;
-        let frag = self
-            .fragments
-            .get(&(ordinal / g))
-            .ok_or_else(|| SearchError::NotLoaded(vec![fragment_path(ordinal / g)]))?;
-        let c = frag
-            .chunks
-            .get((ordinal - frag.first) as usize)
-            .ok_or(SearchError::NoSuchChunk(ordinal))?;
+        let c = self.display_of(ordinal)?;
+        // A twin's text is its canonical member's.
+        let text = match c.twin_of {
+            None => &c.text,
+            Some(t) => {
+                let canonical = self.display_of(t)?;
+                if canonical.twin_of.is_some() {
+                    return Err(FormatError::Malformed("twin of a twin in fragments").into());
+                }
+                &canonical.text
+            }
+        };
         let [vendor, product, version, doc_set] =
             self.leaf_names(self.leaf_of(ordinal)).map(str::to_string);
         Ok(Hit {
@@ -62,8 +66,27 @@ impl Index {
             doc_set,
             document: c.document.clone(),
             document_index: self.document_of(ordinal),
-            snippet: snippet(&self.tokenizer, &c.text, terms, SNIPPET_CHARS),
+            snippet: snippet(&self.tokenizer, text, terms, SNIPPET_CHARS),
         })
+    }
+
+    /// URL of a chunk: needs its own fragment only (see
+    /// [`Index::url_files`]), not the text its twins share.
+    pub fn url(&self, ordinal: u32) -> Result<String, SearchError> {
+        Ok(self.display_of(ordinal)?.url.clone())
+    }
+
+    /// The fragment record of `ordinal`.
+    fn display_of(&self, ordinal: u32) -> Result<&ChunkDisplay, SearchError> {
+        if ordinal >= self.chunk_count() {
+            return Err(SearchError::NoSuchChunk(ordinal));
+        }
+        let g = self.m.settings.fragment_group;
+        self.fragments
+            .get(&(ordinal / g))
+            .ok_or_else(|| SearchError::NotLoaded(vec![fragment_path(ordinal / g)]))?
+            .get(ordinal)
+            .ok_or(SearchError::NoSuchChunk(ordinal))
     }
 }
 
@@ -216,5 +239,95 @@ impl Pass {
             });
         }
         Ok(self.ranked.as_ref().expect("ranked above"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codec::{open, seal, FileKind};
+    use crate::fragment::{encode_fragment, Fragment};
+    use crate::*;
+
+    /// An index of three chunks, one per fragment file, and a fragment
+    /// file for chunk 1 rewritten by `edit`.
+    fn with_fragment_1(edit: impl Fn(&mut fragment::ChunkDisplay)) -> (Index, String, Vec<u8>) {
+        let chunks = (0..3)
+            .map(|i| ChunkInput {
+                id: format!("c{i}"),
+                text: format!("text number {i}"),
+                ..Default::default()
+            })
+            .collect();
+        let opts = BuildOptions {
+            fragment_group: 1,
+            ..BuildOptions::default()
+        };
+        let files = build_index(chunks, &opts).unwrap();
+        let get = |p: &str| files.iter().find(|(q, _)| q == p).unwrap().1.clone();
+        let mut index = Index::open(&get(MANIFEST_PATH)).unwrap();
+        for p in ["f/0.bin", "f/2.bin"] {
+            index.add_file(p, &get(p)).unwrap();
+        }
+        let bytes = get("f/1.bin");
+        let env = open(&bytes, FileKind::Fragments).unwrap();
+        let mut f = Fragment::decode(env.payload).unwrap();
+        edit(&mut f.chunks[0]);
+        let refs: Vec<_> = f.chunks.iter().collect();
+        let forged = seal(
+            FileKind::Fragments,
+            env.build_id,
+            &encode_fragment(1, &refs),
+        );
+        (index, "f/1.bin".into(), forged)
+    }
+
+    #[test]
+    fn a_twin_shows_its_canonical_text_and_bad_references_are_malformed() {
+        let q = parse_query("", Filters::default());
+        let (mut index, path, forged) = with_fragment_1(|c| {
+            c.text.clear();
+            c.twin_of = Some(2);
+        });
+        index.add_file(&path, &forged).unwrap();
+        assert_eq!(index.hit(1, &q).unwrap().snippet.text, "text number 2");
+        assert_eq!(index.hit(1, &q).unwrap().id, "c1");
+
+        let (mut index, path, forged) = with_fragment_1(|c| {
+            c.text.clear();
+            c.twin_of = Some(3);
+        });
+        assert_eq!(
+            index.add_file(&path, &forged).unwrap_err(),
+            FormatError::Malformed("twin outside the index")
+        );
+
+        // 0 → 1 → 2: a reference to a record that is itself a reference.
+        let (mut index, path, forged) = with_fragment_1(|c| {
+            c.text.clear();
+            c.twin_of = Some(2);
+        });
+        index.add_file(&path, &forged).unwrap();
+        let (_, _, to_1) = with_fragment_1(|_| {});
+        let env = open(&to_1, FileKind::Fragments).unwrap();
+        let mut f0 = Fragment::decode(env.payload).unwrap();
+        f0.first = 0;
+        f0.chunks[0].twin_of = Some(1);
+        f0.chunks[0].text.clear();
+        let refs: Vec<_> = f0.chunks.iter().collect();
+        index.forget_file("f/0.bin");
+        index
+            .add_file(
+                "f/0.bin",
+                &seal(
+                    FileKind::Fragments,
+                    env.build_id,
+                    &encode_fragment(0, &refs),
+                ),
+            )
+            .unwrap();
+        assert_eq!(
+            index.hit(0, &q).unwrap_err(),
+            SearchError::Format(FormatError::Malformed("twin of a twin in fragments"))
+        );
     }
 }

@@ -112,6 +112,13 @@ impl Index {
                 if (f.chunks.len() as u32, f.first) != expected {
                     return Err(FormatError::Malformed("fragment does not match its path"));
                 }
+                let count = self.chunk_count();
+                if f.chunks
+                    .iter()
+                    .any(|c| c.twin_of.is_some_and(|t| t >= count))
+                {
+                    return Err(FormatError::Malformed("twin outside the index"));
+                }
                 self.fragments.insert(index as u32, f);
             }
             FileKind::Centroids => {

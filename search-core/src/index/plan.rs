@@ -120,15 +120,40 @@ impl Index {
         set.into_iter().map(doc_block_path).collect()
     }
 
-    /// Fragment files (relative paths) not yet added that hold `ordinals`.
+    /// Fragment files (relative paths) not yet added that [`Index::hit`]
+    /// needs for `ordinals`: those holding them and, for a twin, the one
+    /// holding its canonical member's text. The canonical is known once
+    /// the chunk's twin block or its own fragment is added (a search pass
+    /// has added the twin blocks of its hits); otherwise a second call
+    /// names it.
     pub fn fragments_for(&self, ordinals: &[u32]) -> Vec<String> {
         let g = self.m.settings.fragment_group;
         let mut set: BTreeSet<u32> = BTreeSet::new();
-        for &o in ordinals {
-            if o < self.chunk_count() && !self.fragments.contains_key(&(o / g)) {
-                set.insert(o / g);
+        for &o in ordinals.iter().filter(|&&o| o < self.chunk_count()) {
+            let twin_of = match self.fragments.get(&(o / g)) {
+                Some(f) => f.get(o).and_then(|c| c.twin_of),
+                None => {
+                    set.insert(o / g);
+                    self.twins.canonical_of(o).filter(|&c| c != o)
+                }
+            };
+            if let Some(c) = twin_of.filter(|&c| c < self.chunk_count()) {
+                if !self.fragments.contains_key(&(c / g)) {
+                    set.insert(c / g);
+                }
             }
         }
         set.into_iter().map(fragment_path).collect()
+    }
+
+    /// Fragment files not yet added that [`Index::url`] needs for
+    /// `ordinal`.
+    pub fn url_files(&self, ordinal: u32) -> Vec<String> {
+        let f = ordinal / self.m.settings.fragment_group;
+        if ordinal < self.chunk_count() && !self.fragments.contains_key(&f) {
+            vec![fragment_path(f)]
+        } else {
+            Vec::new()
+        }
     }
 }
