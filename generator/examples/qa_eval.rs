@@ -30,8 +30,8 @@ use mcdewey::content::{load, LoadOptions};
 use mcdewey::diag::Sink;
 use mcdewey::search::model;
 use mcdewey_search_core::{
-    build_index, is_phrasing_word, parse_query, BuildOptions, ChunkInput, Expansion, Filters,
-    Index, Query, QueryShape, SemanticOptions, WordNeighbours, MANIFEST_PATH,
+    build_index, is_phrasing_word, parse_query, BuildOptions, ChunkInput, Filters, Index, Query,
+    QueryShape, SemanticOptions, MANIFEST_PATH,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -422,7 +422,6 @@ fn main() {
     }
     let model_name = value("--model").unwrap_or_else(|| mcdewey::search::MODELS[0].0.to_string());
     let mut build = BuildOptions::default();
-    let mut table_model = None;
     if !flag("--no-model") {
         // A model file (a candidate table) is measured without embedding it.
         let m = match value("--model-file") {
@@ -435,7 +434,6 @@ fn main() {
             }
             None => model(&model_name).expect("embedded model"),
         };
-        table_model = Some(m.clone());
         let mut sem = SemanticOptions::new(m);
         if let Some(n) = value("--nprobe").and_then(|v| v.parse().ok()) {
             sem.nprobe = n;
@@ -452,34 +450,7 @@ fn main() {
         index.add_file(&p, &files[&p]).expect("index file loads");
     }
     println!("index built in {:.1} s", t.elapsed().as_secs_f32());
-    let neighbours = table_model
-        .as_ref()
-        .map(|m| std::sync::Arc::new(WordNeighbours::new(m)));
-    let expansion = |k: usize, min_cosine: f32, weight: f32| {
-        neighbours.as_ref().map(|n| Expansion {
-            neighbours: n.clone(),
-            k,
-            min_cosine,
-            weight,
-        })
-    };
-    if let Some(v) = value("--expand") {
-        let p: Vec<f32> = v.split(',').filter_map(|x| x.parse().ok()).collect();
-        assert!(p.len() == 3, "--expand K,MIN_COSINE,WEIGHT");
-        index.set_expansion(expansion(p[0] as usize, p[1], p[2]));
-    }
-    let mut eval = Eval { index, text: &text };
-    if flag("--expand-grid") {
-        expand_grid(&mut eval, &questions, &expansion);
-    }
-    if let Some(v) = value("--feedback") {
-        let p: Vec<f32> = v.split(',').filter_map(|x| x.parse().ok()).collect();
-        assert!(p.len() == 2, "--feedback HITS,WEIGHT");
-        eval.index.set_feedback(Some((p[0] as usize, p[1])));
-    }
-    if flag("--feedback-grid") {
-        feedback_grid(&mut eval, &questions);
-    }
+    let eval = Eval { index, text: &text };
 
     // Modes: (name, product filter, semantic weight: 0 off, None the
     // index's query-dependent weight).
@@ -547,80 +518,6 @@ fn main() {
     if failed {
         std::process::exit(1);
     }
-}
-
-/// Expansion settings (neighbours per word, least cosine, weight) on both
-/// splits, hybrid with the index's weight: choose on dev, confirm on test.
-fn expand_grid(
-    eval: &mut Eval<'_>,
-    questions: &[Question],
-    expansion: &dyn Fn(usize, f32, f32) -> Option<Expansion>,
-) {
-    println!("expansion grid, hybrid R@1 / R@10 / MRR@10 (dev | test):");
-    let mut settings = vec![None];
-    for k in [2usize, 4, 8] {
-        for min in [0.4f32, 0.5, 0.6] {
-            for w in [0.3f32, 0.5, 0.8] {
-                settings.push(Some((k, min, w)));
-            }
-        }
-    }
-    let saved = eval.index.expansion().cloned();
-    for s in settings {
-        eval.index
-            .set_expansion(s.and_then(|(k, m, w)| expansion(k, m, w)));
-        let mut line = format!(
-            "{:<16}",
-            s.map_or("off".into(), |(k, m, w)| format!("{k},{m},{w}"))
-        );
-        for split in [0, 1] {
-            let mut t = Tally::default();
-            for q in questions.iter().filter(|q| q.split == split) {
-                t.add(eval.rank(q, &query(q, false)));
-            }
-            let (r1, r10, mrr) = t.mean();
-            let _ = write!(line, "  {r1:.3} / {r10:.3} / {mrr:.3}");
-        }
-        println!("{line}");
-    }
-    eval.index.set_expansion(saved);
-}
-
-/// Pseudo-relevance feedback settings (lexical hits folded into the
-/// semantic query, their weight) on both splits, hybrid with the index's
-/// weight, then semantic only.
-fn feedback_grid(eval: &mut Eval<'_>, questions: &[Question]) {
-    println!("feedback grid, R@1 / R@10 / MRR@10 (dev | test), hybrid then semantic only:");
-    let mut settings = vec![None];
-    for m in [3usize, 5, 10] {
-        for b in [0.3f32, 0.6, 1.0, 2.0] {
-            settings.push(Some((m, b)));
-        }
-    }
-    for s in settings {
-        eval.index.set_feedback(s);
-        let mut line = format!(
-            "{:<10}",
-            s.map_or("off".into(), |(m, b)| format!("{m},{b}"))
-        );
-        for w in [None, Some(1.0)] {
-            for split in [0, 1] {
-                let mut t = Tally::default();
-                for q in questions.iter().filter(|q| q.split == split) {
-                    let query = match w {
-                        Some(w) => query(q, false).with_semantic_weight(w),
-                        None => query(q, false),
-                    };
-                    t.add(eval.rank(q, &query));
-                }
-                let (r1, r10, mrr) = t.mean();
-                let _ = write!(line, "  {r1:.3}/{r10:.3}/{mrr:.3}");
-            }
-            line.push_str("  |");
-        }
-        println!("{line}");
-    }
-    eval.index.set_feedback(None);
 }
 
 /// Semantic weight grid on the dev split, per query shape: what

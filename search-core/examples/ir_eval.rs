@@ -19,9 +19,8 @@ use std::sync::Arc;
 
 use mcdewey_search_core::eval::{ndcg_at, recall_at, Judgements};
 use mcdewey_search_core::{
-    build_index, parse_query, BuildOptions, ChunkInput, Expansion, Filters, Index, Model, Query,
-    QueryShape, SemanticOptions, VectorEncoding, WordNeighbours, DEFAULT_SEMANTIC_WEIGHT,
-    MANIFEST_PATH,
+    build_index, parse_query, BuildOptions, ChunkInput, Filters, Index, Model, Query, QueryShape,
+    SemanticOptions, VectorEncoding, DEFAULT_SEMANTIC_WEIGHT, MANIFEST_PATH,
 };
 
 /// (name, plain BM25 nDCG@10, MAP) from shared/ir/README.md.
@@ -432,10 +431,6 @@ struct Knobs {
     only: Option<String>,
     candidates: Option<u32>,
     dump: Option<PathBuf>,
-    /// Query expansion (neighbours per word, least cosine, weight).
-    expand: Option<(usize, f32, f32)>,
-    expand_grid: bool,
-    feedback_grid: bool,
 }
 
 fn options(args: &[String]) -> (BuildOptions, Option<PathBuf>, bool, bool, Knobs) {
@@ -450,9 +445,6 @@ fn options(args: &[String]) -> (BuildOptions, Option<PathBuf>, bool, bool, Knobs
         only: None,
         candidates: None,
         dump: None,
-        expand: None,
-        expand_grid: false,
-        feedback_grid: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -461,16 +453,6 @@ fn options(args: &[String]) -> (BuildOptions, Option<PathBuf>, bool, bool, Knobs
             "--no-model" => no_model = true,
             "--grid" => grid = true,
             "--int8" => k.int8 = true,
-            "--expand-grid" => k.expand_grid = true,
-            "--feedback-grid" => k.feedback_grid = true,
-            "--expand" => {
-                let p: Vec<f32> = it
-                    .next()
-                    .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
-                    .unwrap_or_default();
-                assert!(p.len() == 3, "--expand K,MIN_COSINE,WEIGHT");
-                k.expand = Some((p[0] as usize, p[1], p[2]));
-            }
             "--dump" => k.dump = it.next().map(PathBuf::from),
             "--candidates" => k.candidates = it.next().and_then(|v| v.parse().ok()),
             "--only" => k.only = it.next().cloned(),
@@ -535,33 +517,6 @@ fn held_out(weights: &[f32], halves: &[Halves]) {
     }
 }
 
-/// Expansion settings of `--expand-grid`: (neighbours per word, least
-/// cosine, weight), `None` for none.
-const EXPAND_GRID: &[Option<(usize, f32, f32)>] = &[
-    None,
-    Some((2, 0.5, 0.3)),
-    Some((2, 0.5, 0.5)),
-    Some((4, 0.5, 0.3)),
-    Some((4, 0.5, 0.5)),
-    Some((4, 0.4, 0.5)),
-    Some((8, 0.4, 0.3)),
-    Some((8, 0.5, 0.5)),
-    Some((8, 0.6, 0.8)),
-];
-
-/// Feedback settings of `--feedback-grid`: (lexical hits, weight).
-const FEEDBACK_GRID: &[Option<(usize, f32)>] = &[
-    None,
-    Some((3, 0.3)),
-    Some((3, 0.6)),
-    Some((3, 1.0)),
-    Some((5, 0.6)),
-    Some((5, 1.0)),
-    Some((10, 0.6)),
-    Some((10, 1.0)),
-    Some((10, 2.0)),
-];
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (dir, flags) = match args.first() {
@@ -572,12 +527,10 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = dir.unwrap_or_else(|| root.join("../shared/ir"));
     let model_path = model_path.unwrap_or_else(|| root.join("models/minilm-retrieval-128.mcdm"));
-    let mut neighbours = None;
     if !no_model {
         match std::fs::read(&model_path) {
             Ok(bytes) => {
                 let m = Model::from_bytes(&bytes).expect("model file reads");
-                neighbours = Some(Arc::new(WordNeighbours::new(&m)));
                 println!(
                     "model: {} ({} bytes) {:?}",
                     model_path.display(),
@@ -629,8 +582,6 @@ fn main() {
     let mut shape_rows: Vec<String> = Vec::new();
     // Per IR collection: lexical [dev, test] and, per weight, hybrid [dev, test].
     let mut halves: Vec<Halves> = Vec::new();
-    let mut expand_rows: Vec<String> = Vec::new();
-    let mut feedback_rows: Vec<String> = Vec::new();
     for (c, floor) in &colls {
         if knobs.only.as_ref().is_some_and(|o| *o != c.name) {
             continue;
@@ -638,56 +589,6 @@ fn main() {
         let start = std::time::Instant::now();
         let mut b = build(c, &opts);
         let built = start.elapsed();
-        let expansion = |e: Option<(usize, f32, f32)>| {
-            e.zip(neighbours.as_ref())
-                .map(|((k, min_cosine, weight), n)| Expansion {
-                    neighbours: n.clone(),
-                    k,
-                    min_cosine,
-                    weight,
-                })
-        };
-        if knobs.expand.is_some() || knobs.expand_grid {
-            // Expansion terms are looked up in their shards: load them all.
-            for p in b.files.keys().filter(|p| p.starts_with("t/")) {
-                b.index.add_file(p, &b.files[p]).expect("term shard loads");
-            }
-        }
-        b.index.set_expansion(expansion(knobs.expand));
-        if knobs.feedback_grid && b.index.has_semantic() {
-            // Every partition, so feedback sees the hits it may use.
-            for p in b
-                .files
-                .keys()
-                .filter(|p| p.starts_with("v/") || p.starts_with("e/"))
-            {
-                b.index.add_file(p, &b.files[p]).expect("vector file loads");
-            }
-            let lex = run(&mut b, c, &|t| query(t).with_semantic(false)).ndcg;
-            let mut cells = Vec::new();
-            for f in FEEDBACK_GRID {
-                b.index.set_feedback(*f);
-                cells.push(format!(
-                    "{:.3}",
-                    run(&mut b, c, &query).ndcg / lex.max(1e-9)
-                ));
-            }
-            feedback_rows.push(format!("  {:<10} {lex:.3} | {}", c.name, cells.join(" ")));
-            b.index.set_feedback(None);
-        }
-        if knobs.expand_grid && b.index.has_semantic() {
-            let lex = run(&mut b, c, &|t| query(t).with_semantic(false)).ndcg;
-            let mut cells = Vec::new();
-            for e in EXPAND_GRID {
-                b.index.set_expansion(expansion(*e));
-                cells.push(format!(
-                    "{:.3}",
-                    run(&mut b, c, &query).ndcg / lex.max(1e-9)
-                ));
-            }
-            expand_rows.push(format!("  {:<10} {lex:.3} | {}", c.name, cells.join(" ")));
-            b.index.set_expansion(expansion(knobs.expand));
-        }
         let lex = run(&mut b, c, &|t| query(t).with_semantic(false));
         let semantic = b.index.has_semantic();
         let (sem, hyb) = if semantic {
@@ -788,18 +689,6 @@ fn main() {
             "mean hybrid/lexical nDCG@10 over the IR collections: {:.3}",
             ratios.iter().sum::<f64>() / ratios.len() as f64
         );
-    }
-    if knobs.feedback_grid {
-        println!("feedback grid, hybrid/lexical nDCG@10 (collection, lexical | per setting): {FEEDBACK_GRID:?}");
-        for r in &feedback_rows {
-            println!("{r}");
-        }
-    }
-    if knobs.expand_grid {
-        println!("expansion grid, hybrid/lexical nDCG@10 (collection, lexical | per setting): {EXPAND_GRID:?}");
-        for r in &expand_rows {
-            println!("{r}");
-        }
     }
     if grid {
         println!("semantic weight grid (nDCG@10): {weights:?}");

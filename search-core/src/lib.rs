@@ -87,10 +87,10 @@ pub use build::{
     CENTROIDS_PATH, DEFAULT_BLOCK_CHUNKS, DEFAULT_MEMORY_BUDGET, DEFAULT_SEMANTIC_WEIGHT,
     MANIFEST_PATH, VOCAB_PATH,
 };
-pub use embed::{Model, ModelInfo, Quantization, VectorEncoding, WordNeighbours};
+pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};
 pub use fragment::DocumentInfo;
-pub use index::{shape_weight, Expansion, Found, Index, Pass, Results, SHAPE_FACTORS};
+pub use index::{shape_weight, Found, Index, Pass, Results, SHAPE_FACTORS};
 pub use manifest::{FieldParams, RankingParams};
 pub use query::{
     is_phrasing_word, parse_query, FilterSet, Filters, Query, QueryShape, DEFAULT_LIMIT,

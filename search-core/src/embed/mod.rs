@@ -9,7 +9,6 @@
 //! README ("Semantic search").
 
 pub mod model;
-pub mod neighbours;
 pub mod vectors;
 pub mod wordpiece;
 
@@ -17,6 +16,5 @@ pub use model::{
     dot, embed_ids, fingerprint, normalize, Model, ModelInfo, Quantization, MAX_DIMS, MODEL_MAGIC,
     MODEL_VERSION,
 };
-pub use neighbours::WordNeighbours;
 pub use vectors::{SemanticSettings, VectorEncoding};
 pub use wordpiece::{basic_words, wordpiece_form, Vocab, MAX_WORD_CHARS};

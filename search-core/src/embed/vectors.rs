@@ -66,26 +66,6 @@ impl VectorEncoding {
         }
     }
 
-    /// Adds the direction `code` stores to `acc`, on the scale of its
-    /// scores: the int8 vector, or ± its scale per dimension (Binary).
-    pub fn add_code(self, code: &[u8], acc: &mut [f32]) {
-        let scale = f32::from_le_bytes([code[0], code[1], code[2], code[3]]);
-        let body = &code[4..];
-        match self {
-            VectorEncoding::Int8 => {
-                for (a, &b) in acc.iter_mut().zip(body) {
-                    *a += scale * f32::from(b as i8);
-                }
-            }
-            VectorEncoding::Binary => {
-                for (i, a) in acc.iter_mut().enumerate() {
-                    let bit = body[i / 8] >> (i % 8) & 1;
-                    *a += if bit == 1 { scale } else { -scale };
-                }
-            }
-        }
-    }
-
     /// Score of stored `code` for unit query `q`: an estimate of the
     /// cosine, up to a constant that is the same for every chunk. For many
     /// codes, prepare a [`Scorer`] once instead.

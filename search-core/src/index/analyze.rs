@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Index;
-use crate::query::{contraction, is_phrasing_word, Query, QueryShape, PHRASING_WEIGHT};
+use crate::query::{contraction, is_phrasing_word, Query, PHRASING_WEIGHT};
 use crate::shard::TermPostings;
 
 /// Weight of a prefix expansion of the last word, relative to an exact match.
@@ -34,8 +34,6 @@ pub(super) struct Clause {
     pub(super) prefix: Option<String>,
     /// 1, or [`PHRASING_WEIGHT`] for a word that only phrases a question.
     pub(super) weight: f32,
-    /// The word as typed, for expansion through the token table.
-    pub(super) surface: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,10 +41,6 @@ pub(super) struct Analysis {
     pub(super) clauses: Vec<Clause>,
     /// Each phrase: (term, position relative to the first word).
     pub(super) phrases: Vec<Vec<(String, u32)>>,
-    /// Expand content words through the token table (see [`Expansion`]).
-    ///
-    /// [`Expansion`]: super::Expansion
-    pub(super) expand: bool,
 }
 
 /// One term to score and its weight.
@@ -93,14 +87,8 @@ impl Index {
                 atoms,
                 prefix,
                 weight,
-                surface: q.free[w.start..w.end].to_string(),
             });
         }
-        // Exact names (identifiers, codes, quoted phrases) mean what they
-        // say; expansion is part of the semantic half and off with it.
-        a.expand = self.expansion.is_some()
-            && q.shape() != QueryShape::Exact
-            && self.semantic_weight(q) > 0.0;
         // A query of phrasing words only ("what is", "how") is about them.
         if a.clauses.iter().all(|c| c.weight < 1.0) {
             for c in &mut a.clauses {
@@ -308,9 +296,6 @@ impl Index {
                     }
                 }
             }
-            if a.expand && c.weight >= 1.0 && !c.term.is_empty() {
-                self.expand_word(c, &mut g, &a.clauses);
-            }
             if !g.is_empty() {
                 groups.push(g);
             }
@@ -330,35 +315,6 @@ impl Index {
             }
         }
         groups
-    }
-}
-
-impl Index {
-    /// Adds to `g` the indexed terms of `c`'s nearest words in the token
-    /// table, below the word itself; terms of the query's own words are
-    /// left to their clauses.
-    fn expand_word<'s>(&'s self, c: &Clause, g: &mut Vec<Scored<'s>>, clauses: &[Clause]) {
-        let Some(e) = &self.expansion else {
-            return;
-        };
-        for (word, cos) in e.neighbours.near(&c.surface, e.k, e.min_cosine) {
-            let mut term = None;
-            self.tokenizer.tokenize(&word, 0, |w| {
-                if term.is_none() {
-                    term = w.primary().map(|t| t.text.clone());
-                }
-            });
-            let Some(term) = term else { continue };
-            if clauses.iter().any(|o| o.term == term) || g.iter().any(|s| s.postings.term == term) {
-                continue;
-            }
-            if let Ok(Some(t)) = self.lookup(&term) {
-                g.push(Scored {
-                    postings: t,
-                    weight: e.weight * cos * c.weight,
-                });
-            }
-        }
     }
 }
 

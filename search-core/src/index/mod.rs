@@ -58,27 +58,6 @@ pub struct Index {
     /// Counts the added files that can change a ranking (all but
     /// fragments), so a [`Pass`] knows when its ranking is stale.
     ranking_files: u64,
-    /// Query words expanded by their nearest words in a token table.
-    expansion: Option<Expansion>,
-    /// Pseudo-relevance feedback on the semantic side: (lexical hits
-    /// folded in, their weight).
-    feedback: Option<(usize, f32)>,
-}
-
-/// Query expansion through a token table: each content word of a query
-/// that is not an exact name also matches its nearest whole words in the
-/// table that the index holds, each at `weight · cosine` of the word's own
-/// weight, so "delete" finds chunks that say "remove" below those that say
-/// "delete".
-#[derive(Debug, Clone)]
-pub struct Expansion {
-    pub neighbours: std::sync::Arc<crate::embed::WordNeighbours>,
-    /// Neighbours per word.
-    pub k: usize,
-    /// Least cosine of a neighbour.
-    pub min_cosine: f32,
-    /// Weight of a neighbour relative to the word, times its cosine.
-    pub weight: f32,
 }
 
 impl Index {
@@ -134,26 +113,8 @@ impl Index {
             doc_blocks: vec![None; blocks],
             twins: TwinBlocks::new(m.blocks.chunks, if m.blocks.twins { blocks } else { 0 }),
             ranking_files: 0,
-            expansion: None,
-            feedback: None,
             m,
         })
-    }
-
-    /// Expand query words through a token table (`None`: no expansion).
-    pub fn set_expansion(&mut self, e: Option<Expansion>) {
-        self.expansion = e;
-    }
-
-    /// Fold the vectors of the best `hits` lexical results, at `weight`
-    /// against the query's own vector, into the semantic query (`None`: off).
-    pub fn set_feedback(&mut self, f: Option<(usize, f32)>) {
-        self.feedback = f;
-    }
-
-    /// The query expansion in use, if any.
-    pub fn expansion(&self) -> Option<&Expansion> {
-        self.expansion.as_ref()
     }
 
     /// Build id shared by all files of this index.

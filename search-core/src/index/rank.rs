@@ -218,16 +218,7 @@ impl Index {
             .collect();
         scratch.reset();
         SCRATCH.set(scratch);
-        let feedback: Vec<u32> = match self.feedback {
-            Some((m, _)) if m > 0 => {
-                let mut top: Vec<&ScoredChunk> = results.iter().collect();
-                top.sort_by(|a, b| better(a, b));
-                top.iter().take(m).map(|s| s.ordinal).collect()
-            }
-            _ => Vec::new(),
-        };
-        if let Some(sem) = self.semantic_candidates(query, &|o| ok(o) && is_required(o), &feedback)
-        {
+        if let Some(sem) = self.semantic_candidates(query, &|o| ok(o) && is_required(o)) {
             results = fuse(results, &sem, self.semantic_weight(query));
         }
         if !self.m.changes.is_empty() && !asks_for_changes(query) {

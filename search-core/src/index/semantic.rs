@@ -138,7 +138,6 @@ impl Index {
         &self,
         query: &Query,
         ok: &dyn Fn(u32) -> bool,
-        feedback: &[u32],
     ) -> Option<SemanticScores> {
         if self.semantic_weight(query) <= 0.0 {
             return None;
@@ -146,29 +145,9 @@ impl Index {
         let s = self.m.semantic.as_ref().filter(|s| s.has_centroids())?;
         let q = self.query_vector(query).ok()??;
         let code = s.vectors.code_bytes(s.dims);
-        let probed = s.probe(&q);
-        let mut q = q;
-        if let (Some((_, beta)), false) = (self.feedback, feedback.is_empty()) {
-            // The best lexical hits in the probed partitions (no file more).
-            let mut f = vec![0f32; s.dims];
-            for &o in feedback {
-                for &p in &probed {
-                    let part = self.partitions[p].as_ref()?;
-                    if let Ok(i) = part.ords.binary_search(&o) {
-                        s.vectors
-                            .add_code(&part.codes[i * code..(i + 1) * code], &mut f);
-                    }
-                }
-            }
-            crate::embed::normalize(&mut f);
-            for (x, y) in q.iter_mut().zip(&f) {
-                *x += beta * y;
-            }
-            crate::embed::normalize(&mut q);
-        }
         let scorer = s.vectors.scorer(&q);
         let mut all: Vec<(u32, f32)> = Vec::new();
-        for p in probed {
+        for p in s.probe(&q) {
             let part = self.partitions[p].as_ref()?;
             for (&o, c) in part.ords.iter().zip(part.codes.chunks_exact(code)) {
                 if ok(o) {
