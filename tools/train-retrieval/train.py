@@ -186,6 +186,8 @@ def main():
                     help="L2 pull of each row toward its starting value")
     ap.add_argument("--heldout", type=int, default=500)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--hard", action="store_true",
+                    help="add each pair's hard negative (\"n\", from hardneg.py) to its batch")
     a = ap.parse_args()
     t0 = time.time()
     info, tokens, E0 = read_mcdm(a.model)
@@ -195,8 +197,10 @@ def main():
     rnd.shuffle(pairs)
     qs = Texts([wp.ids(p["q"]) for p in pairs])
     ps = Texts([wp.ids(p["p"]) for p in pairs])
+    ns = Texts([wp.ids(p.get("n", "")) for p in pairs]) if a.hard else None
     keep = [k for k in range(len(pairs))
-            if qs.start[k + 1] > qs.start[k] and ps.start[k + 1] > ps.start[k]]
+            if qs.start[k + 1] > qs.start[k] and ps.start[k + 1] > ps.start[k]
+            and (ns is None or ns.start[k + 1] > ns.start[k])]
     w = idf(ps, len(tokens))
     held, train = keep[:a.heldout], keep[a.heldout:]
     print(f"{len(pairs)} pairs ({len(train)} train, {len(held)} held out), "
@@ -220,16 +224,32 @@ def main():
             po, pt = ps.batch(rows)
             uq, nq = embed(E, w, qo, qt, n)
             up, np_ = embed(E, w, po, pt, n)
-            S = a.scale * (uq @ up.T)
-            P1, P2 = softmax(S), softmax(S.T)
+            if ns is not None:
+                # Queries choose among the batch's passages and its hard
+                # negatives; passages choose among the queries as before.
+                no, nt = ns.batch(rows)
+                un, nn_ = embed(E, w, no, nt, n)
+                cand = np.concatenate([up, un])
+            else:
+                cand = up
+            S = a.scale * (uq @ cand.T)
+            P1, P2 = softmax(S), softmax(S[:, :n].T)
             eye = np.eye(n, dtype=np.float32)
             total += -np.mean(np.log(np.diag(P1) + 1e-12)) - np.mean(np.log(np.diag(P2) + 1e-12))
-            dS = ((P1 - eye) + (P2 - eye).T) * (a.scale / n)
-            dq = grad_through(uq, nq, dS @ up)
-            dp = grad_through(up, np_, dS.T @ uq)
+            if ns is None:
+                dS = ((P1 - eye) + (P2 - eye).T) * (a.scale / n)
+            else:
+                dS = P1 * (a.scale / n)
+                dS[:, :n] += ((P2 - eye).T - eye) * (a.scale / n)
+            dq = grad_through(uq, nq, dS @ cand)
+            dc = dS.T @ uq
+            dp = grad_through(up, np_, dc[:n])
             G = np.zeros_like(E)
             np.add.at(G, qt, w[qt, None] * dq[qo])
             np.add.at(G, pt, w[pt, None] * dp[po])
+            if ns is not None:
+                dn = grad_through(un, nn_, dc[n:])
+                np.add.at(G, nt, w[nt, None] * dn[no])
             if a.anchor:
                 G += a.anchor * (E - E0) / row_size
             step += 1
@@ -252,7 +272,7 @@ def main():
              f"(query, passage) pairs ({', '.join(f'{k} {v}' for k, v in sorted(srcs.items()))}; "
              f"Debian man pages, perl-doc, Apache HTTP Server 2.4 and FFmpeg 5.1 manuals, "
              f"CMake 3.31, Flask 3.1 and PostgreSQL 17 docs), "
-             f"in-batch negatives, IDF-weighted mean pooling, {a.epochs} epochs, batch {a.batch}, "
+             f"in-batch negatives{' and one BM25 hard negative per pair (hardneg.py)' if a.hard else ''}, IDF-weighted mean pooling, {a.epochs} epochs, batch {a.batch}, "
              f"lr {a.lr}, scale {a.scale}, anchor {a.anchor}, seed {a.seed}; int8 rows. "
              f"Started from: {info['notes']}")
     with open(os.path.join(a.out, "notes.txt"), "w") as f:
