@@ -70,7 +70,7 @@ for semantic in true false; do
   parsed=$(sed -E 's/Parsed ([0-9]+) and.*/\1/' <<<"$kept")
   rendered=$(sed -E 's/.* rendered ([0-9]+) documents.*/\1/' <<<"$kept")
   chunks=$(sed -E 's/.* ([0-9]+) chunks in.*/\1/' <<<"$first")
-  index=$(grep '^Search index: analysed' "$log" | tail -1)
+  index=$(grep '^Search index: analysed' "$log" | tail -1 || true)
   analysed=$(sed -E 's/Search index: analysed ([0-9]+) .*/\1/' <<<"$index")
   embedded=$(sed -E 's/.*; ([0-9]+) vectors.*/\1/' <<<"$index")
   [ "$semantic" = true ] || embedded=0
