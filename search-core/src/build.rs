@@ -3,10 +3,14 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
+use crate::analysis::{
+    Analysed, AnalysisCache, AnalysisCounts, ChunkTerms, KMeansMemo, KeptVector, Made,
+};
 use crate::codec::{crc32, crc32_update, seal, FileKind, Writer};
 use crate::docblock::encode_doc_blocks;
 use crate::embed::vectors::{
-    encode_partition, encode_token_shard, kmeans, nearest, SemanticSettings, VectorEncoding,
+    encode_partition, encode_token_shard, kmeans, kmeans_sample, nearest, SemanticSettings,
+    VectorEncoding,
 };
 use crate::embed::wordpiece::PieceCache;
 use crate::embed::Model;
@@ -23,8 +27,7 @@ use crate::manifest::{Blocks, FacetTree, Manifest, RankingParams, Settings, LEVE
 use crate::par;
 use crate::prior::ChangeDocs;
 use crate::shard::{
-    encode_position_shard, encode_positions, encode_postings, encode_term_shard, EncodedTerm,
-    FieldPositions,
+    encode_position_shard, encode_postings, encode_term_shard, EncodedTerm, FieldPositions,
 };
 use crate::spill::{
     crc32_combine, spill_err, write_run, MemorySpill, Merge, SpillId, SpillStore, TermAcc,
@@ -198,11 +201,36 @@ struct SemanticFiles {
     partitions: Vec<Stored>,
 }
 
+/// Token ids of each chunk of `block`, cut with one word cache.
+fn block_token_ids(m: &Model, lookup: &FastMap<&str, u32>, block: &[&ChunkInput]) -> Vec<Vec<u32>> {
+    let mut cache = PieceCache::default();
+    block
+        .iter()
+        .map(|c| {
+            m.vocab()
+                .token_ids_cached(&embedding_text(c), |t| lookup.get(t).copied(), &mut cache)
+        })
+        .collect()
+}
+
+fn vocab_lookup(m: &Model) -> FastMap<&str, u32> {
+    m.vocab().iter().zip(0u32..).collect()
+}
+
+/// Vectors of the last build that a build with a cache may keep.
+struct KeptVectors<'a> {
+    analysed: &'a [Arc<Analysed>],
+    vectors: &'a [KeptVector],
+    weights: &'a [f32],
+    kmeans: Option<&'a KMeansMemo>,
+}
+
 fn build_semantic(
     chunks: &[ChunkInput],
     s: &SemanticOptions,
     store: &dyn SpillStore,
-) -> Result<SemanticFiles, BuildError> {
+    kept: Option<KeptVectors<'_>>,
+) -> Result<(SemanticFiles, Option<(Made, usize)>), BuildError> {
     if s.rows_per_shard == 0 || s.partition_size == 0 || s.nprobe == 0 || s.candidates == 0 {
         return Err(BuildError::InvalidOption(
             "semantic shard, partition, probe and candidate counts must be positive",
@@ -214,12 +242,124 @@ fn build_semantic(
         ));
     }
     let m = &*s.model;
+    let n = chunks.len();
+    let Some(kept) = kept else {
+        let (vectors, weights) = vectors_streamed(chunks, m, store)?;
+        let (files, _) = semantic_files(&vectors, &weights, s, store, n, None)?;
+        return Ok((files, None));
+    };
+    let (vectors, made, weights) = vectors_from_cache(m, n, &kept);
+    // Where a kept vector's partition still holds: its vector is the same.
+    let partitions: Vec<Option<u32>> = made
+        .iter()
+        .zip(kept.vectors)
+        .map(|((_, new), k)| k.as_ref().and_then(|k| k.1).filter(|_| !new))
+        .collect();
+    let embedded = made.iter().filter(|(_, new)| *new).count();
+    let (files, (assigned, kmeans)) = semantic_files(
+        &vectors,
+        &weights,
+        s,
+        store,
+        n,
+        Some((kept.kmeans, &partitions)),
+    )?;
+    let made = Made {
+        vectors: made
+            .into_iter()
+            .zip(assigned)
+            .map(|((v, _), p)| Some((v, Some(p))))
+            .collect(),
+        weights,
+        kmeans: Some(Arc::new(kmeans)),
+    };
+    Ok((files, Some((made, embedded))))
+}
+
+/// Document frequencies of the tokens over the chunks' ids.
+struct Df {
+    df: Vec<u32>,
+    seen: Vec<u32>,
+    c: u32,
+}
+
+impl Df {
+    fn new(vocab_size: usize) -> Df {
+        Df {
+            df: vec![0; vocab_size],
+            seen: vec![u32::MAX; vocab_size],
+            c: 0,
+        }
+    }
+
+    fn add(&mut self, ids: &[u32]) {
+        for &id in ids {
+            if self.seen[id as usize] != self.c {
+                self.seen[id as usize] = self.c;
+                self.df[id as usize] += 1;
+            }
+        }
+        self.c += 1;
+    }
+}
+
+/// Vectors from the cached token ids; a chunk's kept vector is used when
+/// none of its tokens changed weight.
+#[allow(clippy::type_complexity)]
+fn vectors_from_cache(
+    m: &Model,
+    n: usize,
+    kept: &KeptVectors<'_>,
+) -> (Vec<f32>, Vec<(Arc<[f32]>, bool)>, Vec<f32>) {
+    let d = m.dims();
+    let mut df = Df::new(m.vocab().len());
+    fn ids(a: &Analysed) -> &[u32] {
+        a.ids.as_deref().unwrap_or(&[])
+    }
+    for a in kept.analysed {
+        df.add(ids(a));
+    }
+    let weights = token_weights(&df.df, n);
+    let changed: Vec<bool> = if kept.weights.len() == weights.len() {
+        weights
+            .iter()
+            .zip(kept.weights)
+            .map(|(a, b)| a.to_bits() != b.to_bits())
+            .collect()
+    } else {
+        vec![true; weights.len()]
+    };
+    let items: Vec<(&Arc<Analysed>, &KeptVector)> =
+        kept.analysed.iter().zip(kept.vectors).collect();
+    let made = par::map(&items, |(a, v)| match v {
+        Some((v, _)) if !ids(a).iter().any(|&t| changed[t as usize]) => (v.clone(), false),
+        _ => {
+            let v = crate::embed::embed_ids(ids(a), m.quantization(), d, |id| {
+                Some((m.row(id), weights[id as usize]))
+            });
+            (Arc::from(v), true)
+        }
+    });
+    let mut vectors = Vec::with_capacity(n * d);
+    for (v, _) in &made {
+        vectors.extend_from_slice(v);
+    }
+    (vectors, made, weights)
+}
+
+/// Vectors with the token ids cut twice over: once for the document
+/// frequencies, then kept in the store until their weights are known.
+fn vectors_streamed(
+    chunks: &[ChunkInput],
+    m: &Model,
+    store: &dyn SpillStore,
+) -> Result<(Vec<f32>, Vec<f32>), BuildError> {
     let d = m.dims();
     let n = chunks.len();
     let vocab_size = m.vocab().len() as u32;
     // A hash map beats the vocabulary's binary search over a whole corpus,
     // and each block of chunks cuts each distinct word once.
-    let lookup: FastMap<&str, u32> = m.vocab().iter().zip(0u32..).collect();
+    let lookup = vocab_lookup(m);
     let blocks: Vec<&[ChunkInput]> = chunks.chunks(PIECE_CACHE_CHUNKS).collect();
     // Token ids are needed twice (document frequencies, then the vectors
     // they weight) and are several times the vectors' size: each block's
@@ -230,17 +370,8 @@ fn build_semantic(
     let mut c = 0u32;
     for step in blocks.chunks(ID_BLOCKS_PER_STEP) {
         let ids = par::map(step, |block| {
-            let mut cache = PieceCache::default();
-            block
-                .iter()
-                .map(|c| {
-                    m.vocab().token_ids_cached(
-                        &embedding_text(c),
-                        |t| lookup.get(t).copied(),
-                        &mut cache,
-                    )
-                })
-                .collect::<Vec<_>>()
+            let block: Vec<&ChunkInput> = block.iter().collect();
+            block_token_ids(m, &lookup, &block)
         });
         for block in ids {
             for ids in &block {
@@ -278,6 +409,27 @@ fn build_semantic(
             vectors.extend(v?);
         }
     }
+    Ok((vectors, weights))
+}
+
+/// The semantic files from the chunk vectors: partitions by k-means, the
+/// token table with the corpus' weights, the vocabulary.
+/// With `kept` (the last build's k-means and, per chunk whose vector did
+/// not change, its partition), the centroids are trained only when their
+/// sample changed and kept vectors are assigned only when the centroids
+/// did; the assignment and this k-means are returned for the next build.
+#[allow(clippy::type_complexity)]
+fn semantic_files(
+    vectors: &[f32],
+    weights: &[f32],
+    s: &SemanticOptions,
+    store: &dyn SpillStore,
+    n: usize,
+    kept: Option<(Option<&KMeansMemo>, &[Option<u32>])>,
+) -> Result<(SemanticFiles, (Vec<u32>, KMeansMemo)), BuildError> {
+    let m = &*s.model;
+    let d = m.dims();
+    let vocab_size = m.vocab().len() as u32;
     let mut mean = vec![0f32; d];
     for v in vectors.chunks(d) {
         for (a, x) in mean.iter_mut().zip(v) {
@@ -288,16 +440,32 @@ fn build_semantic(
         *a /= n.max(1) as f32;
     }
     let k = n.div_ceil(s.partition_size as usize).max(1);
-    let trained = kmeans(&vectors, d, k, 10);
+    let memo = kept.and_then(|k| k.0);
+    let sample: Vec<f32> = kmeans_sample(n, k)
+        .into_iter()
+        .flat_map(|i| vectors[i * d..(i + 1) * d].iter().copied())
+        .collect();
+    let same_bits = |a: &[f32], b: &[f32]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    };
+    let trained = match memo {
+        Some(m) if m.k == k && same_bits(&m.sample, &sample) => m.trained.clone(),
+        _ => kmeans(vectors, d, k, 10),
+    };
     // Assign with the centroids as the reader will see them (quantised).
     let (_, cent) = SemanticSettings::quantize_centroids(d, &trained);
+    let previous: &[Option<u32>] = match (memo, kept) {
+        (Some(m), Some((_, p))) if same_bits(&m.cent, &cent) => p,
+        _ => &[],
+    };
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
-    let rows: Vec<&[f32]> = vectors.chunks(d).collect();
-    for (o, p) in par::map(&rows, |v| nearest(&cent, d, v))
-        .into_iter()
-        .enumerate()
-    {
-        members[p].push(o as u32);
+    let rows: Vec<(usize, &[f32])> = vectors.chunks(d).enumerate().collect();
+    let assigned = par::map(&rows, |&(o, v)| match previous.get(o) {
+        Some(&Some(p)) => p,
+        _ => nearest(&cent, d, v) as u32,
+    });
+    for (o, &p) in assigned.iter().enumerate() {
+        members[p as usize].push(o as u32);
     }
     let mut centroids = Vec::new();
     let mut partition_sizes = Vec::new();
@@ -332,7 +500,7 @@ fn build_semantic(
             stash(store, encode_token_shard(first, &weights[range], &rows))
         })
         .collect::<Result<_, _>>()?;
-    Ok(SemanticFiles {
+    let files = SemanticFiles {
         settings: SemanticSettings {
             model_name: m.info().name.clone(),
             teacher: m.info().teacher.clone(),
@@ -352,7 +520,14 @@ fn build_semantic(
         vocab: vw.buf,
         token_shards,
         partitions,
-    })
+    };
+    let memo = KMeansMemo {
+        k,
+        sample,
+        trained,
+        cent,
+    };
+    Ok((files, (assigned, memo)))
 }
 
 /// The files of a built index: (path relative to the index directory, bytes).
@@ -396,9 +571,24 @@ pub fn build_index(chunks: Vec<ChunkInput>, opts: &BuildOptions) -> Result<Index
 /// in `store` and handing each finished file to `emit` (in the order
 /// [`build_index`] lists them) instead of collecting them.
 pub fn build_index_to<E: From<BuildError>>(
+    chunks: Vec<ChunkInput>,
+    opts: &BuildOptions,
+    store: &dyn SpillStore,
+    emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    build_index_to_cached(chunks, opts, store, None, emit)
+}
+
+/// [`build_index_to`], taking each chunk's analysis (terms, token ids,
+/// vector) from `cache` where an earlier build analysed the same text with
+/// the same settings, and leaving this build's in it. The files are the
+/// same bytes as without a cache. The analysis of every chunk is held in
+/// memory (the cache keeps it), not spilled.
+pub fn build_index_to_cached<E: From<BuildError>>(
     mut chunks: Vec<ChunkInput>,
     opts: &BuildOptions,
     store: &dyn SpillStore,
+    cache: Option<&AnalysisCache>,
     mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
 ) -> Result<(), E> {
     if chunks.len() > MAX_CHUNKS {
@@ -434,13 +624,51 @@ pub fn build_index_to<E: From<BuildError>>(
     let (facets, doc_chunks) = facet_tree(&chunks);
     let tokenizer = Tokenizer::new(opts.tokenizer);
 
+    let model = opts.semantic.as_ref().map(|s| &s.model);
+    let lookup = cache
+        .map(|cache| {
+            let vocab = model.map(|m| (m, vocab_lookup(m)));
+            cache.lookup(
+                &chunks,
+                opts.tokenizer,
+                model,
+                PIECE_CACHE_CHUNKS,
+                |block| {
+                    let ids = vocab
+                        .as_ref()
+                        .map(|(m, lookup)| block_token_ids(m, lookup, block));
+                    let mut ids = ids.map(Vec::into_iter);
+                    block
+                        .iter()
+                        .map(|c| Analysed {
+                            terms: chunk_terms(&tokenizer, c),
+                            ids: ids
+                                .as_mut()
+                                .and_then(|i| i.next())
+                                .map(Vec::into_boxed_slice),
+                        })
+                        .collect()
+                },
+            )
+        })
+        .transpose()?;
+
     // The inverted index and the vectors do not depend on each other.
     let (lexical, semantic) = par::join(
-        || invert(&chunks, &tokenizer, opts, store),
         || {
-            opts.semantic
-                .as_ref()
-                .map(|s| build_semantic(&chunks, s, store))
+            let analysed = lookup.as_ref().map(|l| l.analysed.as_slice());
+            invert(&chunks, &tokenizer, opts, store, analysed)
+        },
+        || {
+            opts.semantic.as_ref().map(|s| {
+                let kept = lookup.as_ref().map(|l| KeptVectors {
+                    analysed: &l.analysed,
+                    vectors: &l.vectors,
+                    weights: &l.weights,
+                    kmeans: l.kmeans.as_deref(),
+                });
+                build_semantic(&chunks, s, store, kept)
+            })
         },
     );
     let Lexical {
@@ -449,7 +677,33 @@ pub fn build_index_to<E: From<BuildError>>(
         term_payloads,
         pos_payloads,
     } = lexical?;
-    let semantic = semantic.transpose()?;
+    let (semantic, made) = match semantic.transpose()? {
+        Some((files, made)) => (Some(files), made),
+        None => (None, None),
+    };
+    if let (Some(cache), Some(lookup)) = (cache, lookup) {
+        let analysed = chunks.len() - lookup.reused;
+        let (made, embedded) = made.unwrap_or_else(|| {
+            let none = Made {
+                vectors: vec![None; chunks.len()],
+                ..Made::default()
+            };
+            (none, 0)
+        });
+        let counts = AnalysisCounts {
+            reused: lookup.reused,
+            analysed,
+            embedded,
+        };
+        cache.store(
+            &chunks,
+            opts.tokenizer,
+            model,
+            lookup.analysed,
+            made,
+            counts,
+        )?;
+    }
 
     // Fragments, a group at a time: display data copies the chunk texts,
     // a twin set's once (its canonical member holds it).
@@ -624,7 +878,7 @@ struct Lexical {
 
 /// A chunk's field lengths and its terms with their sorted positions per
 /// field.
-fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ([u32; 3], Vec<(String, FieldPositions)>) {
+fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ChunkTerms {
     let mut local: FastMap<String, FieldPositions> = FastMap::default();
     let mut len = [0u32; 3];
     let mut add = |field: usize, text: &str, first: u32| -> u32 {
@@ -642,17 +896,16 @@ fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ([u32; 3], Vec<(String,
         p = add(1, h, p) + 1;
     }
     add(2, &c.text, 0);
-    let terms = local
-        .into_iter()
-        .map(|(term, mut fields)| {
-            for f in &mut fields {
-                f.sort_unstable();
-                f.dedup();
-            }
-            (term, fields)
-        })
-        .collect();
-    (len, terms)
+    let mut out = ChunkTerms::new(len);
+    let mut scratch = Writer::new();
+    for (term, mut fields) in local {
+        for f in &mut fields {
+            f.sort_unstable();
+            f.dedup();
+        }
+        out.push(&term, &fields, &mut scratch);
+    }
+    out
 }
 
 /// Inverts the chunks and cuts the dictionary into shards. Postings are
@@ -664,6 +917,7 @@ fn invert(
     tokenizer: &Tokenizer,
     opts: &BuildOptions,
     store: &dyn SpillStore,
+    analysed: Option<&[Arc<Analysed>]>,
 ) -> Result<Lexical, BuildError> {
     let r = &opts.ranking;
     let run_budget = (opts.memory_budget / 3).max(1);
@@ -680,31 +934,32 @@ fn invert(
     // Tokenizing is the costly part: it runs in parallel over blocks of
     // chunks, and the terms are merged in chunk order.
     for (block_no, block) in chunks.chunks(INVERT_BLOCK).enumerate() {
-        let tokenized = par::map(block, |c| chunk_terms(tokenizer, c));
-        for (i, (len, terms)) in tokenized.into_iter().enumerate() {
-            let ord = (block_no * INVERT_BLOCK + i) as u32;
-            lens.push(len);
-            for (term, fields) in terms {
-                let before = dict.len();
-                let extra = term.len() + ENTRY_OVERHEAD;
-                let acc = dict.entry(term).or_default();
-                let start = acc.positions.len();
-                acc.ords.push(ord);
-                acc.tfs.push(
-                    fields
-                        .each_ref()
-                        .map(|f| f.len().min(u16::MAX as usize) as u16),
-                );
-                let mut w = Writer {
-                    buf: std::mem::take(&mut acc.positions),
-                };
-                encode_positions(&mut w, &fields);
-                acc.positions = w.buf;
-                held += 10 + acc.positions.len() - start;
-                if dict.len() > before {
-                    held += extra;
-                }
+        let first = block_no * INVERT_BLOCK;
+        let tokenized;
+        let terms: Vec<&ChunkTerms> = match analysed {
+            Some(a) => a[first..first + block.len()]
+                .iter()
+                .map(|a| &a.terms)
+                .collect(),
+            None => {
+                tokenized = par::map(block, |c| chunk_terms(tokenizer, c));
+                tokenized.iter().collect()
             }
+        };
+        for (i, t) in terms.into_iter().enumerate() {
+            let ord = (first + i) as u32;
+            lens.push(t.lens);
+            t.each(|term, tfs, positions| {
+                if !dict.contains_key(term) {
+                    dict.insert(term.to_owned(), TermAcc::default());
+                    held += term.len() + ENTRY_OVERHEAD;
+                }
+                let acc = dict.get_mut(term).expect("inserted above");
+                acc.ords.push(ord);
+                acc.tfs.push(tfs);
+                acc.positions.extend_from_slice(positions);
+                held += 10 + positions.len();
+            })?;
             if held > run_budget {
                 runs.push(write_run(store, sorted(&mut dict), page_bytes)?);
                 dict.shrink_to_fit();

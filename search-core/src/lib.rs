@@ -60,6 +60,7 @@
 //!
 //! The byte layout of every file is specified in `README.md`.
 
+mod analysis;
 mod build;
 pub mod codec;
 mod docblock;
@@ -82,10 +83,11 @@ pub mod spill;
 pub mod tokenize;
 mod twins;
 
+pub use analysis::{AnalysisCache, AnalysisCounts};
 pub use build::{
-    build_index, build_index_to, BuildOptions, ChunkInput, IndexFiles, SemanticOptions,
-    CENTROIDS_PATH, DEFAULT_BLOCK_CHUNKS, DEFAULT_MEMORY_BUDGET, DEFAULT_SEMANTIC_WEIGHT,
-    MANIFEST_PATH, VOCAB_PATH,
+    build_index, build_index_to, build_index_to_cached, BuildOptions, ChunkInput, IndexFiles,
+    SemanticOptions, CENTROIDS_PATH, DEFAULT_BLOCK_CHUNKS, DEFAULT_MEMORY_BUDGET,
+    DEFAULT_SEMANTIC_WEIGHT, MANIFEST_PATH, VOCAB_PATH,
 };
 pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};

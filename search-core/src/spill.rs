@@ -281,60 +281,59 @@ impl<'s> Merge<'s> {
 
 /// `crc32(a ++ b)` from `crc32(a)`, `crc32(b)` and `b`'s length, so the
 /// CRC of payloads made out of order can be chained without reading them
-/// again (the GF(2) matrix method).
+/// again: `crc_a` times x^(8·len_b) modulo the CRC polynomial, from a table
+/// of the powers x^(2^k), is a few dozen shifts per set bit of the length.
 pub(crate) fn crc32_combine(crc_a: u32, crc_b: u32, len_b: u64) -> u32 {
-    fn times(mat: &[u32; 32], mut v: u32) -> u32 {
-        let mut sum = 0;
-        let mut i = 0;
-        while v != 0 {
-            if v & 1 != 0 {
-                sum ^= mat[i];
-            }
-            v >>= 1;
-            i += 1;
-        }
-        sum
-    }
-    fn square(out: &mut [u32; 32], mat: &[u32; 32]) {
-        for (n, o) in out.iter_mut().enumerate() {
-            *o = times(mat, mat[n]);
-        }
-    }
-    if len_b == 0 {
-        return crc_a;
-    }
-    let mut even = [0u32; 32];
-    let mut odd = [0u32; 32];
-    // The operator for one zero bit.
-    odd[0] = 0xEDB8_8320;
-    let mut row = 1u32;
-    for o in odd.iter_mut().skip(1) {
-        *o = row;
-        row <<= 1;
-    }
-    square(&mut even, &odd); // two zero bits
-    square(&mut odd, &even); // four
-    let mut crc = crc_a;
-    let mut len = len_b;
+    mul_mod_p(x_pow_8n(len_b), crc_a) ^ crc_b
+}
+
+/// The reflected CRC-32 polynomial.
+const POLY: u32 = 0xEDB8_8320;
+
+/// `a · b` modulo the polynomial, both in reflected bit order.
+const fn mul_mod_p(a: u32, mut b: u32) -> u32 {
+    let mut m = 1u32 << 31;
+    let mut p = 0u32;
     loop {
-        square(&mut even, &odd);
-        if len & 1 != 0 {
-            crc = times(&even, crc);
+        if a & m != 0 {
+            p ^= b;
+            if a & (m - 1) == 0 {
+                return p;
+            }
         }
-        len >>= 1;
-        if len == 0 {
-            break;
-        }
-        square(&mut odd, &even);
-        if len & 1 != 0 {
-            crc = times(&odd, crc);
-        }
-        len >>= 1;
-        if len == 0 {
-            break;
-        }
+        m >>= 1;
+        b = if b & 1 != 0 { (b >> 1) ^ POLY } else { b >> 1 };
     }
-    crc ^ crc_b
+}
+
+/// `X_POW_2K[k]` = x^(2^k) modulo the polynomial.
+const X_POW_2K: [u32; 64] = {
+    let mut t = [0u32; 64];
+    // x^1 in reflected order.
+    let mut p = 1u32 << 30;
+    let mut k = 0;
+    while k < 64 {
+        t[k] = p;
+        p = mul_mod_p(p, p);
+        k += 1;
+    }
+    t
+};
+
+/// x^(8·n) modulo the polynomial: the operator for `n` zero bytes.
+fn x_pow_8n(mut n: u64) -> u32 {
+    // x^0 in reflected order.
+    let mut p = 1u32 << 31;
+    // 8·n = n·2^3: start at the table's third power.
+    let mut k = 3;
+    while n != 0 {
+        if n & 1 != 0 {
+            p = mul_mod_p(X_POW_2K[k % 64], p);
+        }
+        n >>= 1;
+        k += 1;
+    }
+    p
 }
 
 #[cfg(test)]

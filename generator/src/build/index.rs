@@ -6,7 +6,10 @@
 use crate::content::Catalog;
 use crate::markdown;
 use crate::site;
-use mcdewey_search_core::{build_index, build_index_to, BuildOptions, ChunkInput, IndexFiles};
+use mcdewey_search_core::{
+    build_index, build_index_to_cached, AnalysisCache, AnalysisCounts, BuildOptions, ChunkInput,
+    IndexFiles,
+};
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -156,20 +159,31 @@ pub struct Built {
     pub texts: Option<TextCache>,
     /// Bytes the writer kept on disk because they exceeded the budget.
     pub spilled: u64,
+    /// What the analysis cache saved, when one was given.
+    pub analysis: Option<AnalysisCounts>,
+}
+
+/// What a build of the same process keeps for the next one: chunk texts by
+/// document, and each chunk's analysis (terms, token ids, vector).
+#[derive(Debug, Default)]
+pub struct IndexMemo {
+    pub texts: TextCache,
+    pub analysis: AnalysisCache,
 }
 
 /// [`build`], handing each file to `emit` as soon as it is final instead of
-/// holding the index, within `budget`, and taking chunk texts from `texts`
-/// (the previous build's) where they are unchanged.
+/// holding the index, within `budget`, and taking chunk texts and each
+/// chunk's analysis from `memo` (the previous build's) where they are
+/// unchanged; the analysis of this build is left in it.
 pub fn build_with(
     lib: &Catalog,
     model_name: Option<&str>,
-    texts: Option<&TextCache>,
+    memo: Option<&IndexMemo>,
     budget: &Budget<'_>,
     mut emit: impl FnMut(String, Vec<u8>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Built> {
     let t = std::time::Instant::now();
-    let (chunks, next) = chunk_inputs_with(lib, texts);
+    let (chunks, next) = chunk_inputs_with(lib, memo.map(|m| &m.texts));
     tracing::debug!(elapsed = ?t.elapsed(), "chunk texts extracted");
     let mut opts = BuildOptions {
         memory_budget: budget.bytes / 2,
@@ -179,11 +193,13 @@ pub fn build_with(
         opts = opts.with_model(crate::search::model(name)?);
     }
     let store = super::spill::FileSpill::new(budget.spill_dir.to_path_buf(), budget.bytes / 4);
-    build_index_to(chunks, &opts, &store, &mut emit)
+    let analysis = memo.map(|m| &m.analysis);
+    build_index_to_cached(chunks, &opts, &store, analysis, &mut emit)
         .map_err(|e| e.context("cannot build the search index"))?;
     emit("labels.json".into(), serde_json::to_vec(&labels(lib))?)?;
     Ok(Built {
         texts: next,
         spilled: store.spilled(),
+        analysis: analysis.map(AnalysisCache::counts),
     })
 }

@@ -57,6 +57,9 @@ pub struct BuildOutcome {
     /// Bytes of the search index that went to a temporary file because
     /// they exceeded the memory budget.
     pub spilled: u64,
+    /// Chunks the index analysed (tokenized, embedded) again and those it
+    /// took from the previous build, when there was one.
+    pub index: Option<mcdewey_search_core::AnalysisCounts>,
 }
 
 impl BuildOutcome {
@@ -128,6 +131,12 @@ impl BuildOutcome {
                 im.cached,
             ));
         }
+        if let Some(a) = self.index.filter(|a| a.reused > 0) {
+            s.push_str(&format!(
+                "Search index: analysed {} chunks, {} unchanged ones kept; {} vectors made\n",
+                a.analysed, a.reused, a.embedded
+            ));
+        }
         if self.spilled > 0 {
             s.push_str(&format!(
                 "Search index: {:.1} MB kept on disk to stay within the memory budget\n",
@@ -151,8 +160,11 @@ pub struct Memo {
     documents: HashMap<String, DocOutput>,
     /// Where that output was published.
     site: Option<PathBuf>,
-    /// Chunk texts for the search index.
-    texts: index::TextCache,
+    /// Chunk texts and analysis for the search index.
+    index: index::IndexMemo,
+    /// Removes the site the last build replaced, off the rebuild's path;
+    /// joined before the next build takes the lock.
+    removing: Option<std::thread::JoinHandle<()>>,
 }
 
 /// A document's files and the digest of every input they came from.
@@ -214,9 +226,13 @@ pub fn build_with(
     out: &Path,
     config: &Config,
     quiet: bool,
-    memo: Option<&mut Memo>,
+    mut memo: Option<&mut Memo>,
 ) -> Result<BuildOutcome, ExitError> {
     let start = Instant::now();
+    if let Some(h) = memo.as_deref_mut().and_then(|m| m.removing.take()) {
+        // A panic there only left a directory the lock holder cleans up.
+        let _ = h.join();
+    }
     // Before anything is read or written: a second build into the same
     // directory stops here, touching nothing.
     let lock = BuildLock::acquire(out).map_err(|e| match e {
@@ -262,14 +278,32 @@ pub fn build_with(
         .run(staging.path(), &|| writing.inc(1))
         .map_err(ExitError::io)?;
     writing.finish_and_clear();
-    publish::publish(staging.path(), out).map_err(ExitError::io)?;
+    tracing::debug!(elapsed = ?start.elapsed(), "staged");
+    let old = publish::swap(staging.path(), out).map_err(ExitError::io)?;
     drop(staging);
+    let removing = match old {
+        // The rebuilt site is in place: a watching server shows it while
+        // the replaced one is removed.
+        Some(old) if memo.is_some() => Some(std::thread::spawn(move || {
+            if let Err(e) = std::fs::remove_dir_all(&old) {
+                tracing::warn!(path = %old.display(), error = %e, "cannot remove the previous site");
+            }
+        })),
+        Some(old) => {
+            std::fs::remove_dir_all(&old).map_err(|e| {
+                ExitError::io(anyhow::anyhow!("cannot remove {}: {e}", old.display()))
+            })?;
+            None
+        }
+        None => None,
+    };
     drop(lock);
     let reused = documents.values().filter(|d| d.1).count();
     if let Some(m) = memo {
+        m.removing = removing;
         m.documents = documents.into_iter().map(|(k, (d, _))| (k, d)).collect();
         m.site = Some(out.to_path_buf());
-        m.texts = built.texts.unwrap_or_default();
+        m.index.texts = built.texts.unwrap_or_default();
     }
     tracing::info!(elapsed = ?start.elapsed(), "site written");
     Ok(BuildOutcome {
@@ -282,6 +316,7 @@ pub fn build_with(
         reused,
         parsed,
         spilled: built.spilled,
+        index: built.analysis,
     })
 }
 
@@ -408,30 +443,35 @@ impl Stage<'_> {
         let (index, documents) = rayon::join(
             || {
                 let t = Instant::now();
-                let texts = self.previous.map(|(memo, _)| &memo.texts);
+                let memo = self.previous.map(|(memo, _)| &memo.index);
                 let model = self.config.semantic.then_some(self.config.model);
                 let budget = index::Budget {
                     bytes: self.config.memory_budget,
                     spill_dir,
                 };
-                let built = index::build_with(catalog, model, texts, &budget, |path, bytes| {
+                let built = index::build_with(catalog, model, memo, &budget, |path, bytes| {
                     write::index_file(writer, self.config.offline_search, &path, bytes)
                 });
                 tracing::info!(elapsed = ?t.elapsed(), "search index built");
                 built
             },
             || {
-                docs.par_iter()
+                let t = Instant::now();
+                let documents = docs
+                    .par_iter()
                     .map(|d| {
                         let r = self.document(d, &links, writer);
                         progress();
                         r
                     })
-                    .collect::<anyhow::Result<HashMap<String, DocResult>>>()
+                    .collect::<anyhow::Result<HashMap<String, DocResult>>>();
+                tracing::debug!(elapsed = ?t.elapsed(), "documents rendered or reused");
+                documents
             },
         );
         let documents = documents?;
         let built = index?;
+        let t = Instant::now();
         let vendors = views::library_view(catalog);
         self.renderer
             .library_pages(&vendors, catalog.counts(), writer)?;
@@ -443,6 +483,7 @@ impl Stage<'_> {
             self.config.base_path
         );
         write::write_sitemap(writer, &prefix)?;
+        tracing::debug!(elapsed = ?t.elapsed(), "library pages and files");
         Ok((documents, built))
     }
 

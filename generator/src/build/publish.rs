@@ -273,6 +273,18 @@ pub fn check_out_dir(out: &Path) -> anyhow::Result<()> {
 /// avoids ext4's slow inode allocation right after deleting a large tree (a
 /// rebuild in place measured 14x slower). The caller holds the build lock.
 pub fn publish(staging: &Path, out: &Path) -> anyhow::Result<()> {
+    if let Some(old) = swap(staging, out)? {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove {}", old.display()))?;
+    }
+    Ok(())
+}
+
+/// [`publish`], leaving the previous site, renamed aside, for the caller to
+/// remove (a watching server removes it while it waits for the next edit).
+/// Until it is removed it is a leftover the next build under the lock
+/// cleans up.
+pub fn swap(staging: &Path, out: &Path) -> anyhow::Result<Option<PathBuf>> {
     check_out_dir(out)?;
     let old = old_dir(out);
     if out.exists() && std::fs::rename(out, &old).is_err() {
@@ -292,15 +304,11 @@ pub fn publish(staging: &Path, out: &Path) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot move the new site into {}", out.display()))?;
         }
         std::fs::remove_dir(staging)?;
-        return Ok(());
+        return Ok(None);
     }
     std::fs::rename(staging, out)
         .with_context(|| format!("cannot move {} to {}", staging.display(), out.display()))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old)
-            .with_context(|| format!("cannot remove {}", old.display()))?;
-    }
-    Ok(())
+    Ok(old.exists().then_some(old))
 }
 
 #[cfg(test)]

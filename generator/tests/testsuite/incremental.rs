@@ -172,3 +172,110 @@ fn a_damaged_previous_site_is_not_reused() {
     assert_eq!(again.reused, 3);
     assert_same_site(&site.out(), &full_build(&site, "full"));
 }
+
+/// A library of several documents with passages shared between versions, so
+/// the index has twins, several chunks per document and (with semantic
+/// search) vectors whose weights an edit moves.
+fn index_fixture() -> TestSite {
+    let mut site = fixture();
+    for (v, extra) in [("1.0", "Newer wording."), ("1.1", "Newest wording.")] {
+        for n in 0..4 {
+            site = site.file(
+                &format!("kit/{v}/ref/topic{n}.md"),
+                &format!(
+                    "# Topic {n}\n\n## Usage\n\nThe sensor topic {n} reads the probe.\n\n## Notes\n\nCalibrate probe {n} monthly. {extra}\n"
+                ),
+            );
+        }
+    }
+    site.config.semantic = true;
+    site
+}
+
+fn index_counts(o: &mcdewey::build::BuildOutcome) -> mcdewey_search_core::AnalysisCounts {
+    o.index
+        .expect("a build with a memo counts its index analysis")
+}
+
+/// The index side of an incremental rebuild: an edited document's chunks
+/// are analysed again, the others' terms, token ids and (where no token
+/// changed weight) vectors are kept, and the index is byte for byte a full
+/// build's.
+#[test]
+fn an_edit_reanalyses_only_the_changed_chunks_and_the_index_equals_a_full_build() {
+    let site = index_fixture();
+    let mut memo = Memo::default();
+    let build_again = |memo: &mut Memo| {
+        let o = build_with(&site.content(), &site.out(), &site.config, true, Some(memo)).unwrap();
+        assert_eq!(o.errors(), 0, "{:?}", o.diagnostics);
+        o
+    };
+    let first = build_again(&mut memo);
+    let chunks = first.counts.chunks;
+    let c = index_counts(&first);
+    assert_eq!((c.reused, c.analysed, c.embedded), (0, chunks, chunks));
+    assert_same_site(&site.out(), &full_build(&site, "full0"));
+
+    // Nothing changed: nothing analysed or embedded again.
+    let same = build_again(&mut memo);
+    let c = index_counts(&same);
+    assert_eq!((c.reused, c.analysed, c.embedded), (chunks, 0, 0));
+    assert_same_site(&site.out(), &full_build(&site, "full1"));
+
+    // One section of one document: that chunk alone is analysed. The new
+    // words change the weights of the chunks that share them, so some
+    // vectors are made again, never all.
+    edit(
+        &site,
+        "kit/1.1/ref/topic2.md",
+        "# Topic 2\n\n## Usage\n\nThe sensor topic 2 reads the probe.\n\n## Notes\n\nCalibrate probe 2 weekly, then log the drift.\n",
+    );
+    let one = build_again(&mut memo);
+    let c = index_counts(&one);
+    assert_eq!(one.counts.chunks, chunks);
+    assert_eq!((c.reused, c.analysed), (chunks - 1, 1), "{c:?}");
+    assert!(
+        c.embedded >= 1 && c.embedded < chunks,
+        "vectors made again: {c:?}"
+    );
+    assert_same_site(&site.out(), &full_build(&site, "full2"));
+
+    // A document removed: nothing to analyse, the rest kept.
+    std::fs::remove_file(site.content().join("kit/1.0/ref/topic3.md")).unwrap();
+    let fewer = build_again(&mut memo);
+    let c = index_counts(&fewer);
+    assert_eq!(c.analysed, 0, "{c:?}");
+    assert_eq!(c.reused, fewer.counts.chunks);
+    assert_same_site(&site.out(), &full_build(&site, "full3"));
+}
+
+/// Settings that change what analysis gives (here semantic search turned
+/// off, then on again) analyse every chunk again rather than mixing
+/// analyses made under other settings.
+#[test]
+fn changed_index_settings_reanalyse_every_chunk() {
+    let mut site = index_fixture();
+    let mut memo = Memo::default();
+    build_with(
+        &site.content(),
+        &site.out(),
+        &site.config,
+        true,
+        Some(&mut memo),
+    )
+    .unwrap();
+    for semantic in [false, true] {
+        site.config.semantic = semantic;
+        let o = build_with(
+            &site.content(),
+            &site.out(),
+            &site.config,
+            true,
+            Some(&mut memo),
+        )
+        .unwrap();
+        let c = index_counts(&o);
+        assert_eq!((c.reused, c.analysed), (0, o.counts.chunks), "{c:?}");
+        assert_same_site(&site.out(), &full_build(&site, &format!("full-{semantic}")));
+    }
+}

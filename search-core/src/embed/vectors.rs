@@ -427,6 +427,21 @@ pub fn decode_partition(
 /// Spherical k-means with a deterministic start (evenly spaced vectors) and
 /// a fixed number of rounds. `vectors` holds `n × dims` unit vectors.
 /// Returns `k × dims` unit centroids.
+/// The vectors [`kmeans`] trains `k` centroids on, of `n`: the result
+/// depends on these alone (and `k`, `rounds`).
+pub fn kmeans_sample(n: usize, k: usize) -> Vec<usize> {
+    let k = k.clamp(1, n.max(1));
+    // Train on evenly spaced vectors: 128 per centroid is plenty for
+    // k-means (and bounds the cost on big sites), but never fewer than
+    // 10,000 so small collections train on everything.
+    let take = (128 * k).max(10_000);
+    if n <= take {
+        (0..n).collect()
+    } else {
+        (0..take).map(|i| i * n / take).collect()
+    }
+}
+
 pub fn kmeans(vectors: &[f32], dims: usize, k: usize, rounds: usize) -> Vec<f32> {
     let n = vectors.len() / dims;
     let k = k.clamp(1, n.max(1));
@@ -436,15 +451,7 @@ pub fn kmeans(vectors: &[f32], dims: usize, k: usize, rounds: usize) -> Vec<f32>
         return vec![0.0; dims];
     }
     let row = |i: usize| &vectors[i * dims..(i + 1) * dims];
-    // Train on evenly spaced vectors: 128 per centroid is plenty for
-    // k-means (and bounds the cost on big sites), but never fewer than
-    // 10,000 so small collections train on everything.
-    let take = (128 * k).max(10_000);
-    let sample: Vec<usize> = if n <= take {
-        (0..n).collect()
-    } else {
-        (0..take).map(|i| i * n / take).collect()
-    };
+    let sample = kmeans_sample(n, k);
     let mut cent: Vec<f32> = (0..k)
         .flat_map(|j| row(sample[j * sample.len() / k]).to_vec())
         .collect();
