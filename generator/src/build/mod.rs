@@ -39,7 +39,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use write::{Writer, Written};
@@ -445,16 +444,32 @@ impl Stage<'_> {
                 tracing::info!(elapsed = ?t.elapsed(), "search index built");
                 built
             });
-            let documents = docs
-                .par_iter()
-                .map_with(to_index, |to_index, d| {
-                    let r = self.document(d, &links, writer, texts, to_index);
-                    progress();
-                    r
-                })
-                .collect::<anyhow::Result<HashMap<String, DocResult>>>();
-            // The senders are gone with the iterator, which ends the index's
-            // input.
+            // The index's own pass over the documents runs beside the
+            // rendering, not before it, so the index writer works while
+            // pages are written, as when the whole library was held; each
+            // side parses a document when it needs it.
+            let (fed, documents) = rayon::join(
+                || {
+                    docs.par_iter().try_for_each_with(to_index, |to_index, d| {
+                        let inputs = index::document_inputs(d, &*d.parse()?, texts);
+                        to_index
+                            .send(inputs)
+                            .map_err(|_| anyhow::anyhow!("the index builder stopped"))
+                    })
+                },
+                || {
+                    docs.par_iter()
+                        .map(|d| {
+                            let r = self.document(d, &links, writer);
+                            progress();
+                            r
+                        })
+                        .collect::<anyhow::Result<HashMap<String, DocResult>>>()
+                },
+            );
+            // The senders are gone with the feeding pass, which ends the
+            // index's input.
+            let documents = fed.and(documents);
             let index = index
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the index builder panicked")));
@@ -479,22 +494,15 @@ impl Stage<'_> {
     }
 
     /// A document's HTML and data files, or the same files from the previous
-    /// build when nothing they depend on changed; its search records go to
-    /// the index.
+    /// build when nothing they depend on changed.
     fn document(
         &self,
         d: &DocRef<'_>,
         links: &[u8; 32],
         writer: &Writer,
-        texts: Option<&index::TextCache>,
-        to_index: &SyncSender<index::DocInputs>,
     ) -> anyhow::Result<(String, DocResult)> {
         let parsed = d.parse()?;
         let dir = d.dir();
-        let inputs = index::document_inputs(d, &parsed, texts);
-        to_index
-            .send(inputs)
-            .map_err(|_| anyhow::anyhow!("the index builder stopped"))?;
         let key = if self.record {
             document_key(&self.settings, links, d, &parsed)
         } else {
