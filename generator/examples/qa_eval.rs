@@ -362,7 +362,7 @@ fn main() {
     };
     let t = std::time::Instant::now();
     let (lib, _) = load(&content, &opts, &sink, &|| {}).expect("corpus loads");
-    let mut chunks = chunk_inputs(&lib);
+    let mut chunks = chunk_inputs(&lib).expect("the corpus parses again");
     println!(
         "corpus: {} chunks from {} sets, loaded in {:.1} s",
         chunks.len(),

@@ -4,6 +4,7 @@
 //! [`crate::site`] contract; this module fills them from the content model.
 
 use crate::config::Config;
+use crate::content::document::{Page, ParsedDoc};
 use crate::content::{Catalog, Counts, DocRef};
 use crate::render::Sink;
 use crate::site::{
@@ -12,26 +13,30 @@ use crate::site::{
 use std::borrow::Cow;
 
 /// `document.json`, `index.md` and the raw Markdown of every page.
-pub fn document_files(d: &DocRef<'_>, out: &dyn Sink) -> anyhow::Result<()> {
+pub fn document_files(d: &DocRef<'_>, parsed: &ParsedDoc, out: &dyn Sink) -> anyhow::Result<()> {
     let dir = d.dir();
-    let pages: Vec<String> = (0..d.doc.parsed.pages.len())
-        .map(|pi| page_markdown(d, pi))
+    let pages: Vec<String> = parsed
+        .pages
+        .iter()
+        .map(|page| page_markdown(d, page))
         .collect();
     out.put(
         format!("{dir}{}", site::DOCUMENT_JSON),
-        serde_json::to_vec(&document_file(d, &pages))?,
+        serde_json::to_vec(&document_file(d, parsed, &pages))?,
     )?;
-    for (page, md) in d.doc.parsed.pages.iter().zip(pages) {
+    for (page, md) in parsed.pages.iter().zip(pages) {
         out.put(site::page_md_url(&dir, page.number), md.into_bytes())?;
     }
-    out.put(format!("{dir}index.md"), document_index_md(d).into_bytes())
+    out.put(
+        format!("{dir}index.md"),
+        document_index_md(d, parsed).into_bytes(),
+    )
 }
 
 /// `pages`: each page's `p/<page>.md`, which the chunks' Markdown is named
 /// in.
-fn document_file<'a>(d: &DocRef<'a>, pages: &[String]) -> DocumentFile<'a> {
+fn document_file<'a>(d: &DocRef<'a>, parsed: &'a ParsedDoc, pages: &[String]) -> DocumentFile<'a> {
     let dir = d.dir();
-    let parsed = &d.doc.parsed;
     let doc_id = d.id();
     let (format, format_version) = DocumentFile::header();
     DocumentFile {
@@ -104,8 +109,7 @@ fn document_file<'a>(d: &DocRef<'a>, pages: &[String]) -> DocumentFile<'a> {
 }
 
 /// Raw Markdown of one page, with a small header so the file stands alone.
-fn page_markdown(d: &DocRef<'_>, pi: usize) -> String {
-    let page = &d.doc.parsed.pages[pi];
+fn page_markdown(d: &DocRef<'_>, page: &Page) -> String {
     let label = page
         .label
         .as_deref()
@@ -124,7 +128,7 @@ fn page_markdown(d: &DocRef<'_>, pi: usize) -> String {
     )
 }
 
-fn document_index_md(d: &DocRef<'_>) -> String {
+fn document_index_md(d: &DocRef<'_>, parsed: &ParsedDoc) -> String {
     let mut s = format!(
         "# {}\n\n{} {} — {} — id `{}` — source `{}`\n\n## Pages\n\n",
         d.doc.title,
@@ -135,11 +139,10 @@ fn document_index_md(d: &DocRef<'_>) -> String {
         d.doc.source
     );
     // Sections of an unpaged document are named by their titles alone.
-    let paged = d.doc.parsed.has_markers;
-    let display = |p: &crate::content::document::Page| {
-        site::page_display(paged, p.number, p.label.as_deref(), p.title.as_deref())
-    };
-    for p in &d.doc.parsed.pages {
+    let paged = parsed.has_markers;
+    let display =
+        |p: &Page| site::page_display(paged, p.number, p.label.as_deref(), p.title.as_deref());
+    for p in &parsed.pages {
         let title = p.title.as_deref().filter(|_| paged);
         s.push_str(&format!(
             "- [{}{}](p/{}.md)\n",
@@ -149,8 +152,8 @@ fn document_index_md(d: &DocRef<'_>) -> String {
         ));
     }
     s.push_str("\n## Outline\n\n");
-    for o in &d.doc.parsed.outline {
-        let page = &d.doc.parsed.pages[o.page];
+    for o in &parsed.outline {
+        let page = &parsed.pages[o.page];
         let at = if paged {
             format!(" ({})", display(page))
         } else {

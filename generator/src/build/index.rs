@@ -3,7 +3,8 @@
 //! ([`crate::site::SEARCH_DIR`]) and are read by both the browser engine and
 //! `/mcp`.
 
-use crate::content::Catalog;
+use crate::content::document::ParsedDoc;
+use crate::content::{Catalog, DocRef};
 use crate::markdown;
 use crate::site;
 use mcdewey_search_core::{
@@ -32,30 +33,36 @@ pub struct TextCache {
 }
 
 /// One search record per chunk; facet values are ids so filters are stable.
-pub fn chunk_inputs(lib: &Catalog) -> Vec<ChunkInput> {
-    chunk_inputs_with(lib, None).0
+/// Parses every document again, one at a time.
+pub fn chunk_inputs(lib: &Catalog) -> anyhow::Result<Vec<ChunkInput>> {
+    let docs: Vec<_> = lib.documents().collect();
+    let per_doc = docs
+        .par_iter()
+        .map(|d| Ok(document_inputs(d, &*d.parse()?, None).chunks))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(per_doc.into_iter().flatten().collect())
 }
 
-/// [`chunk_inputs`], taking texts from `cache` where it has them; with a
-/// cache, also the cache for the next build.
-fn chunk_inputs_with(
-    lib: &Catalog,
-    cache: Option<&TextCache>,
-) -> (Vec<ChunkInput>, Option<TextCache>) {
-    let docs: Vec<_> = lib.documents().collect();
-    let texts: Vec<(Option<[u8; 32]>, Vec<String>)> = docs
-        .par_iter()
-        .map(|d| {
-            let chunks = &d.doc.parsed.chunks;
-            let extract = || {
-                chunks
-                    .iter()
-                    .map(|c| markdown::plain_text(&c.markdown))
-                    .collect()
-            };
-            let Some(cache) = cache else {
-                return (None, extract());
-            };
+/// One document's search records, and the texts to remember for the next
+/// build when there is a [`TextCache`].
+pub struct DocInputs {
+    pub chunks: Vec<ChunkInput>,
+    remember: Option<([u8; 32], Vec<String>)>,
+}
+
+/// The search records of document `d` (parsed as `parsed`), taking texts
+/// from `cache` where it has them.
+pub fn document_inputs(d: &DocRef<'_>, parsed: &ParsedDoc, cache: Option<&TextCache>) -> DocInputs {
+    let chunks = &parsed.chunks;
+    let extract = || -> Vec<String> {
+        chunks
+            .iter()
+            .map(|c| markdown::plain_text(&c.markdown))
+            .collect()
+    };
+    let (texts, remember) = match cache {
+        None => (extract(), None),
+        Some(cache) => {
             let mut h = Sha256::new();
             for c in chunks {
                 h.update((c.markdown.len() as u64).to_le_bytes());
@@ -67,49 +74,40 @@ fn chunk_inputs_with(
                 .get(&digest)
                 .cloned()
                 .unwrap_or_else(extract);
-            (Some(digest), texts)
-        })
-        .collect();
-    let next = cache.map(|_| TextCache {
-        by_digest: texts
-            .iter()
-            .filter_map(|(digest, t)| digest.map(|d| (d, t.clone())))
-            .collect(),
-    });
-    let inputs = docs
-        .par_iter()
+            (texts.clone(), Some((digest, texts)))
+        }
+    };
+    let dir = d.dir();
+    let chunks = chunks
+        .iter()
         .zip(texts)
-        .flat_map_iter(|(d, (_, texts))| {
-            let dir = d.dir();
-            let parsed = &d.doc.parsed;
-            parsed.chunks.iter().zip(texts).map(move |(c, text)| {
-                let page = &parsed.pages[c.page];
-                ChunkInput {
-                    id: d.chunk_id(c.n),
-                    url: site::chunk_in_page_url(&dir, page.number, c.n),
-                    title: d.doc.title.clone(),
-                    breadcrumb: c.breadcrumb.clone(),
-                    page: page.number,
-                    // Results name a section of an unpaged document by its
-                    // title, as the site's own pages do.
-                    page_label: if parsed.has_markers {
-                        page.label.clone()
-                    } else {
-                        page.title.clone()
-                    },
-                    paged: parsed.has_markers,
-                    vendor: d.product.vendor.clone(),
-                    product: d.product.id.clone(),
-                    version: d.version.id.clone(),
-                    version_rank: d.version_rank(),
-                    doc_set: d.doc_set.id.clone(),
-                    document: d.doc.id.clone(),
-                    text,
-                }
-            })
+        .map(|(c, text)| {
+            let page = &parsed.pages[c.page];
+            ChunkInput {
+                id: d.chunk_id(c.n),
+                url: site::chunk_in_page_url(&dir, page.number, c.n),
+                title: d.doc.title.clone(),
+                breadcrumb: c.breadcrumb.clone(),
+                page: page.number,
+                // Results name a section of an unpaged document by its
+                // title, as the site's own pages do.
+                page_label: if parsed.has_markers {
+                    page.label.clone()
+                } else {
+                    page.title.clone()
+                },
+                paged: parsed.has_markers,
+                vendor: d.product.vendor.clone(),
+                product: d.product.id.clone(),
+                version: d.version.id.clone(),
+                version_rank: d.version_rank(),
+                doc_set: d.doc_set.id.clone(),
+                document: d.doc.id.clone(),
+                text,
+            }
         })
         .collect();
-    (inputs, next)
+    DocInputs { chunks, remember }
 }
 
 pub fn labels(lib: &Catalog) -> Labels {
@@ -138,7 +136,7 @@ pub fn build(lib: &Catalog, model_name: Option<&str>) -> anyhow::Result<IndexFil
     if let Some(name) = model_name {
         opts = opts.with_model(crate::search::model(name)?);
     }
-    let mut files = build_index(chunk_inputs(lib), &opts)
+    let mut files = build_index(chunk_inputs(lib)?, &opts)
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
     files.push(("labels.json".into(), serde_json::to_vec(&labels(lib))?));
     Ok(files)
@@ -171,20 +169,21 @@ pub struct IndexMemo {
     pub analysis: AnalysisCache,
 }
 
-/// [`build`], handing each file to `emit` as soon as it is final instead of
-/// holding the index, within `budget`, and taking chunk texts and each
-/// chunk's analysis from `memo` (the previous build's) where they are
-/// unchanged; the analysis of this build is left in it.
+/// [`build`] over documents as they come (`documents`, in any order: the
+/// index orders chunks by their facets, and a document's chunks arrive
+/// together), handing each file to `emit` as soon as it is final instead
+/// of holding the index, within `budget`, taking each chunk's analysis
+/// from `memo` (the previous build's) where it is unchanged and leaving
+/// this build's in it. With `memo`, also the chunk-text cache for the next
+/// build (the documents' texts come from the previous one's, by the feeder).
 pub fn build_with(
-    lib: &Catalog,
+    documents: impl Iterator<Item = DocInputs>,
+    labels: &Labels,
     model_name: Option<&str>,
     memo: Option<&IndexMemo>,
     budget: &Budget<'_>,
     mut emit: impl FnMut(String, Vec<u8>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Built> {
-    let t = std::time::Instant::now();
-    let (chunks, next) = chunk_inputs_with(lib, memo.map(|m| &m.texts));
-    tracing::debug!(elapsed = ?t.elapsed(), "chunk texts extracted");
     let mut opts = BuildOptions {
         memory_budget: budget.bytes / 2,
         ..BuildOptions::default()
@@ -192,11 +191,19 @@ pub fn build_with(
     if let Some(name) = model_name {
         opts = opts.with_model(crate::search::model(name)?);
     }
+    let mut next = memo.map(|_| TextCache::default());
+    let mut chunks = Vec::new();
+    for d in documents {
+        if let (Some(next), Some((digest, texts))) = (&mut next, d.remember) {
+            next.by_digest.insert(digest, texts);
+        }
+        chunks.extend(d.chunks);
+    }
     let store = super::spill::FileSpill::new(budget.spill_dir.to_path_buf(), budget.bytes / 4);
     let analysis = memo.map(|m| &m.analysis);
     build_index_to_cached(chunks, &opts, &store, analysis, &mut emit)
         .map_err(|e| e.context("cannot build the search index"))?;
-    emit("labels.json".into(), serde_json::to_vec(&labels(lib))?)?;
+    emit("labels.json".into(), serde_json::to_vec(labels)?)?;
     Ok(Built {
         texts: next,
         spilled: store.spilled(),

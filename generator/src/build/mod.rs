@@ -1,9 +1,11 @@
 //! The build pipeline: load → (render ∥ index) → write → publish.
 //!
-//! - [`load`] reads the theme and the content tree into the content model;
+//! - [`load`] reads the theme and the content tree into the content model,
+//!   which keeps a summary of each document, not its parse;
 //! - rendering ([`crate::render`], HTML only) and the machine-readable files
-//!   ([`files`]) run per document in parallel with the search index
-//!   ([`index`]) on its own thread;
+//!   ([`files`]) run per document in parallel, each document parsed again
+//!   and dropped once its files and search records are out, with the search
+//!   index ([`index`]) on its own thread, fed through a bounded queue;
 //! - [`write`] puts every file into a staging directory on one thread;
 //! - [`publish`] holds the build lock and swaps the finished site into place.
 //!
@@ -24,6 +26,7 @@ pub use load::cache_dir;
 pub use write::OutputReport;
 
 use crate::config::Config;
+use crate::content::document::ParsedDoc;
 use crate::content::{self, DocRef, LoadReport, ParseCache};
 use crate::diag::{Diagnostic, Level, Sink as Diagnostics};
 use crate::render::{self, views, Renderer};
@@ -340,7 +343,12 @@ fn feed(h: &mut Sha256, bytes: &[u8]) {
 /// Everything a document's files are made from: the settings, where the
 /// other documents' pages are (for links), its place in the library and
 /// its own text.
-fn document_key(settings: &[u8; 32], links: &[u8; 32], d: &DocRef<'_>) -> [u8; 32] {
+fn document_key(
+    settings: &[u8; 32],
+    links: &[u8; 32],
+    d: &DocRef<'_>,
+    parsed: &ParsedDoc,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(settings);
     h.update(links);
@@ -362,7 +370,7 @@ fn document_key(settings: &[u8; 32], links: &[u8; 32], d: &DocRef<'_>) -> [u8; 3
         &mut h,
         doc.description.as_deref().unwrap_or("\0").as_bytes(),
     );
-    for page in &doc.parsed.pages {
+    for page in &parsed.pages {
         feed(&mut h, page.markdown.as_bytes());
     }
     h.finalize().into()
@@ -383,6 +391,10 @@ impl render::Sink for Recorder<'_> {
         self.writer.write_owned(rel, bytes)
     }
 }
+
+/// Documents whose search records may wait for the index at once: enough
+/// to keep the index busy, few enough not to matter beside the budget.
+const INDEX_QUEUE: usize = 16;
 
 /// One document's output in this build, and whether it was reused.
 type DocResult = (DocOutput, bool);
@@ -429,6 +441,11 @@ impl Stage<'_> {
         ))
     }
 
+    /// Documents are parsed, rendered and handed to the index one at a
+    /// time on the worker threads; the index gathers their chunks on a
+    /// thread of its own. Both queues (to the index and to the writer) are
+    /// bounded, so a slow consumer holds the producers back instead of
+    /// letting finished documents pile up.
     fn produce(
         &self,
         writer: &Writer,
@@ -438,39 +455,70 @@ impl Stage<'_> {
         let catalog = &self.loaded.catalog;
         let docs: Vec<DocRef<'_>> = catalog.documents().collect();
         let links = self.renderer.links_digest();
-        // The index is built on one thread while the others render pages;
-        // its files go to the writer as they are finished.
-        let (index, documents) = rayon::join(
-            || {
+        let labels = index::labels(catalog);
+        let memo = self.previous.map(|(memo, _)| &memo.index);
+        let texts = memo.map(|m| &m.texts);
+        let (to_index, from_docs) = std::sync::mpsc::sync_channel::<index::DocInputs>(INDEX_QUEUE);
+        let (documents, index) = std::thread::scope(|scope| {
+            let index = scope.spawn(|| {
                 let t = Instant::now();
-                let memo = self.previous.map(|(memo, _)| &memo.index);
                 let model = self.config.semantic.then_some(self.config.model);
                 let budget = index::Budget {
                     bytes: self.config.memory_budget,
                     spill_dir,
                 };
-                let built = index::build_with(catalog, model, memo, &budget, |path, bytes| {
-                    write::index_file(writer, self.config.offline_search, &path, bytes)
-                });
+                let built = index::build_with(
+                    from_docs.into_iter(),
+                    &labels,
+                    model,
+                    memo,
+                    &budget,
+                    |path, bytes| {
+                        write::index_file(writer, self.config.offline_search, &path, bytes)
+                    },
+                );
                 tracing::info!(elapsed = ?t.elapsed(), "search index built");
                 built
-            },
-            || {
-                let t = Instant::now();
-                let documents = docs
-                    .par_iter()
-                    .map(|d| {
-                        let r = self.document(d, &links, writer);
-                        progress();
-                        r
+            });
+            // The index's own pass over the documents runs beside the
+            // rendering, not before it, so the index writer works while
+            // pages are written, as when the whole library was held; each
+            // side parses a document when it needs it.
+            let (fed, documents) = rayon::join(
+                || {
+                    docs.par_iter().try_for_each_with(to_index, |to_index, d| {
+                        let inputs = index::document_inputs(d, &*d.parse()?, texts);
+                        to_index
+                            .send(inputs)
+                            .map_err(|_| anyhow::anyhow!("the index builder stopped"))
                     })
-                    .collect::<anyhow::Result<HashMap<String, DocResult>>>();
-                tracing::debug!(elapsed = ?t.elapsed(), "documents rendered or reused");
-                documents
-            },
-        );
-        let documents = documents?;
+                },
+                || {
+                    let t = Instant::now();
+                    let documents = docs
+                        .par_iter()
+                        .map(|d| {
+                            let r = self.document(d, &links, writer);
+                            progress();
+                            r
+                        })
+                        .collect::<anyhow::Result<HashMap<String, DocResult>>>();
+                    tracing::debug!(elapsed = ?t.elapsed(), "documents rendered or reused");
+                    documents
+                },
+            );
+            // The senders are gone with the feeding pass, which ends the
+            // index's input.
+            let documents = fed.and(documents);
+            let index = index
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the index builder panicked")));
+            (documents, index)
+        });
+        // An index error is the root cause when both fail (the documents
+        // only see a closed queue).
         let built = index?;
+        let documents = documents?;
         let t = Instant::now();
         let vendors = views::library_view(catalog);
         self.renderer
@@ -495,9 +543,10 @@ impl Stage<'_> {
         links: &[u8; 32],
         writer: &Writer,
     ) -> anyhow::Result<(String, DocResult)> {
+        let parsed = d.parse()?;
         let dir = d.dir();
         let key = if self.record {
-            document_key(&self.settings, links, d)
+            document_key(&self.settings, links, d, &parsed)
         } else {
             [0; 32]
         };
@@ -514,12 +563,12 @@ impl Stage<'_> {
                 writer,
                 files: Mutex::new(Vec::new()),
             };
-            let (p, c) = self.renderer.document(d, &rec)?;
-            files::document_files(d, &rec)?;
+            let (p, c) = self.renderer.document(d, &parsed, &rec)?;
+            files::document_files(d, &parsed, &rec)?;
             (p, c, rec.files.into_inner().expect("file list"))
         } else {
-            let (p, c) = self.renderer.document(d, writer)?;
-            files::document_files(d, writer)?;
+            let (p, c) = self.renderer.document(d, &parsed, writer)?;
+            files::document_files(d, &parsed, writer)?;
             (p, c, Vec::new())
         };
         let output = DocOutput {

@@ -7,7 +7,9 @@ use super::cache::ParseCache;
 use super::document::{self, ChunkingOptions};
 use super::dropin::{self, HtmlSetInput, ImportStats, Importer};
 use super::frontmatter;
-use super::{natural_cmp, sanitize_id, title_from_id, Catalog, DocSet, Document, Product, Version};
+use super::{
+    natural_cmp, sanitize_id, title_from_id, Body, Catalog, DocSet, Document, Product, Version,
+};
 use crate::diag::{Sink, Skip};
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -387,8 +389,8 @@ pub fn load(
 
     let parsed: Vec<(Candidate, Result<Document, Skip>)> = candidates
         .into_par_iter()
-        .map(|c| {
-            let r = read_document(&c, opts, sink);
+        .map(|mut c| {
+            let r = read_document(&mut c, opts, sink);
             progress();
             (c, r)
         })
@@ -642,15 +644,16 @@ fn read_meta(path: &Path, shown: &str, sink: &Sink) -> ProductMeta {
     }
 }
 
-fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Document, Skip> {
-    let owned;
-    let text: &str = match &c.imported {
-        Some(md) => md,
-        None => {
-            owned = read_text(c, sink)?;
-            &owned
-        }
+fn read_document(c: &mut Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Document, Skip> {
+    let owned = match c.imported {
+        Some(_) => None,
+        None => Some(read_text(c, sink)?),
     };
+    let text: &str = c
+        .imported
+        .as_deref()
+        .or(owned.as_deref())
+        .unwrap_or_default();
     let key = opts
         .parse_cache
         .as_ref()
@@ -724,18 +727,54 @@ fn read_document(c: &Candidate, opts: &LoadOptions, sink: &Sink) -> Result<Docum
         .clone()
         .or_else(|| parsed.h1_title.clone())
         .unwrap_or_else(|| title_from_id(stem));
+    let anchors = parsed
+        .outline
+        .iter()
+        .map(|o| (o.id.clone(), parsed.pages[o.page].number))
+        .collect();
+    let (pages, chunks) = (parsed.pages.len(), parsed.chunks.len());
+    let (description, weight) = (split.front.description.clone(), split.front.weight);
+    let file_digest = owned.as_deref().map(|t| digest(t.as_bytes()));
+    // The parse is dropped here unless a parse cache keeps it anyway: the
+    // document's files are made from a second parse of the same text.
+    let body = if key.is_some() {
+        Body::Parsed(std::sync::Arc::new(parsed))
+    } else {
+        drop(parsed);
+        match (c.imported.take(), file_digest) {
+            (Some(md), _) => Body::Converted {
+                markdown: md.into(),
+                chunking: opts.chunking,
+            },
+            (None, digest) => Body::File {
+                path: c.path.clone(),
+                display: c.display.clone(),
+                digest: digest.unwrap_or_default(),
+                chunking: opts.chunking,
+            },
+        }
+    };
     let doc = Document {
         id: c.doc.clone(),
         title,
-        description: split.front.description.clone(),
-        weight: split.front.weight,
+        description,
+        weight,
         source: c.source.clone(),
-        parsed,
+        pages,
+        chunks,
+        anchors,
+        body,
     };
     if let Some((cache, k)) = key {
         cache.insert(k, &doc, warnings);
     }
     Ok(doc)
+}
+
+/// What [`Body::File`] checks a file against when it is read again.
+pub(super) fn digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).into()
 }
 
 /// A Markdown file's text; unreadable or non-UTF-8 files are reported.

@@ -11,8 +11,10 @@ pub mod versions;
 pub use cache::ParseCache;
 pub use load::{load, LoadOptions, LoadReport};
 
-use document::ParsedDoc;
+use document::{ChunkingOptions, ParsedDoc};
 use std::cmp::Ordering;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The library as loaded from the content tree (the built site's view of
 /// it is [`crate::serve::library::Library`]).
@@ -45,6 +47,11 @@ pub struct DocSet {
     pub documents: Vec<Document>,
 }
 
+/// A document as the catalog keeps it: what navigation, links and the
+/// library's own pages need, not its text. The text is parsed again when
+/// the document's files are made ([`DocRef::parse`]), one document at a
+/// time, so a build holds the whole library's summaries but only a few
+/// documents' bodies.
 #[derive(Debug, Clone)]
 pub struct Document {
     /// Path below the doc set without extension, `/`-separated for nested files.
@@ -54,7 +61,45 @@ pub struct Document {
     pub weight: Option<i64>,
     /// Source path relative to the content root, `/`-separated.
     pub source: String,
-    pub parsed: ParsedDoc,
+    pub pages: usize,
+    pub chunks: usize,
+    /// Each heading's anchor and the number of the page it is on: what
+    /// links from other documents resolve against.
+    pub anchors: Vec<(String, u32)>,
+    body: Body,
+}
+
+/// Where a document's parse comes from when its files are made.
+#[derive(Debug, Clone)]
+enum Body {
+    /// Read again from the file, which must still hold the bytes the load
+    /// read (`digest`).
+    File {
+        path: PathBuf,
+        display: String,
+        digest: [u8; 32],
+        chunking: ChunkingOptions,
+    },
+    /// Markdown converted from a PDF or HTML page, which has no file of
+    /// its own to read again.
+    Converted {
+        markdown: Arc<str>,
+        chunking: ChunkingOptions,
+    },
+    /// Kept parsed: a parse cache (watch mode) holds it anyway.
+    Parsed(Arc<ParsedDoc>),
+}
+
+impl Document {
+    /// Bytes of document text this summary holds: none for a Markdown file,
+    /// which is read again when needed.
+    pub fn held_text_bytes(&self) -> usize {
+        match &self.body {
+            Body::File { .. } => 0,
+            Body::Converted { markdown, .. } => markdown.len(),
+            Body::Parsed(p) => p.pages.iter().map(|p| p.markdown.len()).sum(),
+        }
+    }
 }
 
 impl Catalog {
@@ -112,6 +157,40 @@ impl DocRef<'_> {
         at.unwrap_or(0) as u32
     }
 
+    /// The document's pages and chunks, parsed again from its text: the
+    /// same parse the load made (a pure function of the text). A file that
+    /// changed since the load is an error naming it, as the site would
+    /// otherwise mix two versions of it.
+    pub fn parse(&self) -> anyhow::Result<Arc<ParsedDoc>> {
+        let (text, chunking) = match &self.doc.body {
+            Body::Parsed(p) => return Ok(p.clone()),
+            Body::Converted { markdown, chunking } => (markdown.to_string(), *chunking),
+            Body::File {
+                path,
+                display,
+                digest,
+                chunking,
+            } => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| anyhow::anyhow!("{display}: cannot read again: {e}"))?;
+                if load::digest(&bytes) != *digest {
+                    anyhow::bail!("{display}: changed while the site was being built; build again");
+                }
+                // The digest matched the bytes the load read as UTF-8.
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| anyhow::anyhow!("{display}: not valid UTF-8"))?;
+                (text, *chunking)
+            }
+        };
+        let split = frontmatter::split(&text)
+            .map_err(|e| anyhow::anyhow!("front matter no longer parses: {}", e.message))?;
+        Ok(Arc::new(document::parse(
+            split.body,
+            split.line_offset,
+            chunking,
+        )))
+    }
+
     pub fn chunk_id(&self, n: u32) -> String {
         crate::site::chunk_id(&self.id(), n)
     }
@@ -137,8 +216,8 @@ pub struct Counts {
 impl Counts {
     pub fn add_doc(&mut self, d: &Document) {
         self.documents += 1;
-        self.pages += d.parsed.pages.len();
-        self.chunks += d.parsed.chunks.len();
+        self.pages += d.pages;
+        self.chunks += d.chunks;
     }
 
     pub fn add(&mut self, o: Counts) {
@@ -290,6 +369,75 @@ mod tests {
         let mut v = vec!["v12.10", "v12.9", "v3.5", "latest", "v12.5"];
         v.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(v, vec!["latest", "v3.5", "v12.5", "v12.9", "v12.10"]);
+    }
+
+    fn load_tree(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
+        let dir = tempfile::tempdir().unwrap();
+        for (rel, text) in files {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let sink = crate::diag::Sink::default();
+        let (lib, report) = load(dir.path(), &LoadOptions::default(), &sink, &|| {}).unwrap();
+        assert_eq!(report.documents, files.len());
+        (dir, lib)
+    }
+
+    #[test]
+    fn the_catalog_holds_summaries_and_parses_again_on_demand() {
+        let long = "word ".repeat(900);
+        let text = format!(
+            "---\ntitle: Guide\n---\n# Guide\n\nIntro.\n\n## Setup\n\n{long}\n\n## Use\n\nMore text.\n"
+        );
+        let (_dir, lib) = load_tree(&[
+            ("p/1.0/docs/guide.md", &text),
+            (
+                "p/1.0/docs/other.md",
+                "# Other\n\nSee [setup](guide.md#setup).\n",
+            ),
+        ]);
+        let docs: Vec<DocRef<'_>> = lib.documents().collect();
+        for d in &docs {
+            // No body stays in memory after the load: a Markdown file is
+            // read again when its files are made.
+            assert_eq!(d.doc.held_text_bytes(), 0, "{}", d.doc.source);
+        }
+        let guide = docs.iter().find(|d| d.doc.id == "guide").unwrap();
+        let parsed = guide.parse().unwrap();
+        let split = frontmatter::split(&text).unwrap();
+        let fresh = document::parse(split.body, split.line_offset, ChunkingOptions::default());
+        assert_eq!(*parsed, fresh, "the second parse is the load's");
+        assert_eq!(guide.doc.pages, parsed.pages.len());
+        assert_eq!(guide.doc.chunks, parsed.chunks.len());
+        assert!(guide.doc.chunks > 2, "{} chunks", guide.doc.chunks);
+        assert!(
+            guide.doc.anchors.contains(&("setup".to_string(), 2)),
+            "{:?}",
+            guide.doc.anchors
+        );
+        let counts = lib.counts();
+        assert_eq!(counts.documents, 2);
+        assert_eq!(
+            counts.chunks,
+            docs.iter()
+                .map(|d| d.parse().unwrap().chunks.len())
+                .sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn a_file_changed_after_the_load_is_an_error_naming_it() {
+        let (dir, lib) = load_tree(&[("p/1.0/docs/guide.md", "# Guide\n\nText.\n")]);
+        let d = lib.documents().next().unwrap();
+        assert!(d.parse().is_ok());
+        std::fs::write(
+            dir.path().join("p/1.0/docs/guide.md"),
+            "# Guide\n\nEdited.\n",
+        )
+        .unwrap();
+        let e = d.parse().unwrap_err().to_string();
+        assert!(e.contains("guide.md") && e.contains("changed"), "{e}");
     }
 
     #[test]

@@ -13,13 +13,7 @@ impl LinkIndex {
     pub fn new(lib: &Catalog) -> Self {
         let mut by_source = BTreeMap::new();
         for d in lib.documents() {
-            let anchors = d
-                .doc
-                .parsed
-                .outline
-                .iter()
-                .map(|o| (o.id.clone(), d.doc.parsed.pages[o.page].number))
-                .collect();
+            let anchors: BTreeMap<String, u32> = d.doc.anchors.iter().cloned().collect();
             let source = &d.doc.source;
             // Pages of an HTML doc set dropped into the tree link to each
             // other by the converted Markdown's path (`x.md` for `x.html`).

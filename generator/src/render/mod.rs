@@ -10,6 +10,7 @@ pub mod theme;
 pub mod views;
 
 use crate::config::Config;
+use crate::content::document::ParsedDoc;
 use crate::content::{Catalog, Counts, DocRef};
 use crate::markdown::{self, LinkDefs, RenderCtx};
 use crate::site::{self, VendorEntry};
@@ -78,13 +79,18 @@ impl<'a> Renderer<'a> {
             .map_err(|e| anyhow::anyhow!("rendering {rel} with {template}: {e:#}"))
     }
 
-    /// A document's HTML: its page, its page views and its chunk views.
-    /// Returns the number of page and chunk views.
-    pub fn document(&self, d: &DocRef<'_>, out: &dyn Sink) -> anyhow::Result<(usize, usize)> {
+    /// A document's HTML (from `parsed`, its parse): its page, its page
+    /// views and its chunk views. Returns the number of page and chunk
+    /// views.
+    pub fn document(
+        &self,
+        d: &DocRef<'_>,
+        parsed: &ParsedDoc,
+        out: &dyn Sink,
+    ) -> anyhow::Result<(usize, usize)> {
         let dir = d.dir();
-        let view = views::doc_view(d);
-        let parsed = &d.doc.parsed;
-        let body_defs = collect_defs(d);
+        let view = views::doc_view(d, parsed);
+        let body_defs = collect_defs(parsed);
         // Page and chunk views sit at the same depth (`p/`, `c/`), so one
         // relative form of each link serves both.
         let from = site::page_url(&dir, 0);
@@ -212,11 +218,9 @@ fn html_formatter(
     })
 }
 
-fn collect_defs(d: &DocRef<'_>) -> LinkDefs {
+fn collect_defs(parsed: &ParsedDoc) -> LinkDefs {
     // Definitions may sit on any page; collect over the whole document.
-    let all: String = d
-        .doc
-        .parsed
+    let all: String = parsed
         .pages
         .iter()
         .map(|p| p.markdown.as_str())

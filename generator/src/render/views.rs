@@ -2,6 +2,7 @@
 //! model can change without breaking themes. The library pages see the same
 //! tree `library.json` holds ([`crate::site::VendorEntry`]).
 
+use crate::content::document::ParsedDoc;
 use crate::content::{Catalog, Counts, DocRef};
 use crate::site::{self, DocEntry, DocSetEntry, ProductEntry, VendorEntry, VersionEntry};
 use serde::Serialize;
@@ -58,9 +59,8 @@ pub(super) struct ChunkView {
     pub breadcrumb: Vec<String>,
 }
 
-pub(super) fn doc_view(d: &DocRef<'_>) -> DocView {
+pub(super) fn doc_view(d: &DocRef<'_>, parsed: &ParsedDoc) -> DocView {
     let dir = d.dir();
-    let parsed = &d.doc.parsed;
     let paged = parsed.has_markers;
     let (p, v, s) = (&d.product.id, &d.version.id, &d.doc_set.id);
     DocView {
@@ -147,8 +147,8 @@ pub fn library_view(lib: &Catalog) -> Vec<VendorEntry> {
                                     title: d.title.clone(),
                                     url: site::doc_url(&site::doc_dir(&p.id, &v.id, &s.id, &d.id)),
                                     description: d.description.clone(),
-                                    pages: d.parsed.pages.len(),
-                                    chunks: d.parsed.chunks.len(),
+                                    pages: d.pages,
+                                    chunks: d.chunks,
                                 }
                             })
                             .collect();

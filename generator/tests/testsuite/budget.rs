@@ -126,3 +126,33 @@ fn the_memory_budget_flag_is_checked_and_reported() {
         "{err}"
     );
 }
+
+/// Documents are rendered and handed to the index as the worker threads
+/// finish them, in an order that depends on the threads; the site may not.
+#[test]
+fn the_site_does_not_depend_on_the_number_of_threads_or_the_budget() {
+    let site = library(false);
+    let run = |threads: &str, budget: &str, name: &str| {
+        let out = site.dir.path().join(name);
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_mcdewey"))
+            .arg("build")
+            .arg(site.content())
+            .arg("--out")
+            .arg(&out)
+            .args(["--memory-budget", budget, "--quiet"])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(site.dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        out
+    };
+    let one = run("1", "1GB", "one-thread");
+    let many = run("6", "4KB", "six-threads");
+    assert_same_site(&one, &many);
+}
