@@ -62,6 +62,7 @@
 
 mod build;
 pub mod codec;
+mod directory;
 mod docblock;
 pub mod embed;
 mod error;
