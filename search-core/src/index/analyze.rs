@@ -160,7 +160,7 @@ impl Index {
     fn shard_first(&self, s: usize) -> Option<&str> {
         let t = &self.m.shards;
         let k = t.fanout as usize;
-        if s % k == 0 {
+        if s.is_multiple_of(k) {
             return t.sample.get(s / k).map(String::as_str);
         }
         self.dirs
