@@ -15,15 +15,17 @@
 #                                       # 24 GB machine of its own
 # SCALE_WORK=DIR keeps the generated libraries there (default: a temp dir on
 # disk, removed at the end); PAGEFIND=0 skips Pagefind; COLD=0 skips the
-# cold-query measurement.
+# cold-query measurement; BIN=PATH measures another build of mcdewey; LABEL
+# names the run in bench/results/cold-breakdown.tsv (cold bytes by file kind);
+# CONTENT=DIR takes an already generated library instead of generating one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${MCDEWEY_SHARED:-../shared}"
 [ -d "$shared/corpora" ] || { echo "skipping: $shared/corpora not found (set MCDEWEY_SHARED)"; exit 0; }
 shared="$(cd "$shared" && pwd)"
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(60k)
-cargo build --release -q -p mcdewey
-bin="$PWD/target/release/mcdewey"
+if [ -n "${BIN:-}" ]; then bin="$(realpath "$BIN")"; else
+  cargo build --release -q -p mcdewey; bin="$PWD/target/release/mcdewey"; fi
 pagefind=browser-tests/node_modules/.bin/pagefind
 if [ "${PAGEFIND:-1}${COLD:-1}" != 00 ] && [ ! -x "$pagefind" ]; then
   (cd browser-tests && npm install --no-audit --no-fund --silent)
@@ -44,7 +46,8 @@ for size in "${sizes[@]}"; do
   esac
   lib="$work/$size"
   rm -rf "$lib"; mkdir -p "$lib"
-  python3 bench/scale_gen.py "$shared" "$lib/content" "$target"
+  if [ -n "${CONTENT:-}" ]; then ln -s "$(realpath "$CONTENT")" "$lib/content"
+  else python3 bench/scale_gen.py "$shared" "$lib/content" "$target"; fi
   /usr/bin/time -v -o "$lib/time" "$bin" build "$lib/content" --out "$lib/site" --quiet 2> "$lib/build.log" || true
   grep -q 'Exit status: [01]$' "$lib/time" || { echo "build failed:"; tail -5 "$lib/build.log"; exit 1; }
   rss_kb=$(awk -F': ' '/Maximum resident/ { print $2 }' "$lib/time")
@@ -68,6 +71,8 @@ for size in "${sizes[@]}"; do
     engines=mcdewey; [ -n "$pf_s" ] && engines=mcdewey,pagefind
     (cd browser-tests && ENGINES=$engines node bench/bytes.mjs "$url" ../bench/queries.txt "$lib/bytes.json")
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
+    # Where the cold bytes go, by file kind (LABEL names the run).
+    python3 bench/cold_breakdown.py "$lib/bytes.json" --tsv "$(date +%F)" "$size" "${LABEL:-}" bench/results/cold-breakdown.tsv
   fi
   python3 - "$lib/site" "$size" "$secs" "$rss_kb" "$pf_s" "$pf_rss" "$pf_mb" "$pf_files" "$results" "$lib/bytes.json" <<'PY'
 import datetime, json, sys

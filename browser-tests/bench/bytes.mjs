@@ -37,7 +37,8 @@ async function measure(ctx, page, run) {
   const firstSet = firstAt == null ? sizes : sizes.filter((s) => s.start < firstAt);
   const firstMs = firstAt == null ? total_ms : firstAt - t0;
   return { bytes: sum(firstSet), requests: firstSet.length, ms: firstMs, rounds: rounds(firstSet),
-    total_bytes: sum(sizes), total_requests: sizes.length, total_ms, ...info, urls: sizes.map((s) => s.url + " " + s.bytes) };
+    total_bytes: sum(sizes), total_requests: sizes.length, total_ms, ...info, urls: sizes.map((s) => s.url + " " + s.bytes),
+    first_urls: firstSet.map((s) => s.url + " " + s.bytes) };
 }
 
 // Sequential rounds of requests: a request that starts after another one

@@ -7,6 +7,7 @@ use crate::analysis::{
     Analysed, AnalysisCache, AnalysisCounts, ChunkTerms, KMeansMemo, KeptVector, Made,
 };
 use crate::codec::{crc32, crc32_update, seal, FileKind, Writer};
+use crate::directory::{ShardTable, DEFAULT_DIR_MIN, DEFAULT_ROOT_ENTRIES};
 use crate::docblock::encode_doc_blocks;
 use crate::embed::vectors::{
     encode_partition, encode_token_shard, kmeans, kmeans_sample, nearest, SemanticSettings,
@@ -19,8 +20,8 @@ use crate::fragment::{encode_fragment, ChunkDisplay};
 use crate::hash::FastMap;
 pub use crate::input::ChunkInput;
 use crate::layout::{
-    doc_block_path, fragment_path, partition_path, position_shard_path, term_shard_path,
-    token_shard_path, twin_block_path,
+    doc_block_path, fragment_path, partition_path, position_shard_path, shard_dir_path,
+    term_shard_path, token_shard_path, twin_block_path,
 };
 pub use crate::layout::{CENTROIDS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH};
 use crate::manifest::{Blocks, FacetTree, Manifest, RankingParams, Settings, LEVELS};
@@ -45,6 +46,12 @@ pub struct BuildOptions {
     /// A term shard is closed once it reaches this many bytes; a term whose
     /// postings alone are larger gets a shard of its own.
     pub shard_target_bytes: usize,
+    /// Most first terms of the term-shard table the manifest holds; a
+    /// larger table goes to directory blocks `s/<j>.bin` (one more request
+    /// round, a manifest that does not grow with the library).
+    pub shard_root_entries: usize,
+    /// Fewest shards per directory block.
+    pub shard_dir_min: usize,
     /// Chunks per fragment file (1 = each result costs exactly its own
     /// bytes). The default, 3, makes a third of a file per chunk; a cold
     /// result fetches about twice its own bytes gzipped (0.8 vs 0.4 KB on
@@ -72,6 +79,8 @@ impl Default for BuildOptions {
             tokenizer: TokenizerSettings::default(),
             ranking: RankingParams::default(),
             shard_target_bytes: 8 * 1024,
+            shard_root_entries: DEFAULT_ROOT_ENTRIES,
+            shard_dir_min: DEFAULT_DIR_MIN,
             fragment_group: 3,
             block_chunks: DEFAULT_BLOCK_CHUNKS,
             semantic: None,
@@ -597,6 +606,9 @@ pub fn build_index_to_cached<E: From<BuildError>>(
     if opts.shard_target_bytes == 0 {
         return Err(BuildError::InvalidOption("shard_target_bytes must be positive").into());
     }
+    if opts.shard_root_entries == 0 || opts.shard_dir_min == 0 {
+        return Err(BuildError::InvalidOption("shard table sizes must be positive").into());
+    }
     if opts.fragment_group == 0 {
         return Err(BuildError::InvalidOption("fragment_group must be positive").into());
     }
@@ -704,6 +716,8 @@ pub fn build_index_to_cached<E: From<BuildError>>(
             counts,
         )?;
     }
+    let (shard_table, dir_payloads) =
+        ShardTable::split(shard_firsts, opts.shard_root_entries, opts.shard_dir_min);
 
     // Fragments, a group at a time: display data copies the chunk texts,
     // a twin set's once (its canonical member holds it).
@@ -762,7 +776,7 @@ pub fn build_index_to_cached<E: From<BuildError>>(
             avg_len,
             fragment_group: opts.fragment_group,
         },
-        shards: shard_firsts,
+        shards: shard_table,
         facets,
         semantic: semantic.as_ref().map(|s| s.settings.clone()),
         blocks: Blocks {
@@ -785,8 +799,9 @@ pub fn build_index_to_cached<E: From<BuildError>>(
         .chain(&pos_payloads)
         .chain(&fragment_payloads)
         .fold(id, combine);
-    for p in doc_block_payloads
+    for p in dir_payloads
         .iter()
+        .chain(&doc_block_payloads)
         .chain(&twin_block_payloads)
         .chain(&centroids_payload)
     {
@@ -807,6 +822,9 @@ pub fn build_index_to_cached<E: From<BuildError>>(
         FileKind::Manifest,
         stash(store, manifest_payload)?,
     )?;
+    for (j, p) in dir_payloads.into_iter().enumerate() {
+        out(shard_dir_path(j), FileKind::ShardDir, stash(store, p)?)?;
+    }
     for (i, p) in doc_block_payloads.into_iter().enumerate() {
         out(doc_block_path(i), FileKind::DocBlock, stash(store, p)?)?;
     }

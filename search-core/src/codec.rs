@@ -8,7 +8,7 @@ use crate::error::FormatError;
 /// First four bytes of every index file.
 pub const MAGIC: [u8; 4] = *b"MCDW";
 /// Format version written and read by this crate.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// magic(4) + version(2) + kind(1) + flags(1) + build id(4) + payload length(4).
 pub const HEADER_LEN: usize = 16;
 /// CRC-32 trailer.
@@ -35,6 +35,8 @@ pub enum FileKind {
     TwinBlock = 10,
     /// Partition centroids (`e/centroids.bin`).
     Centroids = 11,
+    /// Directory block of the term-shard table (`s/<j>.bin`).
+    ShardDir = 12,
 }
 
 impl FileKind {
@@ -47,6 +49,7 @@ impl FileKind {
             FileKind::DocBlock => "document block",
             FileKind::TwinBlock => "twin block",
             FileKind::Centroids => "centroids",
+            FileKind::ShardDir => "shard directory",
             FileKind::Vocab => "vocabulary",
             FileKind::TokenRows => "token shard",
             FileKind::Vectors => "vector partition",

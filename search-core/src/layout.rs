@@ -11,6 +11,9 @@ pub const MANIFEST_PATH: &str = "manifest.bin";
 pub(crate) fn term_shard_path(i: usize) -> String {
     format!("t/{i}.bin")
 }
+pub(crate) fn shard_dir_path(j: usize) -> String {
+    format!("s/{j}.bin")
+}
 pub(crate) fn position_shard_path(i: usize) -> String {
     format!("p/{i}.bin")
 }

@@ -63,6 +63,7 @@
 mod analysis;
 mod build;
 pub mod codec;
+mod directory;
 mod docblock;
 pub mod embed;
 mod error;

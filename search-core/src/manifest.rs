@@ -4,9 +4,12 @@
 //! (vectors) can add sections without a rewrite. Nothing in it is per
 //! document or per chunk: those tables live in blocks (`d/`, `w/`) fetched
 //! for the filters and results that need them, so the manifest grows with
-//! the number of facet values and term shards, not with the library.
+//! the number of facet values, not with the library: the term-shard table
+//! keeps a bounded sample here and the rest in directory blocks (`s/`, see
+//! [`crate::directory`]).
 
 use crate::codec::{Reader, Writer};
+use crate::directory::ShardTable;
 use crate::embed::vectors::SemanticSettings;
 use crate::error::FormatError;
 use crate::prior::ChangeDocs;
@@ -129,9 +132,9 @@ pub struct Blocks {
 pub struct Manifest {
     pub build_id: u32,
     pub settings: Settings,
-    /// First term of each term shard (shard `i` holds terms in
-    /// `shards[i] ..= shards[i+1]` exclusive of the upper bound).
-    pub shards: Vec<String>,
+    /// The term-shard table's root: shard `i` holds the terms from its
+    /// first term up to the next shard's first term (exclusive).
+    pub shards: ShardTable,
     pub facets: FacetTree,
     /// Vector settings, for indexes built with a model.
     pub semantic: Option<SemanticSettings>,
@@ -145,7 +148,7 @@ impl Manifest {
         let mut w = Writer::new();
         let mut sections = vec![
             (section::SETTINGS, self.encode_settings(), SECTION_REQUIRED),
-            (section::SHARDS, self.encode_shards(), SECTION_REQUIRED),
+            (section::SHARDS, self.shards.encode(), SECTION_REQUIRED),
             (section::FACETS, self.encode_facets(), SECTION_REQUIRED),
             (
                 section::FRAGMENTS,
@@ -204,17 +207,6 @@ impl Manifest {
         w.buf
     }
 
-    fn encode_shards(&self) -> Vec<u8> {
-        let mut w = Writer::new();
-        w.varint(self.shards.len() as u64);
-        let mut prev = "";
-        for t in &self.shards {
-            w.front_coded(prev, t);
-            prev = t;
-        }
-        w.buf
-    }
-
     fn encode_facets(&self) -> Vec<u8> {
         let f = &self.facets;
         let mut w = Writer::new();
@@ -262,7 +254,7 @@ impl Manifest {
             let mut s = Reader::new(body);
             match kind {
                 section::SETTINGS => settings = Some(decode_settings(&mut s)?),
-                section::SHARDS => shards = Some(decode_shards(&mut s)?),
+                section::SHARDS => shards = Some(ShardTable::decode(&mut s)?),
                 section::FACETS => facets = Some(decode_facets(&mut s)?),
                 section::FRAGMENTS => {
                     let g = s.varint_u32()?;
@@ -365,19 +357,6 @@ fn decode_settings(r: &mut Reader<'_>) -> Result<Settings, FormatError> {
     })
 }
 
-fn decode_shards(r: &mut Reader<'_>) -> Result<Vec<String>, FormatError> {
-    let n = r.count(2)?;
-    let mut out: Vec<String> = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = r.front_coded(out.last().map_or("", |s| s.as_str()))?;
-        if out.last().is_some_and(|p| *p >= t) {
-            return Err(FormatError::Malformed("shard table not sorted"));
-        }
-        out.push(t);
-    }
-    Ok(out)
-}
-
 fn decode_facets(r: &mut Reader<'_>) -> Result<FacetTree, FormatError> {
     let mut f = FacetTree::default();
     // Children of the level above; the root has one "node" owning all vendors.
@@ -433,7 +412,7 @@ mod tests {
                 avg_len: [3.0, 2.0, 100.0],
                 fragment_group: 2,
             },
-            shards: vec!["a".into(), "abc".into(), "zz".into()],
+            shards: ShardTable::split(vec!["a".into(), "abc".into(), "zz".into()], 2, 1).0,
             facets: FacetTree {
                 names: [
                     vec!["acme".into()],

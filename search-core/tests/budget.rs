@@ -49,7 +49,10 @@ fn cold_queries_stay_within_budget() {
         // The chunk the words came from is among the results' documents.
         let hits: Vec<Hit> = ords.iter().map(|&o| index.hit(o, &q).unwrap()).collect();
         assert!(hits.iter().any(|h| h.title == c.title), "{text}");
-        assert!(rounds <= 3, "{text}: {rounds} rounds");
+        // Manifest, term shards, fragments; plus the shard table's
+        // directory blocks when the manifest does not hold it whole.
+        let dirs = files.keys().any(|p| p.starts_with("s/"));
+        assert!(rounds <= 3 + usize::from(dirs), "{text}: {rounds} rounds");
         assert!(bytes < 100 * 1024, "{text}: {bytes} bytes");
     }
 }

@@ -18,6 +18,7 @@ fn kind_of(path: &str) -> FileKind {
         MANIFEST_PATH => FileKind::Manifest,
         p if p.starts_with("d/") => FileKind::DocBlock,
         p if p.starts_with("w/") => FileKind::TwinBlock,
+        p if p.starts_with("s/") => FileKind::ShardDir,
         p if p.starts_with("t/") => FileKind::Terms,
         p if p.starts_with("p/") => FileKind::Positions,
         _ => FileKind::Fragments,
@@ -268,6 +269,85 @@ fn small_shards_and_fragment_groups_give_the_same_results() {
     }
 }
 
+/// Options that give the fixture many term shards and a shard table in two
+/// levels: a manifest with a few first terms, directory blocks of two.
+fn two_level() -> BuildOptions {
+    BuildOptions {
+        shard_target_bytes: 64,
+        shard_root_entries: 3,
+        shard_dir_min: 2,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn two_level_shard_table_gives_the_same_results() {
+    let one = build(
+        fixture(),
+        &BuildOptions {
+            shard_target_bytes: 64,
+            ..Default::default()
+        },
+    );
+    let two = build(fixture(), &two_level());
+    let count = |f: &Files, dir: &str| f.keys().filter(|p| p.starts_with(dir)).count();
+    assert_eq!(count(&one, "s/"), 0, "a small table stays in the manifest");
+    let shards = count(&two, "t/");
+    assert_eq!(shards, count(&one, "t/"));
+    assert!(shards > 10);
+    // At most 3 first terms in the manifest, so blocks of ⌈n/3⌉ shards.
+    assert_eq!(
+        count(&two, "s/"),
+        shards.div_ceil(shards.div_ceil(3).max(2))
+    );
+    assert!(two[MANIFEST_PATH].len() < one[MANIFEST_PATH].len());
+    for q in [
+        "recording guide",
+        "\"quick brown fox\"",
+        "storaeg ",
+        "maint",
+        "StartRecording ",
+        "media server",
+        "zzzz unknown",
+    ] {
+        assert_eq!(
+            ids(&one, q, Filters::default()),
+            ids(&two, q, Filters::default()),
+            "{q}"
+        );
+    }
+    // The first round reads the directory blocks only; their shards follow.
+    let mut index = Index::open(&two[MANIFEST_PATH]).unwrap();
+    let q = parse_query("recording guide", Filters::default());
+    let first = index.plan(&q);
+    assert!(
+        !first.is_empty() && first.iter().all(|p| p.starts_with("s/")),
+        "{first:?}"
+    );
+    for p in &first {
+        index.add_file(p, &two[p]).unwrap();
+    }
+    let second = index.plan(&q);
+    assert!(second.iter().any(|p| p.starts_with("t/")), "{second:?}");
+    assert!(second.iter().all(|p| !p.starts_with("s/")), "{second:?}");
+    // Lookups that need a block say so, naming it.
+    let mut fresh = Index::open(&two[MANIFEST_PATH]).unwrap();
+    match fresh.postings("recording") {
+        Err(SearchError::NotLoaded(p)) => assert!(p[0].starts_with("s/"), "{p:?}"),
+        other => panic!("{other:?}"),
+    }
+    // A dropped block is named again.
+    for p in &first {
+        fresh.add_file(p, &two[p]).unwrap();
+    }
+    assert!(fresh.forget_file(&first[0]));
+    assert!(fresh.plan(&q).contains(&first[0]));
+    // A block of one build is rejected by another's manifest.
+    let other = build(fixture()[1..].to_vec(), &two_level());
+    let mut mixed = Index::open(&other[MANIFEST_PATH]).unwrap();
+    assert!(mixed.add_file("s/0.bin", &two["s/0.bin"]).is_err());
+}
+
 /// Apply `edits` to the payload of `bytes` and re-seal it with a valid
 /// checksum, so the decoders (not the checksum) face the garbage.
 fn reseal(path: &str, bytes: &[u8], edits: &[(usize, u8)], cut: usize) -> Vec<u8> {
@@ -291,8 +371,9 @@ proptest! {
         which in any::<prop::sample::Index>(),
         edits in prop::collection::vec((any::<usize>(), 1u8..=255), 1..4),
         cut in 0usize..3,
+        split in any::<bool>(),
     ) {
-        let f = files();
+        let f = if split { build(fixture(), &two_level()) } else { files() };
         let mut paths: Vec<&String> = f.keys().collect();
         paths.sort();
         let path = which.get(&paths).as_str();

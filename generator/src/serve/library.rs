@@ -220,9 +220,10 @@ impl Chunk {
     }
 }
 
-/// Rounds of plan → fetch per search: the lexical plan takes at most two
-/// (a typo's shard), the semantic one three; more means files keep being
-/// evicted by other queries as fast as this one adds them.
+/// Rounds of plan → fetch per search: the lexical plan takes at most three
+/// (the shard table's directory blocks, the term shards, a typo's shard),
+/// the semantic one three; more means files keep being evicted by other
+/// queries as fast as this one adds them.
 const MAX_ROUNDS: usize = 8;
 
 /// Files fetched at once per query.
@@ -667,7 +668,17 @@ fn manifest_rel() -> String {
 /// Files every query needs, whose size does not grow with the library:
 /// never evicted, not counted.
 fn is_pinned(path: &str) -> bool {
-    path == VOCAB_PATH || path == CENTROIDS_PATH || path == MANIFEST_PATH || is_doc_block(path)
+    path == VOCAB_PATH
+        || path == CENTROIDS_PATH
+        || path == MANIFEST_PATH
+        || is_doc_block(path)
+        || is_shard_dir(path)
+}
+
+/// A directory block `s/<j>.bin` of the term-shard table: small, and the
+/// first round of every query.
+fn is_shard_dir(path: &str) -> bool {
+    path.starts_with("s/")
 }
 
 /// A document block `d/<k>.bin`: ordinals to documents.

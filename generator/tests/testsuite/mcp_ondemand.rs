@@ -227,6 +227,72 @@ fn the_cache_bound_holds_under_a_query_mix_larger_than_the_cache() {
     assert!(peak > 0);
 }
 
+/// A library with more term shards than the manifest lists: a query reads
+/// directory blocks of the shard table first, then their shards, and the
+/// on-demand answers (exact words, a typo, a prefix) are those of the
+/// server that loads everything, even when every query evicts the last.
+#[test]
+fn a_shard_table_in_two_levels_is_read_on_demand() {
+    let mut site = TestSite::new().file(
+        "deep/product.toml",
+        "vendor = \"Deep\"\nname = \"Deep\"\nversions = [\"1\"]\n\n[doc_sets]\nref = \"Reference\"\n",
+    );
+    for d in 0..250 {
+        let words: Vec<String> = (0..400).map(|w| wide_word(d, w)).collect();
+        site = site.file(
+            &format!("deep/1/ref/doc{d}.md"),
+            &format!(
+                "---\ntitle: Page {d}\n---\n# Page {d}\n\n{}\n",
+                words.join(" ")
+            ),
+        );
+    }
+    let outcome = site.build();
+    assert_eq!(outcome.errors(), 0, "{:?}", outcome.diagnostics);
+    let (_, _, dirs) = dir_bytes(&site.out().join("_search/s"));
+    assert!(dirs >= 2, "the fixture needs directory blocks ({dirs})");
+    let everything = Library::load(&site.out()).unwrap();
+    let mut queries: Vec<mcdewey_search_core::Query> = (0..250)
+        .step_by(13)
+        .map(|d| {
+            mcdewey_search_core::parse_query(
+                &wide_word(d, d % 400),
+                mcdewey_search_core::Filters::default(),
+            )
+        })
+        .collect();
+    // A typo (one letter dropped) and a word being typed.
+    let typo = wide_word(40, 17).replacen('q', "", 1);
+    queries.push(mcdewey_search_core::parse_query(
+        &typo,
+        mcdewey_search_core::Filters::default(),
+    ));
+    let typed = wide_word(90, 300);
+    queries.push(
+        mcdewey_search_core::parse_query(
+            &typed[..typed.len() - 2],
+            mcdewey_search_core::Filters::default(),
+        )
+        .with_prefix(true),
+    );
+    for limits in [
+        Limits::unbounded(),
+        Limits {
+            index_bytes: 1,
+            doc_bytes: 1,
+        },
+    ] {
+        let lib = on_demand(&site.out(), limits);
+        for q in &queries {
+            let (got, _) = lib.search_with_terms(q).unwrap();
+            let (want, _) = everything.search_with_terms(q).unwrap();
+            assert!(!want.hits.is_empty(), "{q:?}");
+            assert_eq!(got.hits, want.hits, "{q:?}");
+        }
+        assert!(lib.reads() > 0);
+    }
+}
+
 // ------------------------------------------------------------ remote origin
 
 const RELAY_A: u8 = 0;

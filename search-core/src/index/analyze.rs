@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Index;
+use crate::layout::{shard_dir_path, term_shard_path};
 use crate::query::{contraction, is_phrasing_word, Query, PHRASING_WEIGHT};
 use crate::shard::TermPostings;
 
@@ -41,6 +42,24 @@ pub(super) struct Analysis {
     pub(super) clauses: Vec<Clause>,
     /// Each phrase: (term, position relative to the first word).
     pub(super) phrases: Vec<Vec<(String, u32)>>,
+}
+
+/// A file a lookup still needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Missing {
+    /// Directory block `s/<j>.bin` of the term-shard table.
+    Dir(usize),
+    /// Term shard `t/<i>.bin`.
+    Shard(usize),
+}
+
+impl Missing {
+    pub(super) fn path(self) -> String {
+        match self {
+            Missing::Dir(j) => shard_dir_path(j),
+            Missing::Shard(s) => term_shard_path(s),
+        }
+    }
 }
 
 /// One term to score and its weight.
@@ -111,52 +130,76 @@ impl Index {
         a
     }
 
-    pub(super) fn shard_of(&self, term: &str) -> Option<usize> {
-        if self.m.shards.is_empty() {
-            return None;
+    /// Shard of `term`; `Ok(None)` for an index without terms, `Err` when
+    /// the directory block that lists it is not loaded.
+    pub(super) fn shard_of(&self, term: &str) -> Result<Option<usize>, Missing> {
+        let t = &self.m.shards;
+        let Some(j) = t.block_of(term) else {
+            return Ok(None);
+        };
+        match &self.dirs[j] {
+            Some(block) => Ok(Some(t.shard_in(j, block, term))),
+            None => Err(Missing::Dir(j)),
         }
-        Some(
-            self.m
-                .shards
-                .partition_point(|f| f.as_str() <= term)
-                .saturating_sub(1),
-        )
     }
 
-    /// `Err(shard)` when the term's shard is not loaded; `Ok(None)` when the
-    /// term is not in the index.
-    pub(super) fn lookup(&self, term: &str) -> Result<Option<&TermPostings>, usize> {
-        let Some(s) = self.shard_of(term) else {
+    /// `Err` names the directory block or term shard still needed;
+    /// `Ok(None)` when the term is not in the index.
+    pub(super) fn lookup(&self, term: &str) -> Result<Option<&TermPostings>, Missing> {
+        let Some(s) = self.shard_of(term)? else {
             return Ok(None);
         };
         match &self.terms[s] {
             Some(shard) => Ok(shard.get(term)),
-            None => Err(s),
+            None => Err(Missing::Shard(s)),
         }
+    }
+
+    /// First term of shard `s`, when known: the first shard of each
+    /// directory block is in the manifest, the others in their block.
+    fn shard_first(&self, s: usize) -> Option<&str> {
+        let t = &self.m.shards;
+        let k = t.fanout as usize;
+        if s.is_multiple_of(k) {
+            return t.sample.get(s / k).map(String::as_str);
+        }
+        self.dirs
+            .get(s / k)?
+            .as_ref()?
+            .get(s % k)
+            .map(String::as_str)
     }
 
     /// Shards a prefix expansion reads: the prefix's own shard, the next one
     /// when it starts with the prefix, and the shards of the prefix minus its
     /// last 1–3 characters (a stem of a longer word: `recordi` → `record`).
-    pub(super) fn prefix_shards(&self, prefix: &str) -> Vec<usize> {
+    /// Directory blocks still needed to tell are added to `missing`.
+    pub(super) fn prefix_shards(&self, prefix: &str, missing: &mut Vec<Missing>) -> Vec<usize> {
         let mut out = Vec::new();
-        let Some(home) = self.shard_of(prefix) else {
-            return out;
+        let home = match self.shard_of(prefix) {
+            Ok(Some(h)) => h,
+            Ok(None) => return out,
+            Err(m) => {
+                missing.push(m);
+                return out;
+            }
         };
         out.push(home);
+        // The shard after `home` is in the same block or starts the next
+        // one, so its first term is known.
         let mut s = home + 1;
-        while s < self.m.shards.len()
-            && self.m.shards[s].starts_with(prefix)
+        while s < self.m.shards.count as usize
+            && self.shard_first(s).is_some_and(|f| f.starts_with(prefix))
             && out.len() < MAX_PREFIX_SHARDS
         {
             out.push(s);
             s += 1;
         }
         for stem in stem_prefixes(prefix) {
-            if let Some(s) = self.shard_of(stem) {
-                if !out.contains(&s) {
-                    out.push(s);
-                }
+            match self.shard_of(stem) {
+                Ok(Some(s)) if !out.contains(&s) => out.push(s),
+                Err(m) => missing.push(m),
+                _ => {}
             }
         }
         out
@@ -164,7 +207,7 @@ impl Index {
 
     pub(super) fn prefix_terms<'s>(&'s self, prefix: &str, exact: &str) -> Vec<&'s TermPostings> {
         let mut out: Vec<&TermPostings> = Vec::new();
-        for s in self.prefix_shards(prefix) {
+        for s in self.prefix_shards(prefix, &mut Vec::new()) {
             if let Some(shard) = &self.terms[s] {
                 out.extend(shard.with_prefix(prefix).filter(|t| t.term != exact));
             }
@@ -191,17 +234,35 @@ impl Index {
         Some(if n >= 8 { 2 } else { 1 })
     }
 
-    /// Shard-table terms within typo distance (big terms sit alone in their
-    /// shard, so their names are all in the manifest).
+    /// Shards whose first term is within typo distance (big terms sit
+    /// alone in their shard, so their names are in the shard table). The
+    /// candidates are the first terms of the term's own directory block
+    /// (loaded to find its shard) and of every block (in the manifest):
+    /// the whole table for a small index, a bounded part of it for a large
+    /// one, whose manifest does not hold the table.
     pub(super) fn boundary_typos(&self, term: &str, max: usize) -> Vec<usize> {
-        let mut v: Vec<(usize, usize)> = self
-            .m
-            .shards
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.as_str() != term)
-            .filter_map(|(i, t)| edit_distance(term, t, max).map(|d| (d, i)))
-            .collect();
+        let t = &self.m.shards;
+        let k = t.fanout as usize;
+        let mut v: Vec<(usize, usize)> = Vec::new();
+        let mut consider = |i: usize, first: &str| {
+            if first != term {
+                if let Some(d) = edit_distance(term, first, max) {
+                    v.push((d, i));
+                }
+            }
+        };
+        let own = t.block_of(term);
+        if let Some(Some(block)) = own.map(|j| &self.dirs[j]) {
+            let j = own.unwrap_or(0);
+            for (i, first) in block.iter().enumerate() {
+                consider(j * k + i, first);
+            }
+        }
+        for (j, first) in t.sample.iter().enumerate() {
+            if Some(j) != own {
+                consider(j * k, first);
+            }
+        }
         v.sort_unstable();
         v.truncate(3);
         v.into_iter().map(|(_, i)| i).collect()
@@ -212,7 +273,7 @@ impl Index {
             return Vec::new();
         };
         let mut cands: Vec<(usize, &TermPostings)> = Vec::new();
-        if let Some(Some(shard)) = self.shard_of(term).map(|s| &self.terms[s]) {
+        if let Ok(Some(Some(shard))) = self.shard_of(term).map(|s| s.map(|s| &self.terms[s])) {
             for t in &shard.terms {
                 if t.df() > exact_df && t.term != term {
                     if let Some(d) = edit_distance(term, &t.term, max) {

@@ -8,8 +8,8 @@ use crate::embed::wordpiece::Vocab;
 use crate::error::FormatError;
 use crate::fragment::Fragment;
 use crate::layout::{
-    doc_block_path, fragment_path, partition_path, position_shard_path, term_shard_path,
-    token_shard_path, twin_block_path, CENTROIDS_PATH, MANIFEST_PATH, VOCAB_PATH,
+    doc_block_path, fragment_path, partition_path, position_shard_path, shard_dir_path,
+    term_shard_path, token_shard_path, twin_block_path, CENTROIDS_PATH, MANIFEST_PATH, VOCAB_PATH,
 };
 use crate::shard::{PositionShard, TermShard};
 use crate::twins::TwinBlock;
@@ -20,7 +20,8 @@ impl Index {
     pub fn all_files(&self) -> Vec<String> {
         let mut v: Vec<String> = (0..self.doc_blocks.len()).map(doc_block_path).collect();
         v.extend((0..self.twins.blocks.len()).map(twin_block_path));
-        for i in 0..self.m.shards.len() {
+        v.extend((0..self.m.shards.dir_files()).map(shard_dir_path));
+        for i in 0..self.m.shards.count as usize {
             v.push(term_shard_path(i));
             v.push(position_shard_path(i));
         }
@@ -56,6 +57,7 @@ impl Index {
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(unknown)?;
             match dir {
+                "s" if n < self.m.shards.dir_files() => (FileKind::ShardDir, n),
                 "t" if n < self.terms.len() => (FileKind::Terms, n),
                 "p" if n < self.positions.len() => (FileKind::Positions, n),
                 "f" if n < self.fragment_count() as usize => (FileKind::Fragments, n),
@@ -79,6 +81,9 @@ impl Index {
         }
         match kind {
             FileKind::Manifest => {}
+            FileKind::ShardDir => {
+                self.dirs[index] = Some(self.m.shards.decode_block(index, env.payload)?);
+            }
             FileKind::DocBlock => {
                 self.doc_blocks[index] = Some(DocBlock::decode(
                     env.payload,
@@ -170,6 +175,10 @@ impl Index {
             return slot;
         };
         let dropped = match dir {
+            // An inline table has no directory file to fetch again.
+            "s" if n < self.m.shards.dir_files() => {
+                self.dirs.get_mut(n).and_then(Option::take).is_some()
+            }
             "t" => self.terms.get_mut(n).and_then(Option::take).is_some(),
             "p" => self.positions.get_mut(n).and_then(Option::take).is_some(),
             "e" => self.token_rows.get_mut(n).and_then(Option::take).is_some(),

@@ -42,6 +42,9 @@ pub struct Index {
     parents: [Vec<u32>; LEVELS],
     /// Per level, ordinal range of each node.
     ranges: [Vec<(u32, u32)>; LEVELS],
+    /// Directory blocks of the term-shard table (first terms of their
+    /// shards), as added; an inline table is block 0 from the start.
+    dirs: Vec<Option<Vec<String>>>,
     terms: Vec<Option<TermShard>>,
     positions: Vec<Option<PositionShard>>,
     fragments: BTreeMap<u32, Fragment>,
@@ -95,7 +98,11 @@ impl Index {
             }
         }
         let blocks = block_count(m.settings.chunk_count, m.blocks.chunks);
-        let shards = m.shards.len();
+        let shards = m.shards.count as usize;
+        let mut dirs = vec![None; m.shards.blocks()];
+        if let (Some(all), Some(first)) = (&m.shards.inline, dirs.first_mut()) {
+            *first = Some(all.clone());
+        }
         let (token_shards, partitions) = m
             .semantic
             .as_ref()
@@ -107,6 +114,7 @@ impl Index {
             tokenizer: Tokenizer::new(m.settings.tokenizer),
             parents,
             ranges,
+            dirs,
             terms: (0..shards).map(|_| None).collect(),
             positions: (0..shards).map(|_| None).collect(),
             fragments: BTreeMap::new(),
@@ -260,7 +268,7 @@ impl Index {
     pub fn postings(&self, term: &str) -> Result<Option<PostingsView<'_>>, SearchError> {
         match self.lookup(term) {
             Ok(t) => Ok(t.map(|t| (t.ords.as_slice(), t.impacts.as_slice()))),
-            Err(s) => Err(SearchError::NotLoaded(vec![term_shard_path(s)])),
+            Err(m) => Err(SearchError::NotLoaded(vec![m.path()])),
         }
     }
 
@@ -271,8 +279,10 @@ impl Index {
         term: &str,
         ordinal: u32,
     ) -> Result<Option<[Vec<u32>; 3]>, SearchError> {
-        let Some(s) = self.shard_of(term) else {
-            return Ok(None);
+        let s = match self.shard_of(term) {
+            Ok(Some(s)) => s,
+            Ok(None) => return Ok(None),
+            Err(m) => return Err(SearchError::NotLoaded(vec![m.path()])),
         };
         let (Some(shard), Some(pshard)) = (&self.terms[s], &self.positions[s]) else {
             return Err(SearchError::NotLoaded(vec![

@@ -3,10 +3,14 @@
 use std::collections::BTreeSet;
 
 use super::analyze::Analysis;
+use super::analyze::Missing;
 use super::Index;
 use crate::error::SearchError;
-use crate::layout::{doc_block_path, fragment_path, position_shard_path, term_shard_path};
+use crate::layout::{
+    doc_block_path, fragment_path, position_shard_path, shard_dir_path, term_shard_path,
+};
 use crate::query::Query;
+use crate::shard::TermPostings;
 
 impl Index {
     /// Files (relative paths) still needed to answer `query`. Call again
@@ -49,52 +53,61 @@ impl Index {
     }
 
     fn files_analyzed(&self, query: &Query, a: &Analysis, missing_only: bool) -> Vec<String> {
-        let mut shards: BTreeSet<usize> = BTreeSet::new();
-        let mut pos: BTreeSet<usize> = BTreeSet::new();
+        let mut n = Needs::default();
         for c in &a.clauses {
             if !c.term.is_empty() {
-                match self.lookup(&c.term) {
-                    Err(s) => {
-                        shards.insert(s);
-                    }
-                    Ok(found) => {
-                        let df = found.map_or(0, |t| t.df());
-                        if found.is_none() {
-                            for atom in &c.atoms {
-                                if let Err(s) = self.lookup(atom) {
-                                    shards.insert(s);
-                                }
-                            }
+                if let Some(found) = self.lookup_noting(&c.term, &mut n) {
+                    let df = found.map_or(0, |t| t.df());
+                    if found.is_none() {
+                        for atom in &c.atoms {
+                            self.lookup_noting(atom, &mut n);
                         }
-                        if let Some(max) = Self::typo_budget(&c.term, df) {
-                            if !self.still_typing(c) {
-                                shards.extend(self.boundary_typos(&c.term, max));
-                            }
+                    }
+                    if let Some(max) = Self::typo_budget(&c.term, df) {
+                        if !self.still_typing(c) {
+                            n.shards.extend(self.boundary_typos(&c.term, max));
                         }
                     }
                 }
             }
             if let Some(p) = &c.prefix {
-                shards.extend(self.prefix_shards(p));
+                let mut missing = Vec::new();
+                n.shards.extend(self.prefix_shards(p, &mut missing));
+                for m in missing {
+                    n.note(m);
+                }
             }
         }
         for ph in &a.phrases {
             for (t, _) in ph {
-                if let Some(s) = self.shard_of(t) {
-                    shards.insert(s);
-                    if ph.len() > 1 {
-                        pos.insert(s);
+                match self.shard_of(t) {
+                    Ok(Some(s)) => {
+                        n.shards.insert(s);
+                        if ph.len() > 1 {
+                            n.pos.insert(s);
+                        }
                     }
+                    Ok(None) => {}
+                    Err(m) => n.note(m),
                 }
             }
         }
-        let mut out: Vec<String> = shards
+        let mut out: Vec<String> = n
+            .dirs
             .into_iter()
-            .filter(|&s| !missing_only || self.terms[s].is_none())
-            .map(term_shard_path)
+            .filter(|&j| !missing_only || self.dirs[j].is_none())
+            .filter(|&j| j < self.m.shards.dir_files())
+            .map(shard_dir_path)
             .collect();
         out.extend(
-            pos.into_iter()
+            n.shards
+                .into_iter()
+                .filter(|&s| !missing_only || self.terms[s].is_none())
+                .map(term_shard_path),
+        );
+        out.extend(
+            n.pos
+                .into_iter()
                 .filter(|&s| !missing_only || self.positions[s].is_none())
                 .map(position_shard_path),
         );
@@ -105,6 +118,24 @@ impl Index {
                 .map(doc_block_path),
         );
         out
+    }
+
+    /// Looks `term` up, noting the directory block and shard it reads;
+    /// `None` while one of them is missing.
+    fn lookup_noting(&self, term: &str, n: &mut Needs) -> Option<Option<&TermPostings>> {
+        if let Some(j) = self.m.shards.block_of(term) {
+            n.dirs.insert(j);
+        }
+        if let Ok(Some(s)) = self.shard_of(term) {
+            n.shards.insert(s);
+        }
+        match self.lookup(term) {
+            Ok(found) => Some(found),
+            Err(m) => {
+                n.note(m);
+                None
+            }
+        }
     }
 
     /// Document blocks (relative paths) not yet added that hold
@@ -155,5 +186,22 @@ impl Index {
         } else {
             Vec::new()
         }
+    }
+}
+
+/// Files a query reads, by kind.
+#[derive(Default)]
+struct Needs {
+    dirs: BTreeSet<usize>,
+    shards: BTreeSet<usize>,
+    pos: BTreeSet<usize>,
+}
+
+impl Needs {
+    fn note(&mut self, m: Missing) {
+        match m {
+            Missing::Dir(j) => self.dirs.insert(j),
+            Missing::Shard(s) => self.shards.insert(s),
+        };
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::semantic::fuse;
 use super::Index;
 use crate::error::{FormatError, SearchError};
-use crate::layout::{doc_block_path, position_shard_path, term_shard_path, twin_block_path};
+use crate::layout::{doc_block_path, position_shard_path, twin_block_path};
 use crate::manifest::LEVELS;
 use crate::prior::{asks_for_changes, CHANGES_PRIOR};
 use crate::query::Query;
@@ -266,7 +266,7 @@ impl Index {
             match self.lookup(t) {
                 Ok(Some(p)) => lists.push(p),
                 Ok(None) => return Ok(Vec::new()),
-                Err(s) => return Err(SearchError::NotLoaded(vec![term_shard_path(s)])),
+                Err(m) => return Err(SearchError::NotLoaded(vec![m.path()])),
             }
         }
         // Candidates: chunks holding every term.
@@ -281,7 +281,7 @@ impl Index {
         // field f is `pos[bounds[k][f]..bounds[k][f + 1]]`.
         let mut per_term: Vec<(Vec<u32>, Vec<[u32; 4]>)> = Vec::with_capacity(ph.len());
         for ((t, _), l) in ph.iter().zip(&lists) {
-            let s = self.shard_of(t).unwrap_or(0);
+            let s = self.shard_of(t).ok().flatten().unwrap_or(0);
             let (Some(shard), Some(pshard)) = (&self.terms[s], &self.positions[s]) else {
                 return Err(SearchError::NotLoaded(vec![position_shard_path(s)]));
             };

@@ -113,7 +113,10 @@ pub fn options() -> BuildOptions {
     semantic.partition_size = 4;
     semantic.vectors = VectorEncoding::Binary;
     BuildOptions {
-        shard_target_bytes: 256,
+        shard_target_bytes: 64,
+        // A shard table in two levels, so the fixture has directory blocks.
+        shard_root_entries: 2,
+        shard_dir_min: 2,
         fragment_group: 2,
         semantic: Some(semantic),
         ..Default::default()
