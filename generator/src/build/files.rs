@@ -14,17 +14,28 @@ use std::borrow::Cow;
 /// `document.json`, `index.md` and the raw Markdown of every page.
 pub fn document_files(d: &DocRef<'_>, out: &dyn Sink) -> anyhow::Result<()> {
     let dir = d.dir();
-    let pages: Vec<String> = (0..d.doc.parsed.pages.len())
-        .map(|pi| page_markdown(d, pi))
-        .collect();
-    out.put(
-        format!("{dir}{}", site::DOCUMENT_JSON),
-        serde_json::to_vec(&document_file(d, &pages))?,
-    )?;
+    let pages = page_files(d);
+    let mut file = document_file(d, &pages);
+    file.digest = file.digest_of(&pages);
+    out.put(format!("{dir}{}", site::DOCUMENT_JSON), file.to_json())?;
     for (page, md) in d.doc.parsed.pages.iter().zip(pages) {
         out.put(site::page_md_url(&dir, page.number), md.into_bytes())?;
     }
     out.put(format!("{dir}index.md"), document_index_md(d).into_bytes())
+}
+
+/// Every page's `p/<page>.md`.
+fn page_files(d: &DocRef<'_>) -> Vec<String> {
+    (0..d.doc.parsed.pages.len())
+        .map(|pi| page_markdown(d, pi))
+        .collect()
+}
+
+/// The digest `document.json` carries ([`DocumentFile::digest_of`]), for
+/// `library.json`.
+pub fn document_digest(d: &DocRef<'_>) -> String {
+    let pages = page_files(d);
+    document_file(d, &pages).digest_of(&pages)
 }
 
 /// `pages`: each page's `p/<page>.md`, which the chunks' Markdown is named
@@ -37,6 +48,7 @@ fn document_file<'a>(d: &DocRef<'a>, pages: &[String]) -> DocumentFile<'a> {
     DocumentFile {
         format,
         format_version,
+        digest: String::new(),
         id: doc_id.clone(),
         title: Cow::Borrowed(&d.doc.title),
         vendor: Cow::Borrowed(&d.product.vendor),

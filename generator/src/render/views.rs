@@ -149,6 +149,14 @@ pub fn library_view(lib: &Catalog) -> Vec<VendorEntry> {
                                     description: d.description.clone(),
                                     pages: d.parsed.pages.len(),
                                     chunks: d.parsed.chunks.len(),
+                                    digest: crate::build::files::document_digest(
+                                        &crate::content::DocRef {
+                                            product: p,
+                                            version: v,
+                                            doc_set: s,
+                                            doc: d,
+                                        },
+                                    ),
                                 }
                             })
                             .collect();
