@@ -659,9 +659,8 @@ mod wire {
             let dir = doc_dir(&product, &version, &doc_set, &document);
             let mut chunks = Vec::with_capacity(k);
             let (mut line, mut prev_page, mut cursor) = (0i64, None, 0i64);
-            for i in 0..k {
+            for (i, &page) in page_of.iter().enumerate() {
                 let n = c.n.get(i).copied().unwrap_or(i as u32 + 1);
-                let page = page_of[i];
                 line += c.line[i];
                 if prev_page != Some(page) {
                     cursor = 0;
