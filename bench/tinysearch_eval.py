@@ -38,13 +38,29 @@ QUERIES = [
 ]
 
 
-def chunk_markdown(base, c):
-    """A chunk's Markdown: byte ranges of its page's p/N.md joined by a
-    blank line, or its own text when document.json holds it."""
-    if "md_text" in c:
-        return c["md_text"]
-    raw = open(os.path.join(base, "p", f"{c['page']}.md"), "rb").read()
-    return "\n\n".join(raw[a:b].decode() for a, b in c.get("md", []))
+def chunks_of(base, d):
+    """(page, Markdown) of each chunk of a document.json (site format 3:
+    columns; Markdown as [gap, length, ...] byte ranges of the page's p/N.md
+    joined by a blank line, or the chunk's own text in `text`)."""
+    cols = d["chunks"]
+    pages = cols.get("page") or [
+        p["number"] for p in d["pages"] for _ in range(p.get("chunks", 0))
+    ]
+    texts = dict((i, t) for i, t in cols.get("text", []))
+    out, files, prev, cursor = [], {}, None, 0
+    for i, md in enumerate(cols["md"]):
+        page = pages[i]
+        if page != prev:
+            prev, cursor = page, 0
+        if page not in files:
+            files[page] = open(os.path.join(base, "p", f"{page}.md"), "rb").read()
+        parts = []
+        for gap, length in zip(md[::2], md[1::2]):
+            a = cursor + gap
+            cursor = a + length
+            parts.append(files[page][a:cursor].decode())
+        out.append((page, texts.get(i, "\n\n".join(parts))))
+    return out
 
 
 def posts_of(site):
@@ -53,11 +69,11 @@ def posts_of(site):
         d = json.load(open(f))
         base = os.path.dirname(f)
         by_page = {}
-        for c in d["chunks"]:
-            by_page.setdefault(c["page"], []).append(chunk_markdown(base, c))
+        for page, md in chunks_of(base, d):
+            by_page.setdefault(page, []).append(md)
         for p in d["pages"]:
             body = "\n\n".join(by_page.get(p["number"], []))
-            title = f"{d['title']} · {p['title'] or p['number']}"
+            title = f"{d['title']} · {p.get('title') or p['number']}"
             url = os.path.relpath(os.path.join(base, "p", f"{p['number']}.html"), site)
             posts.append({"title": title, "url": url, "body": body})
     return posts

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 /// Version of the site's data files (marker, `library.json`,
 /// `document.json`). Raise it when a reader of the old files would misread
 /// the new ones (or the reverse); readers refuse any other version.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Written into every site so a rebuild may safely replace the directory.
 pub const MARKER: &str = ".mcdewey-site";
 /// Directory of the search index inside a site.
@@ -218,19 +218,28 @@ pub struct DocEntry {
     pub description: Option<String>,
     pub pages: usize,
     pub chunks: usize,
+    /// The document's [`DocumentFile::digest`]: a reader of both files
+    /// tells a `document.json` of another build by it.
+    pub digest: String,
 }
 
 // ------------------------------------------------------------ document.json
 
 /// `document.json`: one document's pages, outline and chunks, for `/mcp` and
-/// for agents on static hosting. A chunk's Markdown is not repeated here: it
-/// is named by byte ranges of its page's `p/<page>.md`, and ids and URLs that
-/// follow from the document's are left out; [`SiteDir::read_document`] fills
-/// them all in. Borrowed when written, owned when read.
-#[derive(Debug, Serialize, Deserialize)]
+/// for agents on static hosting. Borrowed when written, owned when read.
+///
+/// The file is compact ([`DocumentFile::to_json`], [`DocumentFile::from_json`]):
+/// what follows from other fields is left out (ids, URLs, the pages' first
+/// and last chunks, each chunk's Markdown, named by byte ranges of its
+/// page's `p/<page>.md`), chunks and outline are columns, and heading paths
+/// are stored once per document. [`SiteDir::read_document`] fills it all in.
+#[derive(Debug, Serialize, PartialEq)]
 pub struct DocumentFile<'a> {
     pub format: Cow<'static, str>,
     pub format_version: u32,
+    /// Short digest of the document's files (this one and its pages'
+    /// Markdown): equal across builds when the document is unchanged.
+    pub digest: String,
     pub id: String,
     pub title: Cow<'a, str>,
     pub vendor: Cow<'a, str>,
@@ -244,8 +253,6 @@ pub struct DocumentFile<'a> {
     pub url: String,
     /// Pages are physical pages (page markers, e.g. from a PDF); otherwise
     /// they are the document's sections and have no printed number to cite.
-    /// Sites built before the field existed are read as paged.
-    #[serde(default = "paged_by_default")]
     pub paged: bool,
     pub pages: Vec<PageEntry>,
     pub outline: Vec<HeadingEntry>,
@@ -257,11 +264,19 @@ fn paged_by_default() -> bool {
 }
 
 impl DocumentFile<'static> {
-    /// Fills in what the file leaves out: page URLs, chunk ids and each
-    /// chunk's Markdown, sliced from its page's `p/N.md` (read once per page
-    /// through `read_page`, given a site-relative path). `dir` is the
-    /// document's directory. An error names the page file: `Some` is the
-    /// reader's error, `None` a chunk whose byte ranges the file lacks.
+    /// Reads a `document.json` and fills in what follows from its fields
+    /// (ids, URLs, pages' chunk ranges, heading paths, chunks' byte ranges);
+    /// chunks' Markdown is left to [`DocumentFile::complete`].
+    pub fn from_json(bytes: &[u8]) -> anyhow::Result<DocumentFile<'static>> {
+        let w: wire::Document<'static> = serde_json::from_slice(bytes)?;
+        w.decode()
+    }
+
+    /// Fills in each chunk's Markdown, sliced from its page's `p/N.md`
+    /// (read once per page through `read_page`, given a site-relative path).
+    /// `dir` is the document's directory. An error names the page file:
+    /// `Some` is the reader's error, `None` a chunk whose byte ranges the
+    /// file lacks.
     pub fn complete<E>(
         &mut self,
         dir: &str,
@@ -297,9 +312,32 @@ impl DocumentFile<'_> {
     pub fn header() -> (Cow<'static, str>, u32) {
         (Cow::Borrowed(DOCUMENT_FORMAT), FORMAT_VERSION)
     }
+
+    /// The file's bytes, in the compact form.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(&wire::Document::encode(self)).expect("plain data")
+    }
+
+    /// The digest of a document whose `document.json` (without its digest)
+    /// and pages' Markdown files are these: 16 hex digits of their SHA-256.
+    pub fn digest_of(&self, page_files: &[String]) -> String {
+        use sha2::Digest;
+        let mut w = wire::Document::encode(self);
+        w.digest = Cow::Borrowed("");
+        let mut h = sha2::Sha256::new();
+        h.update(serde_json::to_vec(&w).expect("plain data"));
+        for f in page_files {
+            h.update((f.len() as u64).to_le_bytes());
+            h.update(f.as_bytes());
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PageEntry {
     pub number: u32,
     pub label: Option<String>,
@@ -311,7 +349,7 @@ pub struct PageEntry {
     pub last_chunk: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct HeadingEntry {
     pub level: u8,
     pub text: String,
@@ -320,11 +358,10 @@ pub struct HeadingEntry {
     pub chunk: Option<u32>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, PartialEq)]
 pub struct ChunkEntry<'a> {
     pub n: u32,
-    /// [`chunk_id`]: not in the file, filled in by the reader.
-    #[serde(skip)]
+    /// [`chunk_id`]: filled in by the reader.
     pub id: String,
     pub page: u32,
     pub breadcrumb: Cow<'a, [String]>,
@@ -332,15 +369,11 @@ pub struct ChunkEntry<'a> {
     pub words: usize,
     /// Byte ranges of the page's `p/<page>.md` that, joined by a blank line,
     /// make the chunk's Markdown ([`markdown_slices`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub md: Vec<[usize; 2]>,
     /// The chunk's Markdown when it is not made of slices of its page's
     /// file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub md_text: Option<Cow<'a, str>>,
-    /// The chunk's Markdown: not in the file; the reader makes it from `md`
-    /// or `md_text`.
-    #[serde(skip)]
+    /// The chunk's Markdown: made by the reader from `md` or `md_text`.
     pub markdown: Cow<'a, str>,
 }
 
@@ -351,6 +384,367 @@ impl<'a> ChunkEntry<'a> {
         match markdown_slices(page_file, markdown) {
             Some(md) => self.md = md,
             None => self.md_text = Some(Cow::Borrowed(markdown)),
+        }
+    }
+}
+
+/// The compact form of `document.json`, as stored.
+mod wire {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[derive(Serialize, Deserialize)]
+    pub(super) struct Document<'a> {
+        pub format: Cow<'static, str>,
+        pub format_version: u32,
+        #[serde(default, skip_serializing_if = "str::is_empty")]
+        pub digest: Cow<'a, str>,
+        pub title: Cow<'a, str>,
+        pub vendor: Cow<'a, str>,
+        pub product: Cow<'a, str>,
+        pub product_name: Cow<'a, str>,
+        pub version: Cow<'a, str>,
+        pub doc_set: Cow<'a, str>,
+        pub doc_set_title: Cow<'a, str>,
+        pub document: Cow<'a, str>,
+        pub source: Cow<'a, str>,
+        #[serde(default = "paged_by_default")]
+        pub paged: bool,
+        pub pages: Vec<Page<'a>>,
+        pub outline: Outline<'a>,
+        /// Distinct heading paths; each part is an index into `outline`
+        /// (the first heading with that text) or, when no heading has it,
+        /// the text.
+        pub paths: Vec<Vec<Part<'a>>>,
+        pub chunks: Chunks<'a>,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    pub(super) struct Page<'a> {
+        pub number: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub label: Option<Cow<'a, str>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub title: Option<Cow<'a, str>>,
+        /// Chunks on the page: the chunks are in page order.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        pub chunks: u32,
+    }
+
+    #[derive(Serialize, Deserialize, Default)]
+    pub(super) struct Outline<'a> {
+        pub level: Vec<u8>,
+        pub text: Vec<Cow<'a, str>>,
+        pub anchor: Vec<Cow<'a, str>>,
+        pub page: Vec<u32>,
+        pub chunk: Vec<Option<u32>>,
+    }
+
+    #[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Hash)]
+    #[serde(untagged)]
+    pub(super) enum Part<'a> {
+        Heading(u32),
+        Text(Cow<'a, str>),
+    }
+
+    #[derive(Serialize, Deserialize, Default)]
+    pub(super) struct Chunks<'a> {
+        /// Chunk numbers, when they are not 1, 2, 3…
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub n: Vec<u32>,
+        /// Page numbers, when the pages' `chunks` counts do not give them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub page: Vec<u32>,
+        /// Index into `paths`.
+        pub path: Vec<u32>,
+        /// Source line, less the previous chunk's (the first: less 0).
+        pub line: Vec<i64>,
+        pub words: Vec<usize>,
+        /// Byte ranges of the page's Markdown as `[gap, length, gap,
+        /// length…]`; a gap counts from the end of the previous range on
+        /// the same page (of this chunk or the chunk before), or from 0.
+        pub md: Vec<Vec<i64>>,
+        /// `[chunk position, Markdown]` of chunks whose text is not slices
+        /// of their page's file.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub text: Vec<(u32, Cow<'a, str>)>,
+    }
+
+    fn is_zero(n: &u32) -> bool {
+        *n == 0
+    }
+
+    fn borrow(s: &Option<String>) -> Option<Cow<'_, str>> {
+        s.as_deref().map(Cow::Borrowed)
+    }
+
+    impl<'a> Document<'a> {
+        pub fn encode(f: &'a DocumentFile<'_>) -> Document<'a> {
+            let mut counts: Vec<u32> = vec![0; f.pages.len()];
+            let at: HashMap<u32, usize> = f
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.number, i))
+                .collect();
+            for c in &f.chunks {
+                if let Some(&i) = at.get(&c.page) {
+                    counts[i] += 1;
+                }
+            }
+            let derived: Vec<u32> = f
+                .pages
+                .iter()
+                .zip(&counts)
+                .flat_map(|(p, &k)| std::iter::repeat_n(p.number, k as usize))
+                .collect();
+            let pages_given = derived.iter().eq(f.chunks.iter().map(|c| &c.page));
+            let numbered = f
+                .chunks
+                .iter()
+                .enumerate()
+                .all(|(i, c)| c.n == i as u32 + 1);
+
+            // A path part names the first heading with its text, so a path
+            // is stored once however many headings repeat it.
+            let mut first: HashMap<&str, u32> = HashMap::new();
+            for (i, o) in f.outline.iter().enumerate() {
+                first.entry(o.text.as_str()).or_insert(i as u32);
+            }
+            let mut paths: Vec<Vec<Part<'a>>> = Vec::new();
+            let mut path_ids: HashMap<Vec<Part<'a>>, u32> = HashMap::new();
+            let mut chunks = Chunks::default();
+            let (mut prev_line, mut prev_page, mut cursor) = (0i64, None, 0i64);
+            for (i, c) in f.chunks.iter().enumerate() {
+                let path: Vec<Part<'a>> = c
+                    .breadcrumb
+                    .iter()
+                    .map(|t| match first.get(t.as_str()) {
+                        Some(&h) => Part::Heading(h),
+                        None => Part::Text(Cow::Borrowed(t.as_str())),
+                    })
+                    .collect();
+                let id = *path_ids.entry(path.clone()).or_insert_with(|| {
+                    paths.push(path);
+                    paths.len() as u32 - 1
+                });
+                chunks.path.push(id);
+                if !numbered {
+                    chunks.n.push(c.n);
+                }
+                if !pages_given {
+                    chunks.page.push(c.page);
+                }
+                chunks.line.push(c.line as i64 - prev_line);
+                prev_line = c.line as i64;
+                chunks.words.push(c.words);
+                if prev_page != Some(c.page) {
+                    cursor = 0;
+                    prev_page = Some(c.page);
+                }
+                let mut md = Vec::with_capacity(c.md.len() * 2);
+                for &[a, b] in &c.md {
+                    md.push(a as i64 - cursor);
+                    md.push(b as i64 - a as i64);
+                    cursor = b as i64;
+                }
+                chunks.md.push(md);
+                if let Some(t) = &c.md_text {
+                    chunks.text.push((i as u32, Cow::Borrowed(t.as_ref())));
+                }
+            }
+            let mut outline = Outline::default();
+            for o in &f.outline {
+                outline.level.push(o.level);
+                outline.text.push(Cow::Borrowed(&o.text));
+                outline.anchor.push(Cow::Borrowed(&o.anchor));
+                outline.page.push(o.page);
+                outline.chunk.push(o.chunk);
+            }
+            Document {
+                format: f.format.clone(),
+                format_version: f.format_version,
+                digest: Cow::Borrowed(&f.digest),
+                title: Cow::Borrowed(&f.title),
+                vendor: Cow::Borrowed(&f.vendor),
+                product: Cow::Borrowed(&f.product),
+                product_name: Cow::Borrowed(&f.product_name),
+                version: Cow::Borrowed(&f.version),
+                doc_set: Cow::Borrowed(&f.doc_set),
+                doc_set_title: Cow::Borrowed(&f.doc_set_title),
+                document: Cow::Borrowed(&f.document),
+                source: Cow::Borrowed(&f.source),
+                paged: f.paged,
+                pages: f
+                    .pages
+                    .iter()
+                    .zip(counts)
+                    .map(|(p, chunks)| Page {
+                        number: p.number,
+                        label: borrow(&p.label),
+                        title: borrow(&p.title),
+                        chunks,
+                    })
+                    .collect(),
+                outline,
+                paths,
+                chunks,
+            }
+        }
+    }
+
+    impl Document<'static> {
+        pub fn decode(self) -> anyhow::Result<DocumentFile<'static>> {
+            let Document {
+                format,
+                format_version,
+                digest,
+                title,
+                vendor,
+                product,
+                product_name,
+                version,
+                doc_set,
+                doc_set_title,
+                document,
+                source,
+                paged,
+                pages,
+                outline: o,
+                paths,
+                chunks: c,
+            } = self;
+            let k = c.path.len();
+            let bad = |what: &str| anyhow::anyhow!("its {what} do not fit its chunks or outline");
+            if c.line.len() != k
+                || c.words.len() != k
+                || c.md.len() != k
+                || !(c.n.is_empty() || c.n.len() == k)
+                || !(c.page.is_empty() || c.page.len() == k)
+            {
+                return Err(bad("chunk columns"));
+            }
+            let h = o.level.len();
+            if o.text.len() != h || o.anchor.len() != h || o.page.len() != h || o.chunk.len() != h {
+                return Err(bad("outline columns"));
+            }
+            let page_of: Vec<u32> = if c.page.is_empty() {
+                pages
+                    .iter()
+                    .flat_map(|p| std::iter::repeat_n(p.number, p.chunks as usize))
+                    .collect()
+            } else {
+                c.page.clone()
+            };
+            if page_of.len() != k {
+                return Err(bad("pages' chunk counts"));
+            }
+            let paths: Vec<Vec<String>> = paths
+                .into_iter()
+                .map(|p| {
+                    p.into_iter()
+                        .map(|part| match part {
+                            Part::Heading(i) => o
+                                .text
+                                .get(i as usize)
+                                .map(|t| t.to_string())
+                                .ok_or_else(|| bad("heading paths")),
+                            Part::Text(t) => Ok(t.into_owned()),
+                        })
+                        .collect()
+                })
+                .collect::<anyhow::Result<_>>()?;
+            let mut texts: HashMap<u32, Cow<'static, str>> = c.text.into_iter().collect();
+            let id = doc_id(&product, &version, &doc_set, &document);
+            let dir = doc_dir(&product, &version, &doc_set, &document);
+            let mut chunks = Vec::with_capacity(k);
+            let (mut line, mut prev_page, mut cursor) = (0i64, None, 0i64);
+            for (i, &page) in page_of.iter().enumerate() {
+                let n = c.n.get(i).copied().unwrap_or(i as u32 + 1);
+                line += c.line[i];
+                if prev_page != Some(page) {
+                    cursor = 0;
+                    prev_page = Some(page);
+                }
+                let md = c.md[i]
+                    .chunks(2)
+                    .map(|gl| {
+                        let [gap, len] = gl else {
+                            return Err(bad("byte ranges"));
+                        };
+                        let a = cursor + gap;
+                        cursor = a + len;
+                        usize::try_from(a)
+                            .ok()
+                            .zip(usize::try_from(cursor).ok())
+                            .map(|(a, b)| [a, b])
+                            .ok_or_else(|| bad("byte ranges"))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let breadcrumb = paths
+                    .get(c.path[i] as usize)
+                    .ok_or_else(|| bad("heading paths"))?
+                    .clone();
+                chunks.push(ChunkEntry {
+                    n,
+                    id: chunk_id(&id, n),
+                    page,
+                    breadcrumb: Cow::Owned(breadcrumb),
+                    line: usize::try_from(line).map_err(|_| bad("lines"))?,
+                    words: c.words[i],
+                    md,
+                    md_text: texts.remove(&(i as u32)),
+                    markdown: Cow::Borrowed(""),
+                });
+            }
+            let mut spans: HashMap<u32, (u32, u32)> = HashMap::new();
+            for c in &chunks {
+                spans.entry(c.page).or_insert((c.n, c.n)).1 = c.n;
+            }
+            let pages = pages
+                .into_iter()
+                .map(|p| {
+                    let span = spans.get(&p.number);
+                    let (first_chunk, last_chunk) = (span.map(|s| s.0), span.map(|s| s.1));
+                    PageEntry {
+                        number: p.number,
+                        label: p.label.map(Cow::into_owned),
+                        title: p.title.map(Cow::into_owned),
+                        url: page_url(&dir, p.number),
+                        first_chunk,
+                        last_chunk,
+                    }
+                })
+                .collect();
+            let outline = (0..h)
+                .map(|i| HeadingEntry {
+                    level: o.level[i],
+                    text: o.text[i].to_string(),
+                    anchor: o.anchor[i].to_string(),
+                    page: o.page[i],
+                    chunk: o.chunk[i],
+                })
+                .collect();
+            Ok(DocumentFile {
+                format,
+                format_version,
+                digest: digest.into_owned(),
+                id,
+                title,
+                vendor,
+                product,
+                product_name,
+                version,
+                doc_set,
+                doc_set_title,
+                document,
+                source,
+                url: doc_url(&dir),
+                paged,
+                pages,
+                outline,
+                chunks,
+            })
         }
     }
 }
@@ -494,8 +888,19 @@ impl SiteDir {
             });
         }
         let path = self.path.join(dir).join(DOCUMENT_JSON);
-        let mut doc: DocumentFile<'static> = read_json(&path)?;
-        check_version(&path, &self.marker.generator, doc.format_version)?;
+        let bytes = std::fs::read(&path).map_err(|e| SiteError::Malformed {
+            path: path.clone(),
+            source: anyhow::Error::new(e).context("cannot read it"),
+        })?;
+        let found = document_version(&bytes).map_err(|e| SiteError::Malformed {
+            path: path.clone(),
+            source: e,
+        })?;
+        check_version(&path, &self.marker.generator, found)?;
+        let mut doc = DocumentFile::from_json(&bytes).map_err(|e| SiteError::Malformed {
+            path: path.clone(),
+            source: e,
+        })?;
         let root = self.path.clone();
         doc.complete(dir, |rel| {
             let md_path = root.join(rel);
@@ -562,6 +967,13 @@ impl SiteDir {
         }
         Ok(index)
     }
+}
+
+/// The format version a `document.json` says it has, read before the rest
+/// so a file of another version is refused by its version, not misread.
+pub fn document_version(bytes: &[u8]) -> anyhow::Result<u32> {
+    let h: Header = serde_json::from_slice(bytes)?;
+    Ok(h.format_version.unwrap_or(0))
 }
 
 fn check_version(path: &Path, generator: &str, found: u32) -> Result<(), SiteError> {
@@ -669,6 +1081,220 @@ mod tests {
         assert_eq!(markdown_slices(file, "Second para.\n\nFirst para."), None);
         assert_eq!(markdown_slices(file, "Other."), None);
         assert_eq!(markdown_from_slices(file, &[[0, 999]]), None);
+    }
+
+    /// A document with `pages` (number, Markdown file) and chunks
+    /// (n, page number, breadcrumb, line, Markdown), filled in as a reader
+    /// fills it.
+    fn document(
+        pages: &[(u32, &str)],
+        outline: Vec<HeadingEntry>,
+        chunks: &[(u32, u32, &[&str], usize, &str)],
+    ) -> DocumentFile<'static> {
+        let (format, format_version) = DocumentFile::header();
+        let dir = doc_dir("p", "1.0", "set", "doc");
+        let id = doc_id("p", "1.0", "set", "doc");
+        let chunks: Vec<ChunkEntry<'static>> = chunks
+            .iter()
+            .map(|&(n, page, crumbs, line, md)| {
+                let file = pages.iter().find(|p| p.0 == page).unwrap().1;
+                let mut e = ChunkEntry {
+                    n,
+                    id: chunk_id(&id, n),
+                    page,
+                    breadcrumb: Cow::Owned(crumbs.iter().map(|s| s.to_string()).collect()),
+                    line,
+                    words: md.split_whitespace().count(),
+                    md: Vec::new(),
+                    md_text: None,
+                    markdown: Cow::Owned(md.to_string()),
+                };
+                match markdown_slices(file, md) {
+                    Some(r) => e.md = r,
+                    None => e.md_text = Some(Cow::Owned(md.to_string())),
+                }
+                e
+            })
+            .collect();
+        let pages = pages
+            .iter()
+            .map(|&(number, _)| {
+                let on: Vec<u32> = chunks
+                    .iter()
+                    .filter(|c| c.page == number)
+                    .map(|c| c.n)
+                    .collect();
+                PageEntry {
+                    number,
+                    label: (number == 2).then(|| "ii".to_string()),
+                    title: (number != 3).then(|| format!("Page title {number}")),
+                    url: page_url(&dir, number),
+                    first_chunk: on.first().copied(),
+                    last_chunk: on.last().copied(),
+                }
+            })
+            .collect();
+        DocumentFile {
+            format,
+            format_version,
+            digest: "0123456789abcdef".into(),
+            id,
+            title: "Doc".into(),
+            vendor: "V".into(),
+            product: "p".into(),
+            product_name: "P".into(),
+            version: "1.0".into(),
+            doc_set: "set".into(),
+            doc_set_title: "Set".into(),
+            document: "doc".into(),
+            source: "set/doc.md".into(),
+            url: doc_url(&dir),
+            paged: true,
+            pages,
+            outline,
+            chunks,
+        }
+    }
+
+    fn heading(level: u8, text: &str, page: u32, chunk: Option<u32>) -> HeadingEntry {
+        HeadingEntry {
+            level,
+            text: text.into(),
+            anchor: text.to_lowercase(),
+            page,
+            chunk,
+        }
+    }
+
+    fn round_trip(doc: &DocumentFile<'static>, pages: &[(u32, &str)]) {
+        let bytes = doc.to_json();
+        let mut back = DocumentFile::from_json(&bytes).unwrap();
+        back.complete(&doc_dir("p", "1.0", "set", "doc"), |rel| {
+            let n: u32 = rel
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .trim_end_matches(".md")
+                .parse()
+                .unwrap();
+            Ok::<_, ()>(pages.iter().find(|p| p.0 == n).unwrap().1.to_string())
+        })
+        .unwrap();
+        assert_eq!(&back, doc);
+        // Written again, the same bytes.
+        assert_eq!(back.to_json(), bytes);
+    }
+
+    #[test]
+    fn document_json_round_trips_in_its_compact_form() {
+        let pages = [
+            (
+                1,
+                "<!-- head -->\n# Guide\n\nIntro text.\n\n## Setup\n\nStep one.\n\nStep two.\n",
+            ),
+            (
+                2,
+                "<!-- head -->\n## Setup\n\nMore steps.\n\n### Notes\n\nA note.\n",
+            ),
+            (3, "<!-- head -->\nNo headings here.\n"),
+        ];
+        let outline = vec![
+            heading(1, "Guide", 1, Some(1)),
+            heading(2, "Setup", 1, Some(2)),
+            heading(2, "Setup", 2, Some(3)),
+            heading(3, "Notes", 2, Some(4)),
+            heading(2, "Unchunked", 3, None),
+        ];
+        // The common shape: chunks numbered 1…, in page order.
+        let regular = document(
+            &pages,
+            outline.clone(),
+            &[
+                (1, 1, &["Guide"], 2, "# Guide\n\nIntro text."),
+                (
+                    2,
+                    1,
+                    &["Guide", "Setup"],
+                    6,
+                    "## Setup\n\nStep one.\n\nStep two.",
+                ),
+                (3, 2, &["Guide", "Setup"], 12, "## Setup\n\nMore steps."),
+                (
+                    4,
+                    2,
+                    &["Guide", "Setup", "Notes"],
+                    16,
+                    "### Notes\n\nA note.",
+                ),
+                (5, 3, &["Guide", "Setup", "Notes"], 20, "No headings here."),
+            ],
+        );
+        round_trip(&regular, &pages);
+        let text = String::from_utf8(regular.to_json()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // Left out because they follow: numbers 1…, each chunk's page.
+        assert!(
+            v["chunks"].get("n").is_none() && v["chunks"].get("page").is_none(),
+            "{text}"
+        );
+        // Each heading path once; its parts name outline entries.
+        assert_eq!(v["paths"].as_array().unwrap().len(), 3, "{text}");
+        assert_eq!(
+            v["paths"],
+            serde_json::json!([[0], [0, 1], [0, 1, 3]]),
+            "{text}"
+        );
+
+        // Irregular: numbers with gaps, pages out of order, a path part no
+        // heading has, a chunk whose text is not slices of its page, lines
+        // going back, an empty chunk, no outline.
+        let irregular = document(
+            &pages,
+            Vec::new(),
+            &[
+                (3, 2, &["Elsewhere"], 12, "## Setup\n\nMore steps."),
+                (7, 1, &[], 4, "Intro text.\n\nStep two."),
+                (8, 1, &["Guide"], 1, "Not in the page."),
+                (9, 3, &[], 20, ""),
+            ],
+        );
+        round_trip(&irregular, &pages);
+        let v: serde_json::Value = serde_json::from_slice(&irregular.to_json()).unwrap();
+        assert_eq!(v["chunks"]["n"], serde_json::json!([3, 7, 8, 9]));
+        assert_eq!(v["chunks"]["page"], serde_json::json!([2, 1, 1, 3]));
+    }
+
+    #[test]
+    fn a_document_json_that_does_not_fit_is_refused() {
+        let pages = [(1, "# A\n\nText.\n")];
+        let doc = document(&pages, Vec::new(), &[(1, 1, &["A"], 1, "# A\n\nText.")]);
+        let mut v: serde_json::Value = serde_json::from_slice(&doc.to_json()).unwrap();
+        v["chunks"]["words"] = serde_json::json!([]);
+        let e = DocumentFile::from_json(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("chunk columns"), "{e}");
+        let mut v: serde_json::Value = serde_json::from_slice(&doc.to_json()).unwrap();
+        v["paths"] = serde_json::json!([[5]]);
+        let e = DocumentFile::from_json(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("heading paths"), "{e}");
+    }
+
+    #[test]
+    fn the_digest_follows_the_document_and_its_pages() {
+        let pages = [(1, "# A\n\nText.\n")];
+        let doc = document(&pages, Vec::new(), &[(1, 1, &["A"], 1, "# A\n\nText.")]);
+        let files = vec![pages[0].1.to_string()];
+        let d = doc.digest_of(&files);
+        assert_eq!(d.len(), 16);
+        assert_eq!(d, doc.digest_of(&files), "deterministic");
+        // Same length, other text: same byte ranges, another digest.
+        assert_ne!(d, doc.digest_of(&["# A\n\nTexT.\n".to_string()]));
+        let mut other = document(&pages, Vec::new(), &[(1, 1, &["A"], 1, "# A\n\nText.")]);
+        other.title = "Doc 2".into();
+        assert_ne!(d, other.digest_of(&files));
+        // The digest the file carries does not feed itself.
+        other.title = "Doc".into();
+        other.digest = "x".into();
+        assert_eq!(d, other.digest_of(&files));
     }
 
     #[test]

@@ -12,25 +12,31 @@ use crate::site::{
 };
 use std::borrow::Cow;
 
-/// `document.json`, `index.md` and the raw Markdown of every page.
-pub fn document_files(d: &DocRef<'_>, parsed: &ParsedDoc, out: &dyn Sink) -> anyhow::Result<()> {
+/// `document.json`, `index.md` and the raw Markdown of every page; returns
+/// the digest `document.json` carries, which `library.json` repeats.
+pub fn document_files(
+    d: &DocRef<'_>,
+    parsed: &ParsedDoc,
+    out: &dyn Sink,
+) -> anyhow::Result<String> {
     let dir = d.dir();
     let pages: Vec<String> = parsed
         .pages
         .iter()
         .map(|page| page_markdown(d, page))
         .collect();
-    out.put(
-        format!("{dir}{}", site::DOCUMENT_JSON),
-        serde_json::to_vec(&document_file(d, parsed, &pages))?,
-    )?;
+    let mut file = document_file(d, parsed, &pages);
+    file.digest = file.digest_of(&pages);
+    let digest = file.digest.clone();
+    out.put(format!("{dir}{}", site::DOCUMENT_JSON), file.to_json())?;
     for (page, md) in parsed.pages.iter().zip(pages) {
         out.put(site::page_md_url(&dir, page.number), md.into_bytes())?;
     }
     out.put(
         format!("{dir}index.md"),
         document_index_md(d, parsed).into_bytes(),
-    )
+    )?;
+    Ok(digest)
 }
 
 /// `pages`: each page's `p/<page>.md`, which the chunks' Markdown is named
@@ -42,6 +48,7 @@ fn document_file<'a>(d: &DocRef<'a>, parsed: &'a ParsedDoc, pages: &[String]) ->
     DocumentFile {
         format,
         format_version,
+        digest: String::new(),
         id: doc_id.clone(),
         title: Cow::Borrowed(&d.doc.title),
         vendor: Cow::Borrowed(&d.product.vendor),

@@ -174,6 +174,8 @@ pub struct Memo {
 #[derive(Debug, Clone)]
 struct DocOutput {
     key: [u8; 32],
+    /// The digest its `document.json` carries, for `library.json`.
+    digest: String,
     files: Vec<Written>,
     page_views: usize,
     chunk_views: usize,
@@ -520,7 +522,12 @@ impl Stage<'_> {
         let built = index?;
         let documents = documents?;
         let t = Instant::now();
-        let vendors = views::library_view(catalog);
+        let vendors = views::library_view(catalog, &|dir| {
+            documents
+                .get(dir)
+                .map(|(out, _)| out.digest.clone())
+                .unwrap_or_default()
+        });
         self.renderer
             .library_pages(&vendors, catalog.counts(), writer)?;
         write::theme_files(writer, &self.loaded.theme, self.config.offline_search)?;
@@ -558,21 +565,22 @@ impl Stage<'_> {
                 return Ok((dir, (prev.clone(), true)));
             }
         }
-        let (page_views, chunk_views, files) = if self.record {
+        let (page_views, chunk_views, digest, files) = if self.record {
             let rec = Recorder {
                 writer,
                 files: Mutex::new(Vec::new()),
             };
             let (p, c) = self.renderer.document(d, &parsed, &rec)?;
-            files::document_files(d, &parsed, &rec)?;
-            (p, c, rec.files.into_inner().expect("file list"))
+            let digest = files::document_files(d, &parsed, &rec)?;
+            (p, c, digest, rec.files.into_inner().expect("file list"))
         } else {
             let (p, c) = self.renderer.document(d, &parsed, writer)?;
-            files::document_files(d, &parsed, writer)?;
-            (p, c, Vec::new())
+            let digest = files::document_files(d, &parsed, writer)?;
+            (p, c, digest, Vec::new())
         };
         let output = DocOutput {
             key,
+            digest,
             files,
             page_views,
             chunk_views,

@@ -124,7 +124,9 @@ pub(super) fn doc_view(d: &DocRef<'_>, parsed: &ParsedDoc) -> DocView {
 }
 
 /// The library tree by vendor, with counts at every level.
-pub fn library_view(lib: &Catalog) -> Vec<VendorEntry> {
+/// `digest` gives each document's `document.json` digest by its directory
+/// (the build has it from writing that file).
+pub fn library_view(lib: &Catalog, digest: &dyn Fn(&str) -> String) -> Vec<VendorEntry> {
     let mut vendors: Vec<VendorEntry> = Vec::new();
     for p in &lib.products {
         let mut pcounts = Counts::default();
@@ -149,6 +151,7 @@ pub fn library_view(lib: &Catalog) -> Vec<VendorEntry> {
                                     description: d.description.clone(),
                                     pages: d.pages,
                                     chunks: d.chunks,
+                                    digest: digest(&site::doc_dir(&p.id, &v.id, &s.id, &d.id)),
                                 }
                             })
                             .collect();

@@ -134,6 +134,8 @@ pub struct DocInfo {
     pub description: Option<String>,
     pub page_count: usize,
     pub chunk_count: usize,
+    /// Digest of the document's files, which its `document.json` repeats.
+    pub digest: String,
     /// Number of documents in the doc set.
     pub siblings: usize,
 }
@@ -560,26 +562,26 @@ impl Library {
         let rel = format!("{dir}{}", site::DOCUMENT_JSON);
         self.store.reads.fetch_add(1, Ordering::Relaxed);
         let bytes = self.store.source.get(&rel)?;
-        let file: DocumentFile<'static> =
-            serde_json::from_slice(&bytes).with_context(|| self.store.source.describe(&rel))?;
-        if file.format_version != site::FORMAT_VERSION {
-            let e = version_error(
-                &self.store.source,
-                &rel,
-                &self.generator,
-                file.format_version,
-            );
+        let found =
+            site::document_version(&bytes).with_context(|| self.store.source.describe(&rel))?;
+        if found != site::FORMAT_VERSION {
+            let e = version_error(&self.store.source, &rel, &self.generator, found);
             return Err(e.into());
         }
-        if file.id != info.id || file.chunks.len() != info.chunk_count {
+        let file =
+            DocumentFile::from_json(&bytes).with_context(|| self.store.source.describe(&rel))?;
+        if file.id != info.id || file.chunks.len() != info.chunk_count || file.digest != info.digest
+        {
             // library.json and this file come from different builds.
             self.store.stale.store(true, Ordering::Relaxed);
             anyhow::bail!(
-                "{} does not match library.json (document `{}`, {} chunks there, {} here): the site was rebuilt; call again",
+                "{} does not match library.json (document `{}`, {} chunks and digest {} there, {} chunks and digest {} here): the site was rebuilt; call again",
                 self.store.source.describe(&rel),
                 info.id,
                 info.chunk_count,
-                file.chunks.len()
+                info.digest,
+                file.chunks.len(),
+                file.digest
             );
         }
         let mut file = file;
@@ -968,6 +970,7 @@ fn doc_set(
             description: d.description,
             page_count: d.pages,
             chunk_count: d.chunks,
+            digest: d.digest,
             siblings: n,
         });
     }

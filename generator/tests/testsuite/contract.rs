@@ -39,10 +39,7 @@ fn data_files_round_trip_through_the_contract() {
                     for d in &s.documents {
                         let doc = dir.read_document(&d.url).unwrap();
                         let path = format!("{}document.json", d.url.trim_end_matches("index.html"));
-                        assert_eq!(
-                            String::from_utf8(serde_json::to_vec(&doc).unwrap()).unwrap(),
-                            site.read(&path)
-                        );
+                        assert_eq!(String::from_utf8(doc.to_json()).unwrap(), site.read(&path));
                         docs += 1;
                     }
                 }

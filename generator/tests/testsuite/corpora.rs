@@ -15,13 +15,13 @@ fn check_site(out: &Path) -> (usize, usize, usize) {
             if p.is_dir() {
                 stack.push(p);
             } else if p.file_name().is_some_and(|n| n == "document.json") {
-                let doc: serde_json::Value =
-                    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+                let doc =
+                    mcdewey::site::DocumentFile::from_json(&std::fs::read(&p).unwrap()).unwrap();
                 let base = p.parent().unwrap();
                 totals.0 += 1;
-                for page in doc["pages"].as_array().unwrap() {
+                for page in &doc.pages {
                     totals.1 += 1;
-                    let n = &page["number"];
+                    let n = page.number;
                     assert!(
                         base.join(format!("p/{n}.html")).is_file(),
                         "{}: page {n}",
@@ -33,13 +33,13 @@ fn check_site(out: &Path) -> (usize, usize, usize) {
                         base.display()
                     );
                 }
-                for c in doc["chunks"].as_array().unwrap() {
+                for c in &doc.chunks {
                     totals.2 += 1;
                     assert!(
-                        base.join(format!("c/{}.html", c["n"])).is_file(),
+                        base.join(format!("c/{}.html", c.n)).is_file(),
                         "{}: chunk {}",
                         base.display(),
-                        c["n"]
+                        c.n
                     );
                 }
             }

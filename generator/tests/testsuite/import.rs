@@ -139,11 +139,12 @@ fn manual() -> Vec<u8> {
 /// document.json; asserts each has its HTML and Markdown files.
 fn page_numbers(site: &Path, doc_dir: &str) -> Vec<u64> {
     let base = site.join(doc_dir);
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(base.join("document.json")).unwrap()).unwrap();
+    let json =
+        mcdewey::site::DocumentFile::from_json(&std::fs::read(base.join("document.json")).unwrap())
+            .unwrap();
     let mut numbers = Vec::new();
-    for p in json["pages"].as_array().unwrap() {
-        let n = p["number"].as_u64().unwrap();
+    for p in &json.pages {
+        let n = u64::from(p.number);
         assert!(
             base.join(format!("p/{n}.html")).is_file(),
             "{doc_dir} p/{n}"
@@ -154,11 +155,11 @@ fn page_numbers(site: &Path, doc_dir: &str) -> Vec<u64> {
         );
         numbers.push(n);
     }
-    for c in json["chunks"].as_array().unwrap() {
+    for c in &json.chunks {
         assert!(
-            base.join(format!("c/{}.html", c["n"])).is_file(),
+            base.join(format!("c/{}.html", c.n)).is_file(),
             "{doc_dir} chunk {}",
-            c["n"]
+            c.n
         );
     }
     numbers

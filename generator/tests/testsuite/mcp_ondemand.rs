@@ -674,7 +674,10 @@ fn a_mismatched_document_fails_its_call_and_the_server_recovers() {
     let path = site.out().join("wide/1/ref/doc7/document.json");
     let good = std::fs::read_to_string(&path).unwrap();
     let mut doc: Value = serde_json::from_str(&good).unwrap();
-    doc["chunks"].as_array_mut().unwrap().pop();
+    for column in doc["chunks"].as_object_mut().unwrap().values_mut() {
+        column.as_array_mut().unwrap().pop();
+    }
+    doc["pages"][0]["chunks"] = json!(doc["pages"][0]["chunks"].as_u64().unwrap() - 1);
     std::fs::write(&path, doc.to_string()).unwrap();
     let args = obj(json!({ "id": "wide::1::ref::doc7::1" }));
     let r = server.call("fetch", args.clone()).unwrap();
@@ -688,6 +691,61 @@ fn a_mismatched_document_fails_its_call_and_the_server_recovers() {
     std::fs::write(&path, good).unwrap();
     let r = server.call("fetch", args).unwrap();
     assert_eq!(structured(&r)["id"], "wide::1::ref::doc7::1");
+    assert!(!Arc::ptr_eq(&before, &live.peek()), "a fresh library");
+}
+
+/// A rebuild that changes a document's text but not its number of chunks
+/// gives its `document.json` another digest: a server still holding the old
+/// `library.json` fails the call that reads it, and the next call answers
+/// from the new build. Documents that did not change keep their files.
+#[test]
+fn a_document_rebuilt_with_the_same_chunk_count_fails_its_call_and_the_server_recovers() {
+    let site = wide_site(false);
+    let live = Live::open(
+        Arc::new(Source::local(&site.out())),
+        Limits::default(),
+        Duration::from_secs(3600),
+    )
+    .unwrap();
+    let server = McpServer::new(live.clone(), 0);
+    let read = |d: &str| std::fs::read(site.out().join(format!("wide/1/ref/{d}/document.json")));
+    let (old7, old8) = (read("doc7").unwrap(), read("doc8").unwrap());
+    let src = site.content().join("wide/1/ref/doc7.md");
+    let text = std::fs::read_to_string(&src).unwrap();
+    let first = wide_word(7, 0);
+    std::fs::write(&src, text.replacen(&first, "rewritten", 1)).unwrap();
+    let outcome = site.build();
+    assert_eq!(outcome.errors(), 0, "{:?}", outcome.diagnostics);
+    let new7 = read("doc7").unwrap();
+    assert_ne!(new7, old7);
+    assert_eq!(
+        read("doc8").unwrap(),
+        old8,
+        "an unchanged document keeps its file"
+    );
+    let parse = |b: &[u8]| mcdewey::site::DocumentFile::from_json(b).unwrap();
+    let (was, now) = (parse(&old7), parse(&new7));
+    assert_eq!(was.chunks.len(), now.chunks.len());
+    assert_ne!(was.digest, now.digest);
+
+    let args = obj(json!({ "id": "wide::1::ref::doc7::1" }));
+    let before = live.peek();
+    let r = server.call("fetch", args.clone()).unwrap();
+    assert_eq!(r.is_error, Some(true));
+    let msg = fixture::text(&r);
+    assert!(
+        msg.contains("doc7/document.json")
+            && msg.contains("does not match library.json")
+            && msg.contains(&now.digest),
+        "{msg}"
+    );
+    let r = server.call("fetch", args).unwrap();
+    assert_eq!(structured(&r)["id"], "wide::1::ref::doc7::1");
+    assert!(
+        structured(&r).to_string().contains("rewritten"),
+        "{}",
+        structured(&r)
+    );
     assert!(!Arc::ptr_eq(&before, &live.peek()), "a fresh library");
 }
 

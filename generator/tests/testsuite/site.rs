@@ -53,20 +53,22 @@ fn every_page_and_chunk_has_its_files() {
     }
     let doc: serde_json::Value =
         serde_json::from_str(&site.read(&format!("{dir}document.json"))).unwrap();
-    let chunks = doc["chunks"].as_array().unwrap();
-    assert_eq!(chunks.len(), 3);
-    for c in chunks {
-        assert!(site.exists(&format!("{dir}c/{}.html", c["n"])));
+    // Chunks are columns; ids, URLs and Markdown follow from the document
+    // and its pages' files, and the reader fills them in.
+    let chunks = doc["chunks"].as_object().unwrap();
+    assert_eq!(chunks["path"].as_array().unwrap().len(), 3);
+    for key in ["id", "url", "markdown"] {
+        assert!(doc.get(key).is_none() && chunks.get(key).is_none(), "{key}");
     }
-    // Ids and Markdown follow from the document and its pages' files; the
-    // reader fills them in.
-    assert!(chunks
-        .iter()
-        .all(|c| c.get("id").is_none() && c.get("markdown").is_none()));
     let read = mcdewey::site::SiteDir::open(&site.out())
         .unwrap()
         .read_document(dir)
         .unwrap();
+    assert_eq!(read.chunks.len(), 3);
+    for c in &read.chunks {
+        assert!(site.exists(&format!("{dir}c/{}.html", c.n)));
+    }
+    assert_eq!(read.url, format!("{dir}index.html"));
     assert_eq!(
         read.chunks[1].id,
         "finesse::v12.5::developer-guide::developer-guide::2"
