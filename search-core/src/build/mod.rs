@@ -1,0 +1,532 @@
+//! The index writer.
+
+mod lexical;
+mod semantic;
+
+use lexical::*;
+use semantic::*;
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+
+use crate::analysis::{
+    Analysed, AnalysisCache, AnalysisCounts, ChunkTerms, KMeansMemo, KeptVector, Made,
+};
+use crate::codec::{crc32, crc32_update, seal, FileKind, Writer};
+use crate::directory::{ShardTable, DEFAULT_DIR_MIN, DEFAULT_ROOT_ENTRIES};
+use crate::docblock::encode_doc_blocks;
+use crate::embed::vectors::{
+    encode_partition, encode_token_shard, kmeans, kmeans_sample, nearest, SemanticSettings,
+    VectorEncoding,
+};
+use crate::embed::wordpiece::PieceCache;
+use crate::embed::Model;
+use crate::error::BuildError;
+use crate::fragment::{encode_fragment, ChunkDisplay};
+use crate::hash::FastMap;
+pub use crate::input::ChunkInput;
+use crate::layout::{
+    doc_block_path, fragment_path, partition_path, position_shard_path, shard_dir_path,
+    term_shard_path, token_shard_path, twin_block_path,
+};
+pub use crate::layout::{CENTROIDS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH};
+use crate::manifest::{Blocks, FacetTree, Manifest, RankingParams, Settings, LEVELS};
+use crate::par;
+use crate::prior::ChangeDocs;
+use crate::shard::{
+    encode_position_shard, encode_postings, encode_term_shard, EncodedTerm, FieldPositions,
+};
+use crate::spill::{
+    crc32_combine, spill_err, write_run, MemorySpill, Merge, SpillId, SpillStore, TermAcc,
+    ENTRY_OVERHEAD,
+};
+use crate::twins::Twins;
+
+use crate::tokenize::{Tokenizer, TokenizerSettings};
+
+/// Options of [`build_index`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildOptions {
+    pub tokenizer: TokenizerSettings,
+    pub ranking: RankingParams,
+    /// A term shard is closed once it reaches this many bytes; a term whose
+    /// postings alone are larger gets a shard of its own.
+    pub shard_target_bytes: usize,
+    /// Most first terms of the term-shard table the manifest holds; a
+    /// larger table goes to directory blocks `s/<j>.bin` (one more request
+    /// round, a manifest that does not grow with the library).
+    pub shard_root_entries: usize,
+    /// Fewest shards per directory block.
+    pub shard_dir_min: usize,
+    /// Chunks per fragment file (1 = each result costs exactly its own
+    /// bytes). The default, 3, makes a third of a file per chunk; a cold
+    /// result fetches about twice its own bytes gzipped (0.8 vs 0.4 KB on
+    /// the PowerShell docs), fewer when results are neighbours.
+    pub fragment_group: u32,
+    /// Chunks per document block `d/<k>.bin` and twin block `w/<k>.bin`:
+    /// smaller blocks cost a query fewer bytes and the site more files.
+    pub block_chunks: u32,
+    /// Semantic search: when set, the index also holds chunk vectors, the
+    /// model's token table and its vocabulary. `None` (the default) builds
+    /// a lexical-only index.
+    pub semantic: Option<SemanticOptions>,
+    /// Bytes of postings the writer accumulates before it spills them as a
+    /// sorted run (see [`crate::spill`]). The index is the same bytes
+    /// whatever the budget; a smaller one trades memory for merge work.
+    pub memory_budget: usize,
+}
+
+/// Default [`BuildOptions::memory_budget`].
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            tokenizer: TokenizerSettings::default(),
+            ranking: RankingParams::default(),
+            shard_target_bytes: 8 * 1024,
+            shard_root_entries: DEFAULT_ROOT_ENTRIES,
+            shard_dir_min: DEFAULT_DIR_MIN,
+            fragment_group: 3,
+            block_chunks: DEFAULT_BLOCK_CHUNKS,
+            semantic: None,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+        }
+    }
+}
+
+impl BuildOptions {
+    /// These options with semantic search by `model` at its default settings.
+    pub fn with_model(self, model: Arc<Model>) -> Self {
+        self.with_semantic(SemanticOptions::new(model))
+    }
+    /// These options with semantic search configured by `s`.
+    pub fn with_semantic(mut self, s: SemanticOptions) -> Self {
+        self.semantic = Some(s);
+        self
+    }
+}
+
+/// Default [`BuildOptions::block_chunks`].
+pub const DEFAULT_BLOCK_CHUNKS: u32 = 1024;
+
+/// Default semantic weight in the hybrid blend (see README, "Hybrid ranking").
+pub const DEFAULT_SEMANTIC_WEIGHT: f32 = 0.3;
+
+/// How the vector part of an index is built; see README ("Semantic search").
+#[derive(Debug, Clone, PartialEq)]
+pub struct SemanticOptions {
+    pub model: Arc<Model>,
+    /// Token rows per token-table shard `e/<i>.bin`.
+    pub rows_per_shard: u32,
+    /// Target chunks per vector partition `v/<i>.bin`.
+    pub partition_size: u32,
+    /// Partitions searched per query.
+    pub nprobe: u32,
+    /// Best semantic matches that enter the blend.
+    pub candidates: u32,
+    /// Weight of the semantic score (lexical gets 1 − weight).
+    pub weight: f32,
+    /// How chunk vectors are stored.
+    pub vectors: VectorEncoding,
+}
+
+impl SemanticOptions {
+    pub fn new(model: Arc<Model>) -> Self {
+        SemanticOptions {
+            model,
+            rows_per_shard: 16,
+            partition_size: 512,
+            nprobe: 4,
+            candidates: 100,
+            weight: DEFAULT_SEMANTIC_WEIGHT,
+            vectors: VectorEncoding::Binary,
+        }
+    }
+}
+
+/// A term waiting for its shard to be written.
+struct PendingTerm {
+    term: String,
+    df: u32,
+    postings: Vec<u8>,
+    positions: Vec<u8>,
+}
+
+/// A finished payload in the spill store, with what the build id needs.
+struct Stored {
+    id: SpillId,
+    crc: u32,
+    len: u64,
+}
+
+fn stash(store: &dyn SpillStore, payload: Vec<u8>) -> Result<Stored, BuildError> {
+    let crc = crc32(&payload);
+    let len = payload.len() as u64;
+    let id = store.put(payload).map_err(spill_err)?;
+    Ok(Stored { id, crc, len })
+}
+
+/// Build an index from chunks. Chunks are reordered by (vendor, product,
+/// version, doc set, document), keeping input order within a document;
+/// the resulting position is the chunk's *ordinal*.
+pub fn build_index(chunks: Vec<ChunkInput>, opts: &BuildOptions) -> Result<IndexFiles, BuildError> {
+    let mut files: IndexFiles = Vec::new();
+    build_index_to(chunks, opts, &MemorySpill::default(), |path, bytes| {
+        files.push((path, bytes));
+        Ok::<(), BuildError>(())
+    })?;
+    Ok(files)
+}
+
+/// [`build_index`], keeping what does not fit [`BuildOptions::memory_budget`]
+/// in `store` and handing each finished file to `emit` (in the order
+/// [`build_index`] lists them) instead of collecting them.
+pub fn build_index_to<E: From<BuildError>>(
+    chunks: Vec<ChunkInput>,
+    opts: &BuildOptions,
+    store: &dyn SpillStore,
+    emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    build_index_to_cached(chunks, opts, store, None, emit)
+}
+
+/// [`build_index_to`], taking each chunk's analysis (terms, token ids,
+/// vector) from `cache` where an earlier build analysed the same text with
+/// the same settings, and leaving this build's in it. The files are the
+/// same bytes as without a cache. The analysis of every chunk is held in
+/// memory (the cache keeps it), not spilled.
+pub fn build_index_to_cached<E: From<BuildError>>(
+    mut chunks: Vec<ChunkInput>,
+    opts: &BuildOptions,
+    store: &dyn SpillStore,
+    cache: Option<&AnalysisCache>,
+    mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+) -> Result<(), E> {
+    if chunks.len() > MAX_CHUNKS {
+        return Err(BuildError::TooManyChunks(chunks.len()).into());
+    }
+    if opts.shard_target_bytes == 0 {
+        return Err(BuildError::InvalidOption("shard_target_bytes must be positive").into());
+    }
+    if opts.shard_root_entries == 0 || opts.shard_dir_min == 0 {
+        return Err(BuildError::InvalidOption("shard table sizes must be positive").into());
+    }
+    if opts.fragment_group == 0 {
+        return Err(BuildError::InvalidOption("fragment_group must be positive").into());
+    }
+    if opts.block_chunks == 0 {
+        return Err(BuildError::InvalidOption("block_chunks must be positive").into());
+    }
+    let r = &opts.ranking;
+    let params_ok = r.k1.is_finite()
+        && r.k1 > 0.0
+        && r.fields()
+            .iter()
+            .all(|f| f.weight.is_finite() && f.weight >= 0.0 && (0.0..=1.0).contains(&f.b));
+    if !params_ok {
+        return Err(BuildError::InvalidOption("ranking parameters out of range").into());
+    }
+    let mut seen = HashSet::with_capacity(chunks.len());
+    for c in &chunks {
+        if !seen.insert(c.id.as_str()) {
+            return Err(BuildError::DuplicateId(c.id.clone()).into());
+        }
+    }
+    drop(seen);
+    chunks.sort_by(|a, b| facet_key(a).cmp(&facet_key(b)));
+
+    let (facets, doc_chunks) = facet_tree(&chunks);
+    let tokenizer = Tokenizer::new(opts.tokenizer);
+
+    let model = opts.semantic.as_ref().map(|s| &s.model);
+    let lookup = cache
+        .map(|cache| {
+            let vocab = model.map(|m| (m, vocab_lookup(m)));
+            cache.lookup(
+                &chunks,
+                opts.tokenizer,
+                model,
+                PIECE_CACHE_CHUNKS,
+                |block| {
+                    let ids = vocab
+                        .as_ref()
+                        .map(|(m, lookup)| block_token_ids(m, lookup, block));
+                    let mut ids = ids.map(Vec::into_iter);
+                    block
+                        .iter()
+                        .map(|c| Analysed {
+                            terms: chunk_terms(&tokenizer, c),
+                            ids: ids
+                                .as_mut()
+                                .and_then(|i| i.next())
+                                .map(Vec::into_boxed_slice),
+                        })
+                        .collect()
+                },
+            )
+        })
+        .transpose()?;
+
+    // The inverted index and the vectors do not depend on each other.
+    let (lexical, semantic) = par::join(
+        || {
+            let analysed = lookup.as_ref().map(|l| l.analysed.as_slice());
+            invert(&chunks, &tokenizer, opts, store, analysed)
+        },
+        || {
+            opts.semantic.as_ref().map(|s| {
+                let kept = lookup.as_ref().map(|l| KeptVectors {
+                    analysed: &l.analysed,
+                    vectors: &l.vectors,
+                    weights: &l.weights,
+                    kmeans: l.kmeans.as_deref(),
+                });
+                build_semantic(&chunks, s, store, kept)
+            })
+        },
+    );
+    let Lexical {
+        avg_len,
+        shard_firsts,
+        term_payloads,
+        pos_payloads,
+    } = lexical?;
+    let (semantic, made) = match semantic.transpose()? {
+        Some((files, made)) => (Some(files), made),
+        None => (None, None),
+    };
+    if let (Some(cache), Some(lookup)) = (cache, lookup) {
+        let analysed = chunks.len() - lookup.reused;
+        let (made, embedded) = made.unwrap_or_else(|| {
+            let none = Made {
+                vectors: vec![None; chunks.len()],
+                ..Made::default()
+            };
+            (none, 0)
+        });
+        let counts = AnalysisCounts {
+            reused: lookup.reused,
+            analysed,
+            embedded,
+        };
+        cache.store(
+            &chunks,
+            opts.tokenizer,
+            model,
+            lookup.analysed,
+            made,
+            counts,
+        )?;
+    }
+    let (shard_table, dir_payloads) =
+        ShardTable::split(shard_firsts, opts.shard_root_entries, opts.shard_dir_min);
+
+    // Fragments, a group at a time: display data copies the chunk texts,
+    // a twin set's once (its canonical member holds it).
+    let twins = Twins::find(&chunks);
+    let group = opts.fragment_group as usize;
+    let fragment_payloads: Vec<Stored> = chunks
+        .chunks(group)
+        .enumerate()
+        .map(|(i, g)| {
+            let displays: Vec<ChunkDisplay> = g
+                .iter()
+                .zip((i * group) as u32..)
+                .map(|(c, o)| (c, Some(twins.canonical(o)).filter(|&t| t != o)))
+                .map(|(c, twin_of)| ChunkDisplay {
+                    id: c.id.clone(),
+                    url: c.url.clone(),
+                    title: c.title.clone(),
+                    breadcrumb: c.breadcrumb.clone(),
+                    page: c.page,
+                    page_label: c.page_label.clone(),
+                    paged: c.paged,
+                    document: c.document.clone(),
+                    text: if twin_of.is_some() {
+                        String::new()
+                    } else {
+                        c.text.clone()
+                    },
+                    twin_of,
+                })
+                .collect();
+            let refs: Vec<&ChunkDisplay> = displays.iter().collect();
+            stash(store, encode_fragment((i * group) as u32, &refs))
+        })
+        .collect::<Result<_, _>>()?;
+
+    // Documents, twins and change documents: the per-document and
+    // per-chunk tables go to blocks, the manifest keeps their sizes.
+    let mut docs: Vec<(u32, &str, &str)> = Vec::with_capacity(doc_chunks.len());
+    let mut at = 0usize;
+    for &n in &doc_chunks {
+        let c = &chunks[at];
+        docs.push((n, &c.document, &c.title));
+        at += n as usize;
+    }
+    let block = opts.block_chunks;
+    let doc_block_payloads = encode_doc_blocks(&docs, block);
+    let twin_block_payloads = twins.encode_blocks(chunks.len() as u32, block);
+    drop(twins);
+
+    let mut manifest = Manifest {
+        build_id: 0,
+        settings: Settings {
+            tokenizer: opts.tokenizer,
+            ranking: opts.ranking,
+            chunk_count: chunks.len() as u32,
+            avg_len,
+            fragment_group: opts.fragment_group,
+        },
+        shards: shard_table,
+        facets,
+        semantic: semantic.as_ref().map(|s| s.settings.clone()),
+        blocks: Blocks {
+            chunks: block,
+            twins: !twin_block_payloads.is_empty(),
+        },
+        changes: ChangeDocs::find(docs.iter().copied()),
+    };
+    let manifest_payload = manifest.encode();
+    let centroids_payload = semantic.as_ref().map(|s| s.settings.encode_centroids());
+    drop(chunks);
+
+    // The build id ties every file to this manifest, so a stale cached shard
+    // is detected instead of silently mixing two builds. Stored payloads
+    // enter it by their CRCs: they are not read twice.
+    let combine = |id: u32, s: &Stored| crc32_combine(id, s.crc, s.len);
+    let mut id = crc32_update(0, &manifest_payload);
+    id = term_payloads
+        .iter()
+        .chain(&pos_payloads)
+        .chain(&fragment_payloads)
+        .fold(id, combine);
+    for p in dir_payloads
+        .iter()
+        .chain(&doc_block_payloads)
+        .chain(&twin_block_payloads)
+        .chain(&centroids_payload)
+    {
+        id = crc32_update(id, p);
+    }
+    if let Some(s) = &semantic {
+        id = crc32_update(id, &s.vocab);
+        id = s.token_shards.iter().chain(&s.partitions).fold(id, combine);
+    }
+    manifest.build_id = id;
+
+    let mut out = |path: String, kind: FileKind, s: Stored| -> Result<(), E> {
+        let payload = store.take(s.id).map_err(spill_err)?;
+        emit(path, seal(kind, id, &payload))
+    };
+    out(
+        MANIFEST_PATH.into(),
+        FileKind::Manifest,
+        stash(store, manifest_payload)?,
+    )?;
+    for (j, p) in dir_payloads.into_iter().enumerate() {
+        out(shard_dir_path(j), FileKind::ShardDir, stash(store, p)?)?;
+    }
+    for (i, p) in doc_block_payloads.into_iter().enumerate() {
+        out(doc_block_path(i), FileKind::DocBlock, stash(store, p)?)?;
+    }
+    for (i, p) in twin_block_payloads.into_iter().enumerate() {
+        out(twin_block_path(i), FileKind::TwinBlock, stash(store, p)?)?;
+    }
+    for (i, p) in term_payloads.into_iter().enumerate() {
+        out(term_shard_path(i), FileKind::Terms, p)?;
+    }
+    for (i, p) in pos_payloads.into_iter().enumerate() {
+        out(position_shard_path(i), FileKind::Positions, p)?;
+    }
+    for (i, p) in fragment_payloads.into_iter().enumerate() {
+        out(fragment_path(i as u32), FileKind::Fragments, p)?;
+    }
+    if let Some(s) = semantic {
+        out(VOCAB_PATH.into(), FileKind::Vocab, stash(store, s.vocab)?)?;
+        if let Some(c) = centroids_payload {
+            out(CENTROIDS_PATH.into(), FileKind::Centroids, stash(store, c)?)?;
+        }
+        for (i, p) in s.token_shards.into_iter().enumerate() {
+            out(token_shard_path(i), FileKind::TokenRows, p)?;
+        }
+        for (i, p) in s.partitions.into_iter().enumerate() {
+            out(partition_path(i), FileKind::Vectors, p)?;
+        }
+    }
+    Ok(())
+}
+
+fn facet_key(c: &ChunkInput) -> (&str, &str, &str, &str, &str) {
+    (&c.vendor, &c.product, &c.version, &c.doc_set, &c.document)
+}
+
+/// The facet tree of `chunks` (in ordinal order) and the chunks of each
+/// document.
+fn facet_tree(chunks: &[ChunkInput]) -> (FacetTree, Vec<u32>) {
+    let mut t = FacetTree::default();
+    let mut doc_chunks: Vec<u32> = Vec::new();
+    let fields = |c: &ChunkInput| -> [String; LEVELS] {
+        [
+            c.vendor.clone(),
+            c.product.clone(),
+            c.version.clone(),
+            c.doc_set.clone(),
+        ]
+    };
+    let mut names: [BTreeSet<String>; LEVELS] = Default::default();
+    for c in chunks {
+        for (l, v) in fields(c).into_iter().enumerate() {
+            names[l].insert(v);
+        }
+    }
+    for (dst, src) in t.names.iter_mut().zip(names) {
+        *dst = src.into_iter().collect();
+    }
+    let mut prev: Option<&ChunkInput> = None;
+    for c in chunks {
+        let pk = prev.map(facet_key);
+        let ck = facet_key(c);
+        let ck_arr = [ck.0, ck.1, ck.2, ck.3, ck.4];
+        // First level at which this chunk differs from the previous one.
+        let differs = match pk {
+            None => 0,
+            Some(p) => {
+                let pa = [p.0, p.1, p.2, p.3, p.4];
+                (0..5).find(|&i| pa[i] != ck_arr[i]).unwrap_or(5)
+            }
+        };
+        for (l, value) in ck_arr.iter().enumerate().take(LEVELS).skip(differs) {
+            let name = t.names[l]
+                .binary_search_by(|n| n.as_str().cmp(value))
+                .unwrap_or(0);
+            t.nodes[l].push((name as u32, 0));
+            if l == LEVELS - 1 {
+                t.leaf_chunks.push(0);
+            }
+            if l > 0 {
+                if let Some(parent) = t.nodes[l - 1].last_mut() {
+                    parent.1 += 1;
+                }
+            }
+        }
+        if differs <= LEVELS {
+            doc_chunks.push(0);
+            if let Some(parent) = t.nodes[LEVELS - 1].last_mut() {
+                parent.1 += 1;
+            }
+        }
+        if let Some(d) = doc_chunks.last_mut() {
+            *d += 1;
+        }
+        if let Some(d) = t.leaf_chunks.last_mut() {
+            *d += 1;
+        }
+        prev = Some(c);
+    }
+    (t, doc_chunks)
+}
+
+/// The files of a built index: (path relative to the index directory, bytes).
+pub type IndexFiles = Vec<(String, Vec<u8>)>;
