@@ -328,7 +328,17 @@ impl TwinBlocks {
     /// lower ordinal. Within a set, the best member is shown and the
     /// canonical one wins a tie. `Err` lists the twin blocks still needed:
     /// those of the results walked so far and of their canonicals.
-    pub(crate) fn top(&self, sorted: &[ScoredChunk], limit: usize) -> Result<Folded, Vec<u32>> {
+    ///
+    /// `group` gives the first ordinal of the group (product) holding an
+    /// ordinal; sets never span groups. It only decides which blocks to ask
+    /// for, never the answer: a run of tied results from many copies of a
+    /// product would otherwise ask for a block per result.
+    pub(crate) fn top(
+        &self,
+        sorted: &[ScoredChunk],
+        limit: usize,
+        group: &dyn Fn(u32) -> u32,
+    ) -> Result<Folded, Vec<u32>> {
         if self.is_empty() {
             let hits: Vec<ScoredChunk> = sorted.iter().take(limit).copied().collect();
             return Ok((hits.clone(), vec![Vec::new(); hits.len()]));
@@ -363,30 +373,44 @@ impl TwinBlocks {
         let mut canons: Vec<u32> = Vec::new();
         let mut reps: Vec<ScoredChunk> = Vec::new();
         let mut boundary: Option<f32> = None;
-        let mut prev: Option<f32> = None;
-        for s in sorted {
+        let mut prev: Option<ScoredChunk> = None;
+        // Results passed over as likely copies of the one before, with
+        // their blocks: asked for only if no walked set claims them.
+        let mut deferred: Vec<(usize, u32, u32)> = Vec::new();
+        // Where in `sorted` each set was first met, in walking order.
+        let mut first: Vec<usize> = Vec::new();
+        let mut last_walked = 0u32;
+        for (i, s) in sorted.iter().enumerate() {
             // Past the `limit`-th set, only ties of its score can still
             // enter (a tie is broken by the representative's ordinal).
             if boundary.is_some_and(|b| s.score < b) {
                 break;
             }
-            let tied = prev == Some(s.score);
-            prev = Some(s.score);
+            // Nor can a tie from a group that starts after every ordinal
+            // walked so far: its set's members all come after the sets
+            // already kept, and so do the later ties (ordinal order).
+            if boundary.is_some() && group(s.ordinal) > last_walked {
+                break;
+            }
+            let tied = prev.is_some_and(|p| p.score == s.score);
+            let copy = tied && prev.is_some_and(|p| group(p.ordinal) == group(s.ordinal));
+            prev = Some(*s);
+            last_walked = last_walked.max(s.ordinal);
             let c = match self.get(s.ordinal) {
                 Ok(t) => t.canonical(s.ordinal),
                 Err(b) => {
-                    missing.push(b);
                     // Copies of a passage score the same: a result tied
-                    // with the previous one is likely its copy, so the
-                    // walk goes on and one round asks for every block the
-                    // answer will need. Only which blocks to ask for
-                    // depends on this guess.
-                    if tied {
+                    // with the previous one of its group is likely its
+                    // copy, whose set's canonical block will list it.
+                    if copy {
+                        deferred.push((i, s.ordinal, b));
                         continue;
                     }
+                    missing.push(b);
                     s.ordinal
                 }
             };
+            last_walked = last_walked.max(c);
             let (w, bit) = (c as usize / 64, 1u64 << (c % 64));
             if seen.len() <= w {
                 seen.resize(w + 1, 0);
@@ -404,6 +428,7 @@ impl TwinBlocks {
                 *s
             };
             canons.push(c);
+            first.push(i);
             reps.push(rep);
             if reps.len() == limit {
                 boundary = Some(s.score);
@@ -413,13 +438,16 @@ impl TwinBlocks {
         reps.sort_by(better);
         reps.truncate(limit);
         let mut also = Vec::with_capacity(reps.len());
+        let mut claimed: Vec<(u32, usize)> = Vec::new();
         for rep in &reps {
-            let c = canons[walked.iter().position(|w| w == rep).unwrap_or(0)];
+            let k = walked.iter().position(|w| w == rep).unwrap_or(0);
+            let c = canons[k];
             let mut members = vec![c];
             match self.get(c) {
                 Ok(t) => t.members(c, &mut members),
                 Err(b) => missing.push(b),
             }
+            claimed.extend(members.iter().map(|&m| (m, first[k])));
             let mut a: Vec<u32> = members
                 .into_iter()
                 .filter(|&m| m != rep.ordinal && in_results(m))
@@ -427,6 +455,23 @@ impl TwinBlocks {
             a.sort_unstable();
             a.dedup();
             also.push(a);
+        }
+        // A deferred result is settled when a kept set met before it
+        // claims it (that set's representative already outranks it);
+        // otherwise it may be a set of its own, or its set's best member,
+        // and its block is needed after all.
+        if missing.is_empty() {
+            claimed.sort_unstable();
+            for &(i, o, b) in &deferred {
+                let at = claimed.partition_point(|&(m, _)| m < o);
+                let settled = claimed[at..]
+                    .iter()
+                    .take_while(|&&(m, _)| m == o)
+                    .any(|&(_, f)| f < i);
+                if !settled {
+                    missing.push(b);
+                }
+            }
         }
         if !missing.is_empty() {
             missing.sort_unstable();
@@ -537,15 +582,19 @@ mod tests {
         let t = Twins::from_canon(vec![5, 6, 2, 3, 4, 5, 6, 7]);
         let b = blocks(&t, 8, 4);
         let results = best_first(vec![s(0, 1.0), s(5, 1.0), s(1, 0.9), s(6, 0.5), s(3, 0.7)]);
-        let (hits, also) = b.top(&results, 10).unwrap();
+        let (hits, also) = b.top(&results, 10, &|_| 0).unwrap();
         assert_eq!(hits, vec![s(5, 1.0), s(1, 0.9), s(3, 0.7)]);
         assert_eq!(also, vec![vec![0], vec![6], vec![]]);
-        let (hits, also) = b.top(&results, 2).unwrap();
+        let (hits, also) = b.top(&results, 2, &|_| 0).unwrap();
         assert_eq!((hits.len(), also.len()), (2, 2));
         // Without sets: plain ranking.
         let none = TwinBlocks::default();
         let (hits, also) = none
-            .top(&best_first(vec![s(2, 0.1), s(1, 0.1), s(0, 0.3)]), 2)
+            .top(
+                &best_first(vec![s(2, 0.1), s(1, 0.1), s(0, 0.3)]),
+                2,
+                &|_| 0,
+            )
             .unwrap();
         assert_eq!(hits, vec![s(0, 0.3), s(1, 0.1)]);
         assert_eq!(also, vec![Vec::<u32>::new(); 2]);
@@ -559,8 +608,8 @@ mod tests {
         part.blocks[1] = None;
         // Result 0 is in block 0, its canonical 5 in block 1.
         let results = best_first(vec![s(0, 1.0), s(2, 0.5)]);
-        assert_eq!(part.top(&results, 1), Err(vec![1]));
-        assert_eq!(all.top(&results, 1).unwrap().0, vec![s(0, 1.0)]);
+        assert_eq!(part.top(&results, 1, &|_| 0), Err(vec![1]));
+        assert_eq!(all.top(&results, 1, &|_| 0).unwrap().0, vec![s(0, 1.0)]);
     }
 
     /// The fold over blocks equals a fold over the whole canonical table:
@@ -600,23 +649,90 @@ mod tests {
         (reps, also)
     }
 
+    /// Folds with blocks added as `top` asks for them, from none, as a
+    /// browser or `/mcp` does; also returns the blocks it asked for.
+    fn fold_on_demand(
+        all: &TwinBlocks,
+        results: &[ScoredChunk],
+        limit: usize,
+        group: &dyn Fn(u32) -> u32,
+    ) -> (Folded, usize) {
+        let mut part = all.clone();
+        for b in &mut part.blocks {
+            *b = None;
+        }
+        let mut asked = 0;
+        loop {
+            match part.top(results, limit, group) {
+                Ok(f) => return (f, asked),
+                Err(need) => {
+                    assert!(!need.is_empty());
+                    for b in need {
+                        // Every round asks only for blocks not yet added.
+                        assert!(part.blocks[b as usize].is_none(), "block {b} asked twice");
+                        part.blocks[b as usize] = all.blocks[b as usize].clone();
+                        asked += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Many copies of a product tie on every passage: the fold asks for the
+    /// blocks of the copies it keeps, not of every tied result.
+    #[test]
+    fn tied_copies_of_a_product_do_not_ask_for_every_block() {
+        let (copies, versions, per) = (12u32, 3u32, 4u32);
+        let mut chunks = Vec::new();
+        for p in 0..copies {
+            for v in 0..versions {
+                for i in 0..per {
+                    let mut c = chunk(&format!("{v}.0"), versions - v, "a", &format!("p{i}"));
+                    c.product = format!("p{p:02}");
+                    chunks.push(c);
+                }
+            }
+        }
+        let t = Twins::find(&chunks);
+        let n = chunks.len() as u32;
+        let canon: Vec<u32> = (0..n).map(|o| t.canonical(o)).collect();
+        let all = blocks(&t, n, per);
+        let span = versions * per;
+        let group = |o: u32| o / span * span;
+        // Passage 0 of every version of every copy, all with one score.
+        let results: Vec<ScoredChunk> =
+            (0..n).filter(|o| o % per == 0).map(|o| s(o, 1.0)).collect();
+        let (got, asked) = fold_on_demand(&all, &results, 3, &group);
+        assert_eq!(got, reference(&canon, &results, 3));
+        // Three kept sets, each found through one block per version at most.
+        assert!(asked <= (3 * versions) as usize, "asked for {asked} blocks");
+        let (_, flat) = fold_on_demand(&all, &results, 3, &|_| 0);
+        assert!(asked < flat, "{asked} vs {flat} without groups");
+    }
+
     proptest::proptest! {
         #[test]
         fn blocks_fold_like_the_whole_table(
+            products in 1usize..4,
             versions in 1usize..4,
             per in 1usize..12,
             same in proptest::collection::vec(proptest::bool::ANY, 12),
-            picks in proptest::collection::vec((0usize..48, 0u8..4), 0..30),
+            picks in proptest::collection::vec((0usize..144, 0u8..4), 0..40),
             block in 1u32..20,
             limit in 0usize..6,
         ) {
-            // `versions` copies of a document of `per` chunks; chunk i is
-            // the same in every version when same[i]; the last copy is current.
+            // `products` copies of a product with `versions` copies of a
+            // document of `per` chunks; chunk i is the same in every
+            // version when same[i]; the last version is current.
             let mut chunks = Vec::new();
-            for v in 0..versions {
-                for (i, &same) in same.iter().enumerate().take(per) {
-                    let text = if same { format!("p{i}") } else { format!("v{v} p{i}") };
-                    chunks.push(chunk(&format!("{v}.0"), (versions - v) as u32, "a", &text));
+            for p in 0..products {
+                for v in 0..versions {
+                    for (i, &same) in same.iter().enumerate().take(per) {
+                        let text = if same { format!("p{i}") } else { format!("v{v} p{i}") };
+                        let mut c = chunk(&format!("{v}.0"), (versions - v) as u32, "a", &text);
+                        c.product = format!("p{p}");
+                        chunks.push(c);
+                    }
                 }
             }
             let t = Twins::find(&chunks);
@@ -630,8 +746,17 @@ mod tests {
                 }
             }
             let results = best_first(results);
-            let got = blocks(&t, n, block).top(&results, limit).unwrap();
-            proptest::prop_assert_eq!(got, reference(&canon, &results, limit));
+            let all = blocks(&t, n, block);
+            let got = all.top(&results, limit, &|_| 0).unwrap();
+            proptest::prop_assert_eq!(&got, &reference(&canon, &results, limit));
+            // Blocks added only as asked for give the same answer, with
+            // products as groups and with one group for all.
+            let span = (versions * per) as u32;
+            let by_product = move |o: u32| o / span * span;
+            let (asked, _) = fold_on_demand(&all, &results, limit, &by_product);
+            proptest::prop_assert_eq!(&asked, &got);
+            let (asked, _) = fold_on_demand(&all, &results, limit, &|_| 0);
+            proptest::prop_assert_eq!(&asked, &got);
             // Twin blocks round trip: a block decodes to what was written.
             for (k, p) in t.encode_blocks(n, block).iter().enumerate() {
                 let b = TwinBlock::decode(p, k as u32, block, n).unwrap();

@@ -241,7 +241,13 @@ impl Index {
     /// the same in several versions. `NotLoaded` names the twin blocks
     /// still needed (those of the best results and of their sets).
     pub(super) fn fold(&self, r: &Ranking, limit: usize) -> Result<SearchResult, SearchError> {
-        let (hits, also) = self.twins.top(&r.sorted, limit).map_err(|blocks| {
+        // Sets never span products: a product's first ordinal names its group.
+        let products = &self.ranges[1];
+        let group = |o: u32| {
+            let i = products.partition_point(|r| r.0 <= o);
+            i.checked_sub(1).map_or(0, |i| products[i].0)
+        };
+        let (hits, also) = self.twins.top(&r.sorted, limit, &group).map_err(|blocks| {
             SearchError::NotLoaded(
                 blocks
                     .into_iter()
