@@ -62,6 +62,7 @@ pub fn kind_of(path: &str) -> FileKind {
         p if p.starts_with("p/") => FileKind::Positions,
         p if p.starts_with("e/") => FileKind::TokenRows,
         p if p.starts_with("v/") => FileKind::Vectors,
+        p if p.starts_with("s/") => FileKind::ShardDir,
         _ => FileKind::Fragments,
     }
 }
