@@ -409,10 +409,11 @@ pub fn decode_partition(
         if i > 0 && g == 0 {
             return Err(FormatError::Malformed("partition ordinals not ascending"));
         }
-        let o = if i == 0 { g } else { prev + g };
-        if o >= u64::from(chunk_count) {
+        // A gap that overflows is out of range too, not a panic.
+        let o = if i == 0 { Some(g) } else { prev.checked_add(g) };
+        let Some(o) = o.filter(|&o| o < u64::from(chunk_count)) else {
             return Err(FormatError::Malformed("partition ordinal out of range"));
-        }
+        };
         ords.push(o as u32);
         prev = o;
     }
@@ -511,6 +512,20 @@ mod tests {
             partition_sizes: vec![2, 1],
             centroids: vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
         }
+    }
+
+    /// Ordinal gaps that overflow are malformed input, not a panic.
+    #[test]
+    fn overflowing_partition_gaps_are_malformed() {
+        let s = settings();
+        let mut w = Writer::new();
+        w.varint(2);
+        w.varint(1);
+        w.varint(u64::MAX);
+        assert_eq!(
+            decode_partition(&w.buf, &s, 0, 10).unwrap_err(),
+            FormatError::Malformed("partition ordinal out of range")
+        );
     }
 
     #[test]
