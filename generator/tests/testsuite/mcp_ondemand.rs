@@ -658,19 +658,25 @@ async fn stdio_answers_from_a_remote_site() {
     }
 }
 
+/// A server reading the site at `out` on demand, with its live library.
+fn local_server(out: &Path) -> (Live, McpServer) {
+    let live = Live::open(
+        Arc::new(Source::local(out)),
+        Limits::default(),
+        Duration::from_secs(3600),
+    )
+    .unwrap();
+    let server = McpServer::new(live.clone(), 0);
+    (live, server)
+}
+
 /// A document that does not match `library.json` (a deploy in progress)
 /// fails the call that reads it and marks the library stale; once the file
 /// is right again, the next call answers, from a library read afresh.
 #[test]
 fn a_mismatched_document_fails_its_call_and_the_server_recovers() {
     let site = wide_site(false);
-    let live = Live::open(
-        Arc::new(Source::local(&site.out())),
-        Limits::default(),
-        Duration::from_secs(3600),
-    )
-    .unwrap();
-    let server = McpServer::new(live.clone(), 0);
+    let (live, server) = local_server(&site.out());
     let path = site.out().join("wide/1/ref/doc7/document.json");
     let good = std::fs::read_to_string(&path).unwrap();
     let mut doc: Value = serde_json::from_str(&good).unwrap();
@@ -701,13 +707,7 @@ fn a_mismatched_document_fails_its_call_and_the_server_recovers() {
 #[test]
 fn a_document_rebuilt_with_the_same_chunk_count_fails_its_call_and_the_server_recovers() {
     let site = wide_site(false);
-    let live = Live::open(
-        Arc::new(Source::local(&site.out())),
-        Limits::default(),
-        Duration::from_secs(3600),
-    )
-    .unwrap();
-    let server = McpServer::new(live.clone(), 0);
+    let (live, server) = local_server(&site.out());
     let read = |d: &str| std::fs::read(site.out().join(format!("wide/1/ref/{d}/document.json")));
     let (old7, old8) = (read("doc7").unwrap(), read("doc8").unwrap());
     let src = site.content().join("wide/1/ref/doc7.md");
