@@ -19,6 +19,8 @@ fn main() {
         "search-core/src",
         "search-core/Cargo.toml",
         "Cargo.lock",
+        // The workspace manifest holds the `wasm-release` profile.
+        "Cargo.toml",
     ] {
         println!("cargo:rerun-if-changed={}", workspace.join(dep).display());
     }
@@ -54,6 +56,34 @@ fn main() {
         .join(&profile)
         .join("mcdewey_search_wasm.wasm");
     generate_glue(&wasm, &out_dir);
+    precompress(&out_dir.join("mcdewey_search_wasm_bg.wasm"));
+}
+
+/// Writes `<file>.br` and `<file>.gz` beside the engine, compressed once
+/// here at the best settings: the engine is most of a cold query's bytes,
+/// and a server compressing on the fly (ours, or a host's) uses faster ones.
+fn precompress(file: &Path) {
+    use std::io::Write;
+    let body = std::fs::read(file).expect("the generated engine");
+    let mut br = Vec::new();
+    {
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut &body[..], &mut br, &params).expect("brotli");
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&body).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let with = |ext: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(ext);
+        PathBuf::from(name)
+    };
+    std::fs::write(with(".br"), br).expect("write the brotli engine");
+    std::fs::write(with(".gz"), gz).expect("write the gzip engine");
 }
 
 fn generate_glue(wasm: &Path, out_dir: &Path) {

@@ -25,7 +25,7 @@ pub enum FormatError {
     MissingSection(u16),
     #[error("gzip-wrapped file: decompress it first (see README)")]
     Compressed,
-    #[error("unknown index file path {0:?}")]
+    #[error("unknown index file path \"{0}\"")]
     UnknownFile(String),
     #[error("malformed data: {0}")]
     Malformed(&'static str),
@@ -34,7 +34,7 @@ pub enum FormatError {
 /// The input to [`crate::build_index`] cannot be indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BuildError {
-    #[error("duplicate chunk id {0:?}")]
+    #[error("duplicate chunk id \"{0}\"")]
     DuplicateId(String),
     #[error("too many chunks ({0}); an index holds at most {max}", max = crate::build::MAX_CHUNKS)]
     TooManyChunks(usize),
@@ -49,7 +49,7 @@ pub enum BuildError {
 pub enum SearchError {
     /// Fetch these files (as [`crate::Index::plan`] or
     /// [`crate::Index::fragments_for`] would have said) and try again.
-    #[error("index files not loaded yet: {0:?}")]
+    #[error("index files not loaded yet: {}", .0.join(", "))]
     NotLoaded(Vec<String>),
     #[error("no chunk with ordinal {0}")]
     NoSuchChunk(u32),

@@ -74,6 +74,7 @@ mod index;
 mod input;
 mod layout;
 mod manifest;
+mod order;
 mod par;
 mod prior;
 mod query;

@@ -57,7 +57,7 @@ pub fn highlight(
 }
 
 fn merge(mut r: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
-    r.sort_unstable();
+    crate::order::sort(&mut r);
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(r.len());
     for (a, b) in r {
         match out.last_mut() {

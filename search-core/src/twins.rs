@@ -435,7 +435,7 @@ impl TwinBlocks {
             }
         }
         let walked = reps.clone();
-        reps.sort_by(better);
+        crate::order::sort_by(&mut reps, better);
         reps.truncate(limit);
         let mut also = Vec::with_capacity(reps.len());
         let mut claimed: Vec<(u32, usize)> = Vec::new();
@@ -452,8 +452,7 @@ impl TwinBlocks {
                 .into_iter()
                 .filter(|&m| m != rep.ordinal && in_results(m))
                 .collect();
-            a.sort_unstable();
-            a.dedup();
+            crate::order::sort_dedup(&mut a);
             also.push(a);
         }
         // A deferred result is settled when a kept set met before it
@@ -461,7 +460,7 @@ impl TwinBlocks {
         // otherwise it may be a set of its own, or its set's best member,
         // and its block is needed after all.
         if missing.is_empty() {
-            claimed.sort_unstable();
+            crate::order::sort(&mut claimed);
             for &(i, o, b) in &deferred {
                 let at = claimed.partition_point(|&(m, _)| m < o);
                 let settled = claimed[at..]
@@ -474,8 +473,7 @@ impl TwinBlocks {
             }
         }
         if !missing.is_empty() {
-            missing.sort_unstable();
-            missing.dedup();
+            crate::order::sort_dedup(&mut missing);
             return Err(missing);
         }
         Ok((reps, also))

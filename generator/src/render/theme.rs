@@ -43,7 +43,9 @@ pub const OFFLINE_WORKER: &str = "search-worker-offline.js";
 /// The loader that serves the worker and the index from scripts on `file://`.
 pub const OFFLINE_LOADER_NAME: &str = "search-offline.js";
 
-/// The WASM engine and its JS glue, built by `build.rs` from search-wasm.
+/// The WASM engine and its JS glue, built by `build.rs` from search-wasm,
+/// with the engine's precompressed forms for servers that send them
+/// (`mcdewey serve`, nginx's `gzip_static`/`brotli_static`).
 const ENGINE: &[(&str, &[u8])] = &[
     (
         "engine/mcdewey_search_wasm.js",
@@ -52,6 +54,14 @@ const ENGINE: &[(&str, &[u8])] = &[
     (
         "engine/mcdewey_search_wasm_bg.wasm",
         include_bytes!(concat!(env!("OUT_DIR"), "/mcdewey_search_wasm_bg.wasm")),
+    ),
+    (
+        "engine/mcdewey_search_wasm_bg.wasm.br",
+        include_bytes!(concat!(env!("OUT_DIR"), "/mcdewey_search_wasm_bg.wasm.br")),
+    ),
+    (
+        "engine/mcdewey_search_wasm_bg.wasm.gz",
+        include_bytes!(concat!(env!("OUT_DIR"), "/mcdewey_search_wasm_bg.wasm.gz")),
     ),
 ];
 

@@ -2,9 +2,10 @@
 //! segment, and its file resolved with every symlink followed: a file whose
 //! real location is outside the site directory is not found, wherever the
 //! link sits. Small files are kept in memory with their headers made once and
-//! their gzip and brotli forms compressed once, so a repeated request costs a
-//! `stat` (which notices a rebuilt site) and a hash lookup; larger files are
-//! streamed from disk.
+//! their gzip and brotli forms compressed once (or taken from `<file>.br` and
+//! `<file>.gz` beside it when they decode to the file), so a repeated request
+//! costs a `stat` (which notices a rebuilt site) and a hash lookup; larger
+//! files are streamed from disk.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
@@ -22,6 +23,9 @@ pub const CACHE_FILE_BYTES: u64 = 2 * 1024 * 1024;
 pub const CACHE_TOTAL_BYTES: usize = 128 * 1024 * 1024;
 /// Smaller files are sent as they are: compression would gain a few bytes.
 const COMPRESS_MIN_BYTES: usize = 512;
+/// Files from this size on are looked for with precompressed forms beside
+/// them; smaller ones are compressed on the fly without a further `stat`.
+const PRECOMPRESSED_MIN_BYTES: usize = 16 * 1024;
 /// Brotli quality for cached files: compressed once per file, so near the
 /// best ratio, but fast enough that a first request does not stall.
 const BROTLI_QUALITY: u32 = 9;
@@ -51,7 +55,6 @@ struct Entry {
     body: Bytes,
     content_type: HeaderValue,
     etag: HeaderValue,
-    last_modified: HeaderValue,
     compressible: bool,
     gzip: OnceLock<Bytes>,
     br: OnceLock<Bytes>,
@@ -225,17 +228,55 @@ fn load(root: &Path, rel: &str) -> std::io::Result<Option<Found>> {
     // old identity and re-read on the next request; nothing stale sticks.
     let etag = format!("\"{:016x}-{:x}\"", fnv1a(&body), body.len());
     let mime = content_type(&path);
+    let compressible = is_compressible(mime) && body.len() >= COMPRESS_MIN_BYTES;
+    let (gzip, br) = (OnceLock::new(), OnceLock::new());
+    if compressible && body.len() >= PRECOMPRESSED_MIN_BYTES && !rel.ends_with('/') {
+        for (enc, cell) in [(Encoding::Gzip, &gzip), (Encoding::Br, &br)] {
+            if let Some(packed) = precompressed(root, rel, enc, &body) {
+                let _ = cell.set(packed);
+            }
+        }
+    }
     Ok(Some(Found::Cached(Arc::new(Entry {
         check,
         stamp,
-        compressible: is_compressible(mime) && body.len() >= COMPRESS_MIN_BYTES,
+        compressible,
         content_type: HeaderValue::from_static(mime),
         etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
-        last_modified: http_date(meta.modified().ok()),
         body,
-        gzip: OnceLock::new(),
-        br: OnceLock::new(),
+        gzip,
+        br,
     }))))
+}
+
+/// The form of `rel` compressed with `enc` that the site holds beside it
+/// (`<rel>.br`, `<rel>.gz`; the engine's are written by every build), if it
+/// decodes to exactly `body`: a stale or broken one is ignored, and the
+/// decoder stops one byte past `body`'s length.
+fn precompressed(root: &Path, rel: &str, enc: Encoding, body: &[u8]) -> Option<Bytes> {
+    use std::io::Read;
+    let ext = match enc {
+        Encoding::Br => "br",
+        Encoding::Gzip => "gz",
+    };
+    let Resolved::File(path, _, meta) = resolve(root, &format!("{rel}.{ext}")) else {
+        return None;
+    };
+    if meta.len() > CACHE_FILE_BYTES {
+        return None;
+    }
+    let packed = std::fs::read(path).ok()?;
+    let limit = body.len() as u64 + 1;
+    let mut plain = Vec::with_capacity(body.len());
+    let read = match enc {
+        Encoding::Br => brotli::Decompressor::new(&packed[..], 4096)
+            .take(limit)
+            .read_to_end(&mut plain),
+        Encoding::Gzip => flate2::read::GzDecoder::new(&packed[..])
+            .take(limit)
+            .read_to_end(&mut plain),
+    };
+    (read.is_ok() && plain == body).then(|| Bytes::from(packed))
 }
 
 /// The file `rel` names under `root`, with symlinks followed. Its resolved
@@ -309,9 +350,13 @@ impl Entry {
         let h = res.headers_mut();
         h.insert(header::CONTENT_TYPE, self.content_type.clone());
         h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        // The ETag is the validator (If-None-Match); a Last-Modified would
+        // only add bytes to every response, most of a small index file's.
         h.insert(header::ETAG, self.etag.clone());
-        h.insert(header::LAST_MODIFIED, self.last_modified.clone());
-        h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        // Ranges are for readers of PDFs and media, which are not compressed.
+        if !self.compressible {
+            h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        }
         if self.compressible {
             h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         }

@@ -1,8 +1,9 @@
 //! `mcdewey serve`: the built site as static files (correct MIME types,
 //! gzip/brotli compressed once and kept in memory, cache headers, nothing
 //! outside the site directory, symlinks included), bound to loopback unless
-//! told otherwise. Every response carries the pages' Content-Security-Policy
-//! and `X-Content-Type-Options: nosniff`.
+//! told otherwise. Every response carries `X-Content-Type-Options: nosniff`,
+//! and every one a browser could run as a page or a worker the pages'
+//! Content-Security-Policy.
 
 use anyhow::Context;
 use axum::body::Body;
@@ -103,8 +104,38 @@ pub fn site_csp(site: &Path) -> String {
         .unwrap_or_else(|| default_csp().to_string())
 }
 
-/// Adds the site's CSP and `nosniff` to every response, files and `/mcp`
-/// alike.
+/// Whether a response of this content type can never become a document or a
+/// worker, so that a CSP on it has no effect. Index files are most of a
+/// query's requests, and the policy would be over half of their bytes.
+fn inert(content_type: Option<&HeaderValue>) -> bool {
+    let Some(t) = content_type.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let t = t
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        t.as_str(),
+        "application/octet-stream"
+            | "application/wasm"
+            | "application/json"
+            | "text/event-stream"
+            | "text/css"
+            | "image/png"
+            | "image/jpeg"
+            | "image/gif"
+            | "image/webp"
+            | "image/avif"
+            | "font/woff"
+            | "font/woff2"
+    )
+}
+
+/// Adds `nosniff` to every response, files and `/mcp` alike, and the site's
+/// CSP to every one that is not [`inert`] (pages, scripts, SVG, errors).
 pub fn with_security_headers(router: Router, site: &Path) -> Router {
     let csp = HeaderValue::from_str(&site_csp(site))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
@@ -114,7 +145,9 @@ pub fn with_security_headers(router: Router, site: &Path) -> Router {
             async move {
                 let mut res = next.run(req).await;
                 let h = res.headers_mut();
-                h.insert(header::CONTENT_SECURITY_POLICY, csp);
+                if !inert(h.get(header::CONTENT_TYPE)) {
+                    h.insert(header::CONTENT_SECURITY_POLICY, csp);
+                }
                 h.insert(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),

@@ -168,7 +168,12 @@ fn serves_files_with_types_and_cache_headers() {
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     assert_eq!(r.header("cache-control"), Some("no-cache"));
     assert!(r.text().contains("Multi-vendor documentation library"));
+    // One validator per response; ranges advertised for what is sent as is.
+    assert!(r.header("etag").is_some());
+    assert_eq!(r.header("last-modified"), None);
+    assert_eq!(r.header("accept-ranges"), None);
     let r = get(server.addr, "/_static/engine.wasm", "");
+    assert_eq!(r.header("accept-ranges"), Some("bytes"));
     assert_eq!(r.header("content-type"), Some("application/wasm"));
     assert_eq!(r.header("cache-control"), Some("public, max-age=3600"));
     let r = get(server.addr, "/p/1.0/s/doc/p/1.md", "");
@@ -198,6 +203,67 @@ fn compresses_on_the_fly() {
     assert_eq!(r.header("content-encoding"), Some("br"));
     let r = get(server.addr, "/_static/style.css", "");
     assert_eq!(r.header("content-encoding"), None);
+}
+
+#[test]
+fn sends_the_precompressed_forms_beside_a_file_when_they_match_it() {
+    let site = site();
+    let out = site.out();
+    let unzip = |b: &[u8]| {
+        let mut v = Vec::new();
+        flate2::read::GzDecoder::new(b).read_to_end(&mut v).unwrap();
+        v
+    };
+    let unbrotli = |b: &[u8]| {
+        let mut v = Vec::new();
+        brotli::Decompressor::new(b, 4096)
+            .read_to_end(&mut v)
+            .unwrap();
+        v
+    };
+    // A text file with a stale .gz (another text) and a .br that decodes to
+    // more than the file (cut off, so ignored too).
+    let text: String = (0..3000).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(out.join("_static/big.txt"), &text).unwrap();
+    let mut stale = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    stale.write_all(b"an older version of the file").unwrap();
+    std::fs::write(out.join("_static/big.txt.gz"), stale.finish().unwrap()).unwrap();
+    let mut longer = Vec::new();
+    let doubled = format!("{text}{text}");
+    brotli::BrotliCompress(&mut doubled.as_bytes(), &mut longer, &Default::default()).unwrap();
+    std::fs::write(out.join("_static/big.txt.br"), &longer).unwrap();
+
+    let server = start(&out, |o, _| serve::static_router(o));
+    // Every build writes the engine's forms; they are sent as they are.
+    let engine = "_static/engine/mcdewey_search_wasm_bg.wasm";
+    let wasm = std::fs::read(out.join(engine)).unwrap();
+    for (enc, ext) in [("br", "br"), ("gzip", "gz")] {
+        let r = get(
+            server.addr,
+            &format!("/{engine}"),
+            &format!("Accept-Encoding: {enc}\r\n"),
+        );
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-encoding"), Some(enc));
+        let packed = std::fs::read(out.join(format!("{engine}.{ext}"))).unwrap();
+        assert!(r.body == packed, "{enc}: not the precompressed form");
+    }
+    assert_eq!(
+        unbrotli(&std::fs::read(out.join(format!("{engine}.br"))).unwrap()),
+        wasm
+    );
+    assert_eq!(
+        unzip(&std::fs::read(out.join(format!("{engine}.gz"))).unwrap()),
+        wasm
+    );
+    // Forms that do not decode to the file are not sent: the server
+    // compresses the file itself.
+    let r = get(server.addr, "/_static/big.txt", "Accept-Encoding: gzip\r\n");
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    assert_eq!(unzip(&r.body), text.as_bytes());
+    let r = get(server.addr, "/_static/big.txt", "Accept-Encoding: br\r\n");
+    assert_eq!(r.header("content-encoding"), Some("br"));
+    assert_eq!(unbrotli(&r.body), text.as_bytes());
 }
 
 #[test]

@@ -179,7 +179,7 @@ impl Model {
                 "vectors differ in length or are not finite",
             ));
         }
-        tokens.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::order::sort_by(&mut tokens, |a, b| a.0.cmp(&b.0));
         let vocab = Vocab::from_sorted(tokens.iter().map(|t| t.0.as_str()))?;
         let mut rows = Vec::with_capacity(tokens.len() * quant.row_bytes(dims));
         for (_, v) in &tokens {

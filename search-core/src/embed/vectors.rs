@@ -312,7 +312,7 @@ impl SemanticSettings {
         let mut s: Vec<(f32, usize)> = (0..self.partitions())
             .map(|p| (dot(q, self.centroid(p)), p))
             .collect();
-        s.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        crate::order::sort_by(&mut s, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         s.truncate(self.nprobe.max(1) as usize);
         s.into_iter().map(|(_, p)| p).collect()
     }

@@ -219,7 +219,9 @@ impl Index {
                 }
             }
         }
-        out.sort_by(|a, b| b.df().cmp(&a.df()).then_with(|| a.term.cmp(&b.term)));
+        crate::order::sort_by(&mut out, |a, b| {
+            b.df().cmp(&a.df()).then_with(|| a.term.cmp(&b.term))
+        });
         out.dedup_by(|a, b| a.term == b.term);
         out.truncate(MAX_PREFIX_TERMS);
         out
@@ -263,7 +265,7 @@ impl Index {
                 consider(j * k, first);
             }
         }
-        v.sort_unstable();
+        crate::order::sort(&mut v);
         v.truncate(3);
         v.into_iter().map(|(_, i)| i).collect()
     }
@@ -293,7 +295,7 @@ impl Index {
                 }
             }
         }
-        cands.sort_by(|a, b| {
+        crate::order::sort_by(&mut cands, |a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| b.1.df().cmp(&a.1.df()))
                 .then_with(|| a.1.term.cmp(&b.1.term))

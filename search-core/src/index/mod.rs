@@ -14,7 +14,7 @@ mod semantic;
 pub use display::{Found, Pass, Results};
 pub use semantic::{shape_weight, SHAPE_FACTORS};
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::codec::{open, FileKind};
 use crate::docblock::{block_count, DocBlock};
@@ -47,7 +47,7 @@ pub struct Index {
     dirs: Vec<Option<Vec<String>>>,
     terms: Vec<Option<TermShard>>,
     positions: Vec<Option<PositionShard>>,
-    fragments: BTreeMap<u32, Fragment>,
+    fragments: HashMap<u32, Fragment>,
     /// Document blocks `d/<k>.bin`, as added.
     doc_blocks: Vec<Option<DocBlock>>,
     /// Twin blocks `w/<k>.bin`, as added (none when no passage has twins).
@@ -117,7 +117,7 @@ impl Index {
             dirs,
             terms: (0..shards).map(|_| None).collect(),
             positions: (0..shards).map(|_| None).collect(),
-            fragments: BTreeMap::new(),
+            fragments: HashMap::new(),
             doc_blocks: vec![None; blocks],
             twins: TwinBlocks::new(m.blocks.chunks, if m.blocks.twins { blocks } else { 0 }),
             ranking_files: 0,

@@ -1,7 +1,5 @@
 //! Plan: which files a query still needs.
 
-use std::collections::BTreeSet;
-
 use super::analyze::Analysis;
 use super::analyze::Missing;
 use super::Index;
@@ -82,15 +80,18 @@ impl Index {
             for (t, _) in ph {
                 match self.shard_of(t) {
                     Ok(Some(s)) => {
-                        n.shards.insert(s);
+                        n.shards.push(s);
                         if ph.len() > 1 {
-                            n.pos.insert(s);
+                            n.pos.push(s);
                         }
                     }
                     Ok(None) => {}
                     Err(m) => n.note(m),
                 }
             }
+        }
+        for v in [&mut n.dirs, &mut n.shards, &mut n.pos] {
+            crate::order::sort_dedup(v);
         }
         let mut out: Vec<String> = n
             .dirs
@@ -124,10 +125,10 @@ impl Index {
     /// `None` while one of them is missing.
     fn lookup_noting(&self, term: &str, n: &mut Needs) -> Option<Option<&TermPostings>> {
         if let Some(j) = self.m.shards.block_of(term) {
-            n.dirs.insert(j);
+            n.dirs.push(j);
         }
         if let Ok(Some(s)) = self.shard_of(term) {
-            n.shards.insert(s);
+            n.shards.push(s);
         }
         match self.lookup(term) {
             Ok(found) => Some(found),
@@ -142,12 +143,13 @@ impl Index {
     /// `ordinals`: what [`Index::document_of`] needs for them.
     pub fn doc_blocks_for(&self, ordinals: &[u32]) -> Vec<String> {
         let b = self.m.blocks.chunks;
-        let set: BTreeSet<usize> = ordinals
+        let mut set: Vec<usize> = ordinals
             .iter()
             .filter(|&&o| o < self.chunk_count())
             .map(|&o| (o / b) as usize)
             .filter(|&k| self.doc_blocks[k].is_none())
             .collect();
+        crate::order::sort_dedup(&mut set);
         set.into_iter().map(doc_block_path).collect()
     }
 
@@ -159,21 +161,22 @@ impl Index {
     /// names it.
     pub fn fragments_for(&self, ordinals: &[u32]) -> Vec<String> {
         let g = self.m.settings.fragment_group;
-        let mut set: BTreeSet<u32> = BTreeSet::new();
+        let mut set: Vec<u32> = Vec::new();
         for &o in ordinals.iter().filter(|&&o| o < self.chunk_count()) {
             let twin_of = match self.fragments.get(&(o / g)) {
                 Some(f) => f.get(o).and_then(|c| c.twin_of),
                 None => {
-                    set.insert(o / g);
+                    set.push(o / g);
                     self.twins.canonical_of(o).filter(|&c| c != o)
                 }
             };
             if let Some(c) = twin_of.filter(|&c| c < self.chunk_count()) {
                 if !self.fragments.contains_key(&(c / g)) {
-                    set.insert(c / g);
+                    set.push(c / g);
                 }
             }
         }
+        crate::order::sort_dedup(&mut set);
         set.into_iter().map(fragment_path).collect()
     }
 
@@ -192,16 +195,16 @@ impl Index {
 /// Files a query reads, by kind.
 #[derive(Default)]
 struct Needs {
-    dirs: BTreeSet<usize>,
-    shards: BTreeSet<usize>,
-    pos: BTreeSet<usize>,
+    dirs: Vec<usize>,
+    shards: Vec<usize>,
+    pos: Vec<usize>,
 }
 
 impl Needs {
     fn note(&mut self, m: Missing) {
         match m {
-            Missing::Dir(j) => self.dirs.insert(j),
-            Missing::Shard(s) => self.shards.insert(s),
+            Missing::Dir(j) => self.dirs.push(j),
+            Missing::Shard(s) => self.shards.push(s),
         };
     }
 }

@@ -1,7 +1,7 @@
 //! Rank: score the chunks that match, within the filters, blend in the
 //! semantic scores, fold passages shared by versions and count facets.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use super::semantic::fuse;
 use super::Index;
@@ -229,7 +229,7 @@ impl Index {
             }
         }
         let facets = self.count_facets(results.iter().map(|s| s.ordinal));
-        results.sort_by(better);
+        crate::order::sort_by(&mut results, better);
         Ok(Ranking {
             sorted: results,
             facets,
@@ -362,7 +362,8 @@ impl Index {
                 }
             }
         }
-        let mut by_name: [BTreeMap<&str, u32>; LEVELS] = Default::default();
+        // Sorted below by count and name: the map's order does not matter.
+        let mut by_name: [HashMap<&str, u32>; LEVELS] = Default::default();
         for (leaf, &c) in per_leaf.iter().enumerate() {
             if c == 0 {
                 continue;
@@ -371,16 +372,18 @@ impl Index {
                 *by_name[l].entry(name).or_default() += c;
             }
         }
-        let sorted = |m: &BTreeMap<&str, u32>| {
+        let sorted = |m: &HashMap<&str, u32>| {
             let mut v: Vec<(String, u32)> = m.iter().map(|(k, &c)| (k.to_string(), c)).collect();
-            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            crate::order::sort_by(&mut v, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
         let mut document: Vec<(u32, u32)> = (0u32..)
             .zip(per_doc.unwrap_or_default())
             .filter(|&(_, c)| c > 0)
             .collect();
-        document.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        crate::order::sort_by(&mut document, |a, b| {
+            b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0))
+        });
         FacetCounts {
             vendor: sorted(&by_name[0]),
             product: sorted(&by_name[1]),

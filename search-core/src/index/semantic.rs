@@ -1,8 +1,6 @@
 //! The semantic half of ranking: the query's vector from the token
 //! table, the probed partitions and the hybrid blend with lexical scores.
 
-use std::collections::BTreeSet;
-
 use super::Index;
 use crate::embed::model::embed_ids;
 use crate::layout::{partition_path, token_shard_path, CENTROIDS_PATH, VOCAB_PATH};
@@ -39,11 +37,12 @@ impl Index {
         };
         let ids = vocab.token_ids(&q.semantic_text());
         let per = s.rows_per_shard as usize;
-        let missing: BTreeSet<usize> = ids
+        let mut missing: Vec<usize> = ids
             .iter()
             .map(|&id| id as usize / per)
             .filter(|&i| self.token_rows[i].is_none())
             .collect();
+        crate::order::sort_dedup(&mut missing);
         if !missing.is_empty() {
             return Err(missing.into_iter().map(token_shard_path).collect());
         }
@@ -73,11 +72,12 @@ impl Index {
             return out;
         };
         let per = s.rows_per_shard as usize;
-        let shards: BTreeSet<usize> = vocab
+        let mut shards: Vec<usize> = vocab
             .token_ids(&q.semantic_text())
             .iter()
             .map(|&id| id as usize / per)
             .collect();
+        crate::order::sort_dedup(&mut shards);
         out.extend(shards.into_iter().map(token_shard_path));
         if let Ok(Some(v)) = self.query_vector(q) {
             out.extend(s.probe(&v).into_iter().map(partition_path));
@@ -172,11 +172,7 @@ impl Index {
         };
         let best = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         let top = s.candidates.max(1) as usize;
-        if all.len() > top {
-            all.select_nth_unstable_by(top - 1, best);
-            all.truncate(top);
-        }
-        all.sort_by(best);
+        crate::order::top_by(&mut all, top, best);
         Some(SemanticScores {
             hi,
             lo,

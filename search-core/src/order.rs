@@ -1,0 +1,142 @@
+//! Sorting on the query path.
+//!
+//! std's sorts are generic over the element and the comparator, so every call
+//! site becomes its own copy of driftsort or ipnsort: 3 to 4 KB of WASM each,
+//! about 50 KB of the engine in all. In the WASM engine these functions sort
+//! a list of indices with one merge sort, whose comparator is a trait object,
+//! and then move the elements; natively they are std's sorts. Both are stable,
+//! so an order is the same on both targets, ties included.
+
+use std::cmp::Ordering;
+
+/// Stable sort of `v` by `cmp`.
+pub fn sort_by<T>(v: &mut [T], cmp: impl FnMut(&T, &T) -> Ordering) {
+    #[cfg(target_arch = "wasm32")]
+    compact_sort_by(v, cmp);
+    #[cfg(not(target_arch = "wasm32"))]
+    v.sort_by(cmp);
+}
+
+/// Stable sort of `v` in ascending order.
+pub fn sort<T: Ord>(v: &mut [T]) {
+    sort_by(v, T::cmp);
+}
+
+/// Keeps the `k` first elements of `v` in the order `cmp`, sorted. `cmp` must
+/// be a total order without ties between distinct elements (an id as the last
+/// key), so that which elements are kept does not depend on the method.
+pub fn top_by<T>(v: &mut Vec<T>, k: usize, mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if k > 0 && v.len() > k {
+        v.select_nth_unstable_by(k - 1, &mut cmp);
+        v.truncate(k);
+    }
+    sort_by(v, cmp);
+    v.truncate(k);
+}
+
+/// Sorts and removes repeated elements.
+pub fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
+    sort(v);
+    v.dedup();
+}
+
+/// The merge sort the WASM engine uses; compiled natively for the tests that
+/// compare it with std.
+#[cfg(any(target_arch = "wasm32", test))]
+fn compact_sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    if v.len() < 2 {
+        return;
+    }
+    let mut perm: Vec<u32> = (0..v.len() as u32).collect();
+    merge_sort(&mut perm, &mut |a, b| cmp(&v[a as usize], &v[b as usize]));
+    permute(v, perm);
+}
+
+/// Bottom-up stable merge sort of indices; not generic, so it exists once.
+#[cfg(any(target_arch = "wasm32", test))]
+fn merge_sort(idx: &mut [u32], cmp: &mut dyn FnMut(u32, u32) -> Ordering) {
+    let n = idx.len();
+    let mut buf = vec![0u32; n];
+    let (mut src, mut dst): (&mut [u32], &mut [u32]) = (idx, &mut buf);
+    let mut width = 1;
+    let mut in_buf = false;
+    while width < n {
+        let mut lo = 0;
+        while lo < n {
+            let mid = (lo + width).min(n);
+            let hi = (lo + 2 * width).min(n);
+            let (mut i, mut j) = (lo, mid);
+            for out in &mut dst[lo..hi] {
+                // Take from the right run only when strictly smaller: stable.
+                let right = j < hi && (i >= mid || cmp(src[j], src[i]) == Ordering::Less);
+                if right {
+                    *out = src[j];
+                    j += 1;
+                } else {
+                    *out = src[i];
+                    i += 1;
+                }
+            }
+            lo = hi;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        in_buf = !in_buf;
+        width *= 2;
+    }
+    if in_buf {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// Reorders `v` so that position `i` holds the element that was at
+/// `perm[i]`, following each cycle with swaps.
+#[cfg(any(target_arch = "wasm32", test))]
+fn permute<T>(v: &mut [T], mut perm: Vec<u32>) {
+    for start in 0..v.len() {
+        let mut j = start;
+        while perm[j] as usize != start {
+            let k = perm[j] as usize;
+            v.swap(j, k);
+            perm[j] = j as u32;
+            j = k;
+        }
+        perm[j] = j as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn compact_sort_equals_std_stable_sort(v in proptest::collection::vec((0u8..6, any::<u16>()), 0..200)) {
+            // Sorting by the first field only leaves ties that stability must keep.
+            let mut a = v.clone();
+            a.sort_by_key(|x| x.0);
+            let mut b = v.clone();
+            compact_sort_by(&mut b, |x, y| x.0.cmp(&y.0));
+            prop_assert_eq!(a, b);
+        }
+
+        #[test]
+        fn top_by_keeps_the_best_in_order(v in proptest::collection::vec(any::<u16>(), 0..100), k in 0usize..120) {
+            let mut all: Vec<(u16, usize)> = v.iter().copied().zip(0..).collect();
+            let cmp = |a: &(u16, usize), b: &(u16, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+            let mut want = all.clone();
+            want.sort_by(cmp);
+            want.truncate(k);
+            top_by(&mut all, k, cmp);
+            prop_assert_eq!(all, want);
+        }
+    }
+
+    #[test]
+    fn permute_moves_every_element_to_its_place() {
+        let mut v = vec!['a', 'b', 'c', 'd', 'e'];
+        permute(&mut v, vec![2, 0, 1, 4, 3]);
+        assert_eq!(v, vec!['c', 'a', 'b', 'e', 'd']);
+    }
+}
