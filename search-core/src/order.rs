@@ -9,6 +9,8 @@
 
 use std::cmp::Ordering;
 
+use crate::result::ScoredChunk;
+
 /// Stable sort of `v` by `cmp`.
 pub fn sort_by<T>(v: &mut [T], cmp: impl FnMut(&T, &T) -> Ordering) {
     #[cfg(target_arch = "wasm32")]
@@ -33,6 +35,69 @@ pub fn top_by<T>(v: &mut Vec<T>, k: usize, mut cmp: impl FnMut(&T, &T) -> Orderi
     }
     sort_by(v, cmp);
     v.truncate(k);
+}
+
+/// Sorts a ranking best first, in the order of [`crate::result::better`]
+/// (higher score, then lower ordinal). A ranking can hold every chunk that
+/// matches, hundreds of thousands in a large library, so the WASM engine
+/// sorts it by radix on a key that orders like `better`; ordinals are
+/// unique, so the order is the same as std's sort.
+pub fn sort_ranking(v: &mut [ScoredChunk]) {
+    #[cfg(target_arch = "wasm32")]
+    radix_sort_ranking(v);
+    #[cfg(not(target_arch = "wasm32"))]
+    v.sort_by(crate::result::better);
+}
+
+/// A `u64` whose ascending order is [`crate::result::better`]'s: the
+/// score's bits mapped so that unsigned order is `f32::total_cmp`'s,
+/// inverted (higher first), then the ordinal.
+#[cfg(any(target_arch = "wasm32", test))]
+fn ranking_key(s: &ScoredChunk) -> u64 {
+    let bits = s.score.to_bits();
+    let ordered = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 1 << 31
+    };
+    u64::from(!ordered) << 32 | u64::from(s.ordinal)
+}
+
+/// Least-significant-digit radix sort by [`ranking_key`], a byte a pass;
+/// a pass whose byte is the same in every key is skipped.
+#[cfg(any(target_arch = "wasm32", test))]
+fn radix_sort_ranking(v: &mut [ScoredChunk]) {
+    if v.len() < 64 {
+        compact_sort_by(v, crate::result::better);
+        return;
+    }
+    let mut keys: Vec<(u64, ScoredChunk)> = v.iter().map(|s| (ranking_key(s), *s)).collect();
+    let mut out = keys.clone();
+    for pass in 0..8 {
+        let shift = pass * 8;
+        let mut count = [0usize; 256];
+        for (k, _) in &keys {
+            count[(k >> shift) as usize & 255] += 1;
+        }
+        if count.contains(&keys.len()) {
+            continue;
+        }
+        let mut at = 0;
+        for c in count.iter_mut() {
+            let n = *c;
+            *c = at;
+            at += n;
+        }
+        for e in &keys {
+            let d = (e.0 >> shift) as usize & 255;
+            out[count[d]] = *e;
+            count[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut out);
+    }
+    for (slot, (_, s)) in v.iter_mut().zip(keys) {
+        *slot = s;
+    }
 }
 
 /// Sorts and removes repeated elements.
@@ -130,6 +195,32 @@ mod tests {
             want.truncate(k);
             top_by(&mut all, k, cmp);
             prop_assert_eq!(all, want);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn radix_ranking_sort_equals_better(
+            scores in proptest::collection::vec(
+                prop_oneof![any::<u32>().prop_map(f32::from_bits), (0u8..4).prop_map(f32::from), Just(-0.0f32), Just(0.0f32)],
+                0..300,
+            ),
+            offset in 0u32..u32::MAX - 300,
+        ) {
+            // Distinct ordinals, as in a ranking; scores with ties, both
+            // zeros, negatives, infinities and NaNs.
+            let mut v: Vec<ScoredChunk> = scores
+                .iter()
+                .zip(offset..)
+                .map(|(&score, ordinal)| ScoredChunk { ordinal, score })
+                .collect();
+            v.reverse();
+            let mut want = v.clone();
+            want.sort_by(crate::result::better);
+            let mut got = v.clone();
+            radix_sort_ranking(&mut got);
+            let bits = |v: &[ScoredChunk]| v.iter().map(|s| (s.ordinal, s.score.to_bits())).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&got), bits(&want));
         }
     }
 

@@ -10,7 +10,7 @@ use crate::layout::{doc_block_path, position_shard_path, twin_block_path};
 use crate::manifest::LEVELS;
 use crate::prior::{asks_for_changes, CHANGES_PRIOR};
 use crate::query::Query;
-use crate::result::{better, FacetCounts, ScoredChunk, SearchResult};
+use crate::result::{FacetCounts, ScoredChunk, SearchResult};
 use crate::shard::impact_value;
 
 impl Index {
@@ -229,7 +229,7 @@ impl Index {
             }
         }
         let facets = self.count_facets(results.iter().map(|s| s.ordinal));
-        crate::order::sort_by(&mut results, better);
+        crate::order::sort_ranking(&mut results);
         Ok(Ranking {
             sorted: results,
             facets,
