@@ -95,6 +95,14 @@ test("facet filters narrow the results", { skip }, async () => {
   const page = await ctx.newPage();
   await page.goto(server.url + "index.html?q=recording");
   await results(page);
+  // Names from labels.json (only those that differ from the id's default
+  // title) and names the page derives from the id.
+  const names = (legend) => page.locator("#search-facets fieldset", { hasText: legend }).locator("label").allTextContents();
+  await page.waitForFunction(() => document.querySelector("#search-facets").textContent.includes("Relay Gateway"));
+  const sets = (await names("Doc set")).join("|");
+  assert.match(sets, /Administration Guide/, sets);
+  assert.match(sets, /Release Notes/, sets);
+  assert.doesNotMatch(sets, /admin-guide|release-notes/, sets);
   const label = page.locator("#search-facets fieldset", { hasText: "Version" }).locator("label", { hasText: "4.2" });
   await label.locator("input").check();
   await page.waitForFunction(() => [...document.querySelectorAll("#search-results a.result")].every((a) => a.dataset.chunkId.includes("::4.2::")));

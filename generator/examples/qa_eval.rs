@@ -10,15 +10,18 @@
 //!   removed from the corpus (every line and heading equal to it), and its
 //!   answer is the first words of the text after it. Nothing is stored.
 //! - `bench/qa/questions.tsv`: questions written for this set, with a short
-//!   span of the answer text.
+//!   span of the answer text; `bench/qa/users.tsv`: questions phrased as
+//!   users ask them, in their own words, reported also on their own
+//!   (`dev-u`, `test-u`).
 //!
 //! A question belongs to the dev split or the test split by a hash of its
 //! text: tune on dev, report test.
 //!
 //! cargo run -p mcdewey --example qa_eval -- [--model NAME | --model-file FILE | --no-model]
-//!     [--grid] [--verbose] [--causes] [--target-words N] [--out FILE]
+//!     [--grid] [--verbose] [--causes] [--users] [--target-words N] [--out FILE]
 //!
-//! `--causes` sorts the hybrid misses by where their answer sits in its
+//! `--users` prints each user-phrased question's ranks, the chunk that
+//! answers it and the first result. `--causes` sorts the hybrid misses by where their answer sits in its
 //! chunk (see [`causes`]).
 //!
 //! The corpus is read from `MCDEWEY_SHARED` or `../shared`; without it the
@@ -97,6 +100,8 @@ struct Question {
     answer: String,
     split: usize,
     mined: bool,
+    /// Phrased as users ask (`users.tsv`): also reported on its own.
+    users: bool,
 }
 
 fn is_faq(c: &ChunkInput) -> bool {
@@ -175,6 +180,7 @@ fn mine(chunks: &[ChunkInput]) -> Vec<Question> {
                 text,
                 answer: span.join(" "),
                 mined: true,
+                users: false,
             };
             match seen.entry((c.document.clone(), norm(&q.text))) {
                 std::collections::hash_map::Entry::Occupied(e) => out[*e.get()] = q,
@@ -243,6 +249,7 @@ fn read_written(path: &Path) -> Result<Vec<Question>, String> {
             answer: norm(f[2]),
             split: split_of(f[1]),
             mined: false,
+            users: path.ends_with("users.tsv"),
         });
     }
     Ok(out)
@@ -370,18 +377,22 @@ fn main() {
         t.elapsed().as_secs_f32()
     );
 
-    let written_path = workspace.join("bench/qa/questions.tsv");
+    // Written questions: ours, and those phrased as users ask them
+    // (`users.tsv`, their own words rather than the documentation's).
+    let written_paths = ["questions.tsv", "users.tsv"].map(|f| workspace.join("bench/qa").join(f));
     let mut questions = mine(&chunks);
     let mined = questions.len();
     // Headings as they were, for telling a cut section from the next question.
     let headings: Vec<Vec<String>> = chunks.iter().map(|c| c.breadcrumb.clone()).collect();
     let removed = strip(&mut chunks, &questions);
     let mut failed = false;
-    match read_written(&written_path) {
-        Ok(w) => questions.extend(w),
-        Err(e) => {
-            eprintln!("error: {e}");
-            failed = true;
+    for path in &written_paths {
+        match read_written(path) {
+            Ok(w) => questions.extend(w),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
         }
     }
     let text: HashMap<String, String> = chunks
@@ -470,17 +481,27 @@ fn main() {
         "split", "mode", "n", "recall@1", "recall@10", "MRR@10"
     );
     let mut misses: Vec<String> = Vec::new();
-    for (split, split_name) in [(0, "dev"), (1, "test")] {
+    // Each split in full, then its questions phrased as users ask.
+    let groups = [
+        (0, "dev", false),
+        (1, "test", false),
+        (0, "dev-u", true),
+        (1, "test-u", true),
+    ];
+    for (split, split_name, users_only) in groups {
         for &(name, filtered, weight) in &modes {
             let mut t = Tally::default();
-            for q in questions.iter().filter(|q| q.split == split) {
+            for q in questions
+                .iter()
+                .filter(|q| q.split == split && (q.users || !users_only))
+            {
                 let query = match weight {
                     Some(w) => query(q, filtered).with_semantic_weight(w),
                     None => query(q, filtered),
                 };
                 let rank = eval.rank(q, &query);
                 t.add(rank);
-                if rank.is_none() && name == "hybrid" {
+                if rank.is_none() && name == "hybrid" && !users_only {
                     misses.push(format!("{split_name} {:?} [{}]", q.text, q.origin));
                 }
             }
@@ -504,6 +525,9 @@ fn main() {
             println!("  {m}");
         }
     }
+    if flag("--users") {
+        users(&eval, &questions, &chunks);
+    }
     if flag("--grid") {
         grid(&eval, &questions);
     }
@@ -517,6 +541,40 @@ fn main() {
     println!("written to {}", out.display());
     if failed {
         std::process::exit(1);
+    }
+}
+
+/// Each question phrased as users ask: its lexical and hybrid ranks (to
+/// 100), the chunk that answers it and the best hybrid result.
+fn users(eval: &Eval<'_>, questions: &[Question], chunks: &[ChunkInput]) {
+    println!("questions phrased as users ask: lexical rank, hybrid rank (to 100), answer chunk, first result");
+    for q in questions.iter().filter(|q| q.users) {
+        let deep = |w: Option<f32>| {
+            let mut query = query(q, false).with_limit(100);
+            if let Some(w) = w {
+                query = query.with_semantic_weight(w);
+            }
+            eval.rank(q, &query)
+                .map_or("-".to_string(), |r| r.to_string())
+        };
+        let answer = chunks
+            .iter()
+            .find(|c| c.product == q.product && eval.text[&c.id].contains(&q.answer))
+            .map_or("?", |c| c.id.as_str());
+        let query = query(q, false);
+        let r = eval.index.search(&query).expect("search runs");
+        let first = r
+            .hits
+            .first()
+            .map(|h| eval.index.hit(h.ordinal, &query).expect("fragment").id)
+            .unwrap_or_default();
+        println!(
+            "  [{}] {:>3} {:>3}  {:?}\n        answer {answer}\n        first  {first}",
+            ["dev", "test"][q.split],
+            deep(Some(0.0)),
+            deep(None),
+            q.text
+        );
     }
 }
 

@@ -96,6 +96,7 @@ pub use error::{BuildError, FormatError, SearchError};
 pub use fragment::DocumentInfo;
 pub use index::{shape_weight, Found, Index, Pass, Results, SHAPE_FACTORS};
 pub use manifest::{FieldParams, RankingParams};
+pub use order::TermSet;
 pub use query::{
     is_phrasing_word, parse_query, FilterSet, Filters, Query, QueryShape, DEFAULT_LIMIT,
 };

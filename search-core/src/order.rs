@@ -1,4 +1,4 @@
-//! Sorting on the query path.
+//! Sorting on the query path, and sets kept as sorted lists.
 //!
 //! std's sorts are generic over the element and the comparator, so every call
 //! site becomes its own copy of driftsort or ipnsort: 3 to 4 KB of WASM each,
@@ -100,6 +100,76 @@ fn radix_sort_ranking(v: &mut [ScoredChunk]) {
     }
 }
 
+/// A set of terms as a sorted list. Query-path sets are small (a query's
+/// terms), and a sorted list with binary search keeps the hash table code,
+/// a copy per key and value type, out of the WASM engine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TermSet {
+    sorted: Vec<String>,
+}
+
+impl TermSet {
+    pub fn new() -> TermSet {
+        TermSet::default()
+    }
+
+    /// Adds `term`; false when it was there already.
+    pub fn insert(&mut self, term: String) -> bool {
+        match self.find(&term) {
+            Ok(_) => false,
+            Err(at) => {
+                self.sorted.insert(at, term);
+                true
+            }
+        }
+    }
+
+    pub fn contains(&self, term: &str) -> bool {
+        self.find(term).is_ok()
+    }
+
+    fn find(&self, term: &str) -> Result<usize, usize> {
+        self.sorted.binary_search_by(|t| t.as_str().cmp(term))
+    }
+
+    /// The terms in ascending order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.sorted.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+}
+
+impl Extend<String> for TermSet {
+    /// Adds many terms at once: one sort, however many there are.
+    fn extend<I: IntoIterator<Item = String>>(&mut self, iter: I) {
+        self.sorted.extend(iter);
+        sort_dedup(&mut self.sorted);
+    }
+}
+
+impl FromIterator<String> for TermSet {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> TermSet {
+        let mut s = TermSet::new();
+        s.extend(iter);
+        s
+    }
+}
+
+impl<'a> IntoIterator for &'a TermSet {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// Sorts and removes repeated elements.
 pub fn sort_dedup<T: Ord>(v: &mut Vec<T>) {
     sort(v);
@@ -176,6 +246,28 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn term_set_behaves_like_a_btree_set(
+            ops in proptest::collection::vec((any::<bool>(), "[a-d]{0,3}", proptest::collection::vec("[a-d]{0,3}", 0..4)), 0..60),
+            probes in proptest::collection::vec("[a-d]{0,3}", 0..20),
+        ) {
+            let mut set = TermSet::new();
+            let mut model = std::collections::BTreeSet::new();
+            for (one, term, many) in ops {
+                if one {
+                    prop_assert_eq!(set.insert(term.clone()), model.insert(term));
+                } else {
+                    set.extend(many.iter().cloned());
+                    model.extend(many);
+                }
+                prop_assert_eq!(set.len(), model.len());
+            }
+            prop_assert!(set.iter().eq(model.iter()));
+            for p in probes {
+                prop_assert_eq!(set.contains(&p), model.contains(&p));
+            }
+        }
+
         #[test]
         fn compact_sort_equals_std_stable_sort(v in proptest::collection::vec((0u8..6, any::<u16>()), 0..200)) {
             // Sorting by the first field only leaves ties that stability must keep.

@@ -1,7 +1,7 @@
 //! Snippets and highlight ranges, computed from a chunk's text by
 //! re-tokenizing it, so no positions need to be downloaded for display.
 
-use std::collections::HashSet;
+use crate::order::TermSet;
 
 use crate::tokenize::{TermKind, Tokenizer};
 
@@ -32,11 +32,7 @@ pub fn utf16_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(usize, usize)
 /// Byte ranges of `text` whose terms are in `terms`. A word matched as a
 /// whole is highlighted whole; otherwise only its matching parts
 /// (`Media` in `targetMediaAddress`).
-pub fn highlight(
-    tokenizer: &Tokenizer,
-    text: &str,
-    terms: &HashSet<String>,
-) -> Vec<(usize, usize)> {
+pub fn highlight(tokenizer: &Tokenizer, text: &str, terms: &TermSet) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     tokenizer.tokenize_matching(text, terms, |w| {
         if let Some(t) = w
@@ -71,12 +67,7 @@ fn merge(mut r: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 /// Pick the window of about `max_chars` characters with the most distinct
 /// matched terms (then the most matches), cut it at word boundaries,
 /// collapse whitespace, mark cuts with `…`, and map highlights into it.
-pub fn snippet(
-    tokenizer: &Tokenizer,
-    text: &str,
-    terms: &HashSet<String>,
-    max_chars: usize,
-) -> Snippet {
+pub fn snippet(tokenizer: &Tokenizer, text: &str, terms: &TermSet, max_chars: usize) -> Snippet {
     // Matches with the term they matched, to count distinct terms.
     let mut matches: Vec<(usize, usize, String)> = Vec::new();
     tokenizer.tokenize_matching(text, terms, |w| {
@@ -207,7 +198,7 @@ mod tests {
     use super::*;
     use crate::tokenize::TokenizerSettings;
 
-    fn set(v: &[&str]) -> HashSet<String> {
+    fn set(v: &[&str]) -> TermSet {
         v.iter().map(|s| s.to_string()).collect()
     }
 

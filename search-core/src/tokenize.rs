@@ -166,7 +166,7 @@ impl Tokenizer {
     pub fn tokenize_matching(
         &self,
         text: &str,
-        terms: &std::collections::HashSet<String>,
+        terms: &crate::order::TermSet,
         f: impl FnMut(&Word),
     ) {
         let heads = Heads::new(terms);
@@ -423,17 +423,17 @@ const HEAD_CHANGING: &[&str] = &["dying", "lying", "tying"];
 
 /// First two characters of wanted terms ([`Tokenizer::tokenize_matching`]).
 struct Heads<'a> {
-    /// A set, so checking an atom costs the same however many terms a
-    /// query has.
-    heads: std::collections::HashSet<&'a str>,
+    /// Sorted, so checking an atom costs a binary search however many
+    /// terms a query has.
+    heads: Vec<&'a str>,
     /// Lowercase ASCII first characters.
     ascii: [bool; 128],
 }
 
 impl<'a> Heads<'a> {
-    fn new(terms: &'a std::collections::HashSet<String>) -> Self {
+    fn new(terms: &'a crate::order::TermSet) -> Self {
         let mut ascii = [false; 128];
-        let heads = terms
+        let mut heads: Vec<&str> = terms
             .iter()
             .map(|t| {
                 if let Some(c) = t.chars().next().filter(char::is_ascii) {
@@ -442,6 +442,7 @@ impl<'a> Heads<'a> {
                 t.char_indices().nth(2).map_or(t.as_str(), |(b, _)| &t[..b])
             })
             .collect();
+        crate::order::sort_dedup(&mut heads);
         Heads { heads, ascii }
     }
 
@@ -451,10 +452,8 @@ impl<'a> Heads<'a> {
         let mut ends = s.char_indices().map(|(b, _)| b).skip(1).chain([s.len()]);
         let one = ends.next().map(|e| &s[..e]);
         let two = ends.next().map(|e| &s[..e]);
-        one.is_some_and(|h| self.heads.contains(h))
-            || two.is_some_and(|h| self.heads.contains(h))
-            || self.heads.contains("")
-            || HEAD_CHANGING.contains(&s)
+        let has = |h: &str| self.heads.binary_search(&h).is_ok();
+        one.is_some_and(has) || two.is_some_and(has) || has("") || HEAD_CHANGING.contains(&s)
     }
 
     /// Whether any atom of the word can start with a wanted character (a

@@ -2,7 +2,7 @@
 //! exactly the terms (text, byte range, kind) of a full tokenization that are
 //! in the wanted set.
 
-use mcdewey_search_core::{Term, Tokenizer, TokenizerSettings};
+use mcdewey_search_core::{Term, TermSet, Tokenizer, TokenizerSettings};
 use proptest::prelude::*;
 use std::collections::HashSet;
 
@@ -63,7 +63,7 @@ fn full(tok: &Tokenizer, text: &str) -> Vec<Term> {
     out
 }
 
-fn matching(tok: &Tokenizer, text: &str, wanted: &HashSet<String>) -> Vec<Term> {
+fn matching(tok: &Tokenizer, text: &str, wanted: &TermSet) -> Vec<Term> {
     let mut out = Vec::new();
     tok.tokenize_matching(text, wanted, |w| out.extend(w.terms.iter().cloned()));
     out
@@ -82,7 +82,7 @@ proptest! {
         let text: String = picks.iter().map(|&(w, s)| format!("{}{}", WORDS[w], seps[s])).collect();
         let tok = Tokenizer::new(TokenizerSettings { stem, ..TokenizerSettings::default() });
         let all = full(&tok, &text);
-        let mut wanted: HashSet<String> = HashSet::new();
+        let mut wanted = TermSet::new();
         if !all.is_empty() {
             for i in &wanted_picks {
                 wanted.insert(all[i.index(all.len())].text.clone());
@@ -104,7 +104,7 @@ proptest! {
 #[test]
 fn matching_tokenization_skips_unwanted_words() {
     let tok = Tokenizer::new(TokenizerSettings::default());
-    let wanted: HashSet<String> = ["record".to_string()].into();
+    let wanted: TermSet = ["record".to_string()].into_iter().collect();
     let got = matching(
         &tok,
         "Recording starts when the agent records a call",

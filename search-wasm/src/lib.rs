@@ -8,6 +8,12 @@
 use mcdewey_search_core::{parse_query, FilterSet, Filters, Index, Pass, Results};
 use wasm_bindgen::prelude::*;
 
+// Talc in place of the default dlmalloc: a third of its code in the module
+// every cold search downloads, and no slower on the engine's allocations.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// One search index, filled file by file as the worker fetches them.
 #[wasm_bindgen]
 pub struct Engine {

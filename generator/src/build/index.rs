@@ -4,7 +4,7 @@
 //! `/mcp`.
 
 use crate::content::document::ParsedDoc;
-use crate::content::{Catalog, DocRef};
+use crate::content::{title_from_id, Catalog, DocRef};
 use crate::markdown;
 use crate::site;
 use mcdewey_search_core::{
@@ -14,14 +14,23 @@ use mcdewey_search_core::{
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Display names of facet ids, for the UI (the index stores ids).
+/// Display names of facet ids, for the UI (the index stores ids). Only
+/// names that differ from the id's default title ([`title_from_id`], which
+/// the UI applies to the rest) are listed, so the file every cold search
+/// fetches stays small however many doc sets a library has.
 #[derive(Debug, Serialize, Default)]
 pub struct Labels {
     pub format: &'static str,
     pub products: BTreeMap<String, String>,
     pub doc_sets: BTreeMap<String, String>,
+}
+
+/// Whether the UI's default title of `id` is `name`: the UI derives it
+/// the same way for ASCII ids; any other id keeps its entry.
+fn default_title(id: &str, name: &str) -> bool {
+    id.is_ascii() && title_from_id(id) == name
 }
 
 /// Plain texts of documents' chunks by a digest of their Markdown, kept
@@ -115,13 +124,17 @@ pub fn labels(lib: &Catalog) -> Labels {
         format: "mcdewey-search-labels",
         ..Default::default()
     };
+    // The first title of a doc set id names it everywhere.
+    let mut seen = HashSet::new();
     for p in &lib.products {
-        l.products.insert(p.id.clone(), p.name.clone());
+        if !default_title(&p.id, &p.name) {
+            l.products.insert(p.id.clone(), p.name.clone());
+        }
         for v in &p.versions {
             for s in &v.doc_sets {
-                l.doc_sets
-                    .entry(s.id.clone())
-                    .or_insert_with(|| s.title.clone());
+                if seen.insert(s.id.as_str()) && !default_title(&s.id, &s.title) {
+                    l.doc_sets.insert(s.id.clone(), s.title.clone());
+                }
             }
         }
     }
@@ -209,4 +222,46 @@ pub fn build_with(
         spilled: store.spilled(),
         analysis: analysis.map(AnalysisCache::counts),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{load, LoadOptions};
+    use crate::diag::Sink;
+
+    /// The sample library has product names and doc set titles of both
+    /// kinds: those equal to their id's default title are left to the UI.
+    #[test]
+    fn labels_list_only_names_the_ui_cannot_derive() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+        let (lib, _) = load(&root, &LoadOptions::default(), &Sink::default(), &|| {}).unwrap();
+        let l = labels(&lib);
+        assert_eq!(
+            l.products.get("relay").map(String::as_str),
+            Some("Relay Gateway")
+        );
+        assert_eq!(
+            l.products.get("mcdewey").map(String::as_str),
+            Some("McDewey")
+        );
+        assert_eq!(
+            l.doc_sets.get("api-reference").map(String::as_str),
+            Some("API Reference")
+        );
+        for default in ["getting-started", "guide", "release-notes"] {
+            assert!(!l.doc_sets.contains_key(default), "{default} is listed");
+        }
+        // Every doc set of the library is either listed or derivable.
+        for p in &lib.products {
+            for s in p.versions.iter().flat_map(|v| &v.doc_sets) {
+                let shown = l
+                    .doc_sets
+                    .get(&s.id)
+                    .cloned()
+                    .unwrap_or_else(|| title_from_id(&s.id));
+                assert_eq!(shown, s.title, "{}", s.id);
+            }
+        }
+    }
 }

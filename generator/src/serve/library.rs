@@ -13,7 +13,7 @@ use crate::site::{
 };
 use anyhow::Context as _;
 use mcdewey_search_core::{
-    FacetKind, FacetNode, FormatError, Index, Query, SearchError, SearchResult, Tokenizer,
+    FacetKind, FacetNode, FormatError, Index, Query, SearchError, SearchResult, TermSet, Tokenizer,
     CENTROIDS_PATH, MANIFEST_PATH, VOCAB_PATH,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -418,10 +418,7 @@ impl Library {
     /// add, and plan again until nothing is missing; the semantic files too
     /// when the index has vectors. Returns the result and the matched terms
     /// (for snippets).
-    pub fn search_with_terms(
-        &self,
-        query: &Query,
-    ) -> Result<(SearchResult, HashSet<String>), String> {
+    pub fn search_with_terms(&self, query: &Query) -> Result<(SearchResult, TermSet), String> {
         let plan = |index: &Index| {
             let mut need = index.plan(query);
             need.extend(index.plan_semantic(query));

@@ -1,8 +1,6 @@
 //! Query analysis: the query's words as index terms, with prefix
 //! expansions of the word being typed and typo corrections.
 
-use std::collections::{HashMap, HashSet};
-
 use super::Index;
 use crate::layout::{shard_dir_path, term_shard_path};
 use crate::query::{contraction, is_phrasing_word, Query, PHRASING_WEIGHT};
@@ -75,9 +73,6 @@ impl Index {
         self.tokenizer
             .tokenize(&q.free, 0, |w| words.push(w.clone()));
         let last = words.len().saturating_sub(1);
-        // Clause of each term seen, so a repeated word is found in O(1): a
-        // long query stays linear in its length.
-        let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, w) in words.iter().enumerate() {
             let prefix = (q.prefix && i == last && w.end == q.free.len())
                 .then(|| self.tokenizer.normalize(&q.free[w.start..w.end]))
@@ -92,15 +87,6 @@ impl Index {
             } else {
                 1.0
             };
-            if let Some(&k) = seen.get(&term).filter(|_| !term.is_empty()) {
-                let c = &mut a.clauses[k];
-                c.prefix = c.prefix.take().or(prefix);
-                c.weight = c.weight.max(weight);
-                continue;
-            }
-            if !term.is_empty() {
-                seen.insert(term.clone(), a.clauses.len());
-            }
             a.clauses.push(Clause {
                 term,
                 atoms,
@@ -108,6 +94,7 @@ impl Index {
                 weight,
             });
         }
+        merge_repeated(&mut a.clauses);
         // A query of phrasing words only ("what is", "how") is about them.
         if a.clauses.iter().all(|c| c.weight < 1.0) {
             for c in &mut a.clauses {
@@ -363,10 +350,11 @@ impl Index {
                 groups.push(g);
             }
         }
-        let clause_terms: HashSet<&str> = a.clauses.iter().map(|c| c.term.as_str()).collect();
+        let mut clause_terms: Vec<&str> = a.clauses.iter().map(|c| c.term.as_str()).collect();
+        crate::order::sort_dedup(&mut clause_terms);
         for ph in &a.phrases {
             for (t, _) in ph {
-                if clause_terms.contains(t.as_str()) {
+                if clause_terms.binary_search(&t.as_str()).is_ok() {
                     continue;
                 }
                 if let Ok(Some(p)) = self.lookup(t) {
@@ -379,6 +367,36 @@ impl Index {
         }
         groups
     }
+}
+
+/// Merges each repeated term into its first clause (the first prefix and
+/// the highest weight count), keeping the clauses in query order. One
+/// sort, so a long pasted query stays O(n log n) in its length.
+fn merge_repeated(clauses: &mut Vec<Clause>) {
+    let mut by_term: Vec<usize> = (0..clauses.len())
+        .filter(|&i| !clauses[i].term.is_empty())
+        .collect();
+    // Stable: equal terms stay in query order, the first leads.
+    crate::order::sort_by(&mut by_term, |&x, &y| clauses[x].term.cmp(&clauses[y].term));
+    let mut gone = vec![false; clauses.len()];
+    let mut lead: Option<usize> = None;
+    for &i in &by_term {
+        match lead {
+            Some(k) if clauses[k].term == clauses[i].term => {
+                let (prefix, weight) = (clauses[i].prefix.take(), clauses[i].weight);
+                let c: &mut Clause = &mut clauses[k];
+                c.prefix = c.prefix.take().or(prefix);
+                c.weight = c.weight.max(weight);
+                gone[i] = true;
+            }
+            _ => lead = Some(i),
+        }
+    }
+    let mut i = 0;
+    clauses.retain(|_| {
+        i += 1;
+        !gone[i - 1]
+    });
 }
 
 /// `prefix` without its last 1–3 characters, longest first, keeping at
@@ -458,6 +476,76 @@ mod tests {
         assert_eq!(edit_distance("rceord", "record", 1), Some(1));
         assert_eq!(edit_distance("rcd", "record", 2), None);
         assert_eq!(edit_distance("kitten", "sitting", 3), Some(3));
+    }
+
+    fn clause(term: &str, prefix: Option<&str>, weight: f32) -> Clause {
+        Clause {
+            term: term.into(),
+            atoms: Vec::new(),
+            prefix: prefix.map(str::to_string),
+            weight,
+        }
+    }
+
+    /// What `merge_repeated` must do, the obvious quadratic way.
+    fn merged_naively(clauses: &[Clause]) -> Vec<(String, Option<String>, f32)> {
+        let mut out: Vec<(String, Option<String>, f32)> = Vec::new();
+        for c in clauses {
+            let same = out.iter_mut().find(|o| !c.term.is_empty() && o.0 == c.term);
+            match same {
+                Some(o) => {
+                    o.1 = o.1.take().or(c.prefix.clone());
+                    o.2 = o.2.max(c.weight);
+                }
+                None => out.push((c.term.clone(), c.prefix.clone(), c.weight)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn repeated_terms_merge_into_their_first_clause() {
+        let mut cs = vec![
+            clause("run", None, 0.2),
+            clause("", Some("th"), 1.0),
+            clause("test", None, 1.0),
+            clause("run", None, 1.0),
+            clause("", Some("ru"), 1.0),
+            clause("test", Some("test"), 0.2),
+        ];
+        merge_repeated(&mut cs);
+        let got: Vec<_> = cs
+            .iter()
+            .map(|c| (c.term.as_str(), c.prefix.as_deref(), c.weight))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("run", None, 1.0),
+                ("", Some("th"), 1.0),
+                ("test", Some("test"), 1.0),
+                ("", Some("ru"), 1.0)
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn merging_repeated_terms_equals_the_naive_way(
+            words in proptest::collection::vec((0usize..5, proptest::option::of(0usize..3), proptest::bool::ANY), 0..40)
+        ) {
+            let terms = ["", "a", "b", "cc", "d"];
+            let prefixes = ["a", "b", "cc"];
+            let cs: Vec<Clause> = words
+                .iter()
+                .map(|&(t, p, phrasing)| clause(terms[t], p.map(|p| prefixes[p]), if phrasing { PHRASING_WEIGHT } else { 1.0 }))
+                .collect();
+            let want = merged_naively(&cs);
+            let mut got = cs;
+            merge_repeated(&mut got);
+            let got: Vec<_> = got.into_iter().map(|c| (c.term, c.prefix, c.weight)).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

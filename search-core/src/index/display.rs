@@ -1,6 +1,6 @@
 //! Display: hits with snippets and highlights for ranked chunks.
 
-use std::collections::HashSet;
+use crate::order::TermSet;
 
 use super::rank::Ranking;
 use super::Index;
@@ -14,9 +14,9 @@ use crate::snippet::{highlight, snippet, SNIPPET_CHARS};
 impl Index {
     /// Terms of the index that the query matched: exact terms, expansions
     /// and corrections. Used for highlighting.
-    pub fn matched_terms(&self, query: &Query) -> HashSet<String> {
+    pub fn matched_terms(&self, query: &Query) -> TermSet {
         let a = self.analyze(query);
-        let mut set: HashSet<String> = HashSet::new();
+        let mut set: TermSet = TermSet::new();
         for g in self.expand(&a) {
             for s in g {
                 set.insert(s.postings.term.clone());
@@ -32,7 +32,7 @@ impl Index {
     }
 
     /// [`Index::hit`] with the query's matched terms worked out already.
-    fn hit_with_terms(&self, ordinal: u32, terms: &HashSet<String>) -> Result<Hit, SearchError> {
+    fn hit_with_terms(&self, ordinal: u32, terms: &TermSet) -> Result<Hit, SearchError> {
         if ordinal >= self.chunk_count() {
             return Err(SearchError::NoSuchChunk(ordinal));
         }
@@ -82,8 +82,7 @@ impl Index {
             return Err(SearchError::NoSuchChunk(ordinal));
         }
         let g = self.m.settings.fragment_group;
-        self.fragments
-            .get(&(ordinal / g))
+        self.fragment(ordinal / g)
             .ok_or_else(|| SearchError::NotLoaded(vec![fragment_path(ordinal / g)]))?
             .get(ordinal)
             .ok_or(SearchError::NoSuchChunk(ordinal))
@@ -124,7 +123,7 @@ struct Ranked {
     files: u64,
     /// Every result; folded into hits as twin blocks arrive.
     ranking: Ranking,
-    terms: HashSet<String>,
+    terms: TermSet,
 }
 
 /// Results of a [`Pass`], best first.
@@ -230,7 +229,7 @@ impl Pass {
             .as_ref()
             .is_some_and(|r| r.files == index.ranking_files);
         if !fresh {
-            let mut terms = HashSet::new();
+            let mut terms = TermSet::new();
             let ranking = index.rank_collecting(&self.query, Some(&mut terms))?;
             self.ranked = Some(Ranked {
                 files: index.ranking_files,

@@ -124,7 +124,11 @@ impl Index {
                 {
                     return Err(FormatError::Malformed("twin outside the index"));
                 }
-                self.fragments.insert(index as u32, f);
+                let slot = self
+                    .fragments
+                    .get_mut(index)
+                    .ok_or(FormatError::Malformed("fragment does not match its path"))?;
+                *slot = Some(Box::new(f));
             }
             FileKind::Centroids => {
                 let s = self.m.semantic.as_mut().ok_or_else(unknown)?;
@@ -190,7 +194,7 @@ impl Index {
                 .get_mut(n)
                 .and_then(Option::take)
                 .is_some(),
-            "f" => return self.fragments.remove(&(n as u32)).is_some(),
+            "f" => return self.fragments.get_mut(n).and_then(Option::take).is_some(),
             _ => false,
         };
         // A ranking made with the file is stale once it is gone.

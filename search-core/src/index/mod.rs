@@ -14,8 +14,6 @@ mod semantic;
 pub use display::{Found, Pass, Results};
 pub use semantic::{shape_weight, SHAPE_FACTORS};
 
-use std::collections::HashMap;
-
 use crate::codec::{open, FileKind};
 use crate::docblock::{block_count, DocBlock};
 use crate::embed::vectors::{Partition, SemanticSettings, TokenShard};
@@ -47,7 +45,9 @@ pub struct Index {
     dirs: Vec<Option<Vec<String>>>,
     terms: Vec<Option<TermShard>>,
     positions: Vec<Option<PositionShard>>,
-    fragments: HashMap<u32, Fragment>,
+    /// Fragment files `f/<i>.bin`, as added (boxed: a slot per file, most
+    /// of them empty in a browser).
+    fragments: Vec<Option<Box<Fragment>>>,
     /// Document blocks `d/<k>.bin`, as added.
     doc_blocks: Vec<Option<DocBlock>>,
     /// Twin blocks `w/<k>.bin`, as added (none when no passage has twins).
@@ -63,7 +63,17 @@ pub struct Index {
     ranking_files: u64,
 }
 
+/// Fragment files of an index: its chunks, a group a file.
+fn fragment_files(m: &Manifest) -> usize {
+    (m.settings.chunk_count as usize).div_ceil(m.settings.fragment_group.max(1) as usize)
+}
+
 impl Index {
+    /// Fragment file `i`, if added.
+    fn fragment(&self, i: u32) -> Option<&Fragment> {
+        self.fragments.get(i as usize)?.as_deref()
+    }
+
     /// Open an index from the bytes of `manifest.bin`.
     pub fn open(manifest: &[u8]) -> Result<Index, FormatError> {
         let env = open(manifest, FileKind::Manifest)?;
@@ -117,7 +127,7 @@ impl Index {
             dirs,
             terms: (0..shards).map(|_| None).collect(),
             positions: (0..shards).map(|_| None).collect(),
-            fragments: HashMap::new(),
+            fragments: vec![None; fragment_files(&m)],
             doc_blocks: vec![None; blocks],
             twins: TwinBlocks::new(m.blocks.chunks, if m.blocks.twins { blocks } else { 0 }),
             ranking_files: 0,

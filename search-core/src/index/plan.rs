@@ -163,7 +163,7 @@ impl Index {
         let g = self.m.settings.fragment_group;
         let mut set: Vec<u32> = Vec::new();
         for &o in ordinals.iter().filter(|&&o| o < self.chunk_count()) {
-            let twin_of = match self.fragments.get(&(o / g)) {
+            let twin_of = match self.fragment(o / g) {
                 Some(f) => f.get(o).and_then(|c| c.twin_of),
                 None => {
                     set.push(o / g);
@@ -171,7 +171,7 @@ impl Index {
                 }
             };
             if let Some(c) = twin_of.filter(|&c| c < self.chunk_count()) {
-                if !self.fragments.contains_key(&(c / g)) {
+                if self.fragment(c / g).is_none() {
                     set.push(c / g);
                 }
             }
@@ -184,7 +184,7 @@ impl Index {
     /// `ordinal`.
     pub fn url_files(&self, ordinal: u32) -> Vec<String> {
         let f = ordinal / self.m.settings.fragment_group;
-        if ordinal < self.chunk_count() && !self.fragments.contains_key(&f) {
+        if ordinal < self.chunk_count() && self.fragment(f).is_none() {
             vec![fragment_path(f)]
         } else {
             Vec::new()

@@ -1,7 +1,7 @@
 //! Rank: score the chunks that match, within the filters, blend in the
 //! semantic scores, fold passages shared by versions and count facets.
 
-use std::collections::{HashMap, HashSet};
+use crate::order::TermSet;
 
 use super::semantic::fuse;
 use super::Index;
@@ -109,11 +109,8 @@ impl Index {
 
     /// [`Index::search`] and [`Index::matched_terms`] of one query, with
     /// the query's terms looked up and expanded once for both.
-    pub fn search_with_terms(
-        &self,
-        query: &Query,
-    ) -> Result<(SearchResult, HashSet<String>), SearchError> {
-        let mut terms = HashSet::new();
+    pub fn search_with_terms(&self, query: &Query) -> Result<(SearchResult, TermSet), SearchError> {
+        let mut terms = TermSet::new();
         let r = self.search_collecting(query, Some(&mut terms))?;
         Ok((r, terms))
     }
@@ -121,7 +118,7 @@ impl Index {
     pub(super) fn search_collecting(
         &self,
         query: &Query,
-        terms: Option<&mut HashSet<String>>,
+        terms: Option<&mut TermSet>,
     ) -> Result<SearchResult, SearchError> {
         let r = self.rank_collecting(query, terms)?;
         self.fold(&r, query.limit)
@@ -133,7 +130,7 @@ impl Index {
     pub(super) fn rank_collecting(
         &self,
         query: &Query,
-        terms: Option<&mut HashSet<String>>,
+        terms: Option<&mut TermSet>,
     ) -> Result<Ranking, SearchError> {
         let a = self.analyze(query);
         let missing = self.plan_analyzed(query, &a);
@@ -362,18 +359,25 @@ impl Index {
                 }
             }
         }
-        // Sorted below by count and name: the map's order does not matter.
-        let mut by_name: [HashMap<&str, u32>; LEVELS] = Default::default();
+        // Per level, (name, count) of every leaf in scope, summed by name.
+        let mut by_name: [Vec<(&str, u32)>; LEVELS] = Default::default();
         for (leaf, &c) in per_leaf.iter().enumerate() {
             if c == 0 {
                 continue;
             }
             for (l, name) in self.leaf_names(leaf).into_iter().enumerate() {
-                *by_name[l].entry(name).or_default() += c;
+                by_name[l].push((name, c));
             }
         }
-        let sorted = |m: &HashMap<&str, u32>| {
-            let mut v: Vec<(String, u32)> = m.iter().map(|(k, &c)| (k.to_string(), c)).collect();
+        let sorted = |mut m: Vec<(&str, u32)>| {
+            crate::order::sort_by(&mut m, |a, b| a.0.cmp(b.0));
+            let mut v: Vec<(String, u32)> = Vec::new();
+            for (name, c) in m {
+                match v.last_mut() {
+                    Some(last) if last.0 == name => last.1 += c,
+                    _ => v.push((name.to_string(), c)),
+                }
+            }
             crate::order::sort_by(&mut v, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
@@ -384,11 +388,12 @@ impl Index {
         crate::order::sort_by(&mut document, |a, b| {
             b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0))
         });
+        let [vendor, product, version, doc_set] = by_name.map(sorted);
         FacetCounts {
-            vendor: sorted(&by_name[0]),
-            product: sorted(&by_name[1]),
-            version: sorted(&by_name[2]),
-            doc_set: sorted(&by_name[3]),
+            vendor,
+            product,
+            version,
+            doc_set,
             document,
         }
     }

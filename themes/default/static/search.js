@@ -106,11 +106,17 @@
   function open() { panel.hidden = false; input.setAttribute("aria-expanded", "true"); }
   function close() { panel.hidden = true; input.setAttribute("aria-expanded", "false"); setActive(-1); }
 
+  // A product's or doc set's name: labels.json lists only the names that
+  // differ from the default title of the id, which is derived here as the
+  // generator does (`developer-guide` -> `Developer Guide`).
+  function titleFromId(id) {
+    return id.split(/[-_ ]/).filter(Boolean).map(function (w) { return w.charAt(0).toUpperCase() + w.slice(1); }).join(" ");
+  }
   function label(kind, id) {
-    if (!labels) return id;
-    if (kind === "product" && labels.products[id]) return labels.products[id];
-    if (kind === "doc_set" && labels.doc_sets[id]) return labels.doc_sets[id];
-    return id;
+    if (kind !== "product" && kind !== "doc_set") return id;
+    var names = labels && (kind === "product" ? labels.products : labels.doc_sets);
+    if (names && Object.prototype.hasOwnProperty.call(names, id)) return names[id];
+    return /^[\x00-\x7f]*$/.test(id) ? titleFromId(id) : id;
   }
 
   function el(tag, cls, text) {

@@ -5,10 +5,11 @@ use crate::serve::library::Library;
 use crate::serve::mcp::schema::lenient_u32;
 use crate::serve::mcp::scope::{self, Requested};
 use crate::serve::mcp::text;
-use mcdewey_search_core::{parse_query, snippet, FilterSet, Filters, ScoredChunk, SNIPPET_CHARS};
+use mcdewey_search_core::{
+    parse_query, snippet, FilterSet, Filters, ScoredChunk, TermSet, SNIPPET_CHARS,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -224,7 +225,7 @@ fn run(
     text: &str,
     filters: &FilterSet,
     want: usize,
-) -> ToolResult<(Vec<Ranked>, u32, HashSet<String>)> {
+) -> ToolResult<(Vec<Ranked>, u32, TermSet)> {
     let q = parse_query(text, filters.clone()).with_limit(want);
     let (r, terms) = lib.search_with_terms(&q)?;
     Ok((r.hits.into_iter().zip(r.also).collect(), r.total, terms))
@@ -234,12 +235,7 @@ fn run(
 /// gives, built from `document.json` instead of the index fragments, with
 /// the matched terms worked out once per query instead of once per hit:
 /// the snippet comes from the same function over the same text.
-fn hit(
-    lib: &Library,
-    s: &ScoredChunk,
-    also: &[u32],
-    terms: &HashSet<String>,
-) -> ToolResult<SearchHit> {
+fn hit(lib: &Library, s: &ScoredChunk, also: &[u32], terms: &TermSet) -> ToolResult<SearchHit> {
     let (doc, at) = lib.chunk_at(s.ordinal)?;
     let c = &doc.chunks[at];
     let same_text_in = also
