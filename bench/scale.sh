@@ -31,10 +31,23 @@ if [ "${PAGEFIND:-1}${COLD:-1}" != 00 ] && [ ! -x "$pagefind" ]; then
   (cd browser-tests && npm install --no-audit --no-fund --silent)
 fi
 server=""; tmpwork=""
-cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; if [ -n "$tmpwork" ]; then rm -rf "$tmpwork"; fi; }
-trap cleanup EXIT
 if [ -n "${SCALE_WORK:-}" ]; then work="$SCALE_WORK"; mkdir -p "$work"; else
   work="$(mktemp -d "${TMPDIR:-/tmp}/mcdewey-scale.XXXXXX")"; tmpwork="$work"; fi
+# Nothing is deleted before a timed build. On ext4 without a journal, each
+# file created in the minutes after many were deleted costs a scan past
+# every recently deleted inode (the kernel's `recently_deleted` check): the
+# same 60k build took 9.9 s into a fresh directory and 18.7 s right after
+# the previous site was removed, most of it system time. So old libraries
+# are moved aside and deleted when the run ends, after every timing; leave
+# a few minutes between runs that delete large sites.
+trash="$work/.trash"
+retire() { if [ -e "$1" ]; then mkdir -p "$trash"; mv "$1" "$trash/$(basename "$1").$$.$RANDOM"; fi; }
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
+  rm -rf "$trash"
+  if [ -n "$tmpwork" ]; then rm -rf "$tmpwork"; fi
+}
+trap cleanup EXIT
 header='date\tsize\tdocuments\tchunks\tbuild_s\tpeak_rss_mb\tsite_mb\tsite_files\tsite_kb_per_chunk\tsite_files_per_chunk\tindex_mb\tindex_files\tindex_files_per_chunk\tlargest_html_kb\tlargest_fetch_kb\tlargest_fetch\tpagefind_s\tpagefind_rss_mb\tpagefind_mb\tpagefind_files\tcold_kb_median\tcold_kb_p90\tpagefind_cold_kb_median\tpagefind_cold_kb_p90\n'
 results=bench/results/scale.tsv
 [ -f "$results" ] || printf "$header" > "$results"
@@ -45,7 +58,7 @@ for size in "${sizes[@]}"; do
     *) echo "unknown size $size (60k, 250k, 1m)"; exit 2 ;;
   esac
   lib="$work/$size"
-  rm -rf "$lib"; mkdir -p "$lib"
+  retire "$lib"; mkdir -p "$lib"
   if [ -n "${CONTENT:-}" ]; then ln -s "$(realpath "$CONTENT")" "$lib/content"
   else python3 bench/scale_gen.py "$shared" "$lib/content" "$target"; fi
   /usr/bin/time -v -o "$lib/time" "$bin" build "$lib/content" --out "$lib/site" --quiet 2> "$lib/build.log" || true
@@ -106,6 +119,6 @@ if pf_s:
 if cold:
     print("cold first-query KB (median / p90): " + ", ".join(f"{e} {cold_kb(e, 'median')} / {cold_kb(e, 'p90')}" for e in cold))
 PY
-  [ -n "${SCALE_WORK:-}" ] || rm -rf "$lib"
+  [ -n "${SCALE_WORK:-}" ] || retire "$lib"
 done
 echo "results appended to $results"

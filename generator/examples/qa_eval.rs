@@ -19,6 +19,7 @@
 //!
 //! cargo run -p mcdewey --example qa_eval -- [--model NAME | --model-file FILE | --no-model]
 //!     [--grid] [--verbose] [--causes] [--users] [--target-words N] [--out FILE]
+//!     [--dump DIR]
 //!
 //! `--users` prints each user-phrased question's ranks, the chunk that
 //! answers it and the first result. `--causes` sorts the hybrid misses by where their answer sits in its
@@ -534,6 +535,9 @@ fn main() {
     if flag("--causes") {
         causes(&eval, &questions, &chunks, &headings);
     }
+    if let Some(dir) = value("--dump") {
+        dump(&eval, &questions, &chunks, Path::new(&dir)).expect("dump written");
+    }
     let out = value("--out")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace.join("bench/results/doc-qa.tsv"));
@@ -576,6 +580,62 @@ fn users(eval: &Eval<'_>, questions: &[Question], chunks: &[ChunkInput]) {
             q.text
         );
     }
+}
+
+/// The corpus, the questions and the engine's lexical results, for
+/// measuring other semantic sides in the same blend offline
+/// (`tools/semantic-ceiling/docqa.py`): `chunks.jsonl` (id, product and the
+/// text the engine embeds) and `questions.jsonl` (text, split, whether
+/// phrased as users ask, the ids of the chunks that hold the answer, the
+/// lexical results to 1,000 with their scores, the engine's hybrid rank).
+fn dump(
+    eval: &Eval<'_>,
+    questions: &[Question],
+    chunks: &[ChunkInput],
+    dir: &Path,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir)?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("chunks.jsonl"))?);
+    for c in chunks {
+        let mut text = c.title.clone();
+        for h in &c.breadcrumb {
+            text.push('\n');
+            text.push_str(h);
+        }
+        text.push('\n');
+        text.push_str(&c.text);
+        let line = serde_json::json!({"id": c.id, "product": c.product, "text": text});
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dir.join("questions.jsonl"))?);
+    for q in questions {
+        let answers: Vec<&str> = chunks
+            .iter()
+            .filter(|c| c.product == q.product && eval.text[&c.id].contains(&q.answer))
+            .map(|c| c.id.as_str())
+            .collect();
+        let lexical = query(q, false).with_semantic_weight(0.0).with_limit(1000);
+        let r = eval.index.search(&lexical).expect("search runs");
+        let lex: Vec<(String, f32)> = r
+            .hits
+            .iter()
+            .map(|h| {
+                let id = eval.index.hit(h.ordinal, &lexical).expect("fragment").id;
+                (id, h.score)
+            })
+            .collect();
+        let line = serde_json::json!({
+            "text": q.text, "split": q.split, "users": q.users, "product": q.product,
+            "shape": format!("{:?}", query(q, false).shape()),
+            "answers": answers, "lex": lex,
+            "hybrid_rank": eval.rank(q, &query(q, false)),
+            "lexical_rank": eval.rank(q, &query(q, false).with_semantic_weight(0.0)),
+        });
+        writeln!(out, "{line}")?;
+    }
+    out.flush()
 }
 
 /// Semantic weight grid on the dev split, per query shape: what

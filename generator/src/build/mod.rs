@@ -380,7 +380,7 @@ fn document_key(
 
 /// Records what a document's rendering writes, for the next build.
 struct Recorder<'a> {
-    writer: &'a Writer,
+    sink: &'a write::Batch<'a>,
     files: Mutex<Vec<Written>>,
 }
 
@@ -390,7 +390,7 @@ impl render::Sink for Recorder<'_> {
             rel: rel.clone(),
             len: bytes.len() as u64,
         });
-        self.writer.write_owned(rel, bytes)
+        self.sink.put(rel, bytes)
     }
 }
 
@@ -482,36 +482,25 @@ impl Stage<'_> {
                 tracing::info!(elapsed = ?t.elapsed(), "search index built");
                 built
             });
-            // The index's own pass over the documents runs beside the
-            // rendering, not before it, so the index writer works while
-            // pages are written, as when the whole library was held; each
-            // side parses a document when it needs it.
-            let (fed, documents) = rayon::join(
-                || {
-                    docs.par_iter().try_for_each_with(to_index, |to_index, d| {
-                        let inputs = index::document_inputs(d, &*d.parse()?, texts);
-                        to_index
-                            .send(inputs)
-                            .map_err(|_| anyhow::anyhow!("the index builder stopped"))
-                    })
-                },
-                || {
-                    let t = Instant::now();
-                    let documents = docs
-                        .par_iter()
-                        .map(|d| {
-                            let r = self.document(d, &links, writer);
-                            progress();
-                            r
-                        })
-                        .collect::<anyhow::Result<HashMap<String, DocResult>>>();
-                    tracing::debug!(elapsed = ?t.elapsed(), "documents rendered or reused");
-                    documents
-                },
-            );
-            // The senders are gone with the feeding pass, which ends the
-            // index's input.
-            let documents = fed.and(documents);
+            // One pass: each document is parsed once, its search records go
+            // to the index's queue and its files to the writer, so the
+            // index works while pages are written.
+            let t = Instant::now();
+            let documents = docs
+                .par_iter()
+                .map_with(to_index, |to_index, d| {
+                    let parsed = d.parse()?;
+                    to_index
+                        .send(index::document_inputs(d, &parsed, texts))
+                        .map_err(|_| anyhow::anyhow!("the index builder stopped"))?;
+                    let r = self.document(d, &parsed, &links, writer);
+                    progress();
+                    r
+                })
+                .collect::<anyhow::Result<HashMap<String, DocResult>>>();
+            tracing::debug!(elapsed = ?t.elapsed(), "documents rendered or reused");
+            // The senders are gone with the pass, which ends the index's
+            // input.
             let index = index
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the index builder panicked")));
@@ -547,13 +536,13 @@ impl Stage<'_> {
     fn document(
         &self,
         d: &DocRef<'_>,
+        parsed: &ParsedDoc,
         links: &[u8; 32],
         writer: &Writer,
     ) -> anyhow::Result<(String, DocResult)> {
-        let parsed = d.parse()?;
         let dir = d.dir();
         let key = if self.record {
-            document_key(&self.settings, links, d, &parsed)
+            document_key(&self.settings, links, d, parsed)
         } else {
             [0; 32]
         };
@@ -565,19 +554,21 @@ impl Stage<'_> {
                 return Ok((dir, (prev.clone(), true)));
             }
         }
+        let batch = write::Batch::new(writer);
         let (page_views, chunk_views, digest, files) = if self.record {
             let rec = Recorder {
-                writer,
+                sink: &batch,
                 files: Mutex::new(Vec::new()),
             };
-            let (p, c) = self.renderer.document(d, &parsed, &rec)?;
-            let digest = files::document_files(d, &parsed, &rec)?;
+            let (p, c) = self.renderer.document(d, parsed, &rec)?;
+            let digest = files::document_files(d, parsed, &rec)?;
             (p, c, digest, rec.files.into_inner().expect("file list"))
         } else {
-            let (p, c) = self.renderer.document(d, &parsed, writer)?;
-            let digest = files::document_files(d, &parsed, writer)?;
+            let (p, c) = self.renderer.document(d, parsed, &batch)?;
+            let digest = files::document_files(d, parsed, &batch)?;
             (p, c, digest, Vec::new())
         };
+        batch.finish()?;
         let output = DocOutput {
             key,
             digest,

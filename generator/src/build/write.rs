@@ -13,6 +13,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Mutex;
 
+/// Messages that may wait for the writer thread: single files or batches
+/// of at most [`BATCH_BYTES`], so a few MB at most.
+const QUEUE: usize = 64;
+
+/// A [`Batch`] is sent once it holds this many bytes or [`BATCH_FILES`]
+/// files.
+const BATCH_BYTES: usize = 128 * 1024;
+const BATCH_FILES: usize = 64;
+
 /// Sitemap files hold at most this many URLs (sitemaps.org protocol).
 const SITEMAP_LIMIT: usize = 50_000;
 
@@ -25,8 +34,13 @@ pub struct OutputReport {
     pub chunk_views: usize,
 }
 
+/// Files (path below the site, bytes) in the order they are written.
+type Files = Vec<(String, Vec<u8>)>;
+
 enum Job {
     Write(String, Vec<u8>),
+    /// Files written in this order (see [`Batch`]).
+    Batch(Files),
     /// Link `rel` from the previous site at this path.
     Reuse(String, PathBuf),
 }
@@ -52,7 +66,7 @@ impl Writer {
     /// A writer into `out` (existing and empty) and its thread; join the
     /// thread after dropping the writer.
     pub fn start(out: &Path) -> (Writer, std::thread::JoinHandle<anyhow::Result<()>>) {
-        let (tx, rx) = std::sync::mpsc::sync_channel(256);
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         let out_dir = out.to_path_buf();
         let thread = std::thread::spawn(move || write_files(&out_dir, rx));
         let writer = Writer {
@@ -112,27 +126,73 @@ impl Writer {
     }
 }
 
+/// The files of one document, handed to the writer thread in groups: one
+/// message, and at most one wake-up of that thread, per group instead of
+/// per file (the wake-ups were a few percent of a build). Call
+/// [`Batch::finish`] to send the rest.
+pub struct Batch<'a> {
+    writer: &'a Writer,
+    /// Files not sent yet and their bytes.
+    pending: Mutex<(Files, usize)>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(writer: &'a Writer) -> Self {
+        Batch {
+            writer,
+            pending: Mutex::new((Vec::new(), 0)),
+        }
+    }
+
+    fn send(&self, files: Files) -> anyhow::Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        self.writer
+            .tx
+            .send(Job::Batch(files))
+            .map_err(|_| anyhow::anyhow!("the file writer stopped"))
+    }
+
+    pub fn finish(self) -> anyhow::Result<()> {
+        let files = std::mem::take(&mut self.pending.lock().expect("pending files").0);
+        self.send(files)
+    }
+}
+
+impl crate::render::Sink for Batch<'_> {
+    fn put(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.writer.count(&rel, bytes.len() as u64);
+        let full = {
+            let mut p = self.pending.lock().expect("pending files");
+            p.1 += bytes.len();
+            p.0.push((rel, bytes));
+            if p.1 >= BATCH_BYTES || p.0.len() >= BATCH_FILES {
+                p.1 = 0;
+                std::mem::take(&mut p.0)
+            } else {
+                Vec::new()
+            }
+        };
+        self.send(full)
+    }
+}
+
 /// Writes files as they arrive, creating directories once each.
 fn write_files(out: &Path, rx: Receiver<Job>) -> anyhow::Result<()> {
     let mut made: HashSet<PathBuf> = Default::default();
     for job in rx {
-        let rel = match &job {
-            Job::Write(rel, _) | Job::Reuse(rel, _) => rel,
-        };
-        let path = out.join(rel);
-        if let Some(parent) = path.parent() {
-            if !made.contains(parent) {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
-                made.insert(parent.to_path_buf());
-            }
-        }
         match job {
-            Job::Write(_, bytes) => std::fs::write(&path, &bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?,
+            Job::Write(rel, bytes) => write_file(out, &mut made, &rel, &bytes)?,
+            Job::Batch(files) => {
+                for (rel, bytes) in files {
+                    write_file(out, &mut made, &rel, &bytes)?;
+                }
+            }
             // A hard link shares the bytes; where links are not possible
             // (another file system) the file is copied.
-            Job::Reuse(_, from) => {
+            Job::Reuse(rel, from) => {
+                let path = parent_made(out, &mut made, &rel)?;
                 if std::fs::hard_link(&from, &path).is_err() {
                     std::fs::copy(&from, &path).with_context(|| {
                         format!("cannot copy {} to {}", from.display(), path.display())
@@ -142,6 +202,29 @@ fn write_files(out: &Path, rx: Receiver<Job>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `out/rel`, its directory created if this writer has not made it yet.
+fn parent_made(out: &Path, made: &mut HashSet<PathBuf>, rel: &str) -> anyhow::Result<PathBuf> {
+    let path = out.join(rel);
+    if let Some(parent) = path.parent() {
+        if !made.contains(parent) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+            made.insert(parent.to_path_buf());
+        }
+    }
+    Ok(path)
+}
+
+fn write_file(
+    out: &Path,
+    made: &mut HashSet<PathBuf>,
+    rel: &str,
+    bytes: &[u8],
+) -> anyhow::Result<()> {
+    let path = parent_made(out, made, rel)?;
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 impl crate::render::Sink for Writer {
