@@ -394,3 +394,23 @@ fn question_runs_move_no_chunk_before_them() {
     assert_eq!(with.chunks[..before], without.chunks[..before]);
     assert_eq!(with.chunks.len(), without.chunks.len() + 1);
 }
+
+#[test]
+fn ascii_word_count_equals_the_general_one() {
+    // Every ASCII byte class the count cares about, including the control
+    // characters that are whitespace (0x0B, 0x0C) and ones that are not (0x1C).
+    let alphabet: &[u8] = b"aZ9_-|#*. \t\n\r\x0b\x0c\x1c\x7f";
+    let mut x: u32 = 7;
+    for len in 0..200 {
+        let s: String = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                alphabet[x as usize % alphabet.len()] as char
+            })
+            .collect();
+        assert_eq!(words(&s), words_unicode(&s), "{s:?}");
+    }
+    assert_eq!(words("| --- | a1 |  ## Title\u{a0}x"), 3);
+}

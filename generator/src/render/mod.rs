@@ -115,8 +115,11 @@ impl<'a> Renderer<'a> {
             })
             .collect();
 
+        // The document's view goes into every page and chunk view: turn it
+        // into a template value once (a clone shares it), not once a view.
+        let doc = Value::from_serialize(&view);
         let doc_rel = site::doc_url(&dir);
-        let html = self.render("document.html", &doc_rel, context! { doc => &view })?;
+        let html = self.render("document.html", &doc_rel, context! { doc => doc.clone() })?;
         out.put(doc_rel, html.into_bytes())?;
 
         for (pi, page) in parsed.pages.iter().enumerate() {
@@ -141,7 +144,7 @@ impl<'a> Renderer<'a> {
             let html = self.render(
                 "page.html",
                 &rel,
-                context! { doc => &view, page => &view.pages[pi], chunks => chunks, prev => prev, next => next },
+                context! { doc => doc.clone(), page => &view.pages[pi], chunks => chunks, prev => prev, next => next },
             )?;
             out.put(rel, html.into_bytes())?;
         }
@@ -166,7 +169,7 @@ impl<'a> Renderer<'a> {
             let html = self.render(
                 "chunk.html",
                 &rel,
-                context! { doc => &view, chunk => chunk },
+                context! { doc => doc.clone(), chunk => chunk },
             )?;
             out.put(rel, html.into_bytes())?;
         }

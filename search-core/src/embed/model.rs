@@ -376,6 +376,9 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
             acc[k] += x[k] * y[k];
         }
     }
+    // Without this barrier the compiler shuffles the sums in every block
+    // to suit the additions below (see `vectors::dot4`).
+    let acc = std::hint::black_box(acc);
     let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     for (x, y) in ra.iter().zip(rb) {
         s += x * y;
