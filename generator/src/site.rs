@@ -380,10 +380,22 @@ pub struct ChunkEntry<'a> {
 impl<'a> ChunkEntry<'a> {
     /// Names `markdown` in the file: by slices of `page_file` (the page's
     /// `p/<page>.md`) when it is made of them, else by its text.
-    pub fn set_markdown(&mut self, page_file: &str, markdown: &'a str) {
-        match markdown_slices(page_file, markdown) {
-            Some(md) => self.md = md,
-            None => self.md_text = Some(Cow::Borrowed(markdown)),
+    /// `from`: where in the file to look first (the end of the page's
+    /// previous chunk, which this one follows); returns where the next
+    /// chunk's search starts.
+    pub fn set_markdown(&mut self, page_file: &str, markdown: &'a str, from: usize) -> usize {
+        let found = markdown_slices_from(page_file, markdown, from)
+            .or_else(|| (from > 0).then(|| markdown_slices(page_file, markdown))?);
+        match found {
+            Some(md) => {
+                let end = md.last().map_or(from, |r| r[1]);
+                self.md = md;
+                end
+            }
+            None => {
+                self.md_text = Some(Cow::Borrowed(markdown));
+                from
+            }
         }
     }
 }
@@ -753,11 +765,18 @@ mod wire {
 /// `None` when its paragraphs are not all found in order. Paragraphs that
 /// follow each other in the file, a blank line apart, share one range.
 pub fn markdown_slices(file: &str, markdown: &str) -> Option<Vec<[usize; 2]>> {
+    markdown_slices_from(file, markdown, 0)
+}
+
+/// [`markdown_slices`] with the first paragraph looked for from byte
+/// `from` on: a page's chunks follow each other, and searching each from
+/// the page's start cost the square of its chunks.
+pub fn markdown_slices_from(file: &str, markdown: &str, from: usize) -> Option<Vec<[usize; 2]>> {
     let mut out: Vec<[usize; 2]> = Vec::new();
     if markdown.is_empty() {
         return Some(out);
     }
-    let mut cur = 0;
+    let mut cur = from;
     for part in markdown.split("\n\n") {
         let next = file.get(cur..)?;
         let at = if !out.is_empty() && next.starts_with("\n\n") && next[2..].starts_with(part) {
@@ -1081,6 +1100,36 @@ mod tests {
         assert_eq!(markdown_slices(file, "Second para.\n\nFirst para."), None);
         assert_eq!(markdown_slices(file, "Other."), None);
         assert_eq!(markdown_from_slices(file, &[[0, 999]]), None);
+    }
+
+    #[test]
+    fn a_chunk_is_looked_for_after_the_previous_one() {
+        // "Note." is on the page twice: the second chunk holding it is the
+        // second one, and a hint past the text falls back to the start.
+        let file = "Note.\n\nFirst.\n\nNote.\n\nLast.";
+        assert_eq!(markdown_slices_from(file, "Note.", 0), Some(vec![[0, 5]]));
+        assert_eq!(markdown_slices_from(file, "Note.", 5), Some(vec![[15, 20]]));
+        assert_eq!(markdown_slices_from(file, "First.", 20), None);
+        let mut e = ChunkEntry {
+            n: 1,
+            id: String::new(),
+            page: 1,
+            breadcrumb: Cow::Owned(Vec::new()),
+            line: 1,
+            words: 1,
+            md: Vec::new(),
+            md_text: None,
+            markdown: Cow::Borrowed(""),
+        };
+        let mut at = 0;
+        for (md, want) in [("Note.", [0, 5]), ("First.", [7, 13]), ("Note.", [15, 20])] {
+            at = e.set_markdown(file, md, at);
+            assert_eq!((e.md.as_slice(), at), (&[want][..], want[1]));
+        }
+        assert_eq!(e.set_markdown(file, "First.", at), 13);
+        assert_eq!(e.md, [[7, 13]]);
+        assert_eq!(e.set_markdown(file, "Absent.", 13), 13);
+        assert_eq!(e.md_text.as_deref(), Some("Absent."));
     }
 
     /// A document with `pages` (number, Markdown file) and chunks

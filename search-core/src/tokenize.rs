@@ -362,6 +362,7 @@ impl Tokenizer {
 
     /// Term for a letter-and-digit run: words are stemmed and stop-filtered,
     /// anything with a digit is kept as typed.
+    #[cfg(not(feature = "parallel"))]
     fn atom_term(&self, cs: &[(usize, char)], keep: &dyn Fn(&str) -> bool) -> Option<String> {
         let mut s = String::with_capacity(cs.len());
         for &(_, c) in cs {
@@ -373,40 +374,54 @@ impl Tokenizer {
         if cs.iter().any(|&(_, c)| c.is_numeric()) {
             return Some(s);
         }
-        self.word_term(s)
+        self.word_term_uncached(s)
     }
 
-    /// A letter-only atom's term: `None` for a stop word, else its stem.
-    /// Index builds look each distinct word up once per thread: a library
-    /// repeats a few thousand words, and the stop list search and the
-    /// stemmer took about a tenth of a large build's time.
+    /// As above; index builds look each distinct word up once per thread
+    /// (a library repeats a few thousand words, and the stop list search
+    /// and the stemmer took about a tenth of a large build's time), and
+    /// normalise into a buffer of the thread, so a word costs one
+    /// allocation: its term.
     #[cfg(feature = "parallel")]
-    fn word_term(&self, s: String) -> Option<String> {
+    fn atom_term(&self, cs: &[(usize, char)], keep: &dyn Fn(&str) -> bool) -> Option<String> {
         use std::cell::RefCell;
-        type Memo = crate::hash::FastMap<String, Option<String>>;
-        // Keyed by the settings that change the answer; bounded, since a
-        // library's rare words (names, typos) never stop coming.
-        thread_local! {
-            static MEMO: RefCell<(Option<TokenizerSettings>, Memo)> = RefCell::default();
+        #[derive(Default)]
+        struct Memo {
+            /// The settings that change the answers.
+            settings: Option<TokenizerSettings>,
+            words: crate::hash::FastMap<String, Option<String>>,
+            scratch: String,
         }
+        thread_local! {
+            static MEMO: RefCell<Memo> = RefCell::default();
+        }
+        // Bounded, since a library's rare words (names, typos) never stop
+        // coming.
         const MAX_WORDS: usize = 1 << 16;
         MEMO.with(|m| {
             let mut m = m.borrow_mut();
-            if m.0 != Some(self.settings) || m.1.len() >= MAX_WORDS {
-                *m = (Some(self.settings), Memo::default());
+            let m = &mut *m;
+            if m.settings != Some(self.settings) || m.words.len() >= MAX_WORDS {
+                m.settings = Some(self.settings);
+                m.words = Default::default();
             }
-            if let Some(t) = m.1.get(&s) {
+            m.scratch.clear();
+            for &(_, c) in cs {
+                self.push_normalized(&mut m.scratch, c);
+            }
+            if !keep(&m.scratch) {
+                return None;
+            }
+            if cs.iter().any(|&(_, c)| c.is_numeric()) {
+                return Some(m.scratch.clone());
+            }
+            if let Some(t) = m.words.get(m.scratch.as_str()) {
                 return t.clone();
             }
-            let t = self.word_term_uncached(s.clone());
-            m.1.insert(s, t.clone());
+            let t = self.word_term_uncached(m.scratch.clone());
+            m.words.insert(m.scratch.clone(), t.clone());
             t
         })
-    }
-
-    #[cfg(not(feature = "parallel"))]
-    fn word_term(&self, s: String) -> Option<String> {
-        self.word_term_uncached(s)
     }
 
     fn word_term_uncached(&self, s: String) -> Option<String> {

@@ -96,7 +96,7 @@ fn document_file<'a>(d: &DocRef<'a>, parsed: &'a ParsedDoc, pages: &[String]) ->
         chunks: parsed
             .chunks
             .iter()
-            .map(|c| {
+            .scan((usize::MAX, 0), |at, c| {
                 let mut e = ChunkEntry {
                     n: c.n,
                     id: site::chunk_id(&doc_id, c.n),
@@ -108,8 +108,12 @@ fn document_file<'a>(d: &DocRef<'a>, parsed: &'a ParsedDoc, pages: &[String]) ->
                     md_text: None,
                     markdown: Cow::Borrowed(&c.markdown),
                 };
-                e.set_markdown(&pages[c.page], &c.markdown);
-                e
+                // Where the page's previous chunk ended.
+                if at.0 != c.page {
+                    *at = (c.page, 0);
+                }
+                at.1 = e.set_markdown(&pages[c.page], &c.markdown, at.1);
+                Some(e)
             })
             .collect(),
     }

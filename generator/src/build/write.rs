@@ -180,7 +180,7 @@ impl crate::render::Sink for Batch<'_> {
 
 /// Writes files as they arrive, creating directories once each.
 fn write_files(out: &Path, rx: Receiver<Job>) -> anyhow::Result<()> {
-    let mut made: HashSet<PathBuf> = Default::default();
+    let mut made: HashSet<String> = Default::default();
     for job in rx {
         match job {
             Job::Write(rel, bytes) => write_file(out, &mut made, &rel, &bytes)?,
@@ -205,21 +205,24 @@ fn write_files(out: &Path, rx: Receiver<Job>) -> anyhow::Result<()> {
 }
 
 /// `out/rel`, its directory created if this writer has not made it yet.
-fn parent_made(out: &Path, made: &mut HashSet<PathBuf>, rel: &str) -> anyhow::Result<PathBuf> {
+/// Directories are remembered by their site-relative text: hashing a
+/// `Path` parses its components, a few percent of the writer's time.
+fn parent_made(out: &Path, made: &mut HashSet<String>, rel: &str) -> anyhow::Result<PathBuf> {
     let path = out.join(rel);
-    if let Some(parent) = path.parent() {
-        if !made.contains(parent) {
+    let dir = rel.rfind('/').map_or("", |i| &rel[..i]);
+    if !dir.is_empty() && !made.contains(dir) {
+        if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
-            made.insert(parent.to_path_buf());
         }
+        made.insert(dir.to_string());
     }
     Ok(path)
 }
 
 fn write_file(
     out: &Path,
-    made: &mut HashSet<PathBuf>,
+    made: &mut HashSet<String>,
     rel: &str,
     bytes: &[u8],
 ) -> anyhow::Result<()> {

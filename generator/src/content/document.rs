@@ -164,21 +164,37 @@ fn parse_marker(html: &str) -> Result<Option<(u32, Option<String>)>, String> {
 /// Words as a reader counts them: tokens with a letter or digit, so table
 /// pipes and heading marks do not inflate sizes.
 fn words(s: &str) -> usize {
-    if !s.is_ascii() {
-        return words_unicode(s);
-    }
     // Most text is ASCII: one pass over bytes, with the same whitespace
-    // (tab to carriage return, space) and letters as the general case.
-    let (mut n, mut counts) = (0, false);
-    for &b in s.as_bytes() {
-        if matches!(b, b'\t'..=b'\r' | b' ') {
-            n += usize::from(counts);
-            counts = false;
-        } else if b.is_ascii_alphanumeric() {
-            counts = true;
+    // (tab to carriage return, space) and letters as the general case, and
+    // no branch on the text (a lookup per byte).
+    const SPACE: u8 = 1;
+    const ALNUM: u8 = 2;
+    const CLASS: [u8; 128] = {
+        let mut t = [0u8; 128];
+        let mut b = 0;
+        while b < 128 {
+            let c = b as u8;
+            t[b] = if matches!(c, b'\t'..=b'\r' | b' ') {
+                SPACE
+            } else if c.is_ascii_alphanumeric() {
+                ALNUM
+            } else {
+                0
+            };
+            b += 1;
         }
+        t
+    };
+    let (mut n, mut counts) = (0usize, 0usize);
+    for &b in s.as_bytes() {
+        let Some(&class) = CLASS.get(usize::from(b)) else {
+            return words_unicode(s);
+        };
+        let space = usize::from(class == SPACE);
+        n += counts & space;
+        counts = (counts & (space ^ 1)) | usize::from(class == ALNUM);
     }
-    n + usize::from(counts)
+    n + counts
 }
 
 fn words_unicode(s: &str) -> usize {

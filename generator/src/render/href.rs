@@ -9,23 +9,28 @@
 pub fn relative(from: &str, target: &str) -> String {
     let split = target.find(['#', '?']).unwrap_or(target.len());
     let (path, tail) = target.split_at(split);
-    let from_dirs: Vec<&str> = match from.rsplit_once('/') {
-        Some((dir, _)) => dir.split('/').collect(),
-        None => Vec::new(),
-    };
     if path.is_empty() {
         // Only a fragment or a query: the same page.
         return target.to_string();
     }
-    let mut to: Vec<&str> = path.split('/').collect();
-    let file = to.pop().unwrap_or("");
-    let common = from_dirs
-        .iter()
-        .zip(&to)
+    // Directories as component iterators (every link of every page comes
+    // through here: no lists are built).
+    let from_dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+    let (to_dir, file) = path.rsplit_once('/').unwrap_or(("", path));
+    let parts = |d: &str| d.split('/').filter(|_| !d.is_empty()).count();
+    let common = from_dir
+        .split('/')
+        .zip(to_dir.split('/'))
         .take_while(|(a, b)| a == b)
-        .count();
-    let mut out = "../".repeat(from_dirs.len() - common);
-    for d in &to[common..] {
+        .count()
+        .min(parts(from_dir))
+        .min(parts(to_dir));
+    let mut out = "../".repeat(parts(from_dir) - common);
+    for d in to_dir
+        .split('/')
+        .filter(|_| !to_dir.is_empty())
+        .skip(common)
+    {
         out.push_str(d);
         out.push('/');
     }
@@ -42,9 +47,10 @@ pub fn relative(from: &str, target: &str) -> String {
 /// being rendered (its `path`); on pages served from any depth (the 404
 /// page) it is made absolute with the base path instead.
 pub fn filter(state: &minijinja::State<'_, '_>, target: String) -> String {
-    let path = state
-        .lookup("path")
-        .and_then(|v| v.as_str().map(str::to_string))
+    let path = state.lookup("path");
+    let path = path
+        .as_ref()
+        .and_then(minijinja::Value::as_str)
         .unwrap_or_default();
     if path == "404.html" {
         let base = state
@@ -53,7 +59,7 @@ pub fn filter(state: &minijinja::State<'_, '_>, target: String) -> String {
             .unwrap_or_else(|| "/".to_string());
         return format!("{base}{target}");
     }
-    relative(&path, &target)
+    relative(path, &target)
 }
 
 #[cfg(test)]

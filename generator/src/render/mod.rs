@@ -200,25 +200,36 @@ fn html_formatter(
     if !escape {
         return minijinja::escape_formatter(out, state, value);
     }
+    let owned;
     let text = if value.is_undefined() || value.is_none() {
-        String::new()
+        ""
+    } else if let Some(s) = value.as_str() {
+        s
     } else {
-        value.to_string()
+        owned = value.to_string();
+        &owned
     };
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
+    // Runs without a special character are written as they are.
+    let write = |out: &mut minijinja::Output<'_>, s: &str| {
+        out.write_str(s).map_err(|e| {
+            minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed").with_source(e)
+        })
+    };
+    let mut from = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        write(out, &text[from..i])?;
+        write(out, entity)?;
+        from = i + 1;
     }
-    out.write_str(&escaped).map_err(|e| {
-        minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed").with_source(e)
-    })
+    write(out, &text[from..])
 }
 
 fn collect_defs(parsed: &ParsedDoc) -> LinkDefs {
@@ -235,6 +246,26 @@ fn collect_defs(parsed: &ParsedDoc) -> LinkDefs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_values_are_escaped_for_html() {
+        let mut env = Environment::new();
+        env.set_formatter(html_formatter);
+        env.add_template(
+            "t.html",
+            "<p title=\"{{ a }}\">{{ a }} {{ n }} {{ s | safe }} {{ u }}{{ e }}</p>",
+        )
+        .unwrap();
+        let html = env
+            .get_template("t.html")
+            .unwrap()
+            .render(context! { a => "Tom & \"Jerry\" <b>'s/x'", n => 3.5, s => "<i>ok</i>", u => (), e => "" })
+            .unwrap();
+        assert_eq!(
+            html,
+            "<p title=\"Tom &amp; &quot;Jerry&quot; &lt;b&gt;&#39;s/x&#39;\">Tom &amp; &quot;Jerry&quot; &lt;b&gt;&#39;s/x&#39; 3.5 <i>ok</i> </p>"
+        );
+    }
 
     #[test]
     fn roots() {

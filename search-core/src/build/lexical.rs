@@ -47,7 +47,11 @@ pub(super) fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ChunkTerms {
         tokenizer.tokenize(text, first, |w| {
             len[field] += w.span;
             for t in &w.terms {
-                local.entry(t.text.clone()).or_default()[field].push(t.pos);
+                // Most occurrences repeat a term: copy its text only once.
+                match local.get_mut(t.text.as_str()) {
+                    Some(f) => f[field].push(t.pos),
+                    None => local.entry(t.text.clone()).or_default()[field].push(t.pos),
+                }
             }
         })
     };
@@ -112,11 +116,14 @@ pub(super) fn invert(
             let ord = (first + i) as u32;
             lens.push(t.lens);
             t.each(|term, tfs, positions| {
-                if !dict.contains_key(term) {
-                    dict.insert(term.to_owned(), TermAcc::default());
-                    held += term.len() + ENTRY_OVERHEAD;
-                }
-                let acc = dict.get_mut(term).expect("inserted above");
+                // One lookup for a known term (most of them).
+                let acc = match dict.get_mut(term) {
+                    Some(acc) => acc,
+                    None => {
+                        held += term.len() + ENTRY_OVERHEAD;
+                        dict.entry(term.to_owned()).or_default()
+                    }
+                };
                 acc.ords.push(ord);
                 acc.tfs.push(tfs);
                 acc.positions.extend_from_slice(positions);

@@ -268,11 +268,18 @@ pub fn build_index_to_cached<E: From<BuildError>>(
         })
         .transpose()?;
 
-    // The inverted index and the vectors do not depend on each other.
-    let (lexical, semantic) = par::join(
+    // The inverted index, the fragments and the vectors do not depend on
+    // each other (the fragments, made after the others, were a second of
+    // one core alone at the end of a large build).
+    let ((lexical, fragments), semantic) = par::join(
         || {
-            let analysed = lookup.as_ref().map(|l| l.analysed.as_slice());
-            invert(&chunks, &tokenizer, opts, store, analysed)
+            par::join(
+                || {
+                    let analysed = lookup.as_ref().map(|l| l.analysed.as_slice());
+                    invert(&chunks, &tokenizer, opts, store, analysed)
+                },
+                || fragments(&chunks, opts, store),
+            )
         },
         || {
             opts.semantic.as_ref().map(|s| {
@@ -292,6 +299,7 @@ pub fn build_index_to_cached<E: From<BuildError>>(
         term_payloads,
         pos_payloads,
     } = lexical?;
+    let (twins, fragment_payloads) = fragments?;
     let (semantic, made) = match semantic.transpose()? {
         Some((files, made)) => (Some(files), made),
         None => (None, None),
@@ -321,40 +329,6 @@ pub fn build_index_to_cached<E: From<BuildError>>(
     }
     let (shard_table, dir_payloads) =
         ShardTable::split(shard_firsts, opts.shard_root_entries, opts.shard_dir_min);
-
-    // Fragments, a group at a time: display data copies the chunk texts,
-    // a twin set's once (its canonical member holds it).
-    let twins = Twins::find(&chunks);
-    let group = opts.fragment_group as usize;
-    let fragment_payloads: Vec<Stored> = chunks
-        .chunks(group)
-        .enumerate()
-        .map(|(i, g)| {
-            let displays: Vec<ChunkDisplay> = g
-                .iter()
-                .zip((i * group) as u32..)
-                .map(|(c, o)| (c, Some(twins.canonical(o)).filter(|&t| t != o)))
-                .map(|(c, twin_of)| ChunkDisplay {
-                    id: c.id.clone(),
-                    url: c.url.clone(),
-                    title: c.title.clone(),
-                    breadcrumb: c.breadcrumb.clone(),
-                    page: c.page,
-                    page_label: c.page_label.clone(),
-                    paged: c.paged,
-                    document: c.document.clone(),
-                    text: if twin_of.is_some() {
-                        String::new()
-                    } else {
-                        c.text.clone()
-                    },
-                    twin_of,
-                })
-                .collect();
-            let refs: Vec<&ChunkDisplay> = displays.iter().collect();
-            stash(store, encode_fragment((i * group) as u32, &refs))
-        })
-        .collect::<Result<_, _>>()?;
 
     // Documents, twins and change documents: the per-document and
     // per-chunk tables go to blocks, the manifest keeps their sizes.
@@ -456,6 +430,48 @@ pub fn build_index_to_cached<E: From<BuildError>>(
         }
     }
     Ok(())
+}
+
+/// The fragments, a group of chunks at a time: display data copies the
+/// chunk texts, a twin set's once (its canonical member holds it). Returns
+/// the twin sets too, which the twin blocks are made from.
+fn fragments(
+    chunks: &[ChunkInput],
+    opts: &BuildOptions,
+    store: &dyn SpillStore,
+) -> Result<(Twins, Vec<Stored>), BuildError> {
+    let twins = Twins::find(chunks);
+    let group = opts.fragment_group as usize;
+    let payloads: Vec<Stored> = chunks
+        .chunks(group)
+        .enumerate()
+        .map(|(i, g)| {
+            let displays: Vec<ChunkDisplay> = g
+                .iter()
+                .zip((i * group) as u32..)
+                .map(|(c, o)| (c, Some(twins.canonical(o)).filter(|&t| t != o)))
+                .map(|(c, twin_of)| ChunkDisplay {
+                    id: c.id.clone(),
+                    url: c.url.clone(),
+                    title: c.title.clone(),
+                    breadcrumb: c.breadcrumb.clone(),
+                    page: c.page,
+                    page_label: c.page_label.clone(),
+                    paged: c.paged,
+                    document: c.document.clone(),
+                    text: if twin_of.is_some() {
+                        String::new()
+                    } else {
+                        c.text.clone()
+                    },
+                    twin_of,
+                })
+                .collect();
+            let refs: Vec<&ChunkDisplay> = displays.iter().collect();
+            stash(store, encode_fragment((i * group) as u32, &refs))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((twins, payloads))
 }
 
 fn facet_key(c: &ChunkInput) -> (&str, &str, &str, &str, &str) {

@@ -234,6 +234,23 @@ pub fn basic_words(text: &str, mut f: impl FnMut(&str)) {
         }
     };
     for c in text.chars() {
+        // ASCII, most of any text, by byte class: the same answers as the
+        // general tests below (checked by a test over every ASCII byte).
+        if c.is_ascii() {
+            let b = c as u8;
+            if matches!(b, b'\t'..=b'\r' | b' ') {
+                flush(&mut word);
+            } else if b < 0x20 || b == 0x7F {
+                // Control characters are dropped.
+            } else if b.is_ascii_punctuation() {
+                flush(&mut word);
+                word.push(c);
+                flush(&mut word);
+            } else {
+                word.push(b.to_ascii_lowercase() as char);
+            }
+            continue;
+        }
         if c == '\0' || c == '\u{FFFD}' || (is_control(c) && !c.is_whitespace()) {
             continue;
         }
@@ -351,6 +368,49 @@ mod tests {
         let mut v = Vec::new();
         basic_words(text, |w| v.push(w.to_string()));
         v
+    }
+
+    #[test]
+    fn ascii_text_is_cut_as_by_the_general_rules() {
+        // The general per-character rules, without the ASCII fast path.
+        fn general(text: &str) -> Vec<String> {
+            let mut out = Vec::new();
+            let mut word = String::new();
+            let mut flush = |word: &mut String| {
+                if !word.is_empty() {
+                    out.push(std::mem::take(word));
+                }
+            };
+            for c in text.chars() {
+                if c == '\0' || c == '\u{FFFD}' || (is_control(c) && !c.is_whitespace()) {
+                    continue;
+                }
+                if c.is_whitespace() {
+                    flush(&mut word);
+                } else if is_cjk_ideograph(c) || is_punctuation(c) {
+                    flush(&mut word);
+                    word.push(c);
+                    flush(&mut word);
+                } else {
+                    for l in c.to_lowercase() {
+                        push_stripped(&mut word, l);
+                    }
+                }
+            }
+            flush(&mut word);
+            out
+        }
+        // Every ASCII byte, alone, between letters and among non-ASCII text.
+        for b in 0u8..128 {
+            let c = b as char;
+            for text in [
+                format!("{c}"),
+                format!("aB{c}cD"),
+                format!("É{c}x\u{2014}{c}{c}"),
+            ] {
+                assert_eq!(words(&text), general(&text), "{text:?}");
+            }
+        }
     }
 
     #[test]
