@@ -434,8 +434,23 @@ fn as_sanitizer_writes(html: &str) -> String {
     let mut in_tag = false;
     let mut from = 0;
     let b = html.as_bytes();
+    // The bytes the loop acts on; runs of others are skipped at once.
+    const SPECIAL: [bool; 256] = {
+        let mut t = [false; 256];
+        t[b'<' as usize] = true;
+        t[b'>' as usize] = true;
+        t[b'&' as usize] = true;
+        t[b'\r' as usize] = true;
+        t[0] = true;
+        t[0xC2] = true;
+        t
+    };
     let mut i = 0;
     while i < b.len() {
+        if !SPECIAL[usize::from(b[i])] {
+            i += 1;
+            continue;
+        }
         let (skip, with): (usize, &str) = match b[i] {
             b'<' if !in_tag => {
                 in_tag = true;

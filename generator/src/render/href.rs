@@ -13,26 +13,36 @@ pub fn relative(from: &str, target: &str) -> String {
         // Only a fragment or a query: the same page.
         return target.to_string();
     }
-    // Directories as component iterators (every link of every page comes
-    // through here: no lists are built).
-    let from_dir = from.rsplit_once('/').map_or("", |(d, _)| d);
-    let (to_dir, file) = path.rsplit_once('/').unwrap_or(("", path));
-    let parts = |d: &str| d.split('/').filter(|_| !d.is_empty()).count();
-    let common = from_dir
-        .split('/')
-        .zip(to_dir.split('/'))
-        .take_while(|(a, b)| a == b)
-        .count()
-        .min(parts(from_dir))
-        .min(parts(to_dir));
-    let mut out = "../".repeat(parts(from_dir) - common);
-    for d in to_dir
-        .split('/')
-        .filter(|_| !to_dir.is_empty())
-        .skip(common)
-    {
-        out.push_str(d);
-        out.push('/');
+    // Every link of every page comes through here, so the directories are
+    // compared as bytes (splitting them cost 3% of a build). Each is read
+    // as its components, each ending in `/`: `a/b/` for `a/b/x.html`,
+    // nothing for `x.html`.
+    fn dir(p: &str) -> Option<&str> {
+        p.rsplit_once('/').map(|(d, _)| d)
+    }
+    let (from_dir, to_dir) = (dir(from), dir(path));
+    let file = path.rsplit_once('/').map_or(path, |(_, f)| f);
+    let len = |d: Option<&str>| d.map_or(0, |d| d.len() + 1);
+    let at = |d: Option<&str>, i: usize| match d {
+        Some(d) if i < d.len() => d.as_bytes()[i],
+        _ => b'/',
+    };
+    let slashes = |d: Option<&str>, n: usize| (0..n).filter(|&i| at(d, i) == b'/').count();
+    let n = len(from_dir).min(len(to_dir));
+    let same = (0..n)
+        .take_while(|&i| at(from_dir, i) == at(to_dir, i))
+        .count();
+    // Whole components only: back to the last shared `/`.
+    let cut = (0..same)
+        .rev()
+        .find(|&i| at(from_dir, i) == b'/')
+        .map_or(0, |i| i + 1);
+    let mut out = "../".repeat(slashes(from_dir, len(from_dir)) - slashes(from_dir, cut));
+    if let Some(d) = to_dir {
+        if cut <= d.len() {
+            out.push_str(&d[cut..]);
+            out.push('/');
+        }
     }
     out.push_str(file);
     if out.is_empty() {
@@ -65,6 +75,61 @@ pub fn filter(state: &minijinja::State<'_, '_>, target: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::relative;
+
+    /// The byte comparison gives what comparing split components gives.
+    #[test]
+    fn directories_compare_as_components() {
+        fn by_components(from: &str, target: &str) -> String {
+            let split = target.find(['#', '?']).unwrap_or(target.len());
+            let (path, tail) = target.split_at(split);
+            if path.is_empty() {
+                return target.to_string();
+            }
+            let from_dirs: Vec<&str> = match from.rsplit_once('/') {
+                Some((dir, _)) => dir.split('/').collect(),
+                None => Vec::new(),
+            };
+            let mut to: Vec<&str> = path.split('/').collect();
+            let file = to.pop().unwrap_or("");
+            let common = from_dirs
+                .iter()
+                .zip(&to)
+                .take_while(|(a, b)| a == b)
+                .count();
+            let mut out = "../".repeat(from_dirs.len() - common);
+            for d in &to[common..] {
+                out.push_str(d);
+                out.push('/');
+            }
+            out.push_str(file);
+            if out.is_empty() {
+                out.push_str("./");
+            }
+            out.push_str(tail);
+            out
+        }
+        let parts = ["a", "ab", "b", "a.b", ""];
+        let mut paths = vec![String::from("x.html")];
+        for p in parts {
+            paths.push(format!("{p}/x.html"));
+            for q in parts {
+                paths.push(format!("{p}/{q}/x.html"));
+                paths.push(format!("{p}/{q}/"));
+                for r in ["a", "ab"] {
+                    paths.push(format!("{p}/{q}/{r}/y.html#f"));
+                }
+            }
+        }
+        for from in &paths {
+            for to in &paths {
+                assert_eq!(
+                    relative(from, to),
+                    by_components(from, to),
+                    "{from} -> {to}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn links_within_a_document_are_short() {
