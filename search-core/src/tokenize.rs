@@ -365,16 +365,25 @@ impl Tokenizer {
     #[cfg(not(feature = "parallel"))]
     fn atom_term(&self, cs: &[(usize, char)], keep: &dyn Fn(&str) -> bool) -> Option<String> {
         let mut s = String::with_capacity(cs.len());
-        for &(_, c) in cs {
-            self.push_normalized(&mut s, c);
-        }
-        if !keep(&s) {
-            return None;
-        }
-        if cs.iter().any(|&(_, c)| c.is_numeric()) {
+        if self.normalize_atom(&mut s, cs, keep)? {
             return Some(s);
         }
         self.word_term_uncached(s)
+    }
+
+    /// Writes the normalised atom into `s` (cleared first): `None` when
+    /// `keep` refuses it, else whether it holds a digit (kept as typed).
+    fn normalize_atom(
+        &self,
+        s: &mut String,
+        cs: &[(usize, char)],
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Option<bool> {
+        s.clear();
+        for &(_, c) in cs {
+            self.push_normalized(s, c);
+        }
+        keep(s).then(|| cs.iter().any(|&(_, c)| c.is_numeric()))
     }
 
     /// As above; index builds look each distinct word up once per thread
@@ -405,14 +414,7 @@ impl Tokenizer {
                 m.settings = Some(self.settings);
                 m.words = Default::default();
             }
-            m.scratch.clear();
-            for &(_, c) in cs {
-                self.push_normalized(&mut m.scratch, c);
-            }
-            if !keep(&m.scratch) {
-                return None;
-            }
-            if cs.iter().any(|&(_, c)| c.is_numeric()) {
+            if self.normalize_atom(&mut m.scratch, cs, keep)? {
                 return Some(m.scratch.clone());
             }
             if let Some(t) = m.words.get(m.scratch.as_str()) {

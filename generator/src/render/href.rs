@@ -27,7 +27,6 @@ pub fn relative(from: &str, target: &str) -> String {
         Some(d) if i < d.len() => d.as_bytes()[i],
         _ => b'/',
     };
-    let slashes = |d: Option<&str>, n: usize| (0..n).filter(|&i| at(d, i) == b'/').count();
     let n = len(from_dir).min(len(to_dir));
     let same = (0..n)
         .take_while(|&i| at(from_dir, i) == at(to_dir, i))
@@ -37,7 +36,11 @@ pub fn relative(from: &str, target: &str) -> String {
         .rev()
         .find(|&i| at(from_dir, i) == b'/')
         .map_or(0, |i| i + 1);
-    let mut out = "../".repeat(slashes(from_dir, len(from_dir)) - slashes(from_dir, cut));
+    // One `../` for each of the page's components past the shared ones.
+    let ups = (cut..len(from_dir))
+        .filter(|&i| at(from_dir, i) == b'/')
+        .count();
+    let mut out = "../".repeat(ups);
     if let Some(d) = to_dir {
         if cut <= d.len() {
             out.push_str(&d[cut..]);
