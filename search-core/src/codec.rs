@@ -8,7 +8,7 @@ use crate::error::FormatError;
 /// First four bytes of every index file.
 pub const MAGIC: [u8; 4] = *b"MCDW";
 /// Format version written and read by this crate.
-pub const FORMAT_VERSION: u16 = 4;
+pub const FORMAT_VERSION: u16 = 5;
 /// magic(4) + version(2) + kind(1) + flags(1) + build id(4) + payload length(4).
 pub const HEADER_LEN: usize = 16;
 /// CRC-32 trailer.

@@ -19,7 +19,7 @@
 //!     ..Default::default()
 //! }];
 //! let files = build_index(chunks, &BuildOptions::default()).unwrap();
-//! assert_eq!(files[0].0, "manifest.bin");
+//! assert!(files.iter().any(|(path, _)| path == "manifest.bin"));
 //! ```
 //!
 //! # Searching: plan → fetch → execute

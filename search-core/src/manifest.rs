@@ -131,6 +131,10 @@ pub struct Blocks {
 #[derive(Debug, Clone)]
 pub struct Manifest {
     pub build_id: u32,
+    /// The id the fragment files carry instead of the build id: a digest of
+    /// their payloads, which the build writes before the rest of the index
+    /// is known. The build id covers it through this manifest.
+    pub fragments_id: u32,
     pub settings: Settings,
     /// The term-shard table's root: shard `i` holds the terms from its
     /// first term up to the next shard's first term (exclusive).
@@ -155,6 +159,7 @@ impl Manifest {
                 {
                     let mut s = Writer::new();
                     s.varint(u64::from(self.settings.fragment_group));
+                    s.u32(self.fragments_id);
                     s.buf
                 },
                 SECTION_REQUIRED,
@@ -246,6 +251,7 @@ impl Manifest {
         let mut shards = None;
         let mut facets = None;
         let mut fragment_group = None;
+        let mut fragments_id = 0;
         let mut semantic_body = None;
         let mut blocks = None;
         let mut changes_body = None;
@@ -262,6 +268,7 @@ impl Manifest {
                         return Err(FormatError::Malformed("fragment group of 0"));
                     }
                     fragment_group = Some(g);
+                    fragments_id = s.u32()?;
                 }
                 section::BLOCKS => {
                     let chunks = s.varint_u32()?;
@@ -305,6 +312,7 @@ impl Manifest {
             .unwrap_or_default();
         Ok(Manifest {
             build_id,
+            fragments_id,
             settings,
             shards,
             facets,
@@ -405,6 +413,7 @@ mod tests {
     fn sample() -> Manifest {
         Manifest {
             build_id: 42,
+            fragments_id: 0x0123_4567,
             settings: Settings {
                 tokenizer: TokenizerSettings::default(),
                 ranking: RankingParams::default(),
@@ -441,6 +450,7 @@ mod tests {
         assert_eq!(back.facets, m.facets);
         assert_eq!(back.blocks, m.blocks);
         assert_eq!(back.changes, m.changes);
+        assert_eq!(back.fragments_id, m.fragments_id);
     }
 
     /// Re-encode a manifest with an extra section appended.

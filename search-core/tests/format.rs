@@ -207,12 +207,52 @@ fn specific_errors() {
         index.add_file("t/0.bin", &[0x1f, 0x8b, 8, 0, 0, 0]),
         Err(FormatError::Compressed)
     );
-    // A shard of another build (stale cache).
+    // A shard of another build (stale cache), and a fragment of other texts.
     let mut other = fixture();
     other[0].text.push_str(" extra words");
     let g = build(other, &BuildOptions::default());
+    for path in ["t/0.bin", "f/0.bin"] {
+        assert_ne!(f[path], g[path], "{path}");
+        assert!(
+            matches!(
+                index.add_file(path, &g[path]),
+                Err(FormatError::BuildMismatch { .. })
+            ),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn fragments_are_written_first_and_do_not_depend_on_the_rest_of_the_index() {
+    // The fragments go to the writer while the rest is computed, so they
+    // carry an id of their own: another ranking changes every other file
+    // and leaves the fragments as they were, and they still read.
+    let opts = BuildOptions::default();
+    let listed = build_index(fixture(), &opts).unwrap();
+    let fragments = listed
+        .iter()
+        .take_while(|(p, _)| p.starts_with("f/"))
+        .count();
+    assert!(fragments > 0);
+    assert!(listed[fragments..]
+        .iter()
+        .all(|(p, _)| !p.starts_with("f/")));
+    let a = files();
+    let mut other = opts.clone();
+    other.ranking.k1 *= 1.5;
+    let b = build(fixture(), &other);
+    assert_ne!(a[MANIFEST_PATH], b[MANIFEST_PATH]);
+    assert_ne!(a["t/0.bin"], b["t/0.bin"]);
+    let mut index = Index::open(&b[MANIFEST_PATH]).unwrap();
+    for (path, bytes) in &a {
+        if path.starts_with("f/") {
+            assert_eq!(bytes, &b[path], "{path}");
+            index.add_file(path, bytes).unwrap();
+        }
+    }
     assert!(matches!(
-        index.add_file("t/0.bin", &g["t/0.bin"]),
+        index.add_file("t/0.bin", &a["t/0.bin"]),
         Err(FormatError::BuildMismatch { .. })
     ));
 }

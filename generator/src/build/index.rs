@@ -195,7 +195,7 @@ pub fn build_with(
     model_name: Option<&str>,
     memo: Option<&IndexMemo>,
     budget: &Budget<'_>,
-    mut emit: impl FnMut(String, Vec<u8>) -> anyhow::Result<()>,
+    mut emit: impl FnMut(String, Vec<u8>) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<Built> {
     let mut opts = BuildOptions {
         memory_budget: budget.bytes / 2,

@@ -526,7 +526,7 @@ impl Library {
         if let FormatError::BuildMismatch { expected, found } = e {
             self.store.stale.store(true, Ordering::Relaxed);
             return format!(
-                "The site was rebuilt while this call ran ({what} is from build {found:08x}, the index being searched is build {expected:08x}); the server switches to the new build: call again."
+                "The site was rebuilt while this call ran ({what} is from build {found:08x}, the index being searched expects {expected:08x}); the server switches to the new build: call again."
             );
         }
         format!("{what}: {e}")

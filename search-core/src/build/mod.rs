@@ -181,12 +181,13 @@ pub fn build_index(chunks: Vec<ChunkInput>, opts: &BuildOptions) -> Result<Index
 
 /// [`build_index`], keeping what does not fit [`BuildOptions::memory_budget`]
 /// in `store` and handing each finished file to `emit` (in the order
-/// [`build_index`] lists them) instead of collecting them.
-pub fn build_index_to<E: From<BuildError>>(
+/// [`build_index`] lists them: the fragments first, while the rest is
+/// being computed) instead of collecting them.
+pub fn build_index_to<E: From<BuildError> + Send>(
     chunks: Vec<ChunkInput>,
     opts: &BuildOptions,
     store: &dyn SpillStore,
-    emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+    emit: impl FnMut(String, Vec<u8>) -> Result<(), E> + Send,
 ) -> Result<(), E> {
     build_index_to_cached(chunks, opts, store, None, emit)
 }
@@ -196,12 +197,12 @@ pub fn build_index_to<E: From<BuildError>>(
 /// the same settings, and leaving this build's in it. The files are the
 /// same bytes as without a cache. The analysis of every chunk is held in
 /// memory (the cache keeps it), not spilled.
-pub fn build_index_to_cached<E: From<BuildError>>(
+pub fn build_index_to_cached<E: From<BuildError> + Send>(
     mut chunks: Vec<ChunkInput>,
     opts: &BuildOptions,
     store: &dyn SpillStore,
     cache: Option<&AnalysisCache>,
-    mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E>,
+    mut emit: impl FnMut(String, Vec<u8>) -> Result<(), E> + Send,
 ) -> Result<(), E> {
     if chunks.len() > MAX_CHUNKS {
         return Err(BuildError::TooManyChunks(chunks.len()).into());
@@ -269,28 +270,46 @@ pub fn build_index_to_cached<E: From<BuildError>>(
         .transpose()?;
 
     // The inverted index, the fragments and the vectors do not depend on
-    // each other (the fragments, made after the others, were a second of
-    // one core alone at the end of a large build).
-    let ((lexical, fragments), semantic) = par::join(
+    // each other. The fragments carry an id of their own (the manifest
+    // holds it), so they go out while the rest is computed: they are most
+    // of the index's files, and writing them after everything else was
+    // seconds of one core alone at the end of a large build.
+    let emit_fragments = &mut emit;
+    // The fragments come first in the join, so a core starts on them while
+    // the other steals the rest (rayon runs the first closure itself).
+    let (fragments, (lexical, semantic)) = par::join(
+        || -> Result<(Twins, u32), E> {
+            let (twins, payloads) = fragments(&chunks, opts, store)?;
+            let id = payloads
+                .iter()
+                .fold(0, |id, s| crc32_combine(id, s.crc, s.len));
+            for (i, s) in payloads.into_iter().enumerate() {
+                let payload = store.take(s.id).map_err(spill_err)?;
+                emit_fragments(
+                    fragment_path(i as u32),
+                    seal(FileKind::Fragments, id, &payload),
+                )?;
+            }
+            Ok((twins, id))
+        },
         || {
             par::join(
                 || {
                     let analysed = lookup.as_ref().map(|l| l.analysed.as_slice());
                     invert(&chunks, &tokenizer, opts, store, analysed)
                 },
-                || fragments(&chunks, opts, store),
+                || {
+                    opts.semantic.as_ref().map(|s| {
+                        let kept = lookup.as_ref().map(|l| KeptVectors {
+                            analysed: &l.analysed,
+                            vectors: &l.vectors,
+                            weights: &l.weights,
+                            kmeans: l.kmeans.as_deref(),
+                        });
+                        build_semantic(&chunks, s, store, kept)
+                    })
+                },
             )
-        },
-        || {
-            opts.semantic.as_ref().map(|s| {
-                let kept = lookup.as_ref().map(|l| KeptVectors {
-                    analysed: &l.analysed,
-                    vectors: &l.vectors,
-                    weights: &l.weights,
-                    kmeans: l.kmeans.as_deref(),
-                });
-                build_semantic(&chunks, s, store, kept)
-            })
         },
     );
     let Lexical {
@@ -299,7 +318,7 @@ pub fn build_index_to_cached<E: From<BuildError>>(
         term_payloads,
         pos_payloads,
     } = lexical?;
-    let (twins, fragment_payloads) = fragments?;
+    let (twins, fragments_id) = fragments?;
     let (semantic, made) = match semantic.transpose()? {
         Some((files, made)) => (Some(files), made),
         None => (None, None),
@@ -346,6 +365,7 @@ pub fn build_index_to_cached<E: From<BuildError>>(
 
     let mut manifest = Manifest {
         build_id: 0,
+        fragments_id,
         settings: Settings {
             tokenizer: opts.tokenizer,
             ranking: opts.ranking,
@@ -367,15 +387,12 @@ pub fn build_index_to_cached<E: From<BuildError>>(
     drop(chunks);
 
     // The build id ties every file to this manifest, so a stale cached shard
-    // is detected instead of silently mixing two builds. Stored payloads
-    // enter it by their CRCs: they are not read twice.
+    // is detected instead of silently mixing two builds (the fragments by
+    // their own id, which the manifest holds). Stored payloads enter it by
+    // their CRCs: they are not read twice.
     let combine = |id: u32, s: &Stored| crc32_combine(id, s.crc, s.len);
     let mut id = crc32_update(0, &manifest_payload);
-    id = term_payloads
-        .iter()
-        .chain(&pos_payloads)
-        .chain(&fragment_payloads)
-        .fold(id, combine);
+    id = term_payloads.iter().chain(&pos_payloads).fold(id, combine);
     for p in dir_payloads
         .iter()
         .chain(&doc_block_payloads)
@@ -413,9 +430,6 @@ pub fn build_index_to_cached<E: From<BuildError>>(
     }
     for (i, p) in pos_payloads.into_iter().enumerate() {
         out(position_shard_path(i), FileKind::Positions, p)?;
-    }
-    for (i, p) in fragment_payloads.into_iter().enumerate() {
-        out(fragment_path(i as u32), FileKind::Fragments, p)?;
     }
     if let Some(s) = semantic {
         out(VOCAB_PATH.into(), FileKind::Vocab, stash(store, s.vocab)?)?;

@@ -73,9 +73,16 @@ impl Index {
         if !matches!(kind, FileKind::Fragments | FileKind::TwinBlock) {
             self.ranking_files += 1;
         }
-        if env.build_id != self.m.build_id {
+        // Fragments are written before the rest of the index is known and
+        // carry their own id, which the manifest holds.
+        let expected = if kind == FileKind::Fragments {
+            self.m.fragments_id
+        } else {
+            self.m.build_id
+        };
+        if env.build_id != expected {
             return Err(FormatError::BuildMismatch {
-                expected: self.m.build_id,
+                expected,
                 found: env.build_id,
             });
         }
