@@ -270,13 +270,11 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
         .transpose()?;
 
     // The inverted index, the fragments and the vectors do not depend on
-    // each other. The fragments carry an id of their own (the manifest
-    // holds it), so they go out while the rest is computed: they are most
-    // of the index's files, and writing them after everything else was
-    // seconds of one core alone at the end of a large build.
+    // each other. The fragments, most of the index's files, carry an id of
+    // their own (the manifest holds it), so they go to `emit` while the
+    // rest is computed; they come first in the join because rayon runs the
+    // first closure itself and lets the other core steal the second.
     let emit_fragments = &mut emit;
-    // The fragments come first in the join, so a core starts on them while
-    // the other steals the rest (rayon runs the first closure itself).
     let (fragments, (lexical, semantic)) = par::join(
         || -> Result<(Twins, u32), E> {
             let (twins, payloads) = fragments(&chunks, opts, store)?;
