@@ -418,16 +418,13 @@ impl Stage<'_> {
         staging: &Path,
         progress: &(dyn Fn() + Sync),
     ) -> anyhow::Result<(OutputReport, HashMap<String, DocResult>, index::Built)> {
-        let (writer, thread) = Writer::start(staging);
+        let (writer, threads) = Writer::start(staging);
         let produced = self.produce(&writer, &spill::spill_dir(staging), progress);
         let report = writer.report();
         drop(writer);
-        let written = thread
-            .join()
-            .map_err(|_| anyhow::anyhow!("the file writer panicked"))?;
         // A write error is the root cause when both fail (the producers only
         // see a closed channel).
-        written?;
+        threads.join()?;
         let (documents, built) = produced?;
         let (page_views, chunk_views) = documents.values().fold((0, 0), |(p, c), (d, _)| {
             (p + d.page_views, c + d.chunk_views)
@@ -486,8 +483,11 @@ impl Stage<'_> {
             // to the index's queue and its files to the writer, so the
             // index works while pages are written.
             let t = Instant::now();
+            // One document per piece of work: the last documents are shared
+            // by both cores instead of a long run left to one.
             let documents = docs
                 .par_iter()
+                .with_max_len(1)
                 .map_with(to_index, |to_index, d| {
                     let parsed = d.parse()?;
                     to_index
@@ -500,7 +500,12 @@ impl Stage<'_> {
                 .collect::<anyhow::Result<HashMap<String, DocResult>>>();
             tracing::debug!(elapsed = ?t.elapsed(), "documents rendered or reused");
             // The senders are gone with the pass, which ends the index's
-            // input.
+            // input. The library's pages need only the documents: they are
+            // made while the index is built, not after it.
+            let documents = documents.and_then(|documents| {
+                self.library(&documents, writer)?;
+                Ok(documents)
+            });
             let index = index
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the index builder panicked")));
@@ -509,7 +514,17 @@ impl Stage<'_> {
         // An index error is the root cause when both fail (the documents
         // only see a closed queue).
         let built = index?;
-        let documents = documents?;
+        Ok((documents?, built))
+    }
+
+    /// The library's pages and files (home and navigation pages, theme
+    /// files, `library.json`, the sitemap), from the documents' outputs.
+    fn library(
+        &self,
+        documents: &HashMap<String, DocResult>,
+        writer: &Writer,
+    ) -> anyhow::Result<()> {
+        let catalog = &self.loaded.catalog;
         let t = Instant::now();
         let vendors = views::library_view(catalog, &|dir| {
             documents
@@ -528,7 +543,7 @@ impl Stage<'_> {
         );
         write::write_sitemap(writer, &prefix)?;
         tracing::debug!(elapsed = ?t.elapsed(), "library pages and files");
-        Ok((documents, built))
+        Ok(())
     }
 
     /// A document's HTML and data files, or the same files from the previous

@@ -1,9 +1,11 @@
 //! The write stage: every file of the site goes through one [`Writer`] into
-//! the staging directory, on a thread of its own. Parallel file creation in
-//! the same directories is several times slower on ext4 (measured 2,330 vs
-//! 490 pages/s), so rendering is parallel and writing is not. Files of a
-//! document that did not change since the last build of the same process
-//! are hard-linked from the published site instead of written again.
+//! the staging directory, on threads of their own. Parallel file creation
+//! in the same directories is several times slower on ext4 (measured 2,330
+//! vs 490 pages/s), so each document's files are written by one thread
+//! (its directories are its own), and the files that share directories
+//! (the search index's, the library's) by the first. Files of a document
+//! that did not change since the last build of the same process are
+//! hard-linked from the published site instead of written again.
 
 use anyhow::Context;
 use serde::Serialize;
@@ -13,9 +15,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Mutex;
 
-/// Messages that may wait for the writer thread: single files or batches
+/// Messages that may wait for a writer thread: single files or batches
 /// of at most [`BATCH_BYTES`], so a few MB at most.
 const QUEUE: usize = 64;
+
+/// Writer threads. File creation is system time the renderers do not
+/// share: with one thread, the renderers waited for it at times, most of
+/// all in the last seconds of rendering a large library.
+const LANES: usize = 2;
 
 /// A [`Batch`] is sent once it holds this many bytes or [`BATCH_FILES`]
 /// files.
@@ -55,7 +62,10 @@ pub struct Written {
 /// Where rendered files go. Counting happens here, so the report and the
 /// sitemap cover every file whichever stage produced it.
 pub struct Writer {
-    tx: SyncSender<Job>,
+    /// One queue per writer thread; single files take the first.
+    lanes: Vec<SyncSender<Job>>,
+    /// The lane of the next [`Batch`].
+    next_lane: AtomicUsize,
     files: AtomicUsize,
     bytes: AtomicU64,
     html: AtomicUsize,
@@ -63,20 +73,31 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// A writer into `out` (existing and empty) and its thread; join the
-    /// thread after dropping the writer.
-    pub fn start(out: &Path) -> (Writer, std::thread::JoinHandle<anyhow::Result<()>>) {
-        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
-        let out_dir = out.to_path_buf();
-        let thread = std::thread::spawn(move || write_files(&out_dir, rx));
+    /// A writer into `out` (existing and empty) and its threads; join them
+    /// ([`Threads::join`]) after dropping the writer.
+    pub fn start(out: &Path) -> (Writer, Threads) {
+        let (lanes, threads) = (0..LANES)
+            .map(|_| {
+                let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+                let out_dir = out.to_path_buf();
+                (tx, std::thread::spawn(move || write_files(&out_dir, rx)))
+            })
+            .unzip();
         let writer = Writer {
-            tx,
+            lanes,
+            next_lane: AtomicUsize::new(0),
             files: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
             html: AtomicUsize::new(0),
             urls: Default::default(),
         };
-        (writer, thread)
+        (writer, Threads(threads))
+    }
+
+    fn send(&self, lane: usize, job: Job) -> anyhow::Result<()> {
+        self.lanes[lane]
+            .send(job)
+            .map_err(|_| anyhow::anyhow!("the file writer stopped"))
     }
 
     fn count(&self, rel: &str, len: u64) {
@@ -94,18 +115,14 @@ impl Writer {
 
     pub fn write_owned(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
         self.count(&rel, bytes.len() as u64);
-        self.tx
-            .send(Job::Write(rel, bytes))
-            .map_err(|_| anyhow::anyhow!("the file writer stopped"))
+        self.send(0, Job::Write(rel, bytes))
     }
 
     /// Puts the file `w.rel` of the site published at `previous` in place
     /// again, unchanged.
     pub fn reuse(&self, w: &Written, previous: &Path) -> anyhow::Result<()> {
         self.count(&w.rel, w.len);
-        self.tx
-            .send(Job::Reuse(w.rel.clone(), previous.join(&w.rel)))
-            .map_err(|_| anyhow::anyhow!("the file writer stopped"))
+        self.send(0, Job::Reuse(w.rel.clone(), previous.join(&w.rel)))
     }
 
     pub fn report(&self) -> OutputReport {
@@ -126,12 +143,32 @@ impl Writer {
     }
 }
 
-/// The files of one document, handed to the writer thread in groups: one
-/// message, and at most one wake-up of that thread, per group instead of
-/// per file (the wake-ups were a few percent of a build). Call
-/// [`Batch::finish`] to send the rest.
+/// The writer's threads.
+pub struct Threads(Vec<std::thread::JoinHandle<anyhow::Result<()>>>);
+
+impl Threads {
+    /// Waits for every writer thread; the first write error, if any.
+    pub fn join(self) -> anyhow::Result<()> {
+        let mut result = Ok(());
+        for t in self.0 {
+            let r = t
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the file writer panicked")));
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        result
+    }
+}
+
+/// The files of one document, handed to a writer thread (the same one for
+/// the whole document) in groups: one message, and at most one wake-up of
+/// that thread, per group instead of per file (the wake-ups were a few
+/// percent of a build). Call [`Batch::finish`] to send the rest.
 pub struct Batch<'a> {
     writer: &'a Writer,
+    lane: usize,
     /// Files not sent yet and their bytes.
     pending: Mutex<(Files, usize)>,
 }
@@ -140,6 +177,7 @@ impl<'a> Batch<'a> {
     pub fn new(writer: &'a Writer) -> Self {
         Batch {
             writer,
+            lane: writer.next_lane.fetch_add(1, Ordering::Relaxed) % LANES,
             pending: Mutex::new((Vec::new(), 0)),
         }
     }
@@ -148,10 +186,7 @@ impl<'a> Batch<'a> {
         if files.is_empty() {
             return Ok(());
         }
-        self.writer
-            .tx
-            .send(Job::Batch(files))
-            .map_err(|_| anyhow::anyhow!("the file writer stopped"))
+        self.writer.send(self.lane, Job::Batch(files))
     }
 
     pub fn finish(self) -> anyhow::Result<()> {
@@ -365,6 +400,69 @@ fn base64(bytes: &[u8], out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::render::Sink;
+
+    /// Documents spread over the writer threads, single files on the
+    /// first: every file arrives whole, and the sitemap's list has every
+    /// page.
+    #[test]
+    fn every_file_of_every_lane_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, threads) = Writer::start(dir.path());
+        for d in 0..9 {
+            let batch = Batch::new(&writer);
+            // More than one group per document.
+            for f in 0..(BATCH_FILES + 3) {
+                batch
+                    .put(
+                        format!("doc{d}/c/{f}.html"),
+                        format!("{d}:{f}").into_bytes(),
+                    )
+                    .unwrap();
+            }
+            batch.finish().unwrap();
+            writer
+                .write(&format!("_search/f/{d}.bin"), &[d as u8; 3])
+                .unwrap();
+        }
+        let urls = writer.take_urls();
+        let report = writer.report();
+        drop(writer);
+        threads.join().unwrap();
+        assert_eq!(report.files, 9 * (BATCH_FILES + 4));
+        assert_eq!(urls.len(), 9 * (BATCH_FILES + 3));
+        for d in 0..9 {
+            for f in 0..(BATCH_FILES + 3) {
+                let got = std::fs::read(dir.path().join(format!("doc{d}/c/{f}.html"))).unwrap();
+                assert_eq!(got, format!("{d}:{f}").into_bytes());
+            }
+            let got = std::fs::read(dir.path().join(format!("_search/f/{d}.bin"))).unwrap();
+            assert_eq!(got, vec![d as u8; 3]);
+        }
+    }
+
+    /// A lane that cannot write stops with the error, whichever lane it is.
+    #[test]
+    fn a_write_error_on_any_lane_is_the_writers_error() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file where a document's directory should be.
+        std::fs::write(dir.path().join("blocked"), b"").unwrap();
+        let (writer, threads) = Writer::start(dir.path());
+        for d in 0..LANES {
+            let batch = Batch::new(&writer);
+            let rel = if d + 1 == LANES {
+                "blocked/c/1.html".to_string()
+            } else {
+                format!("doc{d}/c/1.html")
+            };
+            let _ = batch.put(rel, b"x".to_vec());
+            let _ = batch.finish();
+        }
+        drop(writer);
+        let e = threads.join().unwrap_err().to_string();
+        assert!(e.contains("blocked"), "{e}");
+    }
     #[test]
     fn offline_scripts_carry_the_bytes_in_base64() {
         let script = String::from_utf8(super::offline_script("t/1.bin", b"Many hands")).unwrap();

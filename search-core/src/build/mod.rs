@@ -7,6 +7,7 @@ use lexical::*;
 use semantic::*;
 
 use std::collections::{BTreeSet, HashSet};
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::analysis::{
@@ -235,7 +236,7 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
         }
     }
     drop(seen);
-    chunks.sort_by(|a, b| facet_key(a).cmp(&facet_key(b)));
+    sort_by_facets(&mut chunks);
 
     let (facets, doc_chunks) = facet_tree(&chunks);
     let tokenizer = Tokenizer::new(opts.tokenizer);
@@ -490,6 +491,38 @@ fn facet_key(c: &ChunkInput) -> (&str, &str, &str, &str, &str) {
     (&c.vendor, &c.product, &c.version, &c.doc_set, &c.document)
 }
 
+/// Orders `chunks` by [`facet_key`] exactly as a stable sort would. They
+/// come in runs of one key (a streaming build receives each document's
+/// chunks together), so the runs are sorted and the chunks moved once, in
+/// place: sorting the chunks themselves moved every one of them at each
+/// merge, a third of a second at 250k chunks while the other core waited.
+fn sort_by_facets(chunks: &mut [ChunkInput]) {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for i in 0..chunks.len() {
+        match runs.last_mut() {
+            Some(r) if facet_key(&chunks[r.start]) == facet_key(&chunks[i]) => r.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    // Stable, so runs of equal keys keep their order, as their chunks would.
+    runs.sort_by(|a, b| facet_key(&chunks[a.start]).cmp(&facet_key(&chunks[b.start])));
+    // `from[i]`: where the chunk that belongs at `i` is now.
+    let mut from: Vec<usize> = runs.into_iter().flatten().collect();
+    for start in 0..from.len() {
+        // Each cycle of the permutation once: a placed slot points to itself.
+        let mut at = start;
+        loop {
+            let src = from[at];
+            from[at] = at;
+            if src == start {
+                break;
+            }
+            chunks.swap(at, src);
+            at = src;
+        }
+    }
+}
+
 /// The facet tree of `chunks` (in ordinal order) and the chunks of each
 /// document.
 fn facet_tree(chunks: &[ChunkInput]) -> (FacetTree, Vec<u32>) {
@@ -558,3 +591,38 @@ fn facet_tree(chunks: &[ChunkInput]) -> (FacetTree, Vec<u32>) {
 
 /// The files of a built index: (path relative to the index directory, bytes).
 pub type IndexFiles = Vec<(String, Vec<u8>)>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The runs' sort leaves the chunks where a stable sort of the
+        /// chunks would, whether the keys come in runs (a streaming build)
+        /// or interleaved (any caller of `build_index`).
+        #[test]
+        fn sorting_the_runs_is_the_stable_sort_of_the_chunks(
+            keys in proptest::collection::vec((0u8..3, 0u8..2, 0u8..3, 0u8..2, 0u8..4), 0..200),
+        ) {
+            let chunks: Vec<ChunkInput> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| ChunkInput {
+                    id: i.to_string(),
+                    vendor: format!("v{}", k.0),
+                    product: format!("p{}", k.1),
+                    version: format!("r{}", k.2),
+                    doc_set: format!("s{}", k.3),
+                    document: format!("d{}", k.4),
+                    ..ChunkInput::default()
+                })
+                .collect();
+            let mut expected = chunks.clone();
+            expected.sort_by(|a, b| facet_key(a).cmp(&facet_key(b)));
+            let mut got = chunks;
+            sort_by_facets(&mut got);
+            prop_assert_eq!(got, expected);
+        }
+    }
+}
