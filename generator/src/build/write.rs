@@ -2,8 +2,8 @@
 //! the staging directory, on threads of their own. Parallel file creation
 //! in the same directories is several times slower on ext4 (measured 2,330
 //! vs 490 pages/s), so each document's files are written by one thread
-//! (its directories are its own), and the files that share directories
-//! (the search index's, the library's) by the first. Files of a document
+//! (its directories are its own), and single files (the search index's,
+//! the library's) by the thread of their directory. Files of a document
 //! that did not change since the last build of the same process are
 //! hard-linked from the published site instead of written again.
 
@@ -62,7 +62,8 @@ pub struct Written {
 /// Where rendered files go. Counting happens here, so the report and the
 /// sitemap cover every file whichever stage produced it.
 pub struct Writer {
-    /// One queue per writer thread; single files take the first.
+    /// One queue per writer thread; single files go by their directory
+    /// ([`lane_of`]).
     lanes: Vec<SyncSender<Job>>,
     /// The lane of the next [`Batch`].
     next_lane: AtomicUsize,
@@ -115,14 +116,17 @@ impl Writer {
 
     pub fn write_owned(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
         self.count(&rel, bytes.len() as u64);
-        self.send(0, Job::Write(rel, bytes))
+        self.send(lane_of(&rel), Job::Write(rel, bytes))
     }
 
     /// Puts the file `w.rel` of the site published at `previous` in place
     /// again, unchanged.
     pub fn reuse(&self, w: &Written, previous: &Path) -> anyhow::Result<()> {
         self.count(&w.rel, w.len);
-        self.send(0, Job::Reuse(w.rel.clone(), previous.join(&w.rel)))
+        self.send(
+            lane_of(&w.rel),
+            Job::Reuse(w.rel.clone(), previous.join(&w.rel)),
+        )
     }
 
     pub fn report(&self) -> OutputReport {
@@ -141,6 +145,18 @@ impl Writer {
         urls.sort();
         urls
     }
+}
+
+/// The lane of a single file: one per directory, so the files of a
+/// directory (the index's fragments, its term shards) are created by one
+/// thread, and the index's directories are spread over the threads.
+fn lane_of(rel: &str) -> usize {
+    let dir = rel.rfind('/').map_or("", |i| &rel[..i]);
+    // FNV-1a: stable and cheap; any spread will do.
+    let h = dir.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    h as usize % LANES
 }
 
 /// The writer's threads.
@@ -403,9 +419,9 @@ mod tests {
     use super::*;
     use crate::render::Sink;
 
-    /// Documents spread over the writer threads, single files on the
-    /// first: every file arrives whole, and the sitemap's list has every
-    /// page.
+    /// Documents spread over the writer threads, single files by their
+    /// directory: every file arrives whole, and the sitemap's list has
+    /// every page.
     #[test]
     fn every_file_of_every_lane_is_written() {
         let dir = tempfile::tempdir().unwrap();
@@ -423,7 +439,7 @@ mod tests {
             }
             batch.finish().unwrap();
             writer
-                .write(&format!("_search/f/{d}.bin"), &[d as u8; 3])
+                .write(&format!("_search/f{}/{d}.bin", d % 3), &[d as u8; 3])
                 .unwrap();
         }
         let urls = writer.take_urls();
@@ -437,7 +453,8 @@ mod tests {
                 let got = std::fs::read(dir.path().join(format!("doc{d}/c/{f}.html"))).unwrap();
                 assert_eq!(got, format!("{d}:{f}").into_bytes());
             }
-            let got = std::fs::read(dir.path().join(format!("_search/f/{d}.bin"))).unwrap();
+            let got =
+                std::fs::read(dir.path().join(format!("_search/f{}/{d}.bin", d % 3))).unwrap();
             assert_eq!(got, vec![d as u8; 3]);
         }
     }
