@@ -54,16 +54,20 @@ pub fn slug(text: &str) -> String {
 
 /// Link reference definitions of a whole document (`[label]: url "title"`),
 /// keyed by normalised label, so a chunk rendered alone keeps its links.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct LinkDefs {
     defs: BTreeMap<String, (String, String)>,
 }
 
 impl LinkDefs {
     pub fn collect(src: &str) -> Self {
-        let parser = Parser::new_ext(src, options());
-        let defs = parser
-            .reference_definitions()
+        Self::from_parsed(Parser::new_ext(src, options()).reference_definitions())
+    }
+
+    /// The definitions a parser found (its first pass reads them all), so
+    /// a document parsed for other reasons is not parsed again for these.
+    pub fn from_parsed(found: &pulldown_cmark::RefDefs<'_>) -> Self {
+        let defs = found
             .iter()
             .map(|(label, def)| {
                 (
@@ -85,10 +89,19 @@ impl LinkDefs {
     /// Definition lines for the labels `md` uses, to make a page's raw Markdown
     /// self-contained.
     pub fn used_in(&self, md: &str) -> String {
-        let lower = md.to_lowercase();
         let mut out = String::new();
+        // Every chunk asks; most documents define nothing.
+        if self.defs.is_empty() || !md.contains(']') {
+            return out;
+        }
+        let lower = md.to_lowercase();
+        let mut needle = String::new();
         for (label, (dest, title)) in &self.defs {
-            if lower.contains(&format!("[{label}]")) {
+            needle.clear();
+            needle.push('[');
+            needle.push_str(label);
+            needle.push(']');
+            if lower.contains(&needle) {
                 out.push_str(&format!("[{label}]: {dest}"));
                 if !title.is_empty() {
                     out.push_str(&format!(" \"{}\"", title.replace('"', "\\\"")));

@@ -95,6 +95,9 @@ pub struct ParsedDoc {
     pub outline: Vec<OutlineEntry>,
     pub has_markers: bool,
     pub problems: Vec<Problem>,
+    /// The document's link reference definitions: a chunk rendered alone
+    /// resolves its reference links with them.
+    pub link_defs: markdown::LinkDefs,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -203,15 +206,22 @@ fn words_unicode(s: &str) -> usize {
         .count()
 }
 
-/// Top-level blocks of `body`, with their byte ranges.
-fn blocks(body: &str, line_of: &dyn Fn(usize) -> usize, problems: &mut Vec<Problem>) -> Vec<Block> {
+/// Top-level blocks of `body`, with their byte ranges, and its link
+/// reference definitions.
+fn blocks(
+    body: &str,
+    line_of: &dyn Fn(usize) -> usize,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Block>, markdown::LinkDefs) {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start = 0usize;
     let mut kind = Kind::Other;
     let mut heading_text = String::new();
     let mut items: Vec<Range<usize>> = Vec::new();
-    for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
+    let events = Parser::new_ext(body, markdown::options()).into_offset_iter();
+    let link_defs = markdown::LinkDefs::from_parsed(events.reference_definitions());
+    for (event, range) in events {
         match event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -291,7 +301,7 @@ fn blocks(body: &str, line_of: &dyn Fn(usize) -> usize, problems: &mut Vec<Probl
             _ => {}
         }
     }
-    out
+    (out, link_defs)
 }
 
 struct PageDraft {
@@ -321,7 +331,7 @@ fn parse_with(
     let line_of =
         |byte: usize| -> usize { line_starts.partition_point(|&s| s <= byte) + line_offset };
     let mut doc = ParsedDoc::default();
-    let all = blocks(body, &line_of, &mut doc.problems);
+    let (all, link_defs) = blocks(body, &line_of, &mut doc.problems);
     doc.has_markers = all.iter().any(|b| matches!(b.kind, Kind::Marker(..)));
 
     let h1s: Vec<&Block> = all
@@ -345,7 +355,6 @@ fn parse_with(
     if doc.problems.iter().any(|p| p.fatal) {
         return doc;
     }
-    let link_defs = markdown::LinkDefs::collect(body);
     chunk_pages(
         body,
         drafts,
@@ -355,6 +364,7 @@ fn parse_with(
         &link_defs,
         &mut doc,
     );
+    doc.link_defs = link_defs;
     doc
 }
 

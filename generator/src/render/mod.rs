@@ -12,7 +12,7 @@ pub mod views;
 use crate::config::Config;
 use crate::content::document::ParsedDoc;
 use crate::content::{Catalog, Counts, DocRef};
-use crate::markdown::{self, LinkDefs, RenderCtx};
+use crate::markdown::{self, RenderCtx};
 use crate::site::{self, VendorEntry};
 use anyhow::Context;
 use links::LinkIndex;
@@ -30,6 +30,23 @@ pub trait Sink: Sync {
 /// `../` repeated once per directory level of `rel`.
 fn root_of(rel: &str) -> String {
     "../".repeat(rel.matches('/').count())
+}
+
+/// A template context of the given names and the ones every page sees, in
+/// one map: a context merged from two is searched through both for every
+/// name, which cost a tenth of a chunk page's rendering.
+macro_rules! page_context {
+    ($r:expr, $rel:expr; $($key:ident => $value:expr),* $(,)?) => {
+        context! {
+            $($key => $value,)*
+            root => $r.root($rel),
+            base_path => &$r.config.base_path,
+            header => HEADER,
+            library_title => &$r.config.title,
+            path => $rel,
+            offline_search => $r.config.offline_search,
+        }
+    };
 }
 
 pub struct Renderer<'a> {
@@ -62,21 +79,31 @@ impl<'a> Renderer<'a> {
         self.links.digest()
     }
 
+    /// `template` at site path `rel` with `ctx` and what every page sees.
     fn render(&self, template: &str, rel: &str, ctx: Value) -> anyhow::Result<String> {
-        let common = context! {
-            root => if rel == "404.html" { self.config.base_path.clone() } else { root_of(rel) },
-            base_path => &self.config.base_path,
-            header => HEADER,
-            library_title => &self.config.title,
-            path => rel,
-            offline_search => self.config.offline_search,
-        };
+        self.render_whole(
+            template,
+            rel,
+            context! { ..ctx, ..page_context!(self, rel;) },
+        )
+    }
+
+    /// `template` with a context [`page_context!`] made.
+    fn render_whole(&self, template: &str, rel: &str, ctx: Value) -> anyhow::Result<String> {
         let tmpl = self
             .env
             .get_template(template)
             .with_context(|| format!("theme has no template {template}"))?;
-        tmpl.render(context! { ..ctx, ..common })
+        tmpl.render(ctx)
             .map_err(|e| anyhow::anyhow!("rendering {rel} with {template}: {e:#}"))
+    }
+
+    fn root(&self, rel: &str) -> String {
+        if rel == "404.html" {
+            self.config.base_path.clone()
+        } else {
+            root_of(rel)
+        }
     }
 
     /// A document's HTML (from `parsed`, its parse): its page, its page
@@ -90,7 +117,7 @@ impl<'a> Renderer<'a> {
     ) -> anyhow::Result<(usize, usize)> {
         let dir = d.dir();
         let view = views::doc_view(d, parsed);
-        let body_defs = collect_defs(parsed);
+        let body_defs = &parsed.link_defs;
         // Page and chunk views sit at the same depth (`p/`, `c/`), so one
         // relative form of each link serves both.
         let from = site::page_url(&dir, 0);
@@ -107,7 +134,7 @@ impl<'a> Renderer<'a> {
                 markdown::render_html(
                     &c.markdown,
                     &RenderCtx {
-                        link_defs: &body_defs,
+                        link_defs: body_defs,
                         rewrite_link: &rewrite,
                         heading_ids: &c.heading_ids,
                     },
@@ -141,10 +168,10 @@ impl<'a> Renderer<'a> {
                 .collect();
             let prev = pi.checked_sub(1).map(|i| &view.pages[i]);
             let next = view.pages.get(pi + 1);
-            let html = self.render(
+            let html = self.render_whole(
                 "page.html",
                 &rel,
-                context! { doc => doc.clone(), page => &view.pages[pi], chunks => chunks, prev => prev, next => next },
+                page_context!(self, &rel; doc => doc.clone(), page => &view.pages[pi], chunks => chunks, prev => prev, next => next),
             )?;
             out.put(rel, html.into_bytes())?;
         }
@@ -166,10 +193,10 @@ impl<'a> Renderer<'a> {
                 prev_url => ci.checked_sub(1).map(|i| site::chunk_url(&dir, parsed.chunks[i].n)),
                 next_url => parsed.chunks.get(ci + 1).map(|n| site::chunk_url(&dir, n.n)),
             };
-            let html = self.render(
+            let html = self.render_whole(
                 "chunk.html",
                 &rel,
-                context! { doc => doc.clone(), chunk => chunk },
+                page_context!(self, &rel; doc => doc.clone(), chunk => chunk),
             )?;
             out.put(rel, html.into_bytes())?;
         }
@@ -230,17 +257,6 @@ fn html_formatter(
         from = i + 1;
     }
     write(out, &text[from..])
-}
-
-fn collect_defs(parsed: &ParsedDoc) -> LinkDefs {
-    // Definitions may sit on any page; collect over the whole document.
-    let all: String = parsed
-        .pages
-        .iter()
-        .map(|p| p.markdown.as_str())
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    LinkDefs::collect(&all)
 }
 
 #[cfg(test)]

@@ -162,6 +162,27 @@ fn links_between_documents_are_rewritten() {
     assert!(html.contains("href=\"../../intro/index.html\""), "{html}");
 }
 
+/// A reference link resolves with a definition anywhere in its document:
+/// on a later page, in another chunk, in either case of label.
+#[test]
+fn reference_links_resolve_with_definitions_from_other_pages() {
+    let site = TestSite::new().file(
+        "acme/1.0/manual.md",
+        "<!-- page 1 -->\n# Manual\n\nRead [the spec][Spec] first.\n\n\
+         <!-- page 2 -->\n## Appendix\n\nSee [spec] again.\n\n\
+         [spec]: https://example.com/spec \"The spec\"\n",
+    );
+    site.build();
+    let link = "<a href=\"https://example.com/spec\" title=\"The spec\">";
+    let chunk = site.read("acme/1.0/manual/manual/c/1.html");
+    assert!(chunk.contains(&format!("{link}the spec</a>")), "{chunk}");
+    let page = site.read("acme/1.0/manual/manual/p/2.html");
+    assert!(page.contains(&format!("{link}spec</a>")), "{page}");
+    // The page's raw Markdown carries the definitions it uses.
+    let md = site.read("acme/1.0/manual/manual/p/1.md");
+    assert!(md.contains("[spec]: https://example.com/spec"), "{md}");
+}
+
 #[test]
 fn nothing_is_requested_from_other_hosts() {
     let site = fixture();
