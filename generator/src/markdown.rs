@@ -86,6 +86,22 @@ impl LinkDefs {
         self.defs.get(&normalise_label(label))
     }
 
+    /// Hands every label, destination and title to `f`, in label order
+    /// (for digests of what depends on the definitions).
+    pub fn feed(&self, f: &mut dyn FnMut(&[u8])) {
+        for (label, (dest, title)) in &self.defs {
+            f(label.as_bytes());
+            f(dest.as_bytes());
+            f(title.as_bytes());
+        }
+    }
+
+    /// The parser's answer for a reference whose definition is elsewhere.
+    fn resolve<'a>(&self, link: &BrokenLink<'_>) -> Option<(CowStr<'a>, CowStr<'a>)> {
+        self.get(&link.reference)
+            .map(|(d, t)| (CowStr::from(d.clone()), CowStr::from(t.clone())))
+    }
+
     /// Definition lines for the labels `md` uses, to make a page's raw Markdown
     /// self-contained.
     pub fn used_in(&self, md: &str) -> String {
@@ -124,14 +140,46 @@ fn normalise_label(label: &str) -> String {
 /// Plain text of Markdown, for search indexing and snippets: text and code
 /// spans, blocks separated by newlines, markup and HTML dropped.
 pub fn plain_text(md: &str) -> String {
-    let mut out = String::with_capacity(md.len());
-    let mut in_html_block = false;
+    let mut text = TextOut::new(md.len());
     for event in Parser::new_ext(md, options()) {
+        text.event(&event);
+    }
+    text.finish()
+}
+
+/// [`plain_text`] of a chunk of a document defining `defs`: a reference
+/// link defined elsewhere in the document is its text, as on the chunk's
+/// page. The same text as [`render_html_and_text`] gives.
+pub fn chunk_text(md: &str, defs: &LinkDefs) -> String {
+    let mut callback = |link: BrokenLink<'_>| defs.resolve(&link);
+    let mut text = TextOut::new(md.len());
+    for event in Parser::new_with_broken_link_callback(md, options(), Some(&mut callback)) {
+        text.event(&event);
+    }
+    text.finish()
+}
+
+/// Gathers plain text from parser events (see [`plain_text`]).
+struct TextOut {
+    out: String,
+    in_html_block: bool,
+}
+
+impl TextOut {
+    fn new(capacity: usize) -> Self {
+        TextOut {
+            out: String::with_capacity(capacity),
+            in_html_block: false,
+        }
+    }
+
+    fn event(&mut self, event: &Event<'_>) {
+        let out = &mut self.out;
         match event {
-            Event::Text(t) | Event::Code(t) if !in_html_block => out.push_str(&t),
+            Event::Text(t) | Event::Code(t) if !self.in_html_block => out.push_str(t),
             Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::Start(Tag::HtmlBlock) => in_html_block = true,
-            Event::End(TagEnd::HtmlBlock) => in_html_block = false,
+            Event::Start(Tag::HtmlBlock) => self.in_html_block = true,
+            Event::End(TagEnd::HtmlBlock) => self.in_html_block = false,
             Event::End(
                 TagEnd::Paragraph
                 | TagEnd::Heading(_)
@@ -144,12 +192,23 @@ pub fn plain_text(md: &str) -> String {
             _ => {}
         }
     }
-    let trimmed: Vec<&str> = out
-        .lines()
-        .map(str::trim_end)
-        .filter(|l| !l.is_empty())
-        .collect();
-    trimmed.join("\n")
+
+    /// The lines without trailing blanks, empty ones dropped.
+    fn finish(self) -> String {
+        let mut text = String::with_capacity(self.out.len());
+        for line in self
+            .out
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+        {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(line);
+        }
+        text
+    }
 }
 
 /// How a rendered chunk treats links and embedded resources.
@@ -330,7 +389,17 @@ fn is_remote(url: &str) -> bool {
 
 /// Renders one chunk's Markdown to HTML.
 pub fn render_html(md: &str, ctx: &RenderCtx<'_>) -> String {
-    let (html, raw) = markdown_html(md, ctx);
+    sanitized(markdown_html(md, ctx, None))
+}
+
+/// [`render_html`] and the chunk's [`chunk_text`], from one parse.
+pub fn render_html_and_text(md: &str, ctx: &RenderCtx<'_>) -> (String, String) {
+    let mut text = TextOut::new(md.len());
+    let html = sanitized(markdown_html(md, ctx, Some(&mut text)));
+    (html, text.finish())
+}
+
+fn sanitized((html, raw): (String, bool)) -> String {
     if raw {
         // Raw HTML in the Markdown and the parser's own output alike: one
         // allow-list decides what reaches the page.
@@ -345,19 +414,18 @@ pub fn render_html(md: &str, ctx: &RenderCtx<'_>) -> String {
 /// attributes (`# T {onclick=x}` is copied into the tag as written). The
 /// rest is the parser's own markup, all of it on the sanitizer's allow-list
 /// (tags, attributes, link schemes checked below, images replaced), with
-/// text and attributes escaped.
-fn markdown_html(md: &str, ctx: &RenderCtx<'_>) -> (String, bool) {
+/// text and attributes escaped. With `text`, the events also go there.
+fn markdown_html(md: &str, ctx: &RenderCtx<'_>, mut text: Option<&mut TextOut>) -> (String, bool) {
     let mut raw = false;
-    let mut callback = |link: BrokenLink<'_>| {
-        ctx.link_defs
-            .get(&link.reference)
-            .map(|(d, t)| (CowStr::from(d.clone()), CowStr::from(t.clone())))
-    };
+    let mut callback = |link: BrokenLink<'_>| ctx.link_defs.resolve(&link);
     let parser = Parser::new_with_broken_link_callback(md, options(), Some(&mut callback));
     let mut heading_idx = 0;
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut in_dropped_link = false;
     for event in parser {
+        if let Some(text) = text.as_deref_mut() {
+            text.event(&event);
+        }
         match event {
             Event::End(TagEnd::Link) if in_dropped_link => in_dropped_link = false,
             Event::Html(_) | Event::InlineHtml(_) => {
@@ -570,7 +638,7 @@ mod tests {
             rewrite_link: &rewrite,
             heading_ids: &["a".into(), "b\"<x>".into(), "c".into()],
         };
-        let (html, raw) = markdown_html(md, &ctx);
+        let (html, raw) = markdown_html(md, &ctx, None);
         if !raw {
             assert_eq!(
                 as_sanitizer_writes(&html),
@@ -613,7 +681,7 @@ mod tests {
             heading_ids: &[],
         };
         for md in ["a <b>b</b>\n", "<div>x</div>\n", "# T {onclick=alert(1)}\n"] {
-            assert!(markdown_html(md, &ctx).1, "{md:?}");
+            assert!(markdown_html(md, &ctx, None).1, "{md:?}");
         }
         assert!(!render("# T {onclick=alert(1)}\n").contains("onclick"));
     }
@@ -823,6 +891,48 @@ mod tests {
             defs.used_in("See [the guide][g]."),
             "[g]: https://example.com/guide\n"
         );
+    }
+
+    /// The text the index gets from a chunk's rendering is the text of
+    /// [`chunk_text`], which is [`plain_text`] with the document's
+    /// references resolved; the HTML is [`render_html`]'s.
+    #[test]
+    fn rendering_gives_the_chunk_text_of_one_parse() {
+        let defs = LinkDefs::collect(
+            "[g]: https://example.com/guide\n[Other Page]: ../other.md \"Other\"\n",
+        );
+        let rewrite = |t: &str| Some(format!("/site/{t}"));
+        let ctx = RenderCtx {
+            link_defs: &defs,
+            rewrite_link: &rewrite,
+            heading_ids: &["h".into()],
+        };
+        let cases = [
+            "# Title {#x}\n\nSee [the guide][g] and [other page], or [missing].",
+            "Text with <b>inline</b> HTML.\n\n<div>\nblock <i>html</i>\n</div>\n\nafter",
+            "| a | b |\n|---|---|\n| `c` | d |\n",
+            "- one\n- two  \n  broken\n\n```sh {x}\nls -l\n```\n",
+            "![alt text](https://example.com/i.png) and [bad](javascript:alert(1))",
+            "Footnote[^1].\n\n[^1]: the note\n",
+            "",
+        ];
+        for md in cases {
+            let (html, text) = render_html_and_text(md, &ctx);
+            assert_eq!(html, render_html(md, &ctx), "{md}");
+            assert_eq!(text, chunk_text(md, &defs), "{md}");
+        }
+        // Resolved references read as their text; unknown ones as written.
+        let md = cases[0];
+        assert_eq!(
+            chunk_text(md, &defs),
+            "Title\nSee the guide and other page, or [missing]."
+        );
+        assert_eq!(
+            plain_text(md),
+            "Title\nSee [the guide][g] and [other page], or [missing]."
+        );
+        assert_eq!(chunk_text(md, &LinkDefs::default()), plain_text(md));
+        assert_eq!(chunk_text(cases[1], &defs), "Text with inline HTML.\nafter");
     }
 
     #[test]

@@ -181,20 +181,28 @@ impl Tokenizer {
         mut f: impl FnMut(&Word),
     ) -> u32 {
         let keep = |s: &str| heads.is_none_or(|h| h.keep(s));
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        // The characters' buffer and the terms' strings are reused: from
+        // one call to the next (of the thread) and from one word to the
+        // next, which saves an allocation per term and per call.
+        let mut chars = CHARS.take();
+        chars.clear();
+        chars.extend(text.char_indices());
+        let chars = chars;
         let end_of = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
         let mut pos = first_pos;
         let mut word = Word::default();
+        let mut spare: Vec<String> = Vec::new();
         let mut i = 0;
         while i < chars.len() {
             let c = chars[i].1;
             if is_cjk(c) {
-                word.terms.clear();
+                spare.extend(word.terms.drain(..).map(|t| t.text));
                 word.start = chars[i].0;
                 word.end = end_of(i + 1);
                 word.pos = pos;
                 word.span = 1;
-                let mut t = String::new();
+                let mut t = spare.pop().unwrap_or_default();
+                t.clear();
                 t.push(c);
                 word.terms.push(Term {
                     text: t,
@@ -235,16 +243,20 @@ impl Tokenizer {
             }
             let wstart = chars[start].0;
             let wend = end_of(j);
-            word.terms.clear();
+            spare.extend(word.terms.drain(..).map(|t| t.text));
             word.start = wstart;
             word.end = wend;
             word.pos = pos;
-            word.span =
-                self.analyse_word(text, &chars[start..j], wend, pos, &keep, &mut word.terms);
+            let mut out = Out {
+                terms: &mut word.terms,
+                spare: &mut spare,
+            };
+            word.span = self.analyse_word(text, &chars[start..j], wend, pos, &keep, &mut out);
             f(&word);
             pos += word.span;
             i = j;
         }
+        CHARS.set(chars);
         pos
     }
 
@@ -263,13 +275,13 @@ impl Tokenizer {
         wend: usize,
         pos: u32,
         keep: &dyn Fn(&str) -> bool,
-        out: &mut Vec<Term>,
+        out: &mut Out<'_>,
     ) -> u32 {
         // Most words are one plain atom (`record`, `The`): no splitting.
         if cs.first().is_some_and(|&(_, c)| c.is_ascii_alphabetic())
             && cs[1..].iter().all(|&(_, c)| c.is_ascii_lowercase())
         {
-            if let Some(t) = self.atom_term(cs, keep) {
+            if let Some(t) = self.atom_term(cs, keep, out.spare) {
                 push_term(out, t, pos, cs[0].0, wend, TermKind::Whole);
             }
             return 1;
@@ -318,22 +330,27 @@ impl Tokenizer {
 
         if atoms.len() == 1 {
             let (a, b) = atoms[0];
-            if let Some(t) = self.atom_term(&cs[a..b], keep) {
+            if let Some(t) = self.atom_term(&cs[a..b], keep, out.spare) {
                 push_term(out, t, pos, cs[a].0, byte_end(b), TermKind::Whole);
             }
             return span;
         }
         // Whole word: verbatim apart from case and folding.
-        let whole = self.normalize(&text[cs[0].0..wend]);
+        let mut whole = out.buffer();
+        for c in text[cs[0].0..wend].chars() {
+            self.push_normalized(&mut whole, c);
+        }
         if keep(&whole) {
             push_term(out, whole, pos, cs[0].0, wend, TermKind::Whole);
+        } else {
+            out.spare.push(whole);
         }
         // Then, in position order, each multi-atom segment of a multi-segment
         // word followed by its atoms.
         for (si, &(a, b)) in segments.iter().enumerate() {
             let (fa, la) = seg_atoms[si];
             if segments.len() > 1 && la - fa > 1 {
-                if let Some(t) = self.atom_term(&cs[a..b], keep) {
+                if let Some(t) = self.atom_term(&cs[a..b], keep, out.spare) {
                     push_term(
                         out,
                         t,
@@ -345,7 +362,7 @@ impl Tokenizer {
                 }
             }
             for (ai, &(a, b)) in atoms.iter().enumerate().take(la).skip(fa) {
-                if let Some(t) = self.atom_term(&cs[a..b], keep) {
+                if let Some(t) = self.atom_term(&cs[a..b], keep, out.spare) {
                     push_term(
                         out,
                         t,
@@ -363,12 +380,21 @@ impl Tokenizer {
     /// Term for a letter-and-digit run: words are stemmed and stop-filtered,
     /// anything with a digit is kept as typed.
     #[cfg(not(feature = "parallel"))]
-    fn atom_term(&self, cs: &[(usize, char)], keep: &dyn Fn(&str) -> bool) -> Option<String> {
-        let mut s = String::with_capacity(cs.len());
-        if self.normalize_atom(&mut s, cs, keep)? {
-            return Some(s);
+    fn atom_term(
+        &self,
+        cs: &[(usize, char)],
+        keep: &dyn Fn(&str) -> bool,
+        spare: &mut Vec<String>,
+    ) -> Option<String> {
+        let mut s = spare.pop().unwrap_or_default();
+        match self.normalize_atom(&mut s, cs, keep) {
+            Some(true) => Some(s),
+            Some(false) => self.word_term_uncached(s),
+            None => {
+                spare.push(s);
+                None
+            }
         }
-        self.word_term_uncached(s)
     }
 
     /// Writes the normalised atom into `s` (cleared first): `None` when
@@ -389,10 +415,15 @@ impl Tokenizer {
     /// As above; index builds look each distinct word up once per thread
     /// (a library repeats a few thousand words, and the stop list search
     /// and the stemmer took about a tenth of a large build's time), and
-    /// normalise into a buffer of the thread, so a word costs one
-    /// allocation: its term.
+    /// normalise into a buffer of the thread; the term is written into a
+    /// spare string, so a word seldom costs an allocation.
     #[cfg(feature = "parallel")]
-    fn atom_term(&self, cs: &[(usize, char)], keep: &dyn Fn(&str) -> bool) -> Option<String> {
+    fn atom_term(
+        &self,
+        cs: &[(usize, char)],
+        keep: &dyn Fn(&str) -> bool,
+        spare: &mut Vec<String>,
+    ) -> Option<String> {
         use std::cell::RefCell;
         #[derive(Default)]
         struct Memo {
@@ -414,11 +445,17 @@ impl Tokenizer {
                 m.settings = Some(self.settings);
                 m.words = Default::default();
             }
+            let copy = |t: &str, spare: &mut Vec<String>| {
+                let mut s = spare.pop().unwrap_or_default();
+                s.clear();
+                s.push_str(t);
+                s
+            };
             if self.normalize_atom(&mut m.scratch, cs, keep)? {
-                return Some(m.scratch.clone());
+                return Some(copy(&m.scratch, spare));
             }
             if let Some(t) = m.words.get(m.scratch.as_str()) {
-                return t.clone();
+                return t.as_deref().map(|t| copy(t, spare));
             }
             let t = self.word_term_uncached(m.scratch.clone());
             m.words.insert(m.scratch.clone(), t.clone());
@@ -518,15 +555,9 @@ impl<'a> Heads<'a> {
     }
 }
 
-fn push_term(
-    out: &mut Vec<Term>,
-    text: String,
-    pos: u32,
-    start: usize,
-    end: usize,
-    kind: TermKind,
-) {
+fn push_term(out: &mut Out<'_>, text: String, pos: u32, start: usize, end: usize, kind: TermKind) {
     if text.is_empty() || text.len() > MAX_TERM_BYTES {
+        out.spare.push(text);
         return;
     }
     // A segment or atom equal to an earlier term at the same position adds
@@ -534,20 +565,42 @@ fn push_term(
     // the last ones (looking further back would make a word of many atoms
     // cost the square of their number).
     if out
+        .terms
         .iter()
         .rev()
         .take_while(|t| t.pos == pos)
         .any(|t| t.text == text)
     {
+        out.spare.push(text);
         return;
     }
-    out.push(Term {
+    out.terms.push(Term {
         text,
         pos,
         start,
         end,
         kind,
     });
+}
+
+/// Where a word's terms go, and strings to reuse for them.
+struct Out<'a> {
+    terms: &'a mut Vec<Term>,
+    spare: &'a mut Vec<String>,
+}
+
+impl Out<'_> {
+    /// An empty string, reused where one is spare.
+    fn buffer(&mut self) -> String {
+        let mut s = self.spare.pop().unwrap_or_default();
+        s.clear();
+        s
+    }
+}
+
+thread_local! {
+    /// [`Tokenizer::tokenize`]'s character buffer, kept between calls.
+    static CHARS: std::cell::Cell<Vec<(usize, char)>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// `(` at `j` after a digit, 1–4 letters/digits, then `)`: part of a version

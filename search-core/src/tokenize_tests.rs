@@ -181,3 +181,36 @@ fn never_panics_on_odd_input() {
         let _ = t.terms(s);
     }
 }
+
+/// The character buffer and the terms' strings are reused between calls
+/// and words: a call made from inside another's callback, and words after
+/// dropped stop words and long terms, see none of another word's text.
+#[test]
+fn reused_buffers_leak_nothing_between_words_or_calls() {
+    let t = Tokenizer::new(TokenizerSettings::default());
+    let outer = "The START_RECORDING of X-ray 12.5(1) and 日本 by the way";
+    let inner = "targetMediaAddress is a word";
+    let alone_outer = t.terms(outer);
+    let alone_inner = t.terms(inner);
+    let mut seen_outer = Vec::new();
+    let mut seen_inner = Vec::new();
+    let mut words = 0;
+    t.tokenize(outer, 0, |w| {
+        words += 1;
+        seen_outer.extend(w.terms.iter().cloned());
+        t.tokenize(inner, 0, |iw| seen_inner.extend(iw.terms.iter().cloned()));
+    });
+    let key = |v: &[Term]| -> Vec<(String, u32, usize, usize)> {
+        v.iter()
+            .map(|t| (t.text.clone(), t.pos, t.start, t.end))
+            .collect()
+    };
+    assert_eq!(key(&seen_outer), key(&alone_outer));
+    assert!(words > 10);
+    assert_eq!(seen_inner.len(), alone_inner.len() * words);
+    for run in seen_inner.chunks(alone_inner.len()) {
+        assert_eq!(key(run), key(&alone_inner));
+    }
+    // Again after the buffers were used: the same terms.
+    assert_eq!(key(&t.terms(outer)), key(&alone_outer));
+}

@@ -47,7 +47,7 @@ pub fn chunk_inputs(lib: &Catalog) -> anyhow::Result<Vec<ChunkInput>> {
     let docs: Vec<_> = lib.documents().collect();
     let per_doc = docs
         .par_iter()
-        .map(|d| Ok(document_inputs(d, &*d.parse()?, None).chunks))
+        .map(|d| Ok(document_inputs(d, &*d.parse()?, None, None).chunks))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(per_doc.into_iter().flatten().collect())
 }
@@ -59,29 +59,39 @@ pub struct DocInputs {
     remember: Option<([u8; 32], Vec<String>)>,
 }
 
-/// The search records of document `d` (parsed as `parsed`), taking texts
-/// from `cache` where it has them.
-pub fn document_inputs(d: &DocRef<'_>, parsed: &ParsedDoc, cache: Option<&TextCache>) -> DocInputs {
+/// The search records of document `d` (parsed as `parsed`), with its
+/// chunks' texts from its rendering (`rendered`) when it was rendered, or
+/// else from `cache` where it has them. Either way a chunk's text is its
+/// [`markdown::chunk_text`].
+pub fn document_inputs(
+    d: &DocRef<'_>,
+    parsed: &ParsedDoc,
+    rendered: Option<Vec<String>>,
+    cache: Option<&TextCache>,
+) -> DocInputs {
     let chunks = &parsed.chunks;
     let extract = || -> Vec<String> {
         chunks
             .iter()
-            .map(|c| markdown::plain_text(&c.markdown))
+            .map(|c| markdown::chunk_text(&c.markdown, &parsed.link_defs))
             .collect()
     };
     let (texts, remember) = match cache {
-        None => (extract(), None),
+        None => (rendered.unwrap_or_else(extract), None),
         Some(cache) => {
             let mut h = Sha256::new();
             for c in chunks {
                 h.update((c.markdown.len() as u64).to_le_bytes());
                 h.update(c.markdown.as_bytes());
             }
+            // The texts also depend on the document's link definitions.
+            parsed.link_defs.feed(&mut |bytes| {
+                h.update((bytes.len() as u64).to_le_bytes());
+                h.update(bytes);
+            });
             let digest: [u8; 32] = h.finalize().into();
-            let texts = cache
-                .by_digest
-                .get(&digest)
-                .cloned()
+            let texts = rendered
+                .or_else(|| cache.by_digest.get(&digest).cloned())
                 .unwrap_or_else(extract);
             (texts.clone(), Some((digest, texts)))
         }

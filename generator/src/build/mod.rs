@@ -490,12 +490,12 @@ impl Stage<'_> {
                 .with_max_len(1)
                 .map_with(to_index, |to_index, d| {
                     let parsed = d.parse()?;
+                    let (dir, result, rendered) = self.document(d, &parsed, &links, writer)?;
                     to_index
-                        .send(index::document_inputs(d, &parsed, texts))
+                        .send(index::document_inputs(d, &parsed, rendered, texts))
                         .map_err(|_| anyhow::anyhow!("the index builder stopped"))?;
-                    let r = self.document(d, &parsed, &links, writer);
                     progress();
-                    r
+                    Ok((dir, result))
                 })
                 .collect::<anyhow::Result<HashMap<String, DocResult>>>();
             tracing::debug!(elapsed = ?t.elapsed(), "documents rendered or reused");
@@ -547,14 +547,15 @@ impl Stage<'_> {
     }
 
     /// A document's HTML and data files, or the same files from the previous
-    /// build when nothing they depend on changed.
+    /// build when nothing they depend on changed; with its chunks' texts
+    /// when it was rendered.
     fn document(
         &self,
         d: &DocRef<'_>,
         parsed: &ParsedDoc,
         links: &[u8; 32],
         writer: &Writer,
-    ) -> anyhow::Result<(String, DocResult)> {
+    ) -> anyhow::Result<(String, DocResult, Option<Vec<String>>)> {
         let dir = d.dir();
         let key = if self.record {
             document_key(&self.settings, links, d, parsed)
@@ -566,31 +567,31 @@ impl Stage<'_> {
                 for w in &prev.files {
                     writer.reuse(w, out)?;
                 }
-                return Ok((dir, (prev.clone(), true)));
+                return Ok((dir, (prev.clone(), true), None));
             }
         }
         let batch = write::Batch::new(writer);
-        let (page_views, chunk_views, digest, files) = if self.record {
+        let (rendered, digest, files) = if self.record {
             let rec = Recorder {
                 sink: &batch,
                 files: Mutex::new(Vec::new()),
             };
-            let (p, c) = self.renderer.document(d, parsed, &rec)?;
+            let rendered = self.renderer.document(d, parsed, &rec)?;
             let digest = files::document_files(d, parsed, &rec)?;
-            (p, c, digest, rec.files.into_inner().expect("file list"))
+            (rendered, digest, rec.files.into_inner().expect("file list"))
         } else {
-            let (p, c) = self.renderer.document(d, parsed, &batch)?;
+            let rendered = self.renderer.document(d, parsed, &batch)?;
             let digest = files::document_files(d, parsed, &batch)?;
-            (p, c, digest, Vec::new())
+            (rendered, digest, Vec::new())
         };
         batch.finish()?;
         let output = DocOutput {
             key,
             digest,
             files,
-            page_views,
-            chunk_views,
+            page_views: rendered.page_views,
+            chunk_views: rendered.chunk_views,
         };
-        Ok((dir, (output, false)))
+        Ok((dir, (output, false), Some(rendered.texts)))
     }
 }

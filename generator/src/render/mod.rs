@@ -49,6 +49,14 @@ macro_rules! page_context {
     };
 }
 
+/// What [`Renderer::document`] made besides its files.
+pub struct Rendered {
+    pub page_views: usize,
+    pub chunk_views: usize,
+    /// Each chunk's plain text, for the search index.
+    pub texts: Vec<String>,
+}
+
 pub struct Renderer<'a> {
     env: Environment<'static>,
     config: &'a Config,
@@ -108,13 +116,14 @@ impl<'a> Renderer<'a> {
 
     /// A document's HTML (from `parsed`, its parse): its page, its page
     /// views and its chunk views. Returns the number of page and chunk
-    /// views.
+    /// views, and each chunk's plain text ([`markdown::chunk_text`]), which
+    /// comes from the same parse as its HTML.
     pub fn document(
         &self,
         d: &DocRef<'_>,
         parsed: &ParsedDoc,
         out: &dyn Sink,
-    ) -> anyhow::Result<(usize, usize)> {
+    ) -> anyhow::Result<Rendered> {
         let dir = d.dir();
         let view = views::doc_view(d, parsed);
         let body_defs = &parsed.link_defs;
@@ -127,11 +136,11 @@ impl<'a> Renderer<'a> {
                 .resolve(source, target)
                 .map(|u| href::relative(&from, &u))
         };
-        let chunk_html: Vec<String> = parsed
+        let (chunk_html, texts): (Vec<String>, Vec<String>) = parsed
             .chunks
             .iter()
             .map(|c| {
-                markdown::render_html(
+                markdown::render_html_and_text(
                     &c.markdown,
                     &RenderCtx {
                         link_defs: body_defs,
@@ -140,7 +149,7 @@ impl<'a> Renderer<'a> {
                     },
                 )
             })
-            .collect();
+            .unzip();
 
         // The document's view goes into every page and chunk view: turn it
         // into a template value once (a clone shares it), not once a view.
@@ -200,7 +209,11 @@ impl<'a> Renderer<'a> {
             )?;
             out.put(rel, html.into_bytes())?;
         }
-        Ok((parsed.pages.len(), parsed.chunks.len()))
+        Ok(Rendered {
+            page_views: parsed.pages.len(),
+            chunk_views: parsed.chunks.len(),
+            texts,
+        })
     }
 
     /// The home page, the product, version and doc-set pages, and 404.
