@@ -41,7 +41,10 @@ pub(super) struct Lexical {
 /// A chunk's field lengths and its terms with their sorted positions per
 /// field.
 pub(super) fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ChunkTerms {
-    let mut local: FastMap<String, FieldPositions> = FastMap::default();
+    // Sized for the text's distinct terms (about one per 16 bytes of prose),
+    // so the map is not grown and rehashed several times per chunk.
+    let mut local: FastMap<String, FieldPositions> =
+        FastMap::with_capacity_and_hasher(c.text.len() / 16 + 16, Default::default());
     let mut len = [0u32; 3];
     let mut add = |field: usize, text: &str, first: u32| -> u32 {
         tokenizer.tokenize(text, first, |w| {
