@@ -466,6 +466,7 @@ impl Stage<'_> {
                     bytes: self.config.memory_budget,
                     spill_dir,
                 };
+                let singles = write::Singles::new(writer);
                 let built = index::build_with(
                     from_docs.into_iter(),
                     &labels,
@@ -473,9 +474,10 @@ impl Stage<'_> {
                     memo,
                     &budget,
                     |path, bytes| {
-                        write::index_file(writer, self.config.offline_search, &path, bytes)
+                        write::index_file(&singles, self.config.offline_search, &path, bytes)
                     },
-                );
+                )
+                .and_then(|built| singles.finish().map(|()| built));
                 tracing::info!(elapsed = ?t.elapsed(), "search index built");
                 built
             });

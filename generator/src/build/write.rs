@@ -3,7 +3,8 @@
 //! in the same directories is several times slower on ext4 (measured 2,330
 //! vs 490 pages/s), so each document's files are written by one thread
 //! (its directories are its own), and single files (the search index's,
-//! the library's) by the thread of their directory. Files of a document
+//! the library's) by the thread of their directory, the index's in groups
+//! ([`Singles`]). Files of a document
 //! that did not change since the last build of the same process are
 //! hard-linked from the published site instead of written again.
 
@@ -229,6 +230,60 @@ impl crate::render::Sink for Batch<'_> {
     }
 }
 
+/// Single files from one producer (the search index's, tens of thousands
+/// of small files sealed one by one), each sent to the lane of its
+/// directory as [`Writer::write_owned`] would, but in groups as a
+/// [`Batch`]'s are: one message per file woke an idle writer thread for
+/// each, and every wake-up cost a context switch on both sides. Call
+/// [`Singles::finish`] to send the rest.
+pub struct Singles<'a> {
+    writer: &'a Writer,
+    /// Per lane: files not sent yet and their bytes.
+    pending: Mutex<Vec<(Files, usize)>>,
+}
+
+impl<'a> Singles<'a> {
+    pub fn new(writer: &'a Writer) -> Self {
+        Singles {
+            writer,
+            pending: Mutex::new(vec![(Vec::new(), 0); LANES]),
+        }
+    }
+
+    pub fn finish(self) -> anyhow::Result<()> {
+        let pending = self.pending.into_inner().expect("pending files");
+        for (lane, (files, _)) in pending.into_iter().enumerate() {
+            if !files.is_empty() {
+                self.writer.send(lane, Job::Batch(files))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl crate::render::Sink for Singles<'_> {
+    fn put(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.writer.count(&rel, bytes.len() as u64);
+        let lane = lane_of(&rel);
+        let full = {
+            let mut pending = self.pending.lock().expect("pending files");
+            let p = &mut pending[lane];
+            p.1 += bytes.len();
+            p.0.push((rel, bytes));
+            if p.1 >= BATCH_BYTES || p.0.len() >= BATCH_FILES {
+                p.1 = 0;
+                std::mem::take(&mut p.0)
+            } else {
+                Vec::new()
+            }
+        };
+        if full.is_empty() {
+            return Ok(());
+        }
+        self.writer.send(lane, Job::Batch(full))
+    }
+}
+
 /// Writes files as they arrive, creating directories once each.
 fn write_files(out: &Path, rx: Receiver<Job>) -> anyhow::Result<()> {
     let mut made: HashSet<String> = Default::default();
@@ -290,16 +345,16 @@ impl crate::render::Sink for Writer {
 /// A file of the search index, below [`crate::site::SEARCH_DIR`]; with
 /// offline search also its script form.
 pub fn index_file(
-    w: &Writer,
+    w: &dyn crate::render::Sink,
     offline_search: bool,
     path: &str,
     bytes: Vec<u8>,
 ) -> anyhow::Result<()> {
     let path = format!("{}/{path}", crate::site::SEARCH_DIR);
     if offline_search {
-        w.write(&offline_script_path(&path), &offline_script(&path, &bytes))?;
+        w.put(offline_script_path(&path), offline_script(&path, &bytes))?;
     }
-    w.write_owned(path, bytes)
+    w.put(path, bytes)
 }
 
 /// The theme's static files; with offline search also the loader and the
@@ -422,6 +477,49 @@ mod tests {
     /// Documents spread over the writer threads, single files by their
     /// directory: every file arrives whole, and the sitemap's list has
     /// every page.
+    /// Single files gathered per lane: several groups of one directory,
+    /// a last partial group in each lane, files over the group's byte
+    /// limit, and the offline script form beside each index file.
+    #[test]
+    fn singles_reach_their_lanes_in_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, threads) = Writer::start(dir.path());
+        let singles = Singles::new(&writer);
+        let n = 2 * BATCH_FILES + 5;
+        for f in 0..n {
+            index_file(&singles, true, &format!("f/{f}.bin"), vec![f as u8; 7]).unwrap();
+            index_file(
+                &singles,
+                false,
+                &format!("t{}/{f}.bin", f % 5),
+                f.to_string().into(),
+            )
+            .unwrap();
+        }
+        let big = vec![1u8; BATCH_BYTES + 1];
+        index_file(&singles, false, "p/big.bin", big.clone()).unwrap();
+        singles.finish().unwrap();
+        let report = writer.report();
+        drop(writer);
+        threads.join().unwrap();
+        assert_eq!(report.files, 3 * n + 1);
+        let search = dir.path().join(crate::site::SEARCH_DIR);
+        for f in 0..n {
+            assert_eq!(
+                std::fs::read(search.join(format!("f/{f}.bin"))).unwrap(),
+                vec![f as u8; 7]
+            );
+            let script = dir.path().join(offline_script_path(&format!(
+                "{}/f/{f}.bin",
+                crate::site::SEARCH_DIR
+            )));
+            assert!(script.is_file(), "{}", script.display());
+            let t = std::fs::read(search.join(format!("t{}/{f}.bin", f % 5))).unwrap();
+            assert_eq!(t, f.to_string().into_bytes());
+        }
+        assert_eq!(std::fs::read(search.join("p/big.bin")).unwrap(), big);
+    }
+
     #[test]
     fn every_file_of_every_lane_is_written() {
         let dir = tempfile::tempdir().unwrap();
