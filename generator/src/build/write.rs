@@ -212,20 +212,23 @@ impl<'a> Batch<'a> {
     }
 }
 
+/// Adds a file to a group (files, their bytes); the group's files when
+/// it is full and is to be sent (it is then empty again), else nothing.
+fn add_to_group(group: &mut (Files, usize), rel: String, bytes: Vec<u8>) -> Files {
+    group.1 += bytes.len();
+    group.0.push((rel, bytes));
+    if group.1 >= BATCH_BYTES || group.0.len() >= BATCH_FILES {
+        group.1 = 0;
+        std::mem::take(&mut group.0)
+    } else {
+        Vec::new()
+    }
+}
+
 impl crate::render::Sink for Batch<'_> {
     fn put(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
         self.writer.count(&rel, bytes.len() as u64);
-        let full = {
-            let mut p = self.pending.lock().expect("pending files");
-            p.1 += bytes.len();
-            p.0.push((rel, bytes));
-            if p.1 >= BATCH_BYTES || p.0.len() >= BATCH_FILES {
-                p.1 = 0;
-                std::mem::take(&mut p.0)
-            } else {
-                Vec::new()
-            }
-        };
+        let full = add_to_group(&mut self.pending.lock().expect("pending files"), rel, bytes);
         self.send(full)
     }
 }
@@ -265,18 +268,11 @@ impl crate::render::Sink for Singles<'_> {
     fn put(&self, rel: String, bytes: Vec<u8>) -> anyhow::Result<()> {
         self.writer.count(&rel, bytes.len() as u64);
         let lane = lane_of(&rel);
-        let full = {
-            let mut pending = self.pending.lock().expect("pending files");
-            let p = &mut pending[lane];
-            p.1 += bytes.len();
-            p.0.push((rel, bytes));
-            if p.1 >= BATCH_BYTES || p.0.len() >= BATCH_FILES {
-                p.1 = 0;
-                std::mem::take(&mut p.0)
-            } else {
-                Vec::new()
-            }
-        };
+        let full = add_to_group(
+            &mut self.pending.lock().expect("pending files")[lane],
+            rel,
+            bytes,
+        );
         if full.is_empty() {
             return Ok(());
         }
