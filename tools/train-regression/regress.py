@@ -99,7 +99,16 @@ def source(path):
     return file_docstrings(path) if path.endswith(".py") else text_file(path)
 
 
-def corpus(roots, limit, seed, texts_too):
+def extra_passages(path):
+    """Passages of a file written by train-retrieval's mine.py --sections
+    (one JSON string a line; .xz read as such)."""
+    import lzma
+
+    with (lzma.open(path, "rt") if path.endswith(".xz") else open(path)) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def corpus(roots, limit, seed, texts_too, extra=()):
     files = []
     for root in roots:
         for dirpath, dirnames, filenames in os.walk(root):
@@ -113,12 +122,12 @@ def corpus(roots, limit, seed, texts_too):
     with Pool(os.cpu_count()) as pool:
         docs = pool.map(source, files, chunksize=64)
     seen, texts = set(), []
-    for d in (d for ds in docs for d in ds):
-        for p in passages(d):
-            h = hashlib.blake2b(p.lower().encode(), digest_size=8).digest()
-            if h not in seen:
-                seen.add(h)
-                texts.append((hashlib.blake2b(h + seed, digest_size=8).digest(), p))
+    ready = [p for path in extra for p in extra_passages(path)]
+    for p in ready + [p for ds in docs for d in ds for p in passages(d)]:
+        h = hashlib.blake2b(p.lower().encode(), digest_size=8).digest()
+        if h not in seen:
+            seen.add(h)
+            texts.append((hashlib.blake2b(h + seed, digest_size=8).digest(), p))
     # A fixed sample, by hash, of at most `limit` passages.
     texts.sort()
     return len(files), [p for _, p in texts[:limit]]
@@ -138,6 +147,8 @@ def main():
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--texts", action="store_true",
                     help="also the packages' descriptions and .md/.rst/.txt files")
+    ap.add_argument("--extra", nargs="*", default=[],
+                    help="passage files from train-retrieval's mine.py --sections")
     ap.add_argument("--save", type=int, nargs="*", default=[],
                     help="also write the table after these epochs (OUT/e<N>/)")
     a = ap.parse_args()
@@ -145,8 +156,9 @@ def main():
     log = {}
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     roots = a.roots or sorted({p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)})
-    nfiles, texts = corpus(roots, a.limit, str(a.seed).encode(), a.texts)
+    nfiles, texts = corpus(roots, a.limit, str(a.seed).encode(), a.texts, a.extra)
     log["roots"], log["files"], log["passages"] = roots, nfiles, len(texts)
+    log["extra"] = sum(len(extra_passages(p)) for p in a.extra)
     print(f"{len(texts)} passages from {nfiles} files in {time.time() - t0:.0f} s", flush=True)
 
     from sentence_transformers import SentenceTransformer
@@ -252,6 +264,8 @@ def main():
             with open(os.path.join(out, "vocab.txt"), "w") as f:
                 f.write("\n".join(tokens) + "\n")
         what = "docstrings, descriptions and text files" if a.texts else "docstrings"
+        if a.extra:
+            what += f", and {log['extra']} documentation sections (train-retrieval's sources)"
         notes = (f"tools/train-regression: {info['name']} regressed on the sentence vectors of "
                  f"{info['teacher']} (uncentred PCA to {dims} dims, {kept:.3f} of the energy) for {n} "
                  f"passages ({what}) of {len(pkgs)} Python packages, IDF-weighted sum pooling, cosine "

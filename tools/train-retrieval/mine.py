@@ -260,6 +260,9 @@ def main():
     ap.add_argument("--html", action="append", default=[])
     ap.add_argument("--ict", type=int, default=0, metavar="N",
                     help="add up to N inverse-cloze pairs per section")
+    ap.add_argument("--sections", metavar="FILE",
+                    help="also write every section long enough as a passage, one JSON string a line "
+                         "(texts for tools/train-regression)")
     a = ap.parse_args()
     out = []
     for root in a.man:
@@ -274,6 +277,10 @@ def main():
                 html_pairs(f, out)
     if a.ict:
         ict_pairs(out, a.ict)
+    if a.sections:
+        with open(a.sections, "w") as f:
+            for title, crumbs, body in SECTIONS:
+                f.write(json.dumps(passage(title, crumbs, body)) + "\n")
     seen = set()
     counts = {}
     for q, p, src in out:
