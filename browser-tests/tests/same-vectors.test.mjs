@@ -33,7 +33,7 @@ function loadUntilDone(engine, dir, plan) {
 }
 
 // Every embedded model; the first query's vector shows the config took effect.
-const MODELS = ["minilm-retrieval-128", "minilm-context-128", "minilm-static-128", "wordllama-l2-128"];
+const MODELS = ["minilm-regress-128", "minilm-retrieval-128", "minilm-context-128", "minilm-static-128", "wordllama-l2-128"];
 const firstVectors = new Map();
 
 for (const model of MODELS) test(`native and WASM embed queries into the same bits (${model})`, async () => {

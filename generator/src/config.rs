@@ -300,12 +300,12 @@ mod tests {
 
     #[test]
     fn search_model_is_one_of_the_embedded_ones() {
-        assert_eq!(parse("").unwrap().model, "minilm-retrieval-128");
+        assert_eq!(parse("").unwrap().model, "minilm-regress-128");
         let c = parse("[search]\nmodel = \"wordllama-l2-128\"\n").unwrap();
         assert_eq!(c.model, "wordllama-l2-128");
         let e = format!("{:#}", parse("[search]\nmodel = \"bert\"\n").unwrap_err());
         assert!(
-            e.contains("`bert` is not an embedded model; choose one of: minilm-retrieval-128, minilm-context-128, minilm-static-128, wordllama-l2-128"),
+            e.contains("`bert` is not an embedded model; choose one of: minilm-regress-128, minilm-retrieval-128, minilm-context-128, minilm-static-128, wordllama-l2-128"),
             "{e}"
         );
     }

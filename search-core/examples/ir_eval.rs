@@ -10,7 +10,7 @@
 //!            [--candidates N] [--dump DIR]
 //! DIR defaults to `../shared/ir` relative to the workspace root; the
 //! heading set reads `DIR/../corpora/markdown`. The model defaults to
-//! `models/minilm-retrieval-128.mcdm`. Exits non-zero when a collection falls
+//! `models/minilm-regress-128.mcdm`. Exits non-zero when a collection falls
 //! below its plain-BM25 nDCG@10 floor, or when hybrid falls below lexical.
 
 use std::collections::HashMap;
@@ -526,7 +526,7 @@ fn main() {
     let (mut opts, model_path, no_model, grid, knobs) = options(flags);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = dir.unwrap_or_else(|| root.join("../shared/ir"));
-    let model_path = model_path.unwrap_or_else(|| root.join("models/minilm-retrieval-128.mcdm"));
+    let model_path = model_path.unwrap_or_else(|| root.join("models/minilm-regress-128.mcdm"));
     if !no_model {
         match std::fs::read(&model_path) {
             Ok(bytes) => {

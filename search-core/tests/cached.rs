@@ -12,7 +12,7 @@ use mcdewey_search_core::*;
 
 fn model() -> Arc<Model> {
     let path = format!(
-        "{}/../models/minilm-retrieval-128.mcdm",
+        "{}/../models/minilm-regress-128.mcdm",
         env!("CARGO_MANIFEST_DIR")
     );
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path} is committed: {e}"));

@@ -140,7 +140,29 @@ fn default_contextual_model_reads_and_finds_the_paraphrase() {
 }
 
 #[test]
-fn default_retrieval_model_reads_and_finds_the_paraphrase() {
+fn default_regressed_model_reads_and_finds_the_paraphrase() {
+    let m = committed("minilm-regress-128");
+    assert_eq!(m.dims(), 128);
+    assert_eq!(m.quantization(), Quantization::Int8);
+    // The distilled table's vocabulary, regressed rows.
+    let start = committed("minilm-context-128");
+    assert_eq!(m.vocab(), start.vocab());
+    assert_ne!(
+        fingerprint(&m.embed("record")),
+        fingerprint(&start.embed("record"))
+    );
+    assert_eq!(m.info().teacher, "sentence-transformers/all-MiniLM-L6-v2");
+    assert_eq!(m.info().licence, "Apache-2.0");
+    assert!(m.info().notes.starts_with("tools/train-regression:"));
+    let bytes = m.to_bytes();
+    assert_eq!(&*Model::from_bytes(&bytes).unwrap().to_bytes(), &*bytes);
+
+    let ids = paraphrase_ranking(m);
+    assert_eq!(ids.first().map(String::as_str), Some("p1"), "{ids:?}");
+}
+
+#[test]
+fn retrieval_model_reads_and_finds_the_paraphrase() {
     let m = committed("minilm-retrieval-128");
     assert_eq!(m.dims(), 128);
     assert_eq!(m.quantization(), Quantization::Int8);
