@@ -13,9 +13,11 @@ vector has the largest cosine with its projected teacher vector.
 
 Corpus: the docstrings of the Python packages installed next to the
 teacher (site-packages only, never the standard library: held-out question
-sets may be asked against the Python documentation), cut into passages of
-8 to 160 words. It needs a CUDA machine with torch, sentence-transformers
-and tokenizers; see README.md.
+sets may be asked against the Python documentation), with --texts also
+their descriptions and text files, with --extra passages written by
+train-retrieval's mine.py --sections; cut into passages of 8 to 160
+words. It needs a CUDA machine with torch, sentence-transformers and
+tokenizers; see README.md.
 
 Writes OUT/table.safetensors, OUT/vocab.txt and OUT/notes.txt for
 search-core's import_static example, and OUT/log.json.
