@@ -169,6 +169,15 @@ impl Query {
             QueryShape::Keywords
         }
     }
+    /// Whether every word of the query looks like code (an error code, a
+    /// version, an identifier) and nothing is quoted. A static token table
+    /// knows such a word only by its WordPiece fragments (`E0729` is `e`,
+    /// `##07`, `##29`), so its vector says nothing the lexical match does
+    /// not: the semantic half is left out ([`crate::Index::semantic_weight`]).
+    pub fn only_code_words(&self) -> bool {
+        let mut words = self.free.split_whitespace().peekable();
+        self.phrases.is_empty() && words.peek().is_some() && words.all(is_code_word)
+    }
     pub fn phrases(&self) -> &[String] {
         &self.phrases
     }
@@ -392,6 +401,31 @@ mod tests {
             "What's the recommended way to store files",
         ] {
             assert_eq!(shape(t), QueryShape::Question, "{t}");
+        }
+    }
+
+    #[test]
+    fn queries_of_code_words_alone() {
+        let only = |t: &str| parse_query(t, Filters::default()).only_code_words();
+        for t in [
+            "E0729",
+            "E0729 RG-1042",
+            "SQLITE_BUSY",
+            "--max-old-space-size",
+            "v3.5.2",
+        ] {
+            assert!(only(t), "{t}");
+        }
+        // A content word, a quoted phrase or no word at all keeps the
+        // semantic half.
+        for t in [
+            "E0729 unreachable",
+            "\"start recording\" E0729",
+            "tls1.3 handshake",
+            "recording",
+            "",
+        ] {
+            assert!(!only(t), "{t}");
         }
     }
 }

@@ -461,6 +461,45 @@ fn vector_files_are_sealed_and_checked() {
 }
 
 #[test]
+fn queries_of_code_words_alone_rank_by_their_lexical_scores() {
+    let mut chunks = corpus();
+    chunks.push(chunk(
+        "c1",
+        "errors",
+        "Error codes",
+        "E0729 means the recording target did not answer; RG-1042 follows.",
+    ));
+    chunks.push(chunk(
+        "c2",
+        "logs",
+        "Logs",
+        "A supervisor sees E0729 in the log when a representative's call is not captured.",
+    ));
+    let files = build(chunks, &BuildOptions::default().with_model(model()));
+    let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
+    let q = parse_query("E0729 RG-1042", Filters::default());
+    assert!(q.only_code_words());
+    assert_eq!(index.semantic_weight(&q), 0.0);
+    // No semantic file is fetched, and the order is the lexical one.
+    let rounds = load(&mut index, &files, &q);
+    assert!(
+        !rounds
+            .concat()
+            .iter()
+            .any(|f| f.starts_with("e/") || f.starts_with("v/")),
+        "{rounds:?}"
+    );
+    let lexical = q.clone().with_semantic(false);
+    assert_eq!(
+        top_ids(&mut index, &files, &q),
+        top_ids(&mut index, &files, &lexical)
+    );
+    // A content word beside the code brings the semantic half back.
+    let mixed = parse_query("E0729 supervisor", Filters::default());
+    assert!(index.semantic_weight(&mixed) > 0.0);
+}
+
+#[test]
 fn semantic_weight_follows_the_query_shape() {
     let files = build(corpus(), &BuildOptions::default().with_model(model()));
     let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();

@@ -9,13 +9,18 @@ use crate::result::ScoredChunk;
 
 impl Index {
     /// Weight of the semantic score for `q` (0 when semantic is off or the
-    /// index has no vectors): the query's own override, else the index's
+    /// index has no vectors): the query's own override, else 0 for a query
+    /// of code words alone ([`Query::only_code_words`]), else the index's
     /// weight scaled by the query's shape ([`shape_weight`]).
     pub fn semantic_weight(&self, q: &Query) -> f32 {
         match &self.m.semantic {
-            Some(s) if q.semantic => q
-                .semantic_weight()
-                .unwrap_or_else(|| shape_weight(s.weight, q.shape())),
+            Some(s) if q.semantic => q.semantic_weight().unwrap_or_else(|| {
+                if q.only_code_words() {
+                    0.0
+                } else {
+                    shape_weight(s.weight, q.shape())
+                }
+            }),
             _ => 0.0,
         }
     }
