@@ -3,7 +3,7 @@
 // bit for bit: semantic ranking cannot drift between the browser and /mcp.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
@@ -43,11 +43,14 @@ for (const model of MODELS) test(`native and WASM embed queries into the same bi
   const dir = join(site, "_search");
   const engine = new glue.Engine(readFileSync(join(dir, "manifest.bin")));
   assert.ok(engine.has_semantic(), "the sample site is built with the embedding model");
+  // Every token shard and the vocabulary up front: a query of code words
+  // alone (`E0729`) is ranked lexically, so its plan names none of them,
+  // yet its embedding must still agree with the native one.
+  for (const f of readdirSync(join(dir, "e"))) engine.add_file("e/" + f, readFileSync(join(dir, "e", f)));
   let embedded = 0;
   for (const q of QUERIES) {
-    // The plan of a semantic query names the vocabulary, the token shards
-    // of its WordPieces, then the vector partitions (not needed for the
-    // embedding, loaded as the worker does) with the lexical files.
+    // The plan of a semantic query names its lexical files and the vector
+    // partitions (not needed for the embedding, loaded as the worker does).
     const query = new glue.Query(q, false, 10, true);
     loadUntilDone(engine, dir, () => engine.plan(query));
     const wasm = engine.query_embedding(query);
