@@ -139,12 +139,13 @@ fn default_contextual_model_reads_and_finds_the_paraphrase() {
     assert_eq!(ids.first().map(String::as_str), Some("p1"), "{ids:?}");
 }
 
-#[test]
-fn default_regressed_model_reads_and_finds_the_paraphrase() {
-    let m = committed("minilm-regress-128");
+/// A model trained from the distilled table's rows by `tool` (whose name
+/// starts its notes): the same vocabulary, other vectors, and it finds
+/// the paraphrase.
+fn trained_from_the_distilled_table(name: &str, tool: &str) {
+    let m = committed(name);
     assert_eq!(m.dims(), 128);
     assert_eq!(m.quantization(), Quantization::Int8);
-    // The distilled table's vocabulary, regressed rows.
     let start = committed("minilm-context-128");
     assert_eq!(m.vocab(), start.vocab());
     assert_ne!(
@@ -153,34 +154,26 @@ fn default_regressed_model_reads_and_finds_the_paraphrase() {
     );
     assert_eq!(m.info().teacher, "sentence-transformers/all-MiniLM-L6-v2");
     assert_eq!(m.info().licence, "Apache-2.0");
-    assert!(m.info().notes.starts_with("tools/train-regression:"));
+    assert!(m.info().notes.starts_with(&format!("{tool}:")), "{name}");
     let bytes = m.to_bytes();
     assert_eq!(&*Model::from_bytes(&bytes).unwrap().to_bytes(), &*bytes);
 
     let ids = paraphrase_ranking(m);
-    assert_eq!(ids.first().map(String::as_str), Some("p1"), "{ids:?}");
+    assert_eq!(
+        ids.first().map(String::as_str),
+        Some("p1"),
+        "{name}: {ids:?}"
+    );
+}
+
+#[test]
+fn default_regressed_model_reads_and_finds_the_paraphrase() {
+    trained_from_the_distilled_table("minilm-regress-128", "tools/train-regression");
 }
 
 #[test]
 fn retrieval_model_reads_and_finds_the_paraphrase() {
-    let m = committed("minilm-retrieval-128");
-    assert_eq!(m.dims(), 128);
-    assert_eq!(m.quantization(), Quantization::Int8);
-    // The distilled table's vocabulary, trained rows.
-    let start = committed("minilm-context-128");
-    assert_eq!(m.vocab(), start.vocab());
-    assert_ne!(
-        fingerprint(&m.embed("record")),
-        fingerprint(&start.embed("record"))
-    );
-    assert_eq!(m.info().teacher, "sentence-transformers/all-MiniLM-L6-v2");
-    assert_eq!(m.info().licence, "Apache-2.0");
-    assert!(m.info().notes.starts_with("tools/train-retrieval:"));
-    let bytes = m.to_bytes();
-    assert_eq!(&*Model::from_bytes(&bytes).unwrap().to_bytes(), &*bytes);
-
-    let ids = paraphrase_ranking(m);
-    assert_eq!(ids.first().map(String::as_str), Some("p1"), "{ids:?}");
+    trained_from_the_distilled_table("minilm-retrieval-128", "tools/train-retrieval");
 }
 
 #[test]
