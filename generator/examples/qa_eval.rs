@@ -450,6 +450,29 @@ fn main() {
         if let Some(n) = value("--nprobe").and_then(|v| v.parse().ok()) {
             sem.nprobe = n;
         }
+        if value("--vectors").as_deref() == Some("int8") {
+            sem.vectors = mcdewey_search_core::VectorEncoding::Int8;
+        }
+        // Teacher-aligned chunk vectors (the `search.teacher` build option),
+        // cached in `--teacher-cache` (default: the temp directory).
+        if let Some(dir) = value("--teacher") {
+            let t = mcdewey::teacher::Teacher::load(std::path::Path::new(&dir))
+                .unwrap_or_else(|e| panic!("{dir}: {e:#}"));
+            let cache = value("--teacher-cache").map_or_else(
+                || std::env::temp_dir().join("mcdewey-qa-teacher"),
+                Into::into,
+            );
+            let tt = std::time::Instant::now();
+            let (vectors, counts) = t.chunk_vectors(&chunks, &cache).expect("teacher vectors");
+            println!(
+                "teacher {}: {} chunks embedded, {} cached, {:.1} s",
+                t.fingerprint,
+                counts.embedded,
+                counts.cached,
+                tt.elapsed().as_secs_f32()
+            );
+            sem.teacher = Some(std::sync::Arc::new(vectors));
+        }
         build = build.with_semantic(sem);
     }
     let t = std::time::Instant::now();

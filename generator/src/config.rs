@@ -43,6 +43,9 @@ pub struct RawSearch {
     pub semantic: Option<bool>,
     /// Name of the embedded embedding model (see [`crate::search::MODELS`]).
     pub model: Option<String>,
+    /// A sentence-transformers BERT folder whose vectors the chunks get
+    /// (see [`crate::teacher`]); relative to the config file.
+    pub teacher: Option<PathBuf>,
     /// Also write the index as scripts, so search works from `file://`.
     pub offline: Option<bool>,
 }
@@ -88,6 +91,8 @@ pub struct Config {
     pub semantic: bool,
     /// Name of the embedded embedding model the vectors come from.
     pub model: &'static str,
+    /// A transformer folder for teacher-aligned chunk vectors.
+    pub teacher: Option<PathBuf>,
     /// Also write the index and engine as classic scripts, so search works
     /// when the site is opened from disk (`file://`).
     pub offline_search: bool,
@@ -125,6 +130,7 @@ impl Default for Config {
             symlink_roots: Vec::new(),
             semantic: true,
             model: crate::search::MODELS[0].0,
+            teacher: None,
             offline_search: false,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             serve: ServeConfig::default(),
@@ -191,6 +197,10 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
     };
     config.semantic = raw.search.semantic.unwrap_or(true);
     config.offline_search = raw.search.offline.unwrap_or(false);
+    config.teacher = raw.search.teacher.map(|t| dir.join(t));
+    if config.teacher.is_some() && !config.semantic {
+        bail!("search.teacher needs semantic search (search.semantic = false turns it off)");
+    }
     if let Some(b) = raw.build.memory_budget {
         config.memory_budget = parse_size(&b)
             .context("build.memory_budget: expected a size such as \"512MB\" or \"2GB\"")?;
@@ -296,6 +306,18 @@ mod tests {
         assert!(e.contains("unknown field `titel`"), "{e}");
         let e = parse("[chunking]\nwords = 3\n").unwrap_err().to_string();
         assert!(e.contains("unknown field `words`"), "{e}");
+    }
+
+    #[test]
+    fn a_teacher_is_a_folder_beside_the_file_and_needs_semantic_search() {
+        assert_eq!(parse("").unwrap().teacher, None);
+        let c = parse("[search]\nteacher = \"models/minilm\"\n").unwrap();
+        assert_eq!(c.teacher, Some(PathBuf::from("/site/models/minilm")));
+        let e = format!(
+            "{:#}",
+            parse("[search]\nteacher = \"m\"\nsemantic = false\n").unwrap_err()
+        );
+        assert!(e.contains("search.teacher needs semantic search"), "{e}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod teacher;
 
 /// The exit status of `mcdewey`, as documented in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

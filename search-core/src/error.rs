@@ -40,6 +40,8 @@ pub enum BuildError {
     TooManyChunks(usize),
     #[error("invalid build option: {0}")]
     InvalidOption(&'static str),
+    #[error("teacher vectors: {0}")]
+    Teacher(String),
     #[error("cannot keep the index being built: {0}")]
     Spill(String),
 }

@@ -552,3 +552,124 @@ fn empty_collection_builds_and_searches() {
         assert!(result.hits.is_empty(), "semantic={semantic}");
     }
 }
+
+/// The fixture and 1,200 more chunks of words spread over the table's
+/// vocabulary, so that the fitted map sees every direction of the table
+/// (with a few repeated words, the fixture's own words would be fitted by
+/// their six chunks alone).
+fn teacher_corpus(m: &Model) -> Vec<ChunkInput> {
+    let words: Vec<&str> = m
+        .vocab()
+        .iter()
+        .filter(|t| t.len() > 3 && t.chars().all(|c| c.is_ascii_lowercase()))
+        .step_by(7)
+        .collect();
+    let mut chunks = corpus();
+    for i in 0..1200usize {
+        let text: Vec<&str> = (0..8)
+            .map(|k| words[(i * 8 + k * 131) % words.len()])
+            .collect();
+        chunks.push(chunk(
+            &format!("f{i}"),
+            &format!("notes-{}", i % 20),
+            "Notes",
+            &text.join(" "),
+        ));
+    }
+    chunks
+}
+
+/// "Transformer" vectors for a test: each chunk's table vector written
+/// twice, scaled (an isometry into 256 dimensions), taken from the chunk
+/// `source` names for it.
+fn teacher_vectors(
+    m: &Model,
+    chunks: &[ChunkInput],
+    source: impl Fn(&str) -> String,
+) -> TeacherVectors {
+    let text: HashMap<&str, String> = chunks
+        .iter()
+        .map(|c| (c.id.as_str(), embedding_text(c)))
+        .collect();
+    let by_id = chunks
+        .iter()
+        .map(|c| {
+            let v = m.embed(&text[source(&c.id).as_str()]);
+            let lifted = v
+                .iter()
+                .map(|x| 0.6 * x)
+                .chain(v.iter().map(|x| 0.8 * x))
+                .collect();
+            (c.id.clone(), lifted)
+        })
+        .collect();
+    TeacherVectors { dims: 256, by_id }
+}
+
+/// With teacher vectors the chunk side is theirs (swapping two chunks'
+/// vectors swaps which one a semantic query finds), the query table is the
+/// aligned one (its name says so), and a missing or misshapen vector is an
+/// error that names the chunk.
+#[test]
+fn teacher_vectors_drive_the_chunk_side() {
+    let m = committed("minilm-regress-128");
+    let chunks = teacher_corpus(&m);
+    let semantic_top = |t: TeacherVectors| {
+        let mut s = SemanticOptions::new(m.clone());
+        s.teacher = Some(Arc::new(t));
+        let files = build(chunks.clone(), &BuildOptions::default().with_semantic(s));
+        let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
+        let name = index.semantic_settings().unwrap().model_name.clone();
+        assert_eq!(name, "minilm-regress-128+aligned");
+        let q = parse_query(
+            "install the package then open port 8443",
+            Filters::default(),
+        )
+        .with_semantic_weight(1.0);
+        load(&mut index, &files, &q);
+        top_ids(&mut index, &files, &q)
+    };
+    let own = semantic_top(teacher_vectors(&m, &chunks, |id| id.to_string()));
+    assert_eq!(own.first().map(String::as_str), Some("p3"), "{own:?}");
+    let swapped = semantic_top(teacher_vectors(&m, &chunks, |id| {
+        match id {
+            "p3" => "p6",
+            "p6" => "p3",
+            other => other,
+        }
+        .to_string()
+    }));
+    assert_eq!(
+        swapped.first().map(String::as_str),
+        Some("p6"),
+        "{swapped:?}"
+    );
+
+    let mut missing = teacher_vectors(&m, &chunks, |id| id.to_string());
+    missing.by_id.remove("f7");
+    let mut s = SemanticOptions::new(m.clone());
+    s.teacher = Some(Arc::new(missing));
+    let e = build_index(chunks.clone(), &BuildOptions::default().with_semantic(s)).unwrap_err();
+    assert!(e.to_string().contains("no vector for chunk f7"), "{e}");
+    let mut short = teacher_vectors(&m, &chunks, |id| id.to_string());
+    short.by_id.get_mut("p2").unwrap().pop();
+    let mut s = SemanticOptions::new(m.clone());
+    s.teacher = Some(Arc::new(short));
+    let e = build_index(chunks.clone(), &BuildOptions::default().with_semantic(s)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("chunk p2 has 255 values, expected 256"),
+        "{e}"
+    );
+    let mut s = SemanticOptions::new(m.clone());
+    s.teacher = Some(Arc::new(teacher_vectors(&m, &chunks[..600], |id| {
+        id.to_string()
+    })));
+    let few = chunks[..600].to_vec();
+    let e = build_index(few, &BuildOptions::default().with_semantic(s)).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("too few distinct chunks to fit the map (600; at least 1024)"),
+        "{e}"
+    );
+}

@@ -18,6 +18,9 @@ Semantic sides compared:
   transformer's space, W fitted by least squares on the chunks (static
   vector -> transformer vector). Pooling is linear before normalising, so
   W folds into the table: a shippable query side.
+- aligned<d>: the same at the table's width d, as the `search.teacher`
+  build option makes it (search-core's embed::align): chunk vectors on
+  the transformer vectors' top d uncentred principal directions.
 
 Teacher vectors are cached in DUMP_DIR (teacher-<max_len>.npz).
 """
@@ -138,6 +141,15 @@ def main():
         "teacher": (td, tq),
         "aligned": (td, unit(unit(sq) @ W)),
     }
+    # The same at the table's width: the chunks' transformer vectors on
+    # their top principal directions (uncentred, fitted on the chunks), and
+    # the static side mapped into that space.
+    dims = rows.shape[1]
+    _, _, vt = np.linalg.svd(td, full_matrices=False)
+    P = vt[:dims].T
+    tdp = unit(td @ P)
+    Wp, *_ = np.linalg.lstsq(unit(sd), tdp, rcond=None)
+    sides[f"aligned{dims}"] = (tdp, unit(unit(sq) @ Wp))
     print("side     split   n   " + " ".join(f"w={w:<17}" for w in WEIGHTS))
     for name, (dv, qv) in sides.items():
         for g, split, users in GROUPS:

@@ -182,6 +182,8 @@ pub struct Built {
     pub spilled: u64,
     /// What the analysis cache saved, when one was given.
     pub analysis: Option<AnalysisCounts>,
+    /// What the teacher step did, when there was one.
+    pub teacher: Option<crate::teacher::TeacherCounts>,
 }
 
 /// What a build of the same process keeps for the next one: chunk texts by
@@ -203,6 +205,7 @@ pub fn build_with(
     documents: impl Iterator<Item = DocInputs>,
     labels: &Labels,
     model_name: Option<&str>,
+    teacher: Option<(&crate::teacher::Teacher, &std::path::Path)>,
     memo: Option<&IndexMemo>,
     budget: &Budget<'_>,
     mut emit: impl FnMut(String, Vec<u8>) -> anyhow::Result<()> + Send,
@@ -222,8 +225,18 @@ pub fn build_with(
         }
         chunks.extend(d.chunks);
     }
+    // Teacher vectors need every chunk (the alignment is fitted on the
+    // whole library); the semantic half then takes them instead of the
+    // table's, and nothing of it comes from the analysis cache.
+    let mut teacher_counts = None;
+    let mut analysis = memo.map(|m| &m.analysis);
+    if let (Some((t, cache_dir)), Some(s)) = (teacher, opts.semantic.as_mut()) {
+        let (vectors, counts) = t.chunk_vectors(&chunks, cache_dir)?;
+        s.teacher = Some(std::sync::Arc::new(vectors));
+        teacher_counts = Some(counts);
+        analysis = None;
+    }
     let store = super::spill::FileSpill::new(budget.spill_dir.to_path_buf(), budget.bytes / 4);
-    let analysis = memo.map(|m| &m.analysis);
     build_index_to_cached(chunks, &opts, &store, analysis, &mut emit)
         .map_err(|e| e.context("cannot build the search index"))?;
     emit("labels.json".into(), serde_json::to_vec(labels)?)?;
@@ -231,6 +244,7 @@ pub fn build_with(
         texts: next,
         spilled: store.spilled(),
         analysis: analysis.map(AnalysisCache::counts),
+        teacher: teacher_counts,
     })
 }
 

@@ -63,6 +63,8 @@ pub struct BuildOutcome {
     /// Chunks the index analysed (tokenized, embedded) again and those it
     /// took from the previous build, when there was one.
     pub index: Option<mcdewey_search_core::AnalysisCounts>,
+    /// What the teacher step did (`search.teacher`), when configured.
+    pub teacher: Option<crate::teacher::TeacherCounts>,
 }
 
 impl BuildOutcome {
@@ -119,6 +121,12 @@ impl BuildOutcome {
             },
             skipped.join(", ")
         ));
+        if let Some(t) = &self.teacher {
+            s.push_str(&format!(
+                "Teacher vectors: {} chunks embedded, {} from the cache\n",
+                t.embedded, t.cached
+            ));
+        }
         let im = &self.load.imports;
         if !im.is_empty() {
             let kinds: Vec<String> = [(im.pdfs, "PDFs"), (im.html_sets, "HTML doc sets")]
@@ -249,6 +257,13 @@ pub fn build_with(
     for note in publish::clean_leftovers(out, &lock).map_err(ExitError::io)? {
         diagnostics.warn(&lock_shown, None, note);
     }
+    // A teacher that cannot be read stops the build before anything is
+    // written.
+    let teacher = match &config.teacher {
+        Some(dir) => Some(crate::teacher::Teacher::load(dir).map_err(ExitError::usage)?),
+        None => None,
+    };
+    let teacher_cache = cache_dir(config, out);
     let loading = progress_bar(quiet, 0, "loading");
     let loaded = load::run(
         content_dir,
@@ -278,6 +293,7 @@ pub fn build_with(
         previous: memo.as_deref().map(|m| (m, out)),
         record: memo.is_some(),
         settings: settings_digest(config, &loaded.theme),
+        teacher: teacher.as_ref().map(|t| (t, teacher_cache.as_path())),
     };
     let (output, documents, built) = stage
         .run(staging.path(), &|| writing.inc(1))
@@ -322,6 +338,7 @@ pub fn build_with(
         parsed,
         spilled: built.spilled,
         index: built.analysis,
+        teacher: built.teacher,
     })
 }
 
@@ -408,6 +425,8 @@ struct Stage<'a> {
     previous: Option<(&'a Memo, &'a Path)>,
     record: bool,
     settings: [u8; 32],
+    /// The teacher and its cache folder (`search.teacher`).
+    teacher: Option<(&'a crate::teacher::Teacher, &'a Path)>,
 }
 
 impl Stage<'_> {
@@ -471,6 +490,7 @@ impl Stage<'_> {
                     from_docs.into_iter(),
                     &labels,
                     model,
+                    self.teacher,
                     memo,
                     &budget,
                     |path, bytes| {

@@ -21,6 +21,7 @@ mod nav;
 mod safety;
 mod serve;
 mod site;
+mod teacher;
 mod unpaged;
 mod util;
 mod watch;

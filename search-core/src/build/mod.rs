@@ -4,9 +4,10 @@ mod lexical;
 mod semantic;
 
 use lexical::*;
+pub use semantic::embedding_text;
 use semantic::*;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -130,6 +131,18 @@ pub struct SemanticOptions {
     pub weight: f32,
     /// How chunk vectors are stored.
     pub vectors: VectorEncoding,
+    /// Chunk vectors from a full transformer, by chunk id: when set, the
+    /// index's chunk vectors and query table are aligned to them
+    /// ([`crate::embed::align`]) instead of coming from the table alone.
+    pub teacher: Option<Arc<TeacherVectors>>,
+}
+
+/// Transformer vectors of every chunk of a build, by chunk id.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TeacherVectors {
+    /// Width of each vector.
+    pub dims: usize,
+    pub by_id: HashMap<String, Vec<f32>>,
 }
 
 impl SemanticOptions {
@@ -142,6 +155,7 @@ impl SemanticOptions {
             candidates: 100,
             weight: DEFAULT_SEMANTIC_WEIGHT,
             vectors: VectorEncoding::Binary,
+            teacher: None,
         }
     }
 }

@@ -121,9 +121,40 @@ pub(super) fn build_semantic(
     }
     let m = &*s.model;
     let n = chunks.len();
+    if let Some(t) = &s.teacher {
+        let (vectors, weights) = vectors_streamed(chunks, m, store)?;
+        let mut teacher = Vec::with_capacity(n * t.dims);
+        for c in chunks {
+            match t.by_id.get(&c.id) {
+                Some(v) if v.len() == t.dims => teacher.extend_from_slice(v),
+                Some(v) => {
+                    return Err(BuildError::Teacher(format!(
+                        "chunk {} has {} values, expected {}",
+                        c.id,
+                        v.len(),
+                        t.dims
+                    )))
+                }
+                None => return Err(BuildError::Teacher(format!("no vector for chunk {}", c.id))),
+            }
+        }
+        let aligned = crate::embed::align::fit(m, &vectors, &teacher, t.dims)
+            .map_err(|e| BuildError::Teacher(e.to_string()))?;
+        drop(vectors);
+        let (files, _) = semantic_files(
+            &aligned.vectors,
+            &weights,
+            s,
+            &aligned.model,
+            store,
+            n,
+            None,
+        )?;
+        return Ok((files, None));
+    }
     let Some(kept) = kept else {
         let (vectors, weights) = vectors_streamed(chunks, m, store)?;
-        let (files, _) = semantic_files(&vectors, &weights, s, store, n, None)?;
+        let (files, _) = semantic_files(&vectors, &weights, s, m, store, n, None)?;
         return Ok((files, None));
     };
     let (vectors, made, weights) = vectors_from_cache(m, n, &kept);
@@ -138,6 +169,7 @@ pub(super) fn build_semantic(
         &vectors,
         &weights,
         s,
+        m,
         store,
         n,
         Some((kept.kmeans, &partitions)),
@@ -291,7 +323,7 @@ pub(super) fn vectors_streamed(
 }
 
 /// The semantic files from the chunk vectors: partitions by k-means, the
-/// token table with the corpus' weights, the vocabulary.
+/// token table (`m`'s rows) with the corpus' weights, the vocabulary.
 /// With `kept` (the last build's k-means and, per chunk whose vector did
 /// not change, its partition), the centroids are trained only when their
 /// sample changed and kept vectors are assigned only when the centroids
@@ -301,11 +333,11 @@ pub(super) fn semantic_files(
     vectors: &[f32],
     weights: &[f32],
     s: &SemanticOptions,
+    m: &Model,
     store: &dyn SpillStore,
     n: usize,
     kept: Option<(Option<&KMeansMemo>, &[Option<u32>])>,
 ) -> Result<(SemanticFiles, (Vec<u32>, KMeansMemo)), BuildError> {
-    let m = &*s.model;
     let d = m.dims();
     let vocab_size = m.vocab().len() as u32;
     let mut mean = vec![0f32; d];

@@ -8,6 +8,9 @@
 //! file format is described in [`model`]; the index files in the crate
 //! README ("Semantic search").
 
+pub mod align;
+#[cfg(feature = "teacher")]
+pub mod bert;
 pub mod model;
 pub mod vectors;
 pub mod wordpiece;
