@@ -238,6 +238,37 @@ struct Built {
 }
 
 fn build(c: &Collection, opts: &BuildOptions) -> Built {
+    // `MCDEWEY_IR_TEACHER=DIR`: chunk vectors from a transformer, one JSON
+    // line {"id", "v"} per document in `DIR/<collection>.jsonl` (written
+    // by tools/semantic-ceiling; the `search.teacher` build option).
+    let mut opts = opts.clone();
+    if let (Some(dir), Some(s)) = (
+        std::env::var_os("MCDEWEY_IR_TEACHER"),
+        opts.semantic.as_mut(),
+    ) {
+        let path = Path::new(&dir).join(format!("{}.jsonl", c.name));
+        // A collection without a file (too small for the alignment, or
+        // the heading set) is built without.
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut by_id = HashMap::new();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            let row: Vec<f32> = v["v"]
+                .as_array()
+                .expect("v")
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect();
+            by_id.insert(v["id"].as_str().expect("id").to_string(), row);
+        }
+        if let Some(dims) = by_id.values().next().map(Vec::len) {
+            s.teacher = Some(Arc::new(mcdewey_search_core::TeacherVectors {
+                dims,
+                by_id,
+            }));
+        }
+    }
+    let opts = &opts;
     let files: HashMap<String, Vec<u8>> = build_index(c.chunks.clone(), opts)
         .expect("index builds")
         .into_iter()
