@@ -180,17 +180,27 @@ impl Teacher {
             cached,
         };
         cache.extend(fresh);
-        let mut by_id = HashMap::with_capacity(chunks.len());
-        let mut keep = Vec::with_capacity(texts.len());
-        for (c, (k, _)) in chunks.iter().zip(&texts) {
-            let v = cache.get(k).expect("every text embedded or cached").clone();
-            by_id.insert(c.id.clone(), v);
-            keep.push(*k);
-        }
+        // The texts are no longer needed, only their keys.
+        let keys: Vec<[u8; 16]> = texts.into_iter().map(|(k, _)| k).collect();
+        let mut keep = keys.clone();
         keep.sort_unstable();
         keep.dedup();
         write_cache(&path, d, &keep, &cache)
             .with_context(|| format!("cannot write the teacher cache {}", path.display()))?;
+        // Each vector moves out of the cache once; a chunk whose text an
+        // earlier one has gets a copy of that one's.
+        let mut by_id: HashMap<String, Vec<f32>> = HashMap::with_capacity(chunks.len());
+        let mut first: HashMap<[u8; 16], &str> = HashMap::new();
+        for (c, k) in chunks.iter().zip(&keys) {
+            let v = match cache.remove(k) {
+                Some(v) => {
+                    first.insert(*k, &c.id);
+                    v
+                }
+                None => by_id[first[k]].clone(),
+            };
+            by_id.insert(c.id.clone(), v);
+        }
         tracing::info!(
             embedded = counts.embedded,
             cached = counts.cached,

@@ -123,10 +123,10 @@ pub(super) fn build_semantic(
     let n = chunks.len();
     if let Some(t) = &s.teacher {
         let (vectors, weights) = vectors_streamed(chunks, m, store)?;
-        let mut teacher = Vec::with_capacity(n * t.dims);
+        let mut rows: Vec<&[f32]> = Vec::with_capacity(n);
         for c in chunks {
             match t.by_id.get(&c.id) {
-                Some(v) if v.len() == t.dims => teacher.extend_from_slice(v),
+                Some(v) if v.len() == t.dims => rows.push(v),
                 Some(v) => {
                     return Err(BuildError::Teacher(format!(
                         "chunk {} has {} values, expected {}",
@@ -138,7 +138,7 @@ pub(super) fn build_semantic(
                 None => return Err(BuildError::Teacher(format!("no vector for chunk {}", c.id))),
             }
         }
-        let aligned = crate::embed::align::fit(m, &vectors, &teacher, t.dims)
+        let aligned = crate::embed::align::fit(m, &vectors, t.dims, |i| rows[i])
             .map_err(|e| BuildError::Teacher(e.to_string()))?;
         drop(vectors);
         let (files, _) = semantic_files(

@@ -29,7 +29,7 @@ pub struct Aligned {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum AlignError {
-    #[error("{0} transformer values for {1} chunks of width {2}")]
+    #[error("a transformer vector has {0} values, expected {2} (for {1} chunks)")]
     Length(usize, usize, usize),
     #[error("the transformer's width {0} is smaller than the table's {1}")]
     Narrow(usize, usize),
@@ -43,19 +43,27 @@ pub enum AlignError {
 /// whatever it means (seen with a few hundred chunks at 128 dimensions).
 pub const MIN_CHUNKS_PER_DIM: usize = 8;
 
-/// Fits the alignment on `n` chunks: `teacher` holds their transformer
-/// vectors (`n × t`, any scale), `static_vectors` their unit static
-/// vectors from `model` (`n × d`).
-pub fn fit(
+/// Fits the alignment on `n` chunks: `teacher(i)` is chunk `i`'s
+/// transformer vector (`t` values, any scale), `static_vectors` their unit
+/// static vectors from `model` (`n × d`). Rows are read one at a time, so
+/// besides the result only `t × t` and `d × d` matrices are held.
+pub fn fit<'a>(
     model: &Model,
     static_vectors: &[f32],
-    teacher: &[f32],
     t: usize,
+    teacher: impl Fn(usize) -> &'a [f32],
 ) -> Result<Aligned, AlignError> {
     let d = model.dims();
     let n = static_vectors.len() / d;
-    if t == 0 || teacher.len() != n * t {
-        return Err(AlignError::Length(teacher.len(), n, t));
+    if let Some(bad) = (0..n)
+        .map(&teacher)
+        .find(|r| r.len() != t)
+        .filter(|_| t > 0)
+    {
+        return Err(AlignError::Length(bad.len(), n, t));
+    }
+    if t == 0 {
+        return Err(AlignError::Length(0, n, t));
     }
     if t < d {
         return Err(AlignError::Narrow(t, d));
@@ -70,23 +78,14 @@ pub fn fit(
     if distinct < MIN_CHUNKS_PER_DIM * d {
         return Err(AlignError::TooFew(distinct, MIN_CHUNKS_PER_DIM * d));
     }
-    // Unit transformer vectors, then their Gram matrix (t × t).
-    let unit_rows = |v: &[f32], w: usize| -> Vec<f64> {
-        v.chunks(w)
-            .flat_map(|r| {
-                let norm = r
-                    .iter()
-                    .map(|&x| f64::from(x) * f64::from(x))
-                    .sum::<f64>()
-                    .sqrt();
-                let inv = if norm > 0.0 { 1.0 / norm } else { 0.0 };
-                r.iter().map(move |&x| f64::from(x) * inv)
-            })
-            .collect()
-    };
-    let tu = unit_rows(teacher, t);
-    let su = unit_rows(static_vectors, d);
-    let (values, vectors) = symmetric_eigen(gram(&tu, t), t);
+    // The Gram matrix (t × t) of the unit transformer vectors.
+    let mut buf = vec![0f64; t];
+    let mut g = vec![0f64; t * t];
+    for r in 0..n {
+        unit_into(teacher(r), &mut buf);
+        add_outer(&mut g, &buf, &buf);
+    }
+    let (values, vectors) = symmetric_eigen(g, t);
     // Top d directions, largest first.
     let mut order: Vec<usize> = (0..t).collect();
     order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
@@ -109,43 +108,38 @@ pub fn fit(
             p[i * d + k] = sign * vectors[i * t + col];
         }
     }
-    // Projected, unit chunk vectors.
-    let mut target = vec![0f64; n * d];
+    // Per chunk: its projected unit vector (kept, as f32), and the sums of
+    // the normal equations W = (SᵀS + λI)⁻¹ SᵀT.
+    let mut out = Vec::with_capacity(n * d);
+    let mut sts = vec![0f64; d * d];
+    let mut stt = vec![0f64; d * d];
+    let mut y = vec![0f64; d];
+    let mut su = vec![0f64; d];
     for r in 0..n {
-        let row = &tu[r * t..(r + 1) * t];
-        let out = &mut target[r * d..(r + 1) * d];
-        for (i, &x) in row.iter().enumerate() {
+        unit_into(teacher(r), &mut buf);
+        y.iter_mut().for_each(|v| *v = 0.0);
+        for (i, &x) in buf.iter().enumerate() {
             if x != 0.0 {
-                for (o, &pv) in out.iter_mut().zip(&p[i * d..(i + 1) * d]) {
+                for (o, &pv) in y.iter_mut().zip(&p[i * d..(i + 1) * d]) {
                     *o += x * pv;
                 }
             }
         }
-        let norm = out.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let norm = y.iter().map(|x| x * x).sum::<f64>().sqrt();
         if norm > 0.0 {
-            out.iter_mut().for_each(|x| *x /= norm);
+            y.iter_mut().for_each(|x| *x /= norm);
         }
+        out.extend(y.iter().map(|&x| x as f32));
+        unit_into(&static_vectors[r * d..(r + 1) * d], &mut su);
+        add_outer(&mut sts, &su, &su);
+        add_outer(&mut stt, &su, &y);
     }
-    // W = (SᵀS + λI)⁻¹ SᵀT.
-    let mut sts = gram(&su, d);
     let ridge = 1e-4 * (0..d).map(|i| sts[i * d + i]).sum::<f64>() / d as f64;
     for i in 0..d {
         sts[i * d + i] += ridge.max(1e-12);
     }
-    let mut stt = vec![0f64; d * d];
-    for r in 0..n {
-        let s = &su[r * d..(r + 1) * d];
-        let y = &target[r * d..(r + 1) * d];
-        for (i, &si) in s.iter().enumerate() {
-            if si != 0.0 {
-                for (o, &yv) in stt[i * d..(i + 1) * d].iter_mut().zip(y) {
-                    *o += si * yv;
-                }
-            }
-        }
-    }
     let w = cholesky_solve(sts, d, stt, d);
-    let vectors: Vec<f32> = target.iter().map(|&x| x as f32).collect();
+    let vectors = out;
     Ok(Aligned {
         vectors,
         model: map_rows(model, &w),
@@ -183,19 +177,29 @@ pub fn map_rows(model: &Model, w: &[f64]) -> Model {
     Model::from_vectors(info, q, tokens).expect("mapped rows are finite and of one width")
 }
 
-/// `XᵀX` of the `n × w` rows `x`.
-fn gram(x: &[f64], w: usize) -> Vec<f64> {
-    let mut g = vec![0f64; w * w];
-    for row in x.chunks(w) {
-        for (i, &a) in row.iter().enumerate() {
-            if a != 0.0 {
-                for (o, &b) in g[i * w..(i + 1) * w].iter_mut().zip(row) {
-                    *o += a * b;
-                }
+/// `v` as f64, scaled to unit length (left as zeros when it is zero).
+fn unit_into(v: &[f32], out: &mut [f64]) {
+    let norm = v
+        .iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        .sqrt();
+    let inv = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+    for (o, &x) in out.iter_mut().zip(v) {
+        *o = f64::from(x) * inv;
+    }
+}
+
+/// `m += a bᵀ` for the `a.len() × b.len()` matrix `m` (row-major).
+fn add_outer(m: &mut [f64], a: &[f64], b: &[f64]) {
+    let w = b.len();
+    for (i, &x) in a.iter().enumerate() {
+        if x != 0.0 {
+            for (o, &y) in m[i * w..(i + 1) * w].iter_mut().zip(b) {
+                *o += x * y;
             }
         }
     }
-    g
 }
 
 /// Eigenvalues and eigenvectors (columns of the returned row-major matrix)
@@ -374,7 +378,7 @@ mod tests {
         let r = std::f32::consts::FRAC_1_SQRT_2;
         let lift = |v: &[f32]| vec![r * (v[0] + v[1]), r * (v[0] - v[1]), v[2], 0.0, v[3], 0.0];
         let teacher: Vec<f32> = s.chunks(d).flat_map(lift).collect();
-        let a = fit(&model, &s, &teacher, t).unwrap();
+        let a = fit(&model, &s, t, |i| &teacher[i * t..(i + 1) * t]).unwrap();
         assert_eq!(a.model.info().name, "toy+aligned");
         assert_eq!(a.vectors.len(), texts.len() * d);
         for (i, text) in texts.iter().enumerate() {
@@ -405,16 +409,19 @@ mod tests {
         .unwrap();
         // 16 chunks, 5 of them distinct: the map needs 16.
         let s: Vec<f32> = (0..16).flat_map(|i| [(i % 5) as f32, 1.0]).collect();
+        let zeros = [0f32; 3];
+        // Chunk 9's vector is one value short.
+        let short = |i: usize| &zeros[..if i == 9 { 2 } else { 3 }];
         assert_eq!(
-            fit(&model, &s, &[0.0; 7], 2).err(),
-            Some(AlignError::Length(7, 16, 2))
+            fit(&model, &s, 3, short).err(),
+            Some(AlignError::Length(2, 16, 3))
         );
         assert_eq!(
-            fit(&model, &s, &[0.0; 16], 1).err(),
+            fit(&model, &s, 1, |_| &zeros[..1]).err(),
             Some(AlignError::Narrow(1, 2))
         );
         assert_eq!(
-            fit(&model, &s, &[0.0; 48], 3).err(),
+            fit(&model, &s, 3, |_| &zeros[..]).err(),
             Some(AlignError::TooFew(5, 16))
         );
     }
