@@ -41,13 +41,15 @@ impl Teacher {
             let p = dir.join(name);
             std::fs::read(&p).with_context(|| format!("cannot read the teacher's {}", p.display()))
         };
-        let json = |name: &str| -> anyhow::Result<serde_json::Value> {
-            let p = dir.join(name);
-            serde_json::from_slice(&read(name)?)
-                .with_context(|| format!("{}: not valid JSON", p.display()))
+        let parse = |name: &str, bytes: &[u8]| -> anyhow::Result<serde_json::Value> {
+            serde_json::from_slice(bytes)
+                .with_context(|| format!("{}: not valid JSON", dir.join(name).display()))
         };
+        let json = |name: &str| parse(name, &read(name)?);
         let config_path = dir.join("config.json");
-        let c = json("config.json")?;
+        // Read once: parsed here, and part of the model's digest below.
+        let config_bytes = read("config.json")?;
+        let c = parse("config.json", &config_bytes)?;
         let field = |k: &str| -> anyhow::Result<usize> {
             c.get(k)
                 .and_then(serde_json::Value::as_u64)
@@ -114,7 +116,7 @@ impl Teacher {
             )
         })?;
         let mut h = Sha256::new();
-        for part in [&weights[..], &vocab_bytes, &read("config.json")?] {
+        for part in [&weights[..], &vocab_bytes, &config_bytes] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part);
         }
