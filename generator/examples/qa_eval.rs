@@ -12,7 +12,9 @@
 //! - `bench/qa/questions.tsv`: questions written for this set, with a short
 //!   span of the answer text; `bench/qa/users.tsv`: questions phrased as
 //!   users ask them, in their own words, reported also on their own
-//!   (`dev-u`, `test-u`).
+//!   (`dev-u`, `test-u`); `bench/qa/api.tsv`: questions about single
+//!   entries of API references (a method, an option, a command form),
+//!   also reported on their own (`dev-a`, `test-a`).
 //!
 //! A question belongs to the dev split or the test split by a hash of its
 //! text: tune on dev, report test.
@@ -61,6 +63,8 @@ const SETS: &[(&str, &str, &str, &str)] = &[
     ("etcd", "3.6", "docs", "markdown/etcd/content/en/docs/v3.6"),
     ("nodejs", "20", "api", "markdown/nodejs/20"),
     ("prometheus", "latest", "docs", "markdown/prometheus/docs"),
+    ("flask", "3.1", "docs", "html/flask/3.1"),
+    ("cmake", "3.31", "docs", "html/cmake/3.31"),
 ];
 
 /// Words of a mined answer span.
@@ -103,6 +107,9 @@ struct Question {
     mined: bool,
     /// Phrased as users ask (`users.tsv`): also reported on its own.
     users: bool,
+    /// About one entry of an API reference (`api.tsv`): also reported on
+    /// its own.
+    api: bool,
 }
 
 fn is_faq(c: &ChunkInput) -> bool {
@@ -182,6 +189,7 @@ fn mine(chunks: &[ChunkInput]) -> Vec<Question> {
                 answer: span.join(" "),
                 mined: true,
                 users: false,
+                api: false,
             };
             match seen.entry((c.document.clone(), norm(&q.text))) {
                 std::collections::hash_map::Entry::Occupied(e) => out[*e.get()] = q,
@@ -251,6 +259,7 @@ fn read_written(path: &Path) -> Result<Vec<Question>, String> {
             split: split_of(f[1]),
             mined: false,
             users: path.ends_with("users.tsv"),
+            api: path.ends_with("api.tsv"),
         });
     }
     Ok(out)
@@ -380,7 +389,8 @@ fn main() {
 
     // Written questions: ours, and those phrased as users ask them
     // (`users.tsv`, their own words rather than the documentation's).
-    let written_paths = ["questions.tsv", "users.tsv"].map(|f| workspace.join("bench/qa").join(f));
+    let written_paths =
+        ["questions.tsv", "users.tsv", "api.tsv"].map(|f| workspace.join("bench/qa").join(f));
     let mut questions = mine(&chunks);
     let mined = questions.len();
     // Headings as they were, for telling a cut section from the next question.
@@ -501,38 +511,44 @@ fn main() {
     let mut report = String::new();
     let _ = writeln!(
         report,
-        "{:<5} {:<24} {:>5} {:>9} {:>9} {:>7}",
+        "{:<6} {:<24} {:>5} {:>9} {:>9} {:>7}",
         "split", "mode", "n", "recall@1", "recall@10", "MRR@10"
     );
     let mut misses: Vec<String> = Vec::new();
-    // Each split in full, then its questions phrased as users ask.
-    let groups = [
-        (0, "dev", false),
-        (1, "test", false),
-        (0, "dev-u", true),
-        (1, "test-u", true),
+    // Each split in full, then its questions phrased as users ask, then
+    // those about API reference entries.
+    let all = |_: &Question| true;
+    let users_only = |q: &Question| q.users;
+    let api_only = |q: &Question| q.api;
+    type Member<'a> = &'a dyn Fn(&Question) -> bool;
+    let groups: [(usize, &str, Member<'_>); 6] = [
+        (0, "dev", &all),
+        (1, "test", &all),
+        (0, "dev-u", &users_only),
+        (1, "test-u", &users_only),
+        (0, "dev-a", &api_only),
+        (1, "test-a", &api_only),
     ];
-    for (split, split_name, users_only) in groups {
+    for (k, (split, split_name, member)) in groups.into_iter().enumerate() {
+        // Misses are listed for the whole splits only.
+        let whole = k < 2;
         for &(name, filtered, weight) in &modes {
             let mut t = Tally::default();
-            for q in questions
-                .iter()
-                .filter(|q| q.split == split && (q.users || !users_only))
-            {
+            for q in questions.iter().filter(|q| q.split == split && member(q)) {
                 let query = match weight {
                     Some(w) => query(q, filtered).with_semantic_weight(w),
                     None => query(q, filtered),
                 };
                 let rank = eval.rank(q, &query);
                 t.add(rank);
-                if rank.is_none() && name == "hybrid" && !users_only {
+                if rank.is_none() && name == "hybrid" && whole {
                     misses.push(format!("{split_name} {:?} [{}]", q.text, q.origin));
                 }
             }
             let (r1, r10, mrr) = t.mean();
             let _ = writeln!(
                 report,
-                "{split_name:<5} {name:<24} {:>5} {r1:>9.3} {r10:>9.3} {mrr:>7.3}",
+                "{split_name:<6} {name:<24} {:>5} {r1:>9.3} {r10:>9.3} {mrr:>7.3}",
                 t.n
             );
             let _ = writeln!(

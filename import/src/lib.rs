@@ -14,7 +14,7 @@
 //! title: "An Introduction to R"
 //! source: "R-intro.pdf"
 //! pages: 113
-//! importer: "mcdewey-import 0.2.0"
+//! importer: "mcdewey-import 0.2.0+2"
 //! ---
 //!
 //! <!-- page 1 label="T-1" -->
@@ -61,8 +61,11 @@ pub use pdf::{
     PdfOptions, PdfPageReport,
 };
 
-/// Value written to the `importer` front-matter key.
-pub const IMPORTER: &str = concat!("mcdewey-import ", env!("CARGO_PKG_VERSION"));
+/// Value written to the `importer` front-matter key, and part of the key of
+/// every cached conversion. After `+` is the conversion's revision: raise it
+/// whenever the same input converts to different Markdown, so that builds
+/// convert again instead of reusing the old result.
+pub const IMPORTER: &str = concat!("mcdewey-import ", env!("CARGO_PKG_VERSION"), "+2");
 
 /// One imported Markdown document.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -95,6 +95,88 @@ fn generic_set_order_content_and_links() {
     assert!(alpha.markdown.contains("Not linked from the index."));
 }
 
+/// Sphinx object descriptions (functions, classes, methods) become sections
+/// one level below the one they are in, so each starts its own chunk; where
+/// a heading cannot stand (a list, a table cell, below level 6) the
+/// signature stays a code paragraph.
+#[test]
+fn sphinx_api_entries_become_sections() {
+    let sig = |id: &str, text: &str| {
+        format!(
+            r##"<dt class="sig sig-object py" id="{id}">{text}<a class="headerlink" href="#{id}">¶</a></dt>"##
+        )
+    };
+    let body = format!(
+        r##"<section><h1>API</h1><section><h2>Files</h2><p>Intro.</p>
+<dl class="py function">{}{}<dd><p>Remove (delete) the file.</p></dd></dl>
+<dl class="py class">{}<dd><p>A box.</p>
+<dl class="py method">{}<dd><p>Opens the box.</p>
+<dl class="field-list simple"><dt class="field-odd">Parameters</dt><dd class="field-odd"><p>none</p></dd></dl></dd></dl></dd></dl>
+<dl class="py function">{}<dd><p>After the class.</p></dd></dl>
+<ul><li><dl class="py data">{}<dd><p>In a list.</p></dd></dl></li></ul>
+<table><tr><td><dl class="py data">{}<dd><p>In a cell.</p></dd></dl></td><td>x</td></tr></table>
+</section><section><h2>Deep</h2><h3>a</h3><h4>b</h4><h5>c</h5><h6>d</h6>
+<dl class="py function">{}<dd><p>Too deep.</p></dd></dl></section></section>"##,
+        sig(
+            "a",
+            r#"<span class="sig-name">demo.remove</span>(<em>path</em>)"#
+        ),
+        sig(
+            "b",
+            r#"<span class="sig-name">demo.unlink</span>(<em>path</em>)"#
+        ),
+        sig("c", "class demo.Box"),
+        sig("d", "open()"),
+        sig("z", "demo.after()"),
+        sig("e", "demo.LIMIT"),
+        sig("g", "demo.CELL"),
+        sig("h", "demo.deep()"),
+    );
+    let html = format!(
+        r##"<html><head><meta name="generator" content="Sphinx 7"><title>API — Demo 1.0</title></head>
+<body><div class="document"><div class="body" role="main">{body}</div></div></body></html>"##
+    );
+    let files = vec![
+        (
+            "index.html".to_string(),
+            html.replace("API", "Demo")
+                .replace("demo.", "x.")
+                .into_bytes(),
+        ),
+        ("api.html".to_string(), html.into_bytes()),
+    ];
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert_eq!(imp.flavor, HtmlFlavor::Sphinx);
+    let api = &imp
+        .docs
+        .iter()
+        .find(|d| d.rel_path == "api.md")
+        .unwrap()
+        .markdown;
+    let expect = [
+        // An entry with two signatures: the first is the heading.
+        "## Files\n\nIntro.\n\n### `demo.remove(path)`\n\n`demo.unlink(path)`\n\nRemove (delete) the file.",
+        // A method inside a class is a level deeper; field lists stay bold.
+        "### `class demo.Box`\n\nA box.\n\n#### `open()`\n\nOpens the box.\n\n**Parameters**",
+        // After the class, entries are back at the section's level.
+        "### `demo.after()`\n\nAfter the class.",
+        "- `demo.LIMIT`",
+        "`demo.deep()`\n\nToo deep.",
+    ];
+    for e in expect {
+        assert!(api.contains(e), "{e:?} not in:\n{api}");
+    }
+    for line in api.lines() {
+        assert!(
+            !(line.starts_with('#')
+                && (line.contains("LIMIT") || line.contains("CELL") || line.contains("deep()"))),
+            "{line:?} should not be a heading:\n{api}"
+        );
+    }
+    assert!(!api.contains("#######"), "{api}");
+    assert!(api.contains("demo.CELL"), "{api}");
+}
+
 #[test]
 fn sphinx_like_set() {
     let page = |title: &str, body: &str| {

@@ -66,6 +66,8 @@ pub(crate) fn convert(roots: &[ElementRef<'_>], ctx: &Ctx<'_>) -> String {
         page_md: ctx.md_paths.get(ctx.page).cloned().unwrap_or_default(),
         shift: min_rest.map_or(0, |m| 2 - m as i32),
         roots: roots.iter().map(|r| r.id()).collect(),
+        level: 0,
+        headings: true,
     };
     for r in roots {
         w.children(**r);
@@ -186,6 +188,11 @@ struct Writer<'a> {
     page_md: String,
     shift: i32,
     roots: HashSet<NodeId>,
+    /// Level of the last heading written (0 before the first): API entries
+    /// become headings one level below it.
+    level: usize,
+    /// False in a table cell's writer, where a heading cannot stand.
+    headings: bool,
 }
 
 impl Writer<'_> {
@@ -403,6 +410,7 @@ impl Writer<'_> {
         }
         let level = (level as i32 + self.shift).clamp(1, 6) as usize;
         self.block(&[format!("{} {}", "#".repeat(level), inner)]);
+        self.level = level;
     }
 
     fn pre(&mut self, node: NodeRef<'_, Node>) {
@@ -530,6 +538,15 @@ impl Writer<'_> {
             return;
         }
         self.flush();
+        // An API entry (a Sphinx object description: function, method,
+        // option, command form) is a section of its own: its first
+        // signature becomes a heading one level below the enclosing one, so
+        // the entry starts its own chunk and names it, instead of sharing a
+        // size-cut chunk with its neighbours. Not inside lists, quotes or
+        // table cells, nor below level 6.
+        let base = self.level;
+        let entry_level = base.max(1) + 1;
+        let mut after_sig = false;
         for child in node.children() {
             let Some(el) = ElementRef::wrap(child) else {
                 continue;
@@ -544,20 +561,42 @@ impl Writer<'_> {
                     if sig {
                         // An API signature reads best as code.
                         let text = collapse_ws(&plain_text(el));
-                        if !text.is_empty() {
+                        if text.is_empty() {
+                            continue;
+                        }
+                        let heading = !after_sig
+                            && self.headings
+                            && self.prefixes.is_empty()
+                            && entry_level <= 6;
+                        if heading {
+                            self.block(&[format!(
+                                "{} {}",
+                                "#".repeat(entry_level),
+                                code_span(&text)
+                            )]);
+                            self.level = entry_level;
+                        } else {
+                            // Further signatures of one entry stay under its
+                            // heading.
                             self.block(&[code_span(&text)]);
                         }
+                        after_sig = true;
                     } else {
                         let inner = collapse_ws(&self.capture(child));
                         if !inner.is_empty() {
                             self.block(&[escape_block_start(&wrap(&inner, "**"))]);
                         }
+                        after_sig = false;
                     }
                 }
-                _ => self.node(child),
+                _ => {
+                    after_sig = false;
+                    self.node(child);
+                }
             }
         }
         self.flush();
+        self.level = base;
     }
 
     fn link(&mut self, node: NodeRef<'_, Node>, href: Option<&str>) {
@@ -607,6 +646,8 @@ impl Writer<'_> {
             page_md: self.page_md.clone(),
             shift: self.shift,
             roots: self.roots.clone(),
+            level: self.level,
+            headings: false,
         };
         w.children(node);
         w.flush();
