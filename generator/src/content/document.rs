@@ -309,7 +309,15 @@ struct PageDraft {
     label: Option<String>,
     blocks: Vec<Block>,
     line: usize,
+    /// A later part of a section too long for one page ([`cap_pages`]).
+    continued: bool,
 }
+
+/// Most Markdown bytes of a page made from a section: a longer section goes
+/// on over further pages, so that no page view grows without bound (a
+/// 1 MB cross-reference page, a whole manual's table of contents). About
+/// 120 KB of HTML for prose; pages with physical page markers are not cut.
+pub const MAX_PAGE_BYTES: usize = 64 * 1024;
 
 /// Splits a document body. `line_offset` is the number of file lines before
 /// the body (front matter), so reported lines are file lines.
@@ -350,7 +358,12 @@ fn parse_with(
     let drafts = if doc.has_markers {
         pages_from_markers(all, &line_of, &mut doc.problems)
     } else {
-        pages_from_sections(all, doc.h1_title.is_some(), &line_of)
+        cap_pages(
+            body,
+            pages_from_sections(all, doc.h1_title.is_some(), &line_of),
+            MAX_PAGE_BYTES,
+            &line_of,
+        )
     };
     if doc.problems.iter().any(|p| p.fatal) {
         return doc;
@@ -409,6 +422,7 @@ fn pages_from_markers(
                 label: label.clone(),
                 blocks: Vec::new(),
                 line,
+                continued: false,
             });
         } else if let Some(page) = drafts.last_mut() {
             page.blocks.push(block);
@@ -459,6 +473,7 @@ fn pages_from_sections(
             label: None,
             blocks: std::mem::take(current),
             line,
+            continued: false,
         });
     };
     for block in all {
@@ -474,6 +489,95 @@ fn pages_from_sections(
     }
     flush(&mut current, &mut drafts);
     drafts
+}
+
+/// Cuts section pages longer than `max` bytes into parts of at most `max`
+/// bytes where their blocks allow, then numbers all pages again. A part
+/// starts at a heading once the one before holds half of `max`, else where
+/// the next block would not fit; a list longer than `max` is cut between
+/// its items. One block that is still longer (a table, a code block, a
+/// single list item) makes a page of its own. Pages under `max` are not
+/// touched, so their numbers only move after a cut page of their document.
+fn cap_pages(
+    body: &str,
+    drafts: Vec<PageDraft>,
+    max: usize,
+    line_of: &dyn Fn(usize) -> usize,
+) -> Vec<PageDraft> {
+    let span = |blocks: &[Block]| match (blocks.first(), blocks.last()) {
+        (Some(f), Some(l)) => l.range.end - f.range.start,
+        _ => 0,
+    };
+    let mut out: Vec<PageDraft> = Vec::new();
+    for draft in drafts {
+        if span(&draft.blocks) <= max {
+            out.push(draft);
+            continue;
+        }
+        let mut blocks: Vec<Block> = Vec::new();
+        for b in draft.blocks {
+            match &b.kind {
+                Kind::List(items) if b.range.len() > max && items.len() > 1 => {
+                    let mut group: Vec<Range<usize>> = Vec::new();
+                    let flush = |group: &mut Vec<Range<usize>>, blocks: &mut Vec<Block>| {
+                        if let (Some(f), Some(l)) = (group.first(), group.last()) {
+                            let range = f.start..l.end;
+                            blocks.push(Block {
+                                words: words(&body[range.clone()]),
+                                kind: Kind::List(std::mem::take(group)),
+                                range,
+                            });
+                        }
+                    };
+                    for r in items {
+                        if group.first().is_some_and(|f| r.end - f.start > max) {
+                            flush(&mut group, &mut blocks);
+                        }
+                        group.push(r.clone());
+                    }
+                    flush(&mut group, &mut blocks);
+                }
+                _ => blocks.push(b),
+            }
+        }
+        let mut parts: Vec<Vec<Block>> = vec![Vec::new()];
+        for b in blocks {
+            let cur = parts.last_mut().expect("one part at least");
+            let has_content = cur
+                .iter()
+                .any(|c| !matches!(c.kind, Kind::Heading(..)) && c.words > 0);
+            let fits = cur
+                .first()
+                .is_none_or(|f| b.range.end - f.range.start <= max);
+            let at_heading = matches!(b.kind, Kind::Heading(..)) && span(cur) >= max / 2;
+            if has_content && (!fits || at_heading) {
+                // Headings at the end of a part go with the text under them.
+                let keep = cur
+                    .iter()
+                    .rposition(|c| !matches!(c.kind, Kind::Heading(..)))
+                    .map_or(0, |i| i + 1);
+                let moved = cur.split_off(keep);
+                parts.push(moved);
+            }
+            parts.last_mut().expect("one part at least").push(b);
+        }
+        for (k, blocks) in parts.into_iter().enumerate() {
+            if blocks.is_empty() {
+                continue;
+            }
+            out.push(PageDraft {
+                number: 0,
+                label: None,
+                line: line_of(blocks[0].range.start),
+                blocks,
+                continued: k > 0,
+            });
+        }
+    }
+    for (i, d) in out.iter_mut().enumerate() {
+        d.number = i as u32 + 1;
+    }
+    out
 }
 
 /// Pieces of a block larger than `max` words, each valid Markdown on its own.
@@ -751,7 +855,17 @@ fn chunk_pages(
         let page_idx = doc.pages.len();
         let chunk_start = doc.chunks.len();
         let mut cur: Option<ChunkDraft> = None;
-        let mut title: Option<String> = None;
+        // A continued section's page is named after the section, unless it
+        // starts with a heading of its own.
+        let starts_with_heading = draft
+            .blocks
+            .first()
+            .is_some_and(|b| matches!(b.kind, Kind::Heading(..)));
+        let mut title: Option<String> = if draft.continued && !starts_with_heading {
+            stack.last().map(|(_, t)| format!("{t} (continued)"))
+        } else {
+            None
+        };
         let close = |cur: &mut Option<ChunkDraft>, doc: &mut ParsedDoc, stack: &[(u8, String)]| {
             if let Some(c) = cur.take() {
                 let n = doc.chunks.len() as u32 + 1;

@@ -414,3 +414,145 @@ fn ascii_word_count_equals_the_general_one() {
     }
     assert_eq!(words("| --- | a1 |  ## Title\u{a0}x"), 3);
 }
+
+/// Every page's Markdown, concatenated: what a reader of all pages sees.
+fn all_text(doc: &ParsedDoc) -> String {
+    doc.pages
+        .iter()
+        .map(|p| p.markdown.as_str())
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+#[test]
+fn a_long_section_goes_on_over_pages_under_the_cap() {
+    // One section of 40 subsections of about 3 KB each (120 KB), then a
+    // short section.
+    let para = "Lorem ipsum dolor sit amet consectetur. ".repeat(40);
+    let para = para.trim_end();
+    let mut src = String::from("# Doc\n\n## Big\n\nIntro.\n\n");
+    for i in 0..40 {
+        src.push_str(&format!("### Part {i}\n\n{para}\n\n{para}\n\n"));
+    }
+    src.push_str("## Small\n\nThe end.\n");
+    let doc = parse(&src, 0, opts(200, 400));
+    let numbers: Vec<u32> = doc.pages.iter().map(|p| p.number).collect();
+    assert_eq!(numbers, (1..=doc.pages.len() as u32).collect::<Vec<_>>());
+    assert!(doc.pages.len() >= 3, "{}", doc.pages.len());
+    for p in &doc.pages {
+        assert!(
+            p.markdown.len() <= MAX_PAGE_BYTES,
+            "page {}: {}",
+            p.number,
+            p.markdown.len()
+        );
+    }
+    // The first part keeps the section's name; later parts start at a
+    // subsection, since one comes once half a page is filled.
+    assert_eq!(doc.pages[0].title.as_deref(), Some("Doc"));
+    for p in &doc.pages[1..doc.pages.len() - 1] {
+        let t = p.title.as_deref().unwrap_or("-");
+        assert!(t.starts_with("Part "), "{t}");
+        assert!(p.markdown.starts_with("### Part "), "{}", &p.markdown[..40]);
+    }
+    assert_eq!(doc.pages.last().unwrap().title.as_deref(), Some("Small"));
+    // Nothing is lost or repeated: the pages hold every block once, and
+    // each chunk stays within its page.
+    let text = all_text(&doc);
+    for i in 0..40 {
+        assert_eq!(
+            text.matches(&format!("### Part {i}\n")).count(),
+            1,
+            "Part {i}"
+        );
+    }
+    assert_eq!(text.matches(&para).count(), 80);
+    for (k, p) in doc.pages.iter().enumerate() {
+        for c in &doc.chunks[p.chunks.clone()] {
+            assert_eq!(c.page, k);
+        }
+    }
+}
+
+#[test]
+fn a_section_without_headings_is_cut_between_blocks_and_list_items() {
+    // 30 KB of paragraphs, then one list of 1,500 items (about 75 KB): the
+    // list is cut between items; continued parts are named after the
+    // section.
+    let para = "Plain words of a page that has no subsections at all. ".repeat(10);
+    let para = para.trim_end();
+    let mut src = String::from("## Index\n\n");
+    for _ in 0..55 {
+        src.push_str(&format!("{para}\n\n"));
+    }
+    for i in 0..1500 {
+        src.push_str(&format!("- entry number {i} of the index, with a link\n"));
+    }
+    let doc = parse(&src, 0, opts(200, 400));
+    assert!(doc.pages.len() >= 2);
+    for p in &doc.pages {
+        assert!(
+            p.markdown.len() <= MAX_PAGE_BYTES,
+            "page {}: {}",
+            p.number,
+            p.markdown.len()
+        );
+    }
+    assert_eq!(doc.pages[0].title.as_deref(), Some("Index"));
+    for p in &doc.pages[1..] {
+        assert_eq!(p.title.as_deref(), Some("Index (continued)"));
+        assert!(p.markdown.starts_with(&para) || p.markdown.starts_with("- entry number "));
+    }
+    let text = all_text(&doc);
+    for i in [0, 1, 749, 1499] {
+        assert_eq!(
+            text.matches(&format!("- entry number {i} of")).count(),
+            1,
+            "{i}"
+        );
+    }
+    let last = &doc.pages.last().unwrap().markdown;
+    assert!(last
+        .trim_end()
+        .ends_with("- entry number 1499 of the index, with a link"));
+    // The parts of the list render as lists.
+    for p in doc
+        .pages
+        .iter()
+        .filter(|p| p.markdown.starts_with("- entry"))
+    {
+        let first = pulldown_cmark::Parser::new(&p.markdown).next();
+        assert!(
+            matches!(
+                first,
+                Some(pulldown_cmark::Event::Start(pulldown_cmark::Tag::List(
+                    None
+                )))
+            ),
+            "{first:?}"
+        );
+    }
+}
+
+#[test]
+fn pages_under_the_cap_and_marked_pages_are_not_cut() {
+    let para = "Some words here. ".repeat(300);
+    let para = para.trim_end();
+    let small = format!("## A\n\n{para}\n\n## B\n\n{para}\n");
+    let doc = parse(&small, 0, opts(200, 400));
+    let titles: Vec<_> = doc
+        .pages
+        .iter()
+        .map(|p| p.title.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(titles, ["A", "B"]);
+    // A physical page keeps its number and content whatever its size.
+    let mut marked = String::from("<!-- page 1 -->\n\n");
+    for _ in 0..30 {
+        marked.push_str(&format!("{para}\n\n"));
+    }
+    marked.push_str("<!-- page 2 -->\n\nEnd.\n");
+    let doc = parse(&marked, 0, opts(200, 400));
+    assert_eq!(doc.pages.len(), 2);
+    assert!(doc.pages[0].markdown.len() > MAX_PAGE_BYTES);
+}
