@@ -501,7 +501,7 @@ fn a_section_without_headings_is_cut_between_blocks_and_list_items() {
     assert_eq!(doc.pages[0].title.as_deref(), Some("Index"));
     for p in &doc.pages[1..] {
         assert_eq!(p.title.as_deref(), Some("Index (continued)"));
-        assert!(p.markdown.starts_with(&para) || p.markdown.starts_with("- entry number "));
+        assert!(p.markdown.starts_with(para) || p.markdown.starts_with("- entry number "));
     }
     let text = all_text(&doc);
     for i in [0, 1, 749, 1499] {
