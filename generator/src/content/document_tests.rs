@@ -415,6 +415,13 @@ fn ascii_word_count_equals_the_general_one() {
     assert_eq!(words("| --- | a1 |  ## Title\u{a0}x"), 3);
 }
 
+fn assert_pages_within_the_cap(doc: &ParsedDoc) {
+    for p in &doc.pages {
+        let n = p.markdown.len();
+        assert!(n <= MAX_PAGE_BYTES, "page {}: {n} bytes", p.number);
+    }
+}
+
 /// Every page's Markdown, concatenated: what a reader of all pages sees.
 fn all_text(doc: &ParsedDoc) -> String {
     doc.pages
@@ -439,14 +446,7 @@ fn a_long_section_goes_on_over_pages_under_the_cap() {
     let numbers: Vec<u32> = doc.pages.iter().map(|p| p.number).collect();
     assert_eq!(numbers, (1..=doc.pages.len() as u32).collect::<Vec<_>>());
     assert!(doc.pages.len() >= 3, "{}", doc.pages.len());
-    for p in &doc.pages {
-        assert!(
-            p.markdown.len() <= MAX_PAGE_BYTES,
-            "page {}: {}",
-            p.number,
-            p.markdown.len()
-        );
-    }
+    assert_pages_within_the_cap(&doc);
     // The first part keeps the section's name; later parts start at a
     // subsection, since one comes once half a page is filled.
     assert_eq!(doc.pages[0].title.as_deref(), Some("Doc"));
@@ -490,14 +490,7 @@ fn a_section_without_headings_is_cut_between_blocks_and_list_items() {
     }
     let doc = parse(&src, 0, opts(200, 400));
     assert!(doc.pages.len() >= 2);
-    for p in &doc.pages {
-        assert!(
-            p.markdown.len() <= MAX_PAGE_BYTES,
-            "page {}: {}",
-            p.number,
-            p.markdown.len()
-        );
-    }
+    assert_pages_within_the_cap(&doc);
     assert_eq!(doc.pages[0].title.as_deref(), Some("Index"));
     for p in &doc.pages[1..] {
         assert_eq!(p.title.as_deref(), Some("Index (continued)"));
