@@ -479,16 +479,20 @@ fn pages_from_sections(
     for block in all {
         let starts_section = matches!(&block.kind, Kind::Heading(l, _) if Some(*l) == top);
         // A title with nothing under it stays with the first section.
-        let has_content = current
-            .iter()
-            .any(|b| !matches!(b.kind, Kind::Heading(..)) && b.words > 0);
-        if starts_section && has_content {
+        if starts_section && has_content(&current) {
             flush(&mut current, &mut drafts);
         }
         current.push(block);
     }
     flush(&mut current, &mut drafts);
     drafts
+}
+
+/// Whether `blocks` hold text besides headings.
+fn has_content(blocks: &[Block]) -> bool {
+    blocks
+        .iter()
+        .any(|b| !matches!(b.kind, Kind::Heading(..)) && b.words > 0)
 }
 
 /// Cuts section pages longer than `max` bytes into parts of at most `max`
@@ -543,14 +547,11 @@ fn cap_pages(
         let mut parts: Vec<Vec<Block>> = vec![Vec::new()];
         for b in blocks {
             let cur = parts.last_mut().expect("one part at least");
-            let has_content = cur
-                .iter()
-                .any(|c| !matches!(c.kind, Kind::Heading(..)) && c.words > 0);
             let fits = cur
                 .first()
                 .is_none_or(|f| b.range.end - f.range.start <= max);
             let at_heading = matches!(b.kind, Kind::Heading(..)) && span(cur) >= max / 2;
-            if has_content && (!fits || at_heading) {
+            if has_content(cur) && (!fits || at_heading) {
                 // Headings at the end of a part go with the text under them.
                 let keep = cur
                     .iter()
