@@ -177,6 +177,72 @@ fn sphinx_api_entries_become_sections() {
     assert!(api.contains("demo.CELL"), "{api}");
 }
 
+/// Outside Sphinx, a definition list long enough to be cut by size
+/// (options, variables, settings, FAQ entries) is cut at its entries: each
+/// entry's first term becomes a heading one level below its section and
+/// further terms of the entry stay bold under it. A short list, a list
+/// inside an entry's description and a list of fields stay bold terms.
+#[test]
+fn long_definition_lists_become_sections() {
+    let words = |w: &str, n: usize| vec![w; n].join(" ");
+    let body = format!(
+        r##"<h1>tool-config(1)</h1><h2>OPTIONS</h2>
+<div class="dlist"><dl>
+<dt class="hdlist1">-f</dt><dt class="hdlist1">--force</dt><dd><p>Force it. {force}</p>
+<div class="dlist"><dl><dt class="hdlist1">always</dt><dd><p>{nested}</p></dd><dt class="hdlist1">never</dt><dd><p>{nested}</p></dd></dl></div></dd>
+<dt class="hdlist1">What does <code>core.size</code> do?</dt><dd><p>Sets the size. {size}</p></dd>
+</dl></div>
+<p>Between the lists.</p>
+<dl class="variablelist"><dt id="GUC-WORK-MEM"><span class="term"><code class="varname">work_mem</code> (<code class="type">integer</code>)</span></dt><dd><p>Memory per sort. {mem}</p></dd>
+<dt><span class="term"><code class="varname">huge_pages</code></span></dt><dd><p>Huge pages. {mem}</p></dd></dl>
+<h2>SEE ALSO</h2>
+<dl><dt>short</dt><dd><p>A short list.</p></dd><dt>list</dt><dd><p>Stays together.</p></dd></dl>
+<dl><dt>{long_term}</dt><dd><p>{size}</p></dd><dt>x</dt><dd><p>{size}</p></dd></dl>
+<dl class="field-list"><dt>Parameters</dt><dd><p>{size}</p></dd><dt>Returns</dt><dd><p>{size}</p></dd></dl>
+<ul><li><dl><dt>in-a-list</dt><dd><p>{size}</p></dd><dt>second</dt><dd><p>{size}</p></dd></dl></li></ul>"##,
+        force = words("force", 60),
+        nested = words("nested", 40),
+        size = words("size", 110),
+        mem = words("memory", 110),
+        long_term = words("long", 30),
+    );
+    let html =
+        format!("<html><head><title>tool-config(1)</title></head><body>{body}</body></html>");
+    let files = vec![("tool-config.html".to_string(), html.into_bytes())];
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    let expect = [
+        // The first term names the entry; an alias stays under it.
+        "## OPTIONS\n\n### -f\n\n**--force**\n\nForce it.",
+        // A list inside an entry's description stays bold terms.
+        "**always**\n\nnested",
+        "### What does `core.size` do?\n\nSets the size.",
+        "Between the lists.\n\n### `work_mem` (`integer`)\n\nMemory per sort.",
+        "### `huge_pages`\n\nHuge pages.",
+        // A short list, a sentence as a term, fields and a list in a list
+        // stay bold.
+        "**short**\n\nA short list.",
+        "**Parameters**",
+        "- **in-a-list**",
+    ];
+    for e in expect {
+        assert!(md.contains(e), "{e:?} not in:\n{md}");
+    }
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(
+        headings,
+        [
+            "## OPTIONS",
+            "### -f",
+            "### What does `core.size` do?",
+            "### `work_mem` (`integer`)",
+            "### `huge_pages`",
+            "## SEE ALSO",
+        ],
+        "{md}"
+    );
+}
+
 #[test]
 fn sphinx_like_set() {
     let page = |title: &str, body: &str| {

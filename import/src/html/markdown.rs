@@ -68,6 +68,7 @@ pub(crate) fn convert(roots: &[ElementRef<'_>], ctx: &Ctx<'_>) -> String {
         roots: roots.iter().map(|r| r.id()).collect(),
         level: 0,
         headings: true,
+        in_entry: false,
     };
     for r in roots {
         w.children(**r);
@@ -118,6 +119,45 @@ fn collect_text(node: NodeRef<'_, Node>, out: &mut String, keep_breaks: bool) {
             _ => {}
         }
     }
+}
+
+/// Words of description a definition list needs before its entries
+/// become sections: about one chunk's worth (the chunker's target is 200
+/// words), so a short list stays together and a long one is not cut by size
+/// in the middle of an entry.
+const ENTRY_LIST_MIN_WORDS: usize = 200;
+
+/// Longest term (in characters) that names an entry; a longer one is a
+/// sentence set in a term, not a name.
+const ENTRY_TERM_MAX_CHARS: usize = 120;
+
+/// Whether a definition list is a reference of entries (options, variables,
+/// settings, questions) whose terms become headings: two or more
+/// descriptions with [`ENTRY_LIST_MIN_WORDS`] words in all, every term at
+/// most [`ENTRY_TERM_MAX_CHARS`] long, and not a list of fields, footnotes
+/// or citations.
+fn is_entry_list(node: NodeRef<'_, Node>) -> bool {
+    let Some(dl) = ElementRef::wrap(node) else {
+        return false;
+    };
+    if ["field-list", "footnote", "citation", "docinfo"]
+        .iter()
+        .any(|c| has_class(dl.value(), c))
+    {
+        return false;
+    }
+    let (mut descriptions, mut words) = (0, 0);
+    for child in node.children().filter_map(ElementRef::wrap) {
+        match child.value().name() {
+            "dt" if plain_text(child).chars().count() > ENTRY_TERM_MAX_CHARS => return false,
+            "dd" => {
+                descriptions += 1;
+                words += plain_text(child).split_whitespace().count();
+            }
+            _ => {}
+        }
+    }
+    descriptions >= 2 && words >= ENTRY_LIST_MIN_WORDS
 }
 
 fn has_class(e: &scraper::node::Element, class: &str) -> bool {
@@ -193,6 +233,9 @@ struct Writer<'a> {
     level: usize,
     /// False in a table cell's writer, where a heading cannot stand.
     headings: bool,
+    /// Inside a definition list's description: a list there is part of an
+    /// entry, not a reference of its own.
+    in_entry: bool,
 }
 
 impl Writer<'_> {
@@ -546,6 +589,12 @@ impl Writer<'_> {
         // table cells, nor below level 6.
         let base = self.level;
         let entry_level = base.max(1) + 1;
+        let can_head = self.headings && self.prefixes.is_empty() && entry_level <= 6;
+        // Any other reference list (options, variables, settings, FAQ
+        // entries) long enough to be cut by size is cut at its entries
+        // instead, by the same headings; see [`is_entry_list`].
+        let entries = can_head && !self.in_entry && is_entry_list(node);
+        let outer_entry = self.in_entry;
         let mut after_sig = false;
         for child in node.children() {
             let Some(el) = ElementRef::wrap(child) else {
@@ -564,10 +613,7 @@ impl Writer<'_> {
                         if text.is_empty() {
                             continue;
                         }
-                        let heading = !after_sig
-                            && self.headings
-                            && self.prefixes.is_empty()
-                            && entry_level <= 6;
+                        let heading = !after_sig && can_head;
                         if heading {
                             self.block(&[format!(
                                 "{} {}",
@@ -583,15 +629,27 @@ impl Writer<'_> {
                         after_sig = true;
                     } else {
                         let inner = collapse_ws(&self.capture(child));
-                        if !inner.is_empty() {
-                            self.block(&[escape_block_start(&wrap(&inner, "**"))]);
+                        if inner.is_empty() {
+                            continue;
                         }
-                        after_sig = false;
+                        if entries && !after_sig {
+                            // The entry's first term names it; further terms
+                            // of the same entry (aliases) stay under it.
+                            let text = strip_marks(&inner.replace(BREAK, " "));
+                            self.block(&[format!("{} {}", "#".repeat(entry_level), text)]);
+                            self.level = entry_level;
+                            after_sig = true;
+                        } else {
+                            self.block(&[escape_block_start(&wrap(&inner, "**"))]);
+                            after_sig = entries;
+                        }
                     }
                 }
                 _ => {
                     after_sig = false;
+                    self.in_entry = true;
                     self.node(child);
+                    self.in_entry = outer_entry;
                 }
             }
         }
@@ -648,6 +706,7 @@ impl Writer<'_> {
             roots: self.roots.clone(),
             level: self.level,
             headings: false,
+            in_entry: self.in_entry,
         };
         w.children(node);
         w.flush();
