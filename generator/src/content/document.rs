@@ -4,8 +4,9 @@
 //!
 //! Pages come from page markers (`<!-- page 12 label="iv" -->`) when the
 //! document has any, else from its top-level sections. Chunks never cross a
-//! page or a heading, and a code block, table or list is only cut when it alone
-//! is larger than `max_words`.
+//! page or a heading, and a block (code, table, list, paragraph, quote) is
+//! only cut when it alone is larger than `max_words`; a quote or a list item
+//! is cut between the blocks it holds, recursively.
 //!
 //! Question entries also start a chunk: where a section holds two or more
 //! questions that are not headings (a paragraph in bold ending with `?`, as
@@ -107,6 +108,7 @@ enum Kind {
     Code,
     Table,
     List(Vec<Range<usize>>),
+    Quote,
     Paragraph,
     Other,
 }
@@ -235,6 +237,7 @@ fn blocks(
                         Tag::CodeBlock(_) => Kind::Code,
                         Tag::Table(_) => Kind::Table,
                         Tag::List(_) => Kind::List(Vec::new()),
+                        Tag::BlockQuote(_) => Kind::Quote,
                         Tag::Paragraph => Kind::Paragraph,
                         _ => Kind::Other,
                     };
@@ -590,15 +593,38 @@ fn split_block(body: &str, block: &Block, max: usize) -> Vec<String> {
     match &block.kind {
         Kind::Code => split_code(src, max),
         Kind::Table => split_table(src, max),
-        Kind::List(items) if items.len() > 1 => {
+        Kind::List(items) => {
             let pieces: Vec<(String, usize)> = items
                 .iter()
-                .map(|r| {
-                    let s = &body[r.clone()];
-                    (s.trim_end().to_string(), words(s))
+                .flat_map(|r| {
+                    let s = body[r.clone()].trim_end();
+                    if words(s) > max {
+                        split_item(s, max)
+                    } else {
+                        vec![s.to_string()]
+                    }
+                })
+                .map(|s| {
+                    let w = words(&s);
+                    (s, w)
                 })
                 .collect();
             group(pieces, max, "\n")
+        }
+        Kind::Quote => {
+            let inner: Vec<&str> = src
+                .trim_end()
+                .lines()
+                .map(|l| match l.trim_start().strip_prefix('>') {
+                    Some(rest) => rest.strip_prefix(' ').unwrap_or(rest),
+                    // A lazy continuation line.
+                    None => l,
+                })
+                .collect();
+            split_inner(&inner.join("\n"), max)
+                .iter()
+                .map(|piece| prefix_lines(piece, "> ", "> "))
+                .collect()
         }
         Kind::Paragraph => {
             let sentences: Vec<(String, usize)> = split_sentences(src)
@@ -612,6 +638,82 @@ fn split_block(body: &str, block: &Block, max: usize) -> Vec<String> {
         }
         _ => vec![src.to_string()],
     }
+}
+
+/// The blocks of a container's inner Markdown (a quote's, a list item's),
+/// each cut as a block of its own, packed into pieces of at most `max`
+/// words: a container larger than a chunk is cut between its blocks, and a
+/// table, list or code block inside it as it would be outside.
+fn split_inner(inner: &str, max: usize) -> Vec<String> {
+    // Page markers inside a container were reported by the outer parse.
+    let (inner_blocks, _) = blocks(inner, &|_| 0, &mut Vec::new());
+    let pieces: Vec<(String, usize)> = inner_blocks
+        .iter()
+        .flat_map(|b| split_block(inner, b, max))
+        .map(|p| {
+            let p = p.trim_end().to_string();
+            let w = words(&p);
+            (p, w)
+        })
+        .collect();
+    group(pieces, max, "\n\n")
+}
+
+/// A list item larger than `max` words, cut between the blocks it holds
+/// (paragraphs, code, a nested list); each piece starts with the item's
+/// marker, so it reads as the same item.
+fn split_item(item: &str, max: usize) -> Vec<String> {
+    let first = item.lines().next().unwrap_or("");
+    let lead = first.len() - first.trim_start().len();
+    let rest = &first[lead..];
+    let bullet = if rest.starts_with(['-', '*', '+']) {
+        1
+    } else {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest.as_bytes().get(digits) {
+            Some(b'.' | b')') if digits > 0 => digits + 1,
+            _ => return vec![item.to_string()],
+        }
+    };
+    let spaces = rest[bullet..].bytes().take_while(|&b| b == b' ').count();
+    // Content of four or more spaces after the marker is indented code
+    // that starts one column after it.
+    let width = lead + bullet + if (1..=4).contains(&spaces) { spaces } else { 1 };
+    let pad = " ".repeat(width);
+    let mut content = vec![first.get(width..).unwrap_or("")];
+    content.extend(item.lines().skip(1).map(|l| {
+        l.strip_prefix(pad.as_str())
+            .unwrap_or_else(|| l.trim_start())
+    }));
+    let pieces = split_inner(&content.join("\n"), max);
+    if pieces.len() <= 1 {
+        return vec![item.to_string()];
+    }
+    let marker = format!("{:<width$}", &first[..lead + bullet]);
+    pieces
+        .iter()
+        .map(|p| prefix_lines(p, &marker, &pad))
+        .collect()
+}
+
+/// `text` with `first` before its first line and `rest` before every
+/// other non-empty line (blank lines keep the prefix without its trailing
+/// spaces, so a quote stays one quote).
+fn prefix_lines(text: &str, first: &str, rest: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let p = if i == 0 { first } else { rest };
+        if line.is_empty() {
+            out.push_str(p.trim_end());
+        } else {
+            out.push_str(p);
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Greedily packs pieces into groups of at most `max` words.

@@ -233,6 +233,63 @@ fn oversize_list_is_cut_between_items() {
     );
 }
 
+/// A quote larger than a chunk (a hand-made site indenting a long table
+/// with `<blockquote>`) is cut between its blocks, and the table in it
+/// between rows with its header repeated; every piece stays a quote.
+#[test]
+fn oversize_quote_is_cut_inside() {
+    let rows: Vec<String> = (0..6).map(|i| format!("> | r{i} | v |")).collect();
+    let src = format!(
+        "> Intro line.\n>\n> | k | v |\n> |---|---|\n{}\n",
+        rows.join("\n")
+    );
+    let doc = parse(&src, 0, opts(4, 8));
+    let md: Vec<&str> = doc.chunks.iter().map(|c| c.markdown.as_str()).collect();
+    assert_eq!(
+        md,
+        vec![
+            "> Intro line.",
+            "> | k | v |\n> |---|---|\n> | r0 | v |\n> | r1 | v |\n> | r2 | v |",
+            "> | k | v |\n> |---|---|\n> | r3 | v |\n> | r4 | v |\n> | r5 | v |",
+        ]
+    );
+    // A quote within the limit is one piece, as written.
+    let small = "> One.\n>\n> Two.\n";
+    let doc = parse(small, 0, opts(4, 8));
+    assert_eq!(doc.chunks.len(), 1);
+    assert_eq!(doc.chunks[0].markdown, "> One.\n>\n> Two.");
+}
+
+/// One list item larger than a chunk (an option whose description holds a
+/// long nested list) is cut between the blocks it holds and between the
+/// items of the nested list; each piece starts with the item's marker and
+/// keeps its indentation.
+#[test]
+fn oversize_list_item_is_cut_inside() {
+    let nested: Vec<String> = (0..6).map(|i| format!("   - p{i} a b")).collect();
+    let src = format!(
+        "1. Head of the item.\n\n   Second paragraph here.\n\n{}\n2. Next item.\n",
+        nested.join("\n")
+    );
+    let doc = parse(&src, 0, opts(6, 8));
+    let md: Vec<&str> = doc.chunks.iter().map(|c| c.markdown.as_str()).collect();
+    assert_eq!(
+        md,
+        vec![
+            "1. Head of the item.\n\n   Second paragraph here.",
+            "1. - p0 a b\n   - p1 a b",
+            "1. - p2 a b\n   - p3 a b",
+            "1. - p4 a b\n   - p5 a b",
+            "2. Next item.",
+        ]
+    );
+    // Every nested item is in exactly one chunk.
+    for i in 0..6 {
+        let n = md.iter().filter(|m| m.contains(&format!("p{i} "))).count();
+        assert_eq!(n, 1, "p{i} in {md:?}");
+    }
+}
+
 #[test]
 fn line_offset_applies() {
     let doc = parse(
