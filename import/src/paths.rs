@@ -78,6 +78,20 @@ pub(crate) fn resolve(from: &str, href: &str) -> Option<String> {
     Some(cleaned)
 }
 
+/// The pages a resolved link may name, best first: the path itself, then,
+/// for a last segment without an extension (`/docs/intro`, as sites with
+/// extensionless URLs link their pages), the directory's index page and the
+/// same name with `.html`.
+pub(crate) fn candidates(target: &str) -> impl Iterator<Item = String> + '_ {
+    let bare = !file_name(target).contains('.');
+    std::iter::once(target.to_string()).chain(
+        ["/index.html", ".html", "/index.htm", ".htm"]
+            .into_iter()
+            .filter(move |_| bare)
+            .map(move |suffix| format!("{target}{suffix}")),
+    )
+}
+
 pub(crate) fn has_scheme(href: &str) -> bool {
     match href.find(':') {
         Some(i) => {
@@ -127,6 +141,18 @@ mod tests {
         assert_eq!(resolve("a/b.html", "./").as_deref(), Some("a/index.html"));
         assert_eq!(resolve("b.html", "sub/").as_deref(), Some("sub/index.html"));
         assert_eq!(resolve("b.html", "x%20y.html").as_deref(), Some("x y.html"));
+        let c: Vec<String> = candidates("docs/intro").collect();
+        assert_eq!(
+            c,
+            [
+                "docs/intro",
+                "docs/intro/index.html",
+                "docs/intro.html",
+                "docs/intro/index.htm",
+                "docs/intro.htm"
+            ]
+        );
+        assert_eq!(candidates("a/b.html").count(), 1);
         assert_eq!(resolve("b.html", "https://x.org/a.html"), None);
         assert_eq!(resolve("b.html", "mailto:a@b"), None);
         assert_eq!(resolve("b.html", "#top"), None);

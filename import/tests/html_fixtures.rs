@@ -719,3 +719,72 @@ fn doxygen_like_reference_pages() {
     }
     assert_eq!(imp.title.as_deref(), Some("Widget Lib"));
 }
+
+/// Sites with extensionless URLs (Docusaurus, Hugo) link pages as
+/// `/docs/intro`, which is `docs/intro/index.html` (or `docs/intro.html`) on
+/// disk: such links resolve to the imported document and set the reading
+/// order. Code blocks take their language from the highlighter's class on
+/// the `pre`, the `code` or a wrapper (also around a line-numbered table),
+/// and a one-item "On this page" list naming the page's heading is dropped.
+#[test]
+fn extensionless_links_code_languages_and_short_contents_lists() {
+    let page = |title: &str, body: &str| {
+        format!(
+            r##"<html><head><title>{title} | Acme</title></head><body>
+<nav><a href="/docs/zeta">Zeta</a> <a href="/docs/alpha">Alpha</a></nav>
+<main><article><h1>{title}</h1>{body}</article>
+<div class="col"><ul class="table-of-contents"><li><a href="#more">More</a></li></ul></div></main></body></html>"##
+        )
+    };
+    let files = owned(vec![
+        (
+            "index.html".into(),
+            page(
+                "Acme",
+                r#"<p>Read <a href="/docs/zeta">Zeta</a>, then <a href="docs/alpha">Alpha</a>.</p><h2 id="more">More</h2><p>x</p>"#,
+            ),
+        ),
+        (
+            "docs/zeta/index.html".into(),
+            page(
+                "Zeta",
+                r#"<pre class="prism-code language-bash"><code>acme start</code></pre><h2 id="more">More</h2><p>Back to <a href="/">home</a>.</p>"#,
+            ),
+        ),
+        (
+            "docs/alpha.html".into(),
+            page(
+                "Alpha",
+                r#"<div class="language-python highlight"><table class="highlighttable"><tr><td class="linenos"><div class="linenodiv"><pre>1</pre></div></td><td class="code"><div><pre><code>import acme</code></pre></div></td></tr></table></div>
+<div class="lang-en"><pre>no language</pre></div><h2 id="more">More</h2><p>y</p>"#,
+            ),
+        ),
+    ]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let doc = |p: &str| {
+        imp.docs
+            .iter()
+            .find(|d| d.rel_path == p)
+            .unwrap_or_else(|| panic!("{p} not imported"))
+    };
+    let home = body_of(&doc("index.md").markdown);
+    assert!(
+        home.contains("Read [Zeta](docs/zeta/index.md), then [Alpha](docs/alpha.md)."),
+        "{home}"
+    );
+    let order: Vec<&str> = {
+        let mut d: Vec<_> = imp.docs.iter().collect();
+        d.sort_by_key(|d| d.weight);
+        d.iter().map(|d| d.rel_path.as_str()).collect()
+    };
+    assert_eq!(order, ["index.md", "docs/zeta/index.md", "docs/alpha.md"]);
+    let zeta = body_of(&doc("docs/zeta/index.md").markdown);
+    assert!(zeta.contains("```bash\nacme start\n```"), "{zeta}");
+    assert!(zeta.contains("Back to [home](../../index.md)."), "{zeta}");
+    let alpha = body_of(&doc("docs/alpha.md").markdown);
+    assert!(alpha.contains("```python\nimport acme\n```"), "{alpha}");
+    assert!(alpha.contains("```\nno language\n```"), "{alpha}");
+    for md in [home, zeta, alpha] {
+        assert!(!md.contains("- More") && !md.contains("[More]"), "{md}");
+    }
+}

@@ -231,7 +231,8 @@ pub(crate) fn is_permalink(e: ElementRef<'_>) -> bool {
 }
 
 /// In-page contents lists ("On this page", "Contents"): blocks whose text is
-/// nearly all links to fragments of the same page. Returns the outermost
+/// nearly all links to fragments of the same page, three or more of them,
+/// or one or two that read as the page's headings. Returns the outermost
 /// element to drop for each (the block with its caption).
 pub(crate) fn in_page_tocs(
     roots: &[ElementRef<'_>],
@@ -240,6 +241,15 @@ pub(crate) fn in_page_tocs(
 ) -> HashSet<NodeId> {
     let name = crate::paths::file_name(page);
     let mut out = HashSet::new();
+    // Heading texts of the page: a short list (one or two links) is a
+    // contents list only when its links read as the page's headings.
+    let headings: HashSet<String> = roots
+        .iter()
+        .flat_map(|r| r.descendants())
+        .filter_map(ElementRef::wrap)
+        .filter(|e| crate::html::markdown::heading_level(e.value().name()).is_some())
+        .map(|e| crate::html::markdown::plain_text(e).to_lowercase())
+        .collect();
     for root in roots {
         for e in root.descendants().filter_map(ElementRef::wrap) {
             if !matches!(e.value().name(), "ul" | "ol" | "nav" | "div" | "table") {
@@ -265,7 +275,18 @@ pub(crate) fn in_page_tocs(
                 let h = h.trim();
                 h.starts_with('#') || h.strip_prefix(name).is_some_and(|r| r.starts_with('#'))
             };
-            if hrefs.len() < 3 || !hrefs.iter().all(local) {
+            if hrefs.is_empty() || !hrefs.iter().all(local) {
+                continue;
+            }
+            let names_headings = || {
+                e.descendants()
+                    .filter_map(ElementRef::wrap)
+                    .filter(|a| a.value().name() == "a")
+                    .all(|a| {
+                        headings.contains(&crate::html::markdown::plain_text(a).to_lowercase())
+                    })
+            };
+            if hrefs.len() < 3 && !names_headings() {
                 continue;
             }
             // Take the caption along: climb while the parent adds only a

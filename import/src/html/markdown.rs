@@ -160,6 +160,21 @@ fn is_entry_list(node: NodeRef<'_, Node>) -> bool {
     descriptions >= 2 && words >= ENTRY_LIST_MIN_WORDS
 }
 
+/// Whether a highlighter's language name can stand after a code fence:
+/// a short word of letters, digits and `+#._-` (`c++`, `objective-c`),
+/// not a placeholder such as `none`, `plain` or `text`.
+fn is_language_name(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 24
+        && l.starts_with(|c: char| c.is_ascii_alphabetic())
+        && l.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '#' | '.' | '_' | '-'))
+        && !matches!(
+            l.to_ascii_lowercase().as_str(),
+            "none" | "plain" | "plaintext" | "text" | "nohighlight" | "undefined"
+        )
+}
+
 fn has_class(e: &scraper::node::Element, class: &str) -> bool {
     e.classes().any(|c| c == class)
 }
@@ -471,9 +486,43 @@ impl Writer<'_> {
         self.block(&lines);
     }
 
-    /// Sphinx wraps highlighted code in `div.highlight-<lexer>`.
+    /// Sphinx wraps highlighted code in `div.highlight-<lexer>`; other
+    /// generators and highlighters (Prism, highlight.js, Pygments in MkDocs,
+    /// Chroma in Hugo) mark the `pre`, its `code` or a wrapper with
+    /// `language-<name>` (or `lang-<name>`, or `data-lang`).
     fn code_language(&self, node: NodeRef<'_, Node>) -> String {
         if self.ctx.flavor != HtmlFlavor::Sphinx {
+            let code = node
+                .children()
+                .filter_map(ElementRef::wrap)
+                .find(|c| c.value().name() == "code");
+            // The code element and the `pre` itself, then wrappers up to a
+            // line-numbered table's (`div.language-x > table > tr > td >
+            // div > pre`); `lang-` only on the first two, where it cannot
+            // be a page's natural language (`body.lang-en`).
+            let near = code
+                .into_iter()
+                .chain(ElementRef::wrap(node))
+                .map(|e| (e, true))
+                .chain(
+                    node.ancestors()
+                        .filter_map(ElementRef::wrap)
+                        .take(6)
+                        .map(|e| (e, false)),
+                );
+            for (e, own) in near {
+                let named = e
+                    .value()
+                    .classes()
+                    .find_map(|c| {
+                        c.strip_prefix("language-")
+                            .or_else(|| c.strip_prefix("lang-").filter(|_| own))
+                    })
+                    .or_else(|| e.value().attr("data-lang"));
+                if let Some(l) = named.map(str::trim).filter(|l| is_language_name(l)) {
+                    return l.to_ascii_lowercase();
+                }
+            }
             return String::new();
         }
         for a in node.ancestors().filter_map(ElementRef::wrap).take(4) {
@@ -674,7 +723,7 @@ impl Writer<'_> {
             web.then(|| href.to_string())
         } else {
             paths::resolve(self.ctx.page, href)
-                .and_then(|p| self.ctx.md_paths.get(&p))
+                .and_then(|p| paths::candidates(&p).find_map(|c| self.ctx.md_paths.get(&c)))
                 .filter(|md| **md != self.page_md)
                 .map(|md| paths::relative(&self.page_md, md))
         };

@@ -484,7 +484,8 @@ fn toc_targets(
             continue;
         };
         if let Some(target) = paths::resolve(path, href) {
-            if let Some(&t) = index.get(target.as_str()) {
+            let found = paths::candidates(&target).find_map(|c| index.get(c.as_str()).copied());
+            if let Some(t) = found {
                 if t != page && !out.contains(&t) {
                     out.push(t);
                 }
