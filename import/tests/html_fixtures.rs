@@ -725,9 +725,10 @@ fn doxygen_like_reference_pages() {
 /// disk: such links resolve to the imported document and set the reading
 /// order. Code blocks take their language from the highlighter's class on
 /// the `pre`, the `code` or a wrapper (also around a line-numbered table),
-/// and a one-item "On this page" list naming the page's heading is dropped.
+/// a one-item "On this page" list naming the page's heading is dropped, and
+/// callout titles (Docusaurus, Bootstrap) are bold labels.
 #[test]
-fn extensionless_links_code_languages_and_short_contents_lists() {
+fn extensionless_links_code_languages_contents_lists_and_callouts() {
     let page = |title: &str, body: &str| {
         format!(
             r##"<html><head><title>{title} | Acme</title></head><body>
@@ -748,7 +749,9 @@ fn extensionless_links_code_languages_and_short_contents_lists() {
             "docs/zeta/index.html".into(),
             page(
                 "Zeta",
-                r#"<pre class="prism-code language-bash"><code>acme start</code></pre><h2 id="more">More</h2><p>Back to <a href="/">home</a>.</p>"#,
+                r#"<pre class="prism-code language-bash"><code>acme start</code></pre><h2 id="more">More</h2><p>Back to <a href="/">home</a>.</p>
+<div class="theme-admonition alert"><div class="admonitionHeading_Gvgb"><span><svg viewBox="0 0 1 1"><path d="M0"></path></svg></span>tip</div><div class="admonitionContent_BuS1"><p>Restart after changes.</p></div></div>
+<div class="alert alert-info"><h4 class="alert-heading">Note</h4><p>A callout.</p></div>"#,
             ),
         ),
         (
@@ -781,6 +784,10 @@ fn extensionless_links_code_languages_and_short_contents_lists() {
     let zeta = body_of(&doc("docs/zeta/index.md").markdown);
     assert!(zeta.contains("```bash\nacme start\n```"), "{zeta}");
     assert!(zeta.contains("Back to [home](../../index.md)."), "{zeta}");
+    // Callout titles are bold labels, not headings.
+    assert!(zeta.contains("**tip**\n\nRestart after changes."), "{zeta}");
+    assert!(zeta.contains("**Note**\n\nA callout."), "{zeta}");
+    assert!(!zeta.contains("# Note"), "{zeta}");
     let alpha = body_of(&doc("docs/alpha.md").markdown);
     assert!(alpha.contains("```python\nimport acme\n```"), "{alpha}");
     assert!(alpha.contains("```\nno language\n```"), "{alpha}");

@@ -175,6 +175,33 @@ fn is_language_name(l: &str) -> bool {
         )
 }
 
+/// The title of a callout box: Sphinx's and MkDocs' `p.admonition-title`,
+/// Docusaurus' `div.admonitionHeading_x1y2` (a CSS-module class: the hash
+/// after `_` is dropped), Bootstrap's and Docsy's `h4.alert-heading`,
+/// `callout-title` elsewhere.
+fn is_callout_title(e: &scraper::node::Element) -> bool {
+    if !matches!(
+        e.name(),
+        "p" | "div" | "span" | "strong" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+    ) {
+        return false;
+    }
+    e.classes().any(|c| {
+        let base = match c.rsplit_once('_') {
+            Some((b, hash))
+                if hash.len() >= 4 && hash.chars().all(|x| x.is_ascii_alphanumeric()) =>
+            {
+                b
+            }
+            _ => c,
+        };
+        matches!(
+            base.to_ascii_lowercase().replace('-', "").as_str(),
+            "admonitiontitle" | "admonitionheading" | "alertheading" | "callouttitle"
+        )
+    })
+}
+
 fn has_class(e: &scraper::node::Element, class: &str) -> bool {
     e.classes().any(|c| c == class)
 }
@@ -369,8 +396,9 @@ impl Writer<'_> {
         if self.ctx.flavor == HtmlFlavor::DocBook && name == "p" && self.is_toc_title(node) {
             return;
         }
-        if name == "p" && has_class(e, "admonition-title") {
-            // Sphinx's "Note", "Warning": a label, shown bold.
+        if is_callout_title(e) {
+            // A callout's "Note", "Warning", "tip": a label, shown bold, not
+            // a heading that would open a section of its own.
             self.flush();
             let inner = collapse_ws(&self.capture(node));
             if !inner.is_empty() {
