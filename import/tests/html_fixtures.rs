@@ -731,7 +731,7 @@ fn doxygen_like_reference_pages() {
 fn extensionless_links_code_languages_contents_lists_and_callouts() {
     let page = |title: &str, body: &str| {
         format!(
-            r##"<html><head><title>{title} | Acme</title></head><body>
+            r##"<html><head><title>{title} | Acme</title></head><body class="language-en">
 <nav><a href="/docs/zeta">Zeta</a> <a href="/docs/alpha">Alpha</a></nav>
 <main><article><h1>{title}</h1>{body}</article>
 <div class="col"><ul class="table-of-contents"><li><a href="#more">More</a></li></ul></div></main></body></html>"##

@@ -526,8 +526,9 @@ impl Writer<'_> {
                 .find(|c| c.value().name() == "code");
             // The code element and the `pre` itself, then wrappers up to a
             // line-numbered table's (`div.language-x > table > tr > td >
-            // div > pre`); `lang-` only on the first two, where it cannot
-            // be a page's natural language (`body.lang-en`).
+            // div > pre`), short of the page's own elements; `lang-` only
+            // on the first two. Either way a page's natural language
+            // (`body.language-en`, `article.lang-de`) is not taken.
             let near = code
                 .into_iter()
                 .chain(ElementRef::wrap(node))
@@ -536,6 +537,9 @@ impl Writer<'_> {
                     node.ancestors()
                         .filter_map(ElementRef::wrap)
                         .take(6)
+                        .take_while(|e| {
+                            !matches!(e.value().name(), "html" | "body" | "main" | "article")
+                        })
                         .map(|e| (e, false)),
                 );
             for (e, own) in near {
