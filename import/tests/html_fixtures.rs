@@ -795,3 +795,129 @@ fn extensionless_links_code_languages_contents_lists_and_callouts() {
         assert!(!md.contains("- More") && !md.contains("[More]"), "{md}");
     }
 }
+
+/// DITA-style topic pages (XHTML, no `nav`): each ends with "Parent topic:",
+/// "Previous topic:"/"Next topic:" lines naming other pages and, on some, a
+/// "Related information" label over links. Their text differs on every
+/// page, their shape does not. A start page that is only a contents list
+/// keeps the list; a frameset and a style fragment are skipped, not errors.
+/// Pages that end with a "See also" list of their own, and a heading that
+/// is a link over a repeated "Added in" line, keep them.
+#[test]
+fn navigation_by_shape_contents_pages_and_shells() {
+    let names = [
+        "install", "require", "config", "backup", "upgrade", "logging", "tuning",
+    ];
+    let mut pages: Vec<(String, String)> = Vec::new();
+    pages.push((
+        "index.html".into(),
+        r#"<html><head><title>Widget Server Guide</title></head><body><main>
+<h1>Widget Server Guide</h1><nav><ul><li><a href="topics/install.html">Install</a>
+<ul><li><a href="topics/require.html">Requirements</a></li></ul></li>
+<li><a href="topics/config.html">Configure</a></li></ul></nav></main></body></html>"#
+            .into(),
+    ));
+    for (i, n) in names.iter().enumerate() {
+        let prev = names[(i + names.len() - 1) % names.len()];
+        let next = names[(i + 1) % names.len()];
+        let children = if i == 2 {
+            r#"<ul class="ullinks"><li><strong><a href="tuning.html">Tuning</a></strong><br/>Tune the caches.</li></ul>"#
+        } else {
+            ""
+        };
+        let related = if i % 2 == 0 {
+            format!(
+                r#"<div class="relinfo"><strong>Related information</strong><br/><div><a href="{prev}.html">About {prev}</a></div><div><a href="{next}.html">About {next}</a></div></div>"#
+            )
+        } else {
+            String::new()
+        };
+        pages.push((
+            format!("topics/{n}.html"),
+            format!(
+                r#"<html><head><title>{n} - Widget Guide</title></head><body>
+<div class="crumbs">You are in: <a href="../index.html">Guide</a> › <a href="{n}.html">{}</a></div><h1><a href="{n}.html">About {n}</a></h1>
+<p>Applies to every edition.</p>
+<div class="body"><p>How {n} works, case {i}.</p><p>The {n} settings live in server.conf; value {i} is the default.</p>{children}</div>
+<div class="related-links"><div class="familylinks">
+<div class="parentlink"><strong>Parent topic:</strong> <a href="../topics/section{}.html">Section {}</a></div>
+<div class="previouslink"><strong>Previous topic:</strong> <a href="{prev}.html">About {prev}</a></div>
+<div class="nextlink"><strong>Next topic:</strong> <a href="{next}.html">About {next}</a></div></div>{related}</div>
+</body></html>"#,
+                ["Setup", "Operations", "Tuning"][i % 3],
+                i % 3,
+                i % 3
+            ),
+        ));
+    }
+    // A reference set: "See also" lists and "Added in" notes of their own.
+    let cmds = ["list", "show", "purge", "merge", "split", "watch"];
+    for (i, c) in cmds.iter().enumerate() {
+        let other = cmds[(i + 1) % cmds.len()];
+        pages.push((
+            format!("ref/{c}.html"),
+            format!(
+                r#"<html><head><title>{c}</title></head><body><main>
+<h1><a href="{c}.html#{c}">{c}</a></h1><p>Added in version 3.{i}.</p>
+<p>The {c} command works on the {c} queue.</p><p><strong>See also</strong></p>
+<ul><li><a href="{other}.html">{other}</a></li></ul></main></body></html>"#
+            ),
+        ));
+    }
+    pages.push((
+        "Default.htm".into(),
+        r#"<html><head><title>Help</title></head><body><nav><input type="search"></nav><iframe src="topics/install.html"></iframe></body></html>"#.into(),
+    ));
+    pages.push((
+        "docinfo.html".into(),
+        "<style>pre>code { display: inline; }</style>".into(),
+    ));
+    let files: Vec<(String, Vec<u8>)> = pages
+        .iter()
+        .map(|(p, s)| (p.clone(), s.as_bytes().to_vec()))
+        .collect();
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    assert_eq!(imp.skipped, ["Default.htm", "docinfo.html"]);
+    let doc = |p: &str| {
+        &imp.docs
+            .iter()
+            .find(|d| d.rel_path == p)
+            .unwrap_or_else(|| panic!("{p} missing"))
+            .markdown
+    };
+    for (i, n) in names.iter().enumerate() {
+        let md = doc(&format!("topics/{n}.md"));
+        for gone in [
+            "Parent topic",
+            "Previous topic",
+            "Next topic",
+            "Related information",
+            "[About",
+        ] {
+            assert!(!md.contains(gone), "{n}: {gone} left in\n{md}");
+        }
+        assert!(md.contains(&format!("title: \"About {n}\"")), "{md}");
+        assert!(!md.contains("You are in"), "{md}");
+        assert!(md.contains(&format!("How {n} works, case {i}.")), "{md}");
+        assert!(md.contains("value"), "{md}");
+    }
+    assert!(doc("topics/config.md").contains("[Tuning](tuning.md)"));
+    assert!(doc("topics/config.md").contains("Tune the caches."));
+    let start = doc("index.md");
+    for link in [
+        "[Install](topics/install.md)",
+        "[Requirements](topics/require.md)",
+        "[Configure](topics/config.md)",
+    ] {
+        assert!(start.contains(link), "{start}");
+    }
+    for (i, c) in cmds.iter().enumerate() {
+        let md = doc(&format!("ref/{c}.md"));
+        assert!(md.contains(&format!("title: \"{c}\"")), "{md}");
+        assert!(md.contains(&format!("Added in version 3.{i}.")), "{md}");
+        assert!(md.contains("**See also**"), "{md}");
+        let other = cmds[(i + 1) % cmds.len()];
+        assert!(md.contains(&format!("[{other}]({other}.md)")), "{md}");
+    }
+}

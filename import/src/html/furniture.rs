@@ -8,6 +8,15 @@
 //! and sidebars after it). Repeated blocks between the page's own stay: a
 //! start page's table of contents lists the same links as a sidebar, and a
 //! sentence such as "Added in version 2." repeats legitimately.
+//!
+//! Navigation that names other pages repeats by its shape, not its text:
+//! "Parent topic: Installing", "Previous topic: Ports" differ on every page
+//! but read "Parent topic: §" once the link text is folded. A block with a
+//! label of its own and links also counts as repeated when its shape is
+//! on many pages. A block of links alone never does (a contents list's
+//! items all fold to "§"); it is part of a run of furniture only when the
+//! run has such navigation by shape (the links under "Related information"
+//! next to "Previous topic: §"), so a "See also" list of a page's own stays.
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,7 +36,20 @@ pub(crate) struct Block {
     /// A `<pre>` block: code is never furniture, even when a set starts
     /// every page with the same `#include`.
     pub code: bool,
+    /// The text with each link's text folded to "§", when the block has
+    /// links and at least [`MIN_LABEL`] letters outside them.
+    pub shape: Option<String>,
+    /// Every letter or digit of the block is link text, and it is not a
+    /// heading.
+    pub links_only: bool,
 }
+
+/// Letters outside links a block needs for its shape to count: "Next: §"
+/// is navigation, "§, §" says nothing.
+const MIN_LABEL: usize = 3;
+
+/// Marks shape keys in the frequency table, apart from block texts.
+const SHAPE: char = '\u{1}';
 
 fn is_block(name: &str) -> bool {
     matches!(
@@ -99,14 +121,30 @@ pub(crate) fn blocks(
     roots: &[ElementRef<'_>],
     skip: &dyn Fn(ElementRef<'_>) -> bool,
 ) -> Vec<Block> {
+    #[derive(Default)]
+    struct Text {
+        all: String,
+        shape: String,
+        /// Letters and digits outside and inside links.
+        plain: usize,
+        linked: usize,
+    }
     struct Acc {
         order: Vec<NodeId>,
-        text: HashMap<NodeId, String>,
+        text: HashMap<NodeId, Text>,
         code: HashSet<NodeId>,
+        headings: HashSet<NodeId>,
+    }
+    fn entry(acc: &mut Acc, block: NodeId) -> &mut Text {
+        acc.text.entry(block).or_insert_with(|| {
+            acc.order.push(block);
+            Text::default()
+        })
     }
     fn walk(
         node: NodeRef<'_, Node>,
         block: NodeId,
+        in_link: bool,
         skip: &dyn Fn(ElementRef<'_>) -> bool,
         acc: &mut Acc,
     ) {
@@ -115,12 +153,17 @@ pub(crate) fn blocks(
                 if t.trim().is_empty() {
                     return;
                 }
-                let entry = acc.text.entry(block).or_insert_with(|| {
-                    acc.order.push(block);
-                    String::new()
-                });
-                entry.push_str(t);
-                entry.push(' ');
+                let n = t.chars().filter(|c| c.is_alphanumeric()).count();
+                let e = entry(acc, block);
+                e.all.push_str(t);
+                e.all.push(' ');
+                if in_link {
+                    e.linked += n;
+                } else {
+                    e.plain += n;
+                    e.shape.push_str(t);
+                    e.shape.push(' ');
+                }
             }
             Node::Element(e) => {
                 let el = ElementRef::wrap(node).expect("element");
@@ -131,8 +174,15 @@ pub(crate) fn blocks(
                 if e.name() == "pre" {
                     acc.code.insert(node.id());
                 }
+                if matches!(e.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+                    acc.headings.insert(node.id());
+                }
+                let link = !in_link && e.name() == "a" && e.attr("href").is_some();
+                if link {
+                    entry(acc, block).shape.push_str(" § ");
+                }
                 for c in node.children() {
-                    walk(c, block, skip, acc);
+                    walk(c, block, in_link || link, skip, acc);
                 }
             }
             _ => {}
@@ -142,26 +192,42 @@ pub(crate) fn blocks(
         order: Vec::new(),
         text: HashMap::new(),
         code: HashSet::new(),
+        headings: HashSet::new(),
     };
     for r in roots {
-        walk(**r, r.id(), skip, &mut acc);
+        walk(**r, r.id(), false, skip, &mut acc);
     }
     acc.order
         .into_iter()
         .filter_map(|id| {
             let text = acc.text.remove(&id)?;
-            let key = normalise(&text);
+            let key = normalise(&text.all);
             let code = acc.code.contains(&id);
-            (!key.is_empty()).then_some(Block { id, key, code })
+            let shape = (text.linked > 0 && text.plain >= MIN_LABEL).then(|| {
+                let mut s = String::from(SHAPE);
+                s.push_str(&normalise(&text.shape));
+                s
+            });
+            let links_only = text.linked > 0 && text.plain == 0 && !acc.headings.contains(&id);
+            (!key.is_empty()).then_some(Block {
+                id,
+                key,
+                code,
+                shape,
+                links_only,
+            })
         })
         .collect()
 }
 
-/// Pages per block text over the whole set.
+/// Pages per block text, and per block shape, over the whole set.
 pub(crate) fn frequencies<'a>(pages: impl Iterator<Item = &'a [Block]>) -> HashMap<String, usize> {
     let mut freq: HashMap<String, usize> = HashMap::new();
     for blocks in pages {
-        let distinct: HashSet<&str> = blocks.iter().map(|b| b.key.as_str()).collect();
+        let distinct: HashSet<&str> = blocks
+            .iter()
+            .flat_map(|b| std::iter::once(b.key.as_str()).chain(b.shape.as_deref()))
+            .collect();
         for k in distinct {
             *freq.entry(k.to_string()).or_default() += 1;
         }
@@ -175,33 +241,66 @@ pub(crate) fn threshold(n: usize) -> Option<usize> {
     (n >= MIN_SET).then(|| ((n as f64 * SHARE).ceil() as usize).max(3))
 }
 
-/// The blocks of one page that are furniture.
+/// The blocks of one page that are furniture: the runs of repeated blocks
+/// that start and end it, with the blocks of links alone inside them.
 pub(crate) fn furniture(
     blocks: &[Block],
     freq: &HashMap<String, usize>,
     min: usize,
 ) -> HashSet<NodeId> {
-    let repeated: Vec<bool> = blocks
+    let by_key: Vec<bool> = blocks
         .iter()
         .map(|b| !b.code && freq[&b.key] >= min)
         .collect();
-    if repeated.iter().all(|r| *r) {
+    // Repeated by its shape alone: navigation naming other pages.
+    let by_shape: Vec<bool> = blocks
+        .iter()
+        .zip(&by_key)
+        .map(|(b, k)| !b.code && !k && b.shape.as_ref().is_some_and(|s| freq[s] >= min))
+        .collect();
+    let repeated: Vec<bool> = by_key.iter().zip(&by_shape).map(|(k, s)| k | s).collect();
+    let links = |i: usize| blocks[i].links_only && !blocks[i].code;
+    if (0..blocks.len()).all(|i| repeated[i] || links(i)) {
         // Nothing of its own would be left: keep the page whole rather than
         // lose it (it is reported if it turns out empty anyway).
         return HashSet::new();
     }
+    // The run from one end: repeated blocks, and with `through_links` the
+    // blocks of links alone that a repeated block separates from the
+    // page's own text. Returns the run and whether it has navigation by
+    // shape.
+    let run = |order: &mut dyn Iterator<Item = usize>, through_links: bool| {
+        let (mut out, mut pending, mut shaped) = (Vec::new(), Vec::new(), false);
+        for i in order {
+            if repeated[i] {
+                out.append(&mut pending);
+                out.push(i);
+                shaped |= by_shape[i];
+            } else if through_links && links(i) {
+                pending.push(i);
+            } else {
+                break;
+            }
+        }
+        (out, shaped)
+    };
     let mut drop = vec![false; blocks.len()];
-    for (i, r) in repeated.iter().enumerate() {
-        if !r {
-            break;
+    let n = blocks.len();
+    for from_end in [false, true] {
+        let order = || -> Box<dyn Iterator<Item = usize>> {
+            if from_end {
+                Box::new((0..n).rev())
+            } else {
+                Box::new(0..n)
+            }
+        };
+        let (mut out, shaped) = run(&mut order(), true);
+        if !shaped && out.iter().any(|&i| links(i)) {
+            out = run(&mut order(), false).0;
         }
-        drop[i] = true;
-    }
-    for (i, r) in repeated.iter().enumerate().rev() {
-        if !r {
-            break;
+        for i in out {
+            drop[i] = true;
         }
-        drop[i] = true;
     }
     blocks
         .iter()

@@ -24,6 +24,9 @@ pub(crate) struct Ctx<'a> {
     pub drop_chrome: bool,
     /// The heading that became the title, not repeated in the body.
     pub title_id: Option<NodeId>,
+    /// Write `nav` elements as text: for a page whose navigation is all it
+    /// has (a contents page).
+    pub keep_nav: bool,
 }
 
 /// Stands for `<br>` in the inline buffer until the paragraph is written.
@@ -383,7 +386,7 @@ impl Writer<'_> {
             _ => return,
         };
         let el = ElementRef::wrap(node).expect("element");
-        if is_skipped(el)
+        if (is_skipped(el) && !(self.ctx.keep_nav && e.name() == "nav"))
             || Some(node.id()) == self.ctx.title_id
             || self.ctx.removed.contains(&node.id())
         {

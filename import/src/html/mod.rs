@@ -42,7 +42,9 @@ pub struct HtmlImport {
     pub docs: Vec<ImportedDoc>,
     /// The flavor used.
     pub flavor: HtmlFlavor,
-    /// HTML files left out on purpose (search, indexes, assets, sources).
+    /// HTML files left out on purpose (search, indexes, assets, sources),
+    /// and pages without text that load others (framesets, redirects) or
+    /// have none to lose (head fragments).
     pub skipped: Vec<String>,
     /// Problems not tied to one document.
     pub warnings: Vec<ImportWarning>,
@@ -173,26 +175,47 @@ pub fn html_set_to_markdown(
                 message: format!("{path}: {n}"),
             });
         }
-        let body = markdown::convert(
-            &f.roots,
-            &markdown::Ctx {
-                flavor,
-                page: path,
-                md_paths: &md_paths,
-                removed: &f.removed,
-                drop_chrome: flavor == HtmlFlavor::Generic || !f.from_marker,
-                title_id: firsts[i].filter(|_| from_heading[i]).map(|e| e.id()),
-            },
-        );
+        let ctx = markdown::Ctx {
+            flavor,
+            page: path,
+            md_paths: &md_paths,
+            removed: &f.removed,
+            drop_chrome: flavor == HtmlFlavor::Generic || !f.from_marker,
+            title_id: firsts[i].filter(|_| from_heading[i]).map(|e| e.id()),
+            keep_nav: false,
+        };
         // A rule left at either end once the furniture around it is gone
         // (the line above a footer) separates nothing.
-        let body = trim_rules(&body);
+        let mut body = trim_rules(&markdown::convert(&f.roots, &ctx));
+        let has_text = |b: &str| b.chars().any(char::is_alphanumeric);
+        if !has_text(&body) && !f.roots.is_empty() {
+            // A contents page (a DITA map's start page, a section's landing
+            // page): its list of links is all it has, so it is its text.
+            let none = HashSet::new();
+            let contents = markdown::Ctx {
+                removed: &none,
+                drop_chrome: false,
+                keep_nav: true,
+                ..ctx
+            };
+            body = trim_rules(&markdown::convert(&f.roots, &contents));
+        }
         let title = &titles[i];
-        if !body.chars().any(char::is_alphanumeric) {
+        if !has_text(&body) {
+            let html = &pages[i].1;
+            if f.roots.is_empty() && (is_shell(html) || !has_script(html)) {
+                // A frameset, a frame around a topic or a redirect (the text
+                // is on the pages it loads, which are in the set), or a
+                // fragment with no text to lose (a style snippet for heads).
+                skipped.push(path.clone());
+                continue;
+            }
             problems.push(HtmlProblem {
                 path: path.clone(),
                 reason: if f.roots.is_empty() {
-                    "the page has no text".to_string()
+                    "the page has no text: a script may write it in the browser, which an import \
+                     cannot run"
+                        .to_string()
                 } else {
                     "no text left after removing the site's navigation; the document is empty"
                         .to_string()
@@ -219,6 +242,7 @@ pub fn html_set_to_markdown(
         });
     }
 
+    skipped.sort();
     Ok(HtmlImport {
         docs,
         flavor,
@@ -404,6 +428,24 @@ fn detect(pages: &[(String, Html)], all_paths: &[String]) -> HtmlFlavor {
 }
 
 /// `<title>`, whitespace collapsed (site affixes are removed set-wide).
+/// A page that only loads others: a frameset, a frame or an inline frame
+/// with a source, or a `refresh` redirect.
+fn is_shell(html: &Html) -> bool {
+    let frames = Selector::parse("frameset, frame[src], iframe[src]").expect("static selector");
+    let meta = Selector::parse("meta[http-equiv]").expect("static selector");
+    html.select(&frames).next().is_some()
+        || html.select(&meta).any(|m| {
+            m.value()
+                .attr("http-equiv")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
+        })
+}
+
+fn has_script(html: &Html) -> bool {
+    let script = Selector::parse("script").expect("static selector");
+    html.select(&script).next().is_some()
+}
+
 fn head_title(html: &Html) -> Option<String> {
     let t = html.select(&sel("title")).next()?;
     let text = crate::text::collapse_ws(&t.text().collect::<String>());
