@@ -921,3 +921,45 @@ fn navigation_by_shape_contents_pages_and_shells() {
         assert!(md.contains(&format!("[{other}]({other}.md)")), "{md}");
     }
 }
+
+/// Javadoc lays out a class page's sections as lists (`ul.summary-list`,
+/// `ul.member-list`, each `li` a `section` with its heading): those items
+/// are sections, so their headings stay headings. A list of steps whose
+/// item holds a callout titled with a heading, or a nested list with
+/// headings, stays a list.
+#[test]
+fn lists_that_lay_out_sections_are_not_bullets() {
+    let files = set(&[
+        (
+            "index.html",
+            r#"<html><head><title>Home</title></head><body><main><h1>Home</h1><p>See <a href="Queue.html">Queue</a>.</p></main></body></html>"#,
+        ),
+        (
+            "Queue.html",
+            r#"<html><head><title>Queue</title></head><body><main><h1>Class Queue</h1>
+<div class="block">A bounded queue.</div>
+<section class="details"><ul class="details-list"><li><section class="method-details"><h2>Method Details</h2>
+<ul class="member-list"><li><section class="detail" id="offer(E)"><h3>offer</h3>
+<div class="member-signature">public boolean offer(E e)</div><div class="block">Adds an element if there is room.</div></section></li>
+<li><section class="detail" id="poll()"><h3>poll</h3><div class="block">Takes the head, or null.</div></section></li></ul>
+</section></li></ul></section>
+<ol><li><p>Create the queue.</p><div class="note"><h3 class="title">Note</h3><p>Capacity is fixed.</p></div></li>
+<li><p>Offer elements.</p><ul><li><h4>Inner</h4><p>nested layout</p></li></ul></li></ol>
+</main></body></html>"#,
+        ),
+    ]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp
+        .docs
+        .iter()
+        .find(|d| d.rel_path == "Queue.md")
+        .unwrap()
+        .markdown;
+    for line in ["## Method Details", "### offer", "### poll"] {
+        assert!(md.lines().any(|l| l == line), "{line} missing\n{md}");
+    }
+    assert!(md.contains("\nAdds an element if there is room."), "{md}");
+    assert!(md.contains("1. Create the queue."), "{md}");
+    assert!(md.contains("2. Offer elements."), "{md}");
+    assert!(!md.contains("- ## ") && !md.contains("- ### "), "{md}");
+}

@@ -209,6 +209,40 @@ fn has_class(e: &scraper::node::Element, class: &str) -> bool {
     e.classes().any(|c| c == class)
 }
 
+/// A list some item of which holds a heading of its own: a layout of
+/// sections, not a list of points. Headings of a nested list and the
+/// titles of callouts inside an item ("Note") do not count.
+fn is_layout_list(list: NodeRef<'_, Node>) -> bool {
+    let callout = |e: &scraper::node::Element| {
+        e.classes().any(|c| {
+            matches!(
+                c,
+                "note"
+                    | "tip"
+                    | "warning"
+                    | "caution"
+                    | "important"
+                    | "admonition"
+                    | "callout"
+                    | "alert"
+            )
+        })
+    };
+    list.children()
+        .filter_map(ElementRef::wrap)
+        .filter(|li| li.value().name() == "li")
+        .any(|li| {
+            li.descendants().filter_map(ElementRef::wrap).any(|h| {
+                heading_level(h.value().name()).is_some()
+                    && !is_callout_title(h.value())
+                    && h.ancestors()
+                        .filter_map(ElementRef::wrap)
+                        .take_while(|a| a.id() != li.id())
+                        .all(|a| !matches!(a.value().name(), "li" | "table") && !callout(a.value()))
+            })
+        })
+}
+
 /// Elements that never contribute text: scripts, navigation, permalinks,
 /// line-number gutters, images.
 pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
@@ -577,6 +611,18 @@ impl Writer<'_> {
 
     fn list(&mut self, node: NodeRef<'_, Node>, ordered: bool, start: Option<&str>) {
         self.flush();
+        if is_layout_list(node) {
+            // A list used to lay out sections (Javadoc's summary and member
+            // lists): its items are the page's sections, not bullets, so
+            // their headings stay headings and open chunks of their own.
+            for child in node.children() {
+                if !self.ctx.removed.contains(&child.id()) {
+                    self.node(child);
+                }
+            }
+            self.flush();
+            return;
+        }
         let mut n: u64 = start.and_then(|s| s.trim().parse().ok()).unwrap_or(1);
         for child in node.children() {
             let Some(li) = ElementRef::wrap(child) else {
