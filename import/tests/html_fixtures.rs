@@ -963,3 +963,70 @@ fn lists_that_lay_out_sections_are_not_bullets() {
     assert!(md.contains("2. Offer elements."), "{md}");
     assert!(!md.contains("- ## ") && !md.contains("- ### "), "{md}");
 }
+
+/// A wiki space export (Confluence's layout, no `main`): each `<title>` and
+/// page heading read "Space : Page", a "Created by …, last modified on …"
+/// line with a different author on each page, and a start page that is
+/// mostly one table, whose content is found by score.
+#[test]
+fn wiki_export_titles_bylines_and_a_page_that_is_one_table() {
+    let topics = [
+        "Installing the relay servers",
+        "Upgrading the relay servers",
+        "Opening the relay ports",
+        "Backing up relay queues",
+        "Reading the relay logs",
+        "Tuning relay throughput",
+    ];
+    let file = |t: &str| t.split(' ').next().unwrap().to_lowercase();
+    let mut pages: Vec<(String, String)> = topics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let who = ["Ann", "Bob", "Cid", "Dee", "Eve", "Fay"][i];
+            (
+                format!("{}.html", file(t)),
+                format!(
+                    r#"<html><head><title>Relay Ops : {t}</title></head><body><div id="page"><div id="main">
+<div id="main-header"><h1 id="title-heading"><span id="title-text">Relay Ops : {t}</span></h1></div>
+<div id="content" class="view"><div class="page-metadata">Created by <span class="author">{who} Smith</span>, last modified on Mar 0{i}, 2021</div>
+<div id="main-content" class="wiki-content"><p>{t} covers the relay's {t} runbook, step by step.</p><h2>Details</h2><p>The {t} log is kept for a week.</p></div>
+</div></div></div></body></html>"#
+                ),
+            )
+        })
+        .collect();
+    pages.push((
+        "index.html".into(),
+        r#"<html><head><title>Relay Ops</title></head><body><div id="page"><div id="content">
+<table class="confluenceTable"><tr><th>Key</th><td>RELAY</td></tr><tr><th>Name</th><td>Relay Ops</td></tr>
+<tr><th>Description</th><td>Operations runbooks for the relay fleet</td></tr></table>
+<ul><li><a href="installing.html">Installing</a></li><li><a href="upgrading.html">Upgrading</a></li></ul>
+</div></div></body></html>"#
+            .into(),
+    ));
+    let files: Vec<(String, Vec<u8>)> = pages
+        .iter()
+        .map(|(p, s)| (p.clone(), s.as_bytes().to_vec()))
+        .collect();
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    let doc = |p: &str| &imp.docs.iter().find(|d| d.rel_path == p).unwrap().markdown;
+    for t in topics {
+        let md = doc(&format!("{}.md", file(t)));
+        assert!(md.contains(&format!("title: \"{t}\"\n")), "{md}");
+        assert!(!md.contains("Relay Ops :"), "{md}");
+        assert!(!md.contains("Created by"), "{md}");
+        assert!(
+            md.contains(&format!("{t} covers the relay's {t} runbook")),
+            "{md}"
+        );
+        assert!(md.contains("## Details"), "{md}");
+    }
+    let start = doc("index.md");
+    assert!(start.contains("| Key | RELAY |"), "{start}");
+    assert!(
+        start.contains("| Description | Operations runbooks for the relay fleet |"),
+        "{start}"
+    );
+}

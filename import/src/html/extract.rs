@@ -172,7 +172,7 @@ fn scored_root<'a>(body: ElementRef<'a>, density: &Density) -> ElementRef<'a> {
             .filter(|c| !is_chrome(c.value()) && !is_invisible(c.value().name()))
             .collect();
         let Some(best) = kids.iter().copied().max_by_key(|c| density.plain(c.id())) else {
-            return cur;
+            return whole(cur);
         };
         let chrome_like = |e: &ElementRef<'_>| {
             let (all, links) = density.of(e.id());
@@ -182,9 +182,27 @@ fn scored_root<'a>(body: ElementRef<'a>, density: &Density) -> ElementRef<'a> {
         if total > 0 && density.plain(best.id()) * 10 >= total * 8 && rest_is_chrome {
             cur = best;
         } else {
-            return cur;
+            return whole(cur);
         }
     }
+}
+
+/// The element a walk that stopped at `e` should take: not a part of a
+/// table, a list or a code block, whose text only reads right with the
+/// whole (a page whose text is mostly one table must not come out as its
+/// rows' cells run together). A layout table's cell is a container and
+/// stays.
+fn whole(mut e: ElementRef<'_>) -> ElementRef<'_> {
+    while matches!(
+        e.value().name(),
+        "table" | "thead" | "tbody" | "tfoot" | "tr" | "ul" | "ol" | "dl" | "pre" | "code"
+    ) {
+        match e.parent().and_then(ElementRef::wrap) {
+            Some(p) => e = p,
+            None => break,
+        }
+    }
+    e
 }
 
 /// Permalink anchors themes put beside headings and definitions: a known

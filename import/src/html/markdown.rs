@@ -289,6 +289,10 @@ pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
                     | "list-of-examples"
                     | "list-of-procedures"
                     | "list-of-equations"
+                    // Confluence's "Created by …, last modified on …" line:
+                    // its author and date change from page to page, so the
+                    // frequency pass cannot see it repeat.
+                    | "page-metadata"
             )
         })
 }

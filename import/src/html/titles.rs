@@ -108,15 +108,26 @@ pub(crate) fn choose(pages: &[Candidates]) -> Chosen {
         }
         m
     };
+    // A page heading that repeats the `<title>`'s site name (Confluence
+    // writes "Space : Page" in both) is read without it too.
+    let headings: Vec<Option<String>> = pages
+        .iter()
+        .map(|p| {
+            p.heading
+                .as_deref()
+                .map(|h| strip_affixes(h, prefix.as_deref(), suffix.as_deref()))
+        })
+        .collect();
     let head_freq = count(stripped.clone());
-    let heading_freq = count(pages.iter().map(|p| p.heading.clone()).collect());
+    let heading_freq = count(headings.clone());
 
     let mut alternates: Vec<Option<String>> = Vec::with_capacity(pages.len());
     let mut titles: Vec<String> = pages
         .iter()
         .zip(&stripped)
-        .map(|(p, t)| {
-            let (title, alt) = match (t, &p.heading) {
+        .zip(&headings)
+        .map(|((p, t), heading)| {
+            let (title, alt) = match (t, heading) {
                 (None, None) => (crate::paths::stem(&p.path).to_string(), None),
                 (Some(t), None) => (t.clone(), None),
                 (None, Some(h)) => (h.clone(), None),
@@ -155,10 +166,10 @@ pub(crate) fn choose(pages: &[Candidates]) -> Chosen {
             title
         })
         .collect();
-    let from_heading = pages
+    let from_heading = headings
         .iter()
         .zip(&titles)
-        .map(|(p, t)| p.heading.as_deref() == Some(t.as_str()))
+        .map(|(h, t)| h.as_deref() == Some(t.as_str()))
         .collect();
     disambiguate(&mut titles, &alternates, pages);
     let trim_sep = |a: &str| {
