@@ -1030,3 +1030,30 @@ fn wiki_export_titles_bylines_and_a_page_that_is_one_table() {
         "{start}"
     );
 }
+
+/// Code languages written the older ways: SyntaxHighlighter's `brush:` (in
+/// a class, or in Confluence's `data-syntaxhighlighter-params`), and a bare
+/// well-known name on the `pre` (rustdoc's `pre.rust`); a bare class that is
+/// not a language name gives none.
+#[test]
+fn code_languages_from_brushes_and_bare_names() {
+    let files = set(&[(
+        "index.html",
+        r#"<html><head><title>Code</title></head><body><main><h1>Code</h1><p>Four blocks follow.</p>
+<pre class="brush: java; gutter: false">int x = 1;</pre>
+<pre class="syntaxhighlighter-pre" data-syntaxhighlighter-params="brush: sql; gutter: false; theme: Confluence">SELECT 1;</pre>
+<pre class="rust rust-example-rendered"><code>let v = Vec::new();</code></pre>
+<pre class="example wide">make all</pre>
+</main></body></html>"#,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    for fence in [
+        "```java\nint x = 1;",
+        "```sql\nSELECT 1;",
+        "```rust\nlet v = Vec::new();",
+        "```\nmake all",
+    ] {
+        assert!(md.contains(fence), "{fence:?} missing\n{md}");
+    }
+}

@@ -178,6 +178,46 @@ fn is_language_name(l: &str) -> bool {
         )
 }
 
+/// SyntaxHighlighter's `brush: java; gutter: false` (in a class or, as
+/// Confluence writes it, in `data-syntaxhighlighter-params`).
+fn brush(params: Option<&str>) -> Option<&str> {
+    params?.split(';').find_map(|p| {
+        let (k, v) = p.split_once(':')?;
+        (k.trim() == "brush").then(|| v.trim())
+    })
+}
+
+/// Language names common enough to be read from a bare class (`pre.rust`);
+/// one letter or an everyday word would be taken for a theme's class.
+fn is_common_language(c: &str) -> bool {
+    matches!(
+        c,
+        "bash"
+            | "cpp"
+            | "csharp"
+            | "css"
+            | "go"
+            | "golang"
+            | "java"
+            | "javascript"
+            | "json"
+            | "kotlin"
+            | "perl"
+            | "php"
+            | "powershell"
+            | "python"
+            | "ruby"
+            | "rust"
+            | "scala"
+            | "sql"
+            | "swift"
+            | "toml"
+            | "typescript"
+            | "xml"
+            | "yaml"
+    )
+}
+
 /// The title of a callout box: Sphinx's and MkDocs' `p.admonition-title`,
 /// Docusaurus' `div.admonitionHeading_x1y2` (a CSS-module class: the hash
 /// after `_` is dropped), Bootstrap's and Docsy's `h4.alert-heading`,
@@ -584,14 +624,21 @@ impl Writer<'_> {
                         .map(|e| (e, false)),
                 );
             for (e, own) in near {
-                let named = e
-                    .value()
+                let v = e.value();
+                let named = v
                     .classes()
                     .find_map(|c| {
                         c.strip_prefix("language-")
                             .or_else(|| c.strip_prefix("lang-").filter(|_| own))
                     })
-                    .or_else(|| e.value().attr("data-lang"));
+                    .or_else(|| v.attr("data-lang"))
+                    .or_else(|| brush(v.attr("class")))
+                    .or_else(|| brush(v.attr("data-syntaxhighlighter-params")))
+                    .or_else(|| {
+                        // rustdoc's `pre.rust`, old themes' `pre.java`: a
+                        // bare class counts only as a well-known name.
+                        v.classes().find(|c| own && is_common_language(c))
+                    });
                 if let Some(l) = named.map(str::trim).filter(|l| is_language_name(l)) {
                     return l.to_ascii_lowercase();
                 }
