@@ -1057,3 +1057,41 @@ fn code_languages_from_brushes_and_bare_names() {
         assert!(md.contains(fence), "{fence:?} missing\n{md}");
     }
 }
+
+/// Icon-font ligatures in `aria-hidden` elements and a link's
+/// screen-reader label are not text; longer `aria-hidden` text and
+/// screen-reader labels outside links stay.
+#[test]
+fn icon_ligatures_and_screen_reader_labels_are_not_text() {
+    let files = set(&[(
+        "index.html",
+        r#"<html><head><title>Limits</title></head><body><main><h1>Rate limits</h1>
+<p>The gateway allows 100 requests a minute. <a href="https://example.com/p">Read the policy<span class="sr-only">(opens in a new tab)</span><span class="material-icons" aria-hidden="true">open_in_new</span></a></p>
+<div class="alert"><span class="material-icons" aria-hidden="true">warning</span> Going over returns HTTP 429.</div>
+<div aria-hidden="true"><p>A decorative block that is long enough to be kept as text anyway.</p></div>
+<p><span class="sr-only">Note:</span> Keys expire after a year. <span aria-hidden="true">An inline remark long enough to be read.</span></p>
+<table><caption class="visually-hidden">Limits by plan</caption><tr><th>Plan</th><th>Limit</th></tr><tr><td>Free</td><td>100</td></tr></table>
+</main></body></html>"#,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(
+        md.contains("[Read the policy](https://example.com/p)"),
+        "{md}"
+    );
+    assert!(md.contains("\nGoing over returns HTTP 429."), "{md}");
+    assert!(
+        !md.contains("open_in_new") && !md.contains("warning"),
+        "{md}"
+    );
+    assert!(
+        md.contains("A decorative block that is long enough"),
+        "{md}"
+    );
+    assert!(md.contains("Limits by plan"), "{md}");
+    assert!(md.contains("Note: Keys expire after a year."), "{md}");
+    assert!(
+        md.contains("An inline remark long enough to be read."),
+        "{md}"
+    );
+}

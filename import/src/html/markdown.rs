@@ -249,6 +249,33 @@ fn has_class(e: &scraper::node::Element, class: &str) -> bool {
     e.classes().any(|c| c == class)
 }
 
+/// Text a reader never sees as text: an icon font's ligature in an
+/// `aria-hidden` element ("open_in_new", "content_copy", "warning": short
+/// text, no blocks), and the screen-reader label of a link ("(opens in a
+/// new tab)"), which would run into the link's text.
+fn is_decoration(el: ElementRef<'_>) -> bool {
+    let e = el.value();
+    if e.attr("aria-hidden") == Some("true") {
+        let short = el.text().map(str::len).sum::<usize>() <= 32;
+        let inline = el.descendants().filter_map(ElementRef::wrap).all(|d| {
+            !matches!(
+                d.value().name(),
+                "p" | "div" | "pre" | "table" | "ul" | "ol" | "dl" | "section" | "blockquote"
+            ) && heading_level(d.value().name()).is_none()
+        });
+        return short && inline;
+    }
+    e.classes().any(|c| {
+        matches!(
+            c,
+            "sr-only" | "visually-hidden" | "screen-reader-text" | "screenreader-only"
+        )
+    }) && el
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| a.value().name() == "a")
+}
+
 /// A list some item of which holds a heading of its own: a layout of
 /// sections, not a list of points. Headings of a nested list and the
 /// titles of callouts inside an item ("Note") do not count.
@@ -288,6 +315,7 @@ fn is_layout_list(list: NodeRef<'_, Node>) -> bool {
 pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
     let e = el.value();
     is_permalink(el)
+        || is_decoration(el)
         || matches!(
             e.name(),
             "script"
