@@ -1095,3 +1095,33 @@ fn icon_ligatures_and_screen_reader_labels_are_not_text() {
         "{md}"
     );
 }
+
+/// Tables drawn with `div`s: Javadoc's summary grid (the class names the
+/// column count, the cells follow each other) and ARIA's `role="table"`
+/// with row groups, rows, column headers and cells become pipe tables; a
+/// grid whose cells do not fill its rows is left as text.
+#[test]
+fn tables_drawn_with_divs() {
+    let files = set(&[(
+        "index.html",
+        r##"<html><head><title>Grids</title></head><body><main><h1>Grids</h1><p>Three grids follow.</p>
+<div class="summary-table three-column-summary"><div class="table-header col-first">Modifier and Type</div><div class="table-header col-second">Method</div><div class="table-header col-last">Description</div>
+<div class="col-first even-row-color"><code>boolean</code></div><div class="col-second even-row-color"><code><a href="#add(E)">add</a>(E e)</code></div><div class="col-last even-row-color"><div class="block">Appends the element.</div></div></div>
+<div role="table" aria-label="Limits"><div role="rowgroup"><div role="row"><span role="columnheader">Plan</span><span role="columnheader">Limit</span></div></div>
+<div role="rowgroup"><div role="row"><span role="cell">Free</span><span role="cell">100</span></div><div role="row"><span role="cell">Pro</span><span role="cell">1000</span></div></div></div>
+<div class="summary-table two-column-summary"><div>Lone</div><div>cells</div><div>three</div></div>
+</main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    for line in [
+        "| Modifier and Type | Method | Description |",
+        "| `boolean` | `add(E e)` | Appends the element. |",
+        "| Plan | Limit |",
+        "| Free | 100 |",
+        "| Pro | 1000 |",
+    ] {
+        assert!(md.lines().any(|l| l == line), "{line} missing\n{md}");
+    }
+    assert!(md.contains("\nLone\n"), "{md}");
+}

@@ -519,6 +519,12 @@ impl Writer<'_> {
             self.heading(node, level);
             return;
         }
+        if name != "table" {
+            if let Some(rows) = grid_rows(node) {
+                self.table_of(node, None, rows);
+                return;
+            }
+        }
         match name {
             "pre" => self.pre(node),
             "ul" | "ol" => self.list(node, name == "ol", e.attr("start")),
@@ -930,7 +936,18 @@ impl Writer<'_> {
             .find(|c| c.value().name() == "caption")
             .map(|c| collapse_ws(&self.capture(*c)))
             .filter(|c| !c.is_empty());
-        let mut rows = table_rows(node);
+        self.table_of(node, caption, table_rows(node));
+    }
+
+    /// A table from its rows of cells, whatever elements make them (`tr`
+    /// and `td`, or a grid of `div`s: [`grid_rows`]).
+    fn table_of<'a>(
+        &mut self,
+        node: NodeRef<'a, Node>,
+        caption: Option<String>,
+        mut rows: Vec<Vec<NodeRef<'a, Node>>>,
+    ) {
+        self.flush();
         for r in &mut rows {
             r.retain(|c| !self.ctx.removed.contains(&c.id()));
         }
@@ -1094,6 +1111,55 @@ fn cell_text(md: &str) -> String {
 }
 
 /// Rows of a table (its own, not nested tables'), each a list of cells.
+/// The rows of a table drawn with other elements than `table`: ARIA's
+/// `role="table"`/`"grid"` with `row`s of `cell`s and headers, or Javadoc's
+/// `div.summary-table.three-column-summary`, whose cells follow each other
+/// in one `div` and whose class names the column count. `None` for any
+/// other element.
+fn grid_rows<'a>(node: NodeRef<'a, Node>) -> Option<Vec<Vec<NodeRef<'a, Node>>>> {
+    let e = node.value().as_element()?;
+    fn role<'b>(n: NodeRef<'b, Node>) -> &'b str {
+        n.value()
+            .as_element()
+            .and_then(|e| e.attr("role"))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+    if matches!(role(node), "table" | "grid") {
+        let mut rows = Vec::new();
+        let mut stack: Vec<NodeRef<'a, Node>> = node.children().rev().collect();
+        while let Some(n) = stack.pop() {
+            match role(n) {
+                "row" => rows.push(
+                    n.children()
+                        .filter(|c| {
+                            matches!(role(*c), "cell" | "gridcell" | "columnheader" | "rowheader")
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                "rowgroup" => stack.extend(n.children().rev()),
+                _ => {}
+            }
+        }
+        rows.retain(|r: &Vec<_>| !r.is_empty());
+        return (!rows.is_empty()).then_some(rows);
+    }
+    if !e.classes().any(|c| c == "summary-table") {
+        return None;
+    }
+    let cols = e.classes().find_map(|c| {
+        let words = ["two", "three", "four", "five", "six"];
+        let n = c.strip_suffix("-column-summary")?;
+        words.iter().position(|w| *w == n).map(|i| i + 2)
+    })?;
+    let cells: Vec<NodeRef<'a, Node>> = node
+        .children()
+        .filter(|c| c.value().as_element().is_some())
+        .collect();
+    (cells.len() >= cols && cells.len() % cols == 0)
+        .then(|| cells.chunks(cols).map(<[_]>::to_vec).collect())
+}
+
 fn table_rows<'a>(table: NodeRef<'a, Node>) -> Vec<Vec<NodeRef<'a, Node>>> {
     fn cells<'a>(tr: NodeRef<'a, Node>) -> Vec<NodeRef<'a, Node>> {
         tr.children()
