@@ -1156,7 +1156,7 @@ fn grid_rows<'a>(node: NodeRef<'a, Node>) -> Option<Vec<Vec<NodeRef<'a, Node>>>>
         .children()
         .filter(|c| c.value().as_element().is_some())
         .collect();
-    (cells.len() >= cols && cells.len() % cols == 0)
+    (cells.len() >= cols && cells.len().is_multiple_of(cols))
         .then(|| cells.chunks(cols).map(<[_]>::to_vec).collect())
 }
 
