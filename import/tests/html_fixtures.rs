@@ -1125,3 +1125,44 @@ fn tables_drawn_with_divs() {
     }
     assert!(md.contains("\nLone\n"), "{md}");
 }
+
+/// Links to a definition's source are not text: Sphinx's "[source]" beside
+/// a signature (viewcode), rustdoc's "1.0.0 · Source" beside each method
+/// and its "Expand description" toggle.
+#[test]
+fn source_links_and_toggles_beside_signatures_are_not_text() {
+    let sphinx = set(&[
+        ("objects.inv", ""),
+        (
+            "index.html",
+            r##"<html><head><title>API — Req 2 documentation</title></head><body><div class="body" role="main">
+<section id="api"><h1>API</h1><p>Methods of the client.</p><dl class="py function"><dt class="sig sig-object py" id="req.get">
+<span class="sig-name descname"><span class="pre">get</span></span><span class="sig-paren">(</span><em class="sig-param">url</em><span class="sig-paren">)</span><a class="reference internal" href="_modules/req/api.html#get"><span class="viewcode-link"><span class="pre">[source]</span></span></a></dt>
+<dd><p>Sends a GET request.</p></dd></dl></section></div></body></html>"##,
+        ),
+    ]);
+    let imp = html_set_to_markdown(&sphinx, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(md.contains("get(*url*)"), "{md}");
+    assert!(
+        !md.contains("[source]") && !md.contains("\\[source\\]"),
+        "{md}"
+    );
+
+    let rustdoc = set(&[(
+        "index.html",
+        r##"<html><head><title>Queue in q - Rust</title></head><body><main><section id="main-content">
+<div class="main-heading"><h1>Struct Queue</h1><span class="sub-heading"><span class="since">1.0.0</span> · <a class="src" href="../src/q/lib.rs.html#1">Source</a></span></div>
+<details class="toggle top-doc" open><summary class="hideme"><span>Expand description</span></summary><div class="docblock"><p>A queue of jobs.</p></div></details>
+<section id="method.len" class="method"><span class="rightside"><span class="since">1.2.0</span> · <a class="src" href="../src/q/lib.rs.html#9">Source</a></span><h4 class="code-header">pub fn len(&amp;self) -&gt; usize</h4></section>
+<div class="docblock"><p>Number of jobs; the source of truth for sizing.</p></div></section></main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&rustdoc, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    for gone in ["Source", "Expand description", "1.2.0"] {
+        assert!(!md.contains(gone), "{gone} left in\n{md}");
+    }
+    assert!(md.contains("A queue of jobs."), "{md}");
+    assert!(md.contains("pub fn len(&self) -> usize"), "{md}");
+    assert!(md.contains("the source of truth"), "{md}");
+}

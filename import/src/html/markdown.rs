@@ -316,6 +316,9 @@ pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
     let e = el.value();
     is_permalink(el)
         || is_decoration(el)
+        || (e.name() == "a"
+            && e.classes().any(|c| c == "src")
+            && el.text().collect::<String>().trim() == "Source")
         || matches!(
             e.name(),
             "script"
@@ -361,6 +364,12 @@ pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
                     // its author and date change from page to page, so the
                     // frequency pass cannot see it repeat.
                     | "page-metadata"
+                    // Links to a definition's source: Sphinx's "[source]"
+                    // (viewcode) and rustdoc's "1.0.0 · Source" beside each
+                    // signature; rustdoc's "Expand description" toggle.
+                    | "viewcode-link"
+                    | "rightside"
+                    | "hideme"
             )
         })
 }
