@@ -92,14 +92,13 @@ pub(crate) struct Chosen {
 pub(crate) fn choose(pages: &[Candidates]) -> Chosen {
     let heads: Vec<&str> = pages.iter().filter_map(|p| p.head.as_deref()).collect();
     let (prefix, suffix) = site_affixes(&heads);
+    let strip = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| strip_affixes(t, prefix.as_deref(), suffix.as_deref()))
+    };
     let stripped: Vec<Option<String>> = pages
         .iter()
-        .map(|p| {
-            p.head
-                .as_deref()
-                .map(|h| strip_affixes(h, prefix.as_deref(), suffix.as_deref()))
-                .filter(|t| !t.is_empty())
-        })
+        .map(|p| strip(&p.head).filter(|t| !t.is_empty()))
         .collect();
     let count = |items: Vec<Option<String>>| {
         let mut m: HashMap<String, usize> = HashMap::new();
@@ -110,14 +109,7 @@ pub(crate) fn choose(pages: &[Candidates]) -> Chosen {
     };
     // A page heading that repeats the `<title>`'s site name (Confluence
     // writes "Space : Page" in both) is read without it too.
-    let headings: Vec<Option<String>> = pages
-        .iter()
-        .map(|p| {
-            p.heading
-                .as_deref()
-                .map(|h| strip_affixes(h, prefix.as_deref(), suffix.as_deref()))
-        })
-        .collect();
+    let headings: Vec<Option<String>> = pages.iter().map(|p| strip(&p.heading)).collect();
     let head_freq = count(stripped.clone());
     let heading_freq = count(headings.clone());
 
