@@ -283,7 +283,13 @@ fn sphinx_like_set() {
             ),
         ),
         ("genindex.html".to_string(), page("Index", "<h1>Index</h1>")),
-        ("search.html".to_string(), page("Search", "<h1>Search</h1>")),
+        (
+            "search.html".to_string(),
+            page(
+                "Search",
+                r#"<h1>Search</h1><form action="" method="get"><input type="text" name="q"/></form>"#,
+            ),
+        ),
         ("_static/x.html".to_string(), page("X", "<p>x</p>")),
     ];
     let files: Vec<(String, Vec<u8>)> = files
@@ -322,7 +328,10 @@ fn sphinx_like_set() {
 
 #[test]
 fn no_html_is_an_error() {
-    let files = set(&[("a.css", "x"), ("search.html", "<p>s</p>")]);
+    let files = set(&[
+        ("a.css", "x"),
+        ("search.html", r#"<p>s</p><input type="search">"#),
+    ]);
     assert!(html_set_to_markdown(&files, &HtmlOptions::default()).is_err());
 }
 
@@ -1165,4 +1174,296 @@ fn source_links_and_toggles_beside_signatures_are_not_text() {
     assert!(md.contains("A queue of jobs."), "{md}");
     assert!(md.contains("pub fn len(&self) -> usize"), "{md}");
     assert!(md.contains("the source of truth"), "{md}");
+}
+
+/// GNU texinfo's HTML: every node page opens with "Next: §, Previous: §,
+/// Up: §" (links with `rel`), whose labels differ with the node's place;
+/// every node and anchor name also gets a redirect page ("The node you are
+/// looking for is at §"); a node's file is named after the node, so a node
+/// called "search" is documentation, not a search page.
+#[test]
+fn texinfo_node_pages_redirect_stubs_and_a_node_called_search() {
+    let nodes = [
+        "Overview", "Install", "Ports", "search", "Backup", "Restore", "Upgrade",
+    ];
+    let mut pages: Vec<(String, String)> = Vec::new();
+    let head = |n: &str, body: &str| {
+        format!(
+            r#"<html><head><title>{n} (Widget Manual)</title><meta name="Generator" content="makeinfo"></head><body lang="en">{body}</body></html>"#
+        )
+    };
+    let menu: String = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            format!(
+                r#"<li><a href="{n}.html" accesskey="{}">{n}</a></li>"#,
+                i + 1
+            )
+        })
+        .collect();
+    pages.push((
+        "index.html".into(),
+        head(
+            "Top",
+            &format!(
+                r#"<div class="top" id="Top"><div class="header"><p>Next: <a href="Overview.html" accesskey="n" rel="next">Overview</a> &nbsp; </p></div><hr>
+<h1 class="top">Widget Manual</h1><ul class="section-toc">{menu}</ul></div>"#
+            ),
+        ),
+    ));
+    for (i, n) in nodes.iter().enumerate() {
+        // The first node has no "Previous", the last no "Next": three shapes.
+        let mut nav = Vec::new();
+        if i + 1 < nodes.len() {
+            nav.push(format!(
+                r#"Next: <a href="{}.html" accesskey="n" rel="next">{}</a>"#,
+                nodes[i + 1],
+                nodes[i + 1]
+            ));
+        }
+        if i > 0 {
+            nav.push(format!(
+                r#"Previous: <a href="{}.html" accesskey="p" rel="prev">{}</a>"#,
+                nodes[i - 1],
+                nodes[i - 1]
+            ));
+        }
+        nav.push(r#"Up: <a href="index.html" accesskey="u" rel="up">Top</a>"#.into());
+        let nav = nav.join(", ");
+        pages.push((
+            format!("{n}.html"),
+            head(
+                n,
+                &format!(
+                    r#"<div class="chapter" id="{n}"><div class="header"><p>{nav} &nbsp; </p></div><hr>
+<h2 class="chapter">{} {n}</h2><p>The {n} node explains step {i} of running the widget server.</p>
+<p>Next, read <a href="Ports.html">Ports</a> before you open the firewall for {n}.</p>
+<p>When {n} fails, go back to the <a href="index.html" rel="up">top</a> of this manual and start again from the overview, which lists every node in order.</p></div>"#,
+                    i + 1
+                ),
+            ),
+        ));
+        pages.push((
+            format!("_0023{}.html", n.to_lowercase()),
+            head(
+                n,
+                &format!(
+                    r#"<meta http-equiv="Refresh" content="0; url={n}.html#g_t_0023{n}"><p>The node you are looking for is at <a href="{n}.html#g_t_0023{n}">{n}</a>.</p>"#
+                ),
+            ),
+        ));
+    }
+    // A page that refreshes slowly (a live status page) is documentation.
+    pages.push((
+        "status.html".into(),
+        head(
+            "Status",
+            r#"<meta http-equiv="refresh" content="60; url=status.html"><h1>Status</h1><p>The status page lists every running job.</p>"#,
+        ),
+    ));
+    let files: Vec<(String, Vec<u8>)> = pages
+        .iter()
+        .map(|(p, s)| (p.clone(), s.as_bytes().to_vec()))
+        .collect();
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    let stubs: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("_0023{}.html", n.to_lowercase()))
+        .collect();
+    let mut want = stubs.clone();
+    want.sort();
+    assert_eq!(imp.skipped, want);
+    let doc = |p: &str| {
+        &imp.docs
+            .iter()
+            .find(|d| d.rel_path == p)
+            .unwrap_or_else(|| panic!("{p} missing"))
+            .markdown
+    };
+    for (i, n) in nodes.iter().enumerate() {
+        let md = doc(&format!("{n}.md"));
+        for gone in ["Next: [", "Previous: [", "Up: ["] {
+            assert!(!md.contains(gone), "{n}: {gone} left in\n{md}");
+        }
+        assert!(
+            md.contains(&format!("explains step {i} of running")),
+            "{md}"
+        );
+        // Links without `rel`, and a `rel` link inside a sentence, stay.
+        assert!(md.contains("Next, read "), "{md}");
+        assert!(md.contains("go back to the [top](index.md) of"), "{md}");
+        assert!(md.contains(&format!("firewall for {n}.")), "{md}");
+    }
+    assert!(doc("status.md").contains("lists every running job"));
+    let top = doc("index.md");
+    assert!(top.contains("[search](search.md)"), "{top}");
+    assert!(!top.contains("Next: ["), "{top}");
+}
+
+/// Footers that themes put inside the element marking the content
+/// (pydata's and the book theme's "previous / next" footer sits in
+/// `main[role=main]`): page chrome. A quote's footer, its source, is text.
+#[test]
+fn page_footers_inside_the_content_marker() {
+    let page = |name: &str, prev: &str, next: &str| {
+        format!(
+            r##"<html><head><title>{name} — Widget 2.0 documentation</title><meta name="generator" content="Sphinx 9.0.4"></head><body>
+<main id="main-content" class="bd-main" role="main"><div class="bd-article-container">
+<article class="bd-article"><section id="{name}"><h1>{name}</h1><p>The {name} page of the widget manual.</p>
+<blockquote><p>Measure twice, cut once.</p><footer>Carpenters' saying</footer></blockquote></section></article>
+<footer class="prev-next-footer"><div class="prev-next-area">
+<a class="left-prev" href="{prev}.html" title="previous page"><div class="prev-next-info"><p class="prev-next-subtitle">previous</p><p class="prev-next-title">{prev}</p></div></a>
+<a class="right-next" href="{next}.html" title="next page"><div class="prev-next-info"><p class="prev-next-subtitle">next</p><p class="prev-next-title">{next}</p></div></a>
+</div></footer></div></main></body></html>"##
+        )
+    };
+    let names = ["index", "usage", "api"];
+    let mut files = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let prev = names[(i + names.len() - 1) % names.len()];
+        let next = names[(i + 1) % names.len()];
+        files.push((format!("{n}.html"), page(n, prev, next).into_bytes()));
+    }
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert_eq!(imp.flavor, HtmlFlavor::Sphinx);
+    for d in &imp.docs {
+        let md = &d.markdown;
+        assert!(md.contains("page of the widget manual."), "{md}");
+        assert!(md.contains("Carpenters' saying"), "{md}");
+        for gone in ["previous", "next"] {
+            assert!(!md.contains(gone), "{gone} left in\n{md}");
+        }
+    }
+}
+
+/// VitePress prints the language over each code block (`span.lang` in
+/// `div.language-sh`), which the fence already says; the host's "not found"
+/// page at the root of any generator's output is not documentation, while
+/// a `404.html` further down (a status code's page) is.
+#[test]
+fn code_block_language_labels_and_the_hosts_404_page() {
+    let files = set(&[
+        (
+            "index.html",
+            r##"<html><head><title>Relay | Docs</title></head><body><main><div class="vp-doc"><h1>Install</h1>
+<p>Install the package:</p>
+<div class="language-sh vp-adaptive-theme"><button title="Copy Code" class="copy"></button><span class="lang">sh</span><pre class="shiki"><code><span class="line">dnf install relay</span></code></pre></div>
+<p>The shell is sh by default; see <a href="errors/404.html">404</a>.</p>
+<div class="language-json"><span class="lang">json</span><pre><code>{"lang": "json"}</code></pre></div></div></main></body></html>"##,
+        ),
+        (
+            "errors/404.html",
+            r##"<html><head><title>404 Not Found | Docs</title></head><body><main><h1>404 Not Found</h1><p>The call or session does not exist.</p></main></body></html>"##,
+        ),
+        (
+            "404.html",
+            r##"<html><head><title>404 | Docs</title></head><body><main><h1>404</h1><p>Page not found.</p><a href="index.html">Take me home</a></main></body></html>"##,
+        ),
+    ]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert_eq!(imp.skipped, ["404.html"]);
+    let md = &imp.docs[0].markdown;
+    assert!(
+        md.contains("Install the package:\n\n```sh\ndnf install relay\n```"),
+        "{md}"
+    );
+    assert!(md.contains("```json\n{\"lang\": \"json\"}\n```"), "{md}");
+    assert!(!md.contains("\nsh\n") && !md.contains("\njson\n"), "{md}");
+    assert!(md.contains("The shell is sh by default"), "{md}");
+    let status = imp
+        .docs
+        .iter()
+        .find(|d| d.rel_path == "errors/404.md")
+        .expect("a status code's page is kept");
+    assert!(status.markdown.contains("does not exist"));
+}
+
+/// What Doxygen 1.9 writes beyond the layout above: the page title in
+/// `div.headertitle > div.title` (no heading; the first heading is a
+/// declaration table's "Classes"), code drawn one `div.line` per line with
+/// its number and hover tooltips, signatures laid out as `table.memname`,
+/// and the search machinery's frames under `search/`.
+#[test]
+fn doxygen_titles_line_drawn_code_signatures_and_search_frames() {
+    // Doxygen's `<title>` of every member list is "Project: Member List".
+    let page = |head: &str, title: &str, body: &str| {
+        format!(
+            r##"<html><head><meta name="generator" content="Doxygen 1.9.4"/><title>Widget Lib: {head}</title></head><body>
+<div id="top"><div id="titlearea"><div id="projectname">Widget Lib</div></div></div>
+<div id="doc-content"><div class="header"><div class="summary"><a href="#nested-classes">Classes</a> &#124; <a href="#func-members">Functions</a></div>
+<div class="headertitle"><div class="title">{title}</div></div></div><div class="contents">{body}</div></div>
+<hr class="footer"/><address class="footer"><small>Generated by&#160;<a href="https://www.doxygen.org/index.html">doxygen</a> 1.9.4</small></address></body></html>"##
+        )
+    };
+    let line = |n: usize, code: &str| {
+        format!(
+            r#"<div class="line"><a id="l{n:05}" name="l{n:05}"></a><span class="lineno">{n:>5}</span>{code}</div>"#
+        )
+    };
+    let header = page(
+        "widget.h File Reference",
+        "widget.h File Reference",
+        &format!(
+            r##"<table class="memberdecls"><tr class="heading"><td colspan="2"><h2 class="groupheader"><a name="nested-classes"></a>Classes</h2></td></tr>
+<tr class="memitem:"><td class="memItemLeft">struct </td><td class="memItemRight"><a class="el" href="structwidget.html">widget</a></td></tr></table>
+<h2 class="groupheader">Function Documentation</h2>
+<h2 class="memtitle"><span class="permalink"><a href="#a1">&#9670;&nbsp;</a></span>widget_resize()</h2>
+<div class="memitem"><div class="memproto"><table class="memname"><tr><td class="memname">int widget_resize </td><td>(</td><td class="paramtype">struct <a class="el" href="structwidget.html">widget</a> *&#160;</td><td class="paramname"><em>w</em>, </td></tr>
+<tr><td class="paramkey"></td><td></td><td class="paramtype">int&#160;</td><td class="paramname"><em>size</em>&#160;</td></tr><tr><td></td><td>)</td><td></td><td></td></tr></table></div>
+<div class="memdoc"><p>Resizes a widget in place.</p><div class="fragment">{}
+<div class="ttc" id="aw"><div class="ttname"><a href="structwidget.html">widget</a></div><div class="ttdef"><b>Definition:</b> widget.h:12</div></div>
+{}</div></div></div>"##,
+            line(
+                1,
+                r#"<span class="keywordtype">int</span> rc = widget_resize(w, 10);"#
+            ),
+            line(2, r#"<span class="keywordflow">if</span> (rc) abort();"#)
+        ),
+    );
+    let members = |w: &str| {
+        page(
+            "Member List",
+            &format!("{w} Member List"),
+            &format!(
+                r#"<p>This is the complete list of members for {w}, including all inherited members.</p><table class="directory"><tr><td><a href="struct{w}.html">size</a></td><td>{w}</td></tr></table>"#
+            ),
+        )
+    };
+    let frame = r#"<html><head><title></title></head><body class="SRPage"><div id="SRIndex"><div class="SRStatus" id="Loading">Loading...</div><div id="SRResults"></div><div class="SRStatus" id="Searching">Searching...</div><div class="SRStatus" id="NoMatches">No Matches</div></div></body></html>"#;
+    let files = owned(vec![
+        ("widget_8h.html".to_string(), header),
+        ("structwidget-members.html".to_string(), members("widget")),
+        ("structgadget-members.html".to_string(), members("gadget")),
+        ("search/all_0.html".to_string(), frame.to_string()),
+        ("search/nomatches.html".to_string(), frame.to_string()),
+    ]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    assert!(imp.problems.is_empty(), "{:?}", imp.problems);
+    assert_eq!(imp.skipped, ["search/all_0.html", "search/nomatches.html"]);
+    let doc = |p: &str| {
+        imp.docs
+            .iter()
+            .find(|d| d.rel_path == p)
+            .unwrap_or_else(|| panic!("{p} missing"))
+    };
+    let h = doc("widget_8h.md");
+    assert_eq!(h.title, "widget.h File Reference");
+    let b = body_of(&h.markdown);
+    assert!(b.contains("| **Classes** |"), "{b}");
+    assert!(
+        b.contains("```\nint widget_resize(struct widget * w, int size)\n```"),
+        "{b}"
+    );
+    assert!(
+        b.contains("```\nint rc = widget_resize(w, 10);\nif (rc) abort();\n```"),
+        "{b}"
+    );
+    assert!(!b.contains("Definition:"), "{b}");
+    assert!(!b.contains("widget.h File Reference"), "{b}");
+    for w in ["widget", "gadget"] {
+        let d = doc(&format!("struct{w}-members.md"));
+        assert_eq!(d.title, format!("{w} Member List"));
+    }
 }

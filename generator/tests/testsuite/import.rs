@@ -293,7 +293,12 @@ fn cli_import_html_writes_one_document_per_page() {
         "<html><body><main><h1>Recording events</h1><p>Events are recorded.</p></main></body></html>",
     )
     .unwrap();
-    std::fs::write(src.join("search.html"), "<html><body>search</body></html>").unwrap();
+    // A generator's search page: a box to type in, and no text of its own.
+    std::fs::write(
+        src.join("search.html"),
+        "<html><body><form><input type=\"text\" name=\"q\"></form></body></html>",
+    )
+    .unwrap();
     let run = || {
         mcdewey()
             .args([
@@ -465,7 +470,10 @@ fn dropped_in_html_set_is_imported_and_cached() {
         )
         .file("acme/1.0/help/install.html", &page("Installing", "<p>Mount the widget level.</p>"))
         .file("acme/1.0/help/ref/api.html", &page("API", "<h2>Calls</h2><p>The widget answers calls.</p>"))
-        .file("acme/1.0/help/search.html", &page("Search", ""))
+        .file(
+            "acme/1.0/help/search.html",
+            &page("Search", "<form><input type=\"search\" name=\"q\"></form>"),
+        )
         .file("acme/1.0/help/style.css", "body {}\n")
         .file("acme/1.0/help/stray.md", "# Stray\n\nNot part of the set.\n")
         .file("acme/1.0/loose/page.html", &page("Loose", "<p>No index.html here.</p>"));

@@ -196,13 +196,28 @@ fn whole(mut e: ElementRef<'_>) -> ElementRef<'_> {
     while matches!(
         e.value().name(),
         "table" | "thead" | "tbody" | "tfoot" | "tr" | "ul" | "ol" | "dl" | "pre" | "code"
-    ) {
+    ) || is_line_code(e)
+    {
         match e.parent().and_then(ElementRef::wrap) {
             Some(p) => e = p,
             None => break,
         }
     }
     e
+}
+
+/// Code that a generator draws with one `div.line` per line instead of a
+/// `pre` (Doxygen's `div.fragment`: examples, macro values, whole source
+/// listings; hover tooltips may sit between the lines). Written as text,
+/// every line became a paragraph with its line number in front.
+pub(crate) fn is_line_code(el: ElementRef<'_>) -> bool {
+    let is_line =
+        |k: &ElementRef<'_>| k.value().name() == "div" && k.value().classes().any(|c| c == "line");
+    let kids: Vec<ElementRef<'_>> = el.children().filter_map(ElementRef::wrap).collect();
+    el.value().name() == "div"
+        && el.value().classes().any(|c| c == "fragment")
+        && kids.first().is_some_and(is_line)
+        && kids.iter().filter(|k| is_line(k)).count() * 2 >= kids.len()
 }
 
 /// Permalink anchors themes put beside headings and definitions: a known

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Node};
 
-use super::extract::{is_chrome, is_permalink};
+use super::extract::{is_chrome, is_line_code, is_permalink};
 use super::HtmlFlavor;
 use crate::paths;
 use crate::text::{code_span, collapse_ws, escape_block_start, escape_inline, fence_for};
@@ -276,6 +276,106 @@ fn is_decoration(el: ElementRef<'_>) -> bool {
         .any(|a| a.value().name() == "a")
 }
 
+/// A page's footer, wherever the theme put it: previous and next links,
+/// "Edit this page", "Last updated". Themes place it inside the element
+/// that marks the content (pydata's and the book theme's prev/next footer
+/// sits in `role=main`), where the flavor's markers keep other chrome such
+/// as Sphinx's `aside` sidebars and footnotes. Only a quote's or a
+/// figure's footer (its source, its credit) is text.
+fn is_page_footer(el: ElementRef<'_>) -> bool {
+    el.value().name() == "footer"
+        && !el
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(|a| matches!(a.value().name(), "blockquote" | "figure"))
+}
+
+/// The language name a theme prints over a code block (VitePress'
+/// `span.lang` in `div.language-sh`): it repeats the wrapper's class, and
+/// the fence already says it, so as text it is a stray "sh" before every
+/// block.
+fn is_code_label(el: ElementRef<'_>) -> bool {
+    /// Longest language name taken for a label ("powershell", "javascript").
+    const MAX_LEN: usize = 20;
+    let text: String = el.text().collect();
+    let text = text.trim();
+    if text.is_empty() || text.len() > MAX_LEN || text.contains(char::is_whitespace) {
+        return false;
+    }
+    let in_code = el
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .any(|a| matches!(a.value().name(), "pre" | "code"));
+    !in_code
+        && el
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .take(2)
+            .any(|a| {
+                a.value().classes().any(|c| {
+                    ["language-", "lang-", "highlight-"].iter().any(|p| {
+                        c.strip_prefix(p)
+                            .is_some_and(|l| l.eq_ignore_ascii_case(text))
+                    })
+                })
+            })
+}
+
+/// A line of links that say they are navigation: each carries a `rel` of
+/// the page sequence (`next`, `prev`, `up`, `contents`, `index`, ...), and
+/// the text beside them is a few labels ("Next:",
+/// "Previous:", "Up:"). Texinfo heads every node with one; its labels vary
+/// with the node's place (a first child has no "Previous"), so the shape
+/// of no single variant need repeat on a quarter of the pages.
+fn is_rel_navigation(el: ElementRef<'_>) -> bool {
+    /// Letters and digits of labels the line may hold outside its links.
+    const MAX_LABEL: usize = 40;
+    const RELS: &[&str] = &[
+        "next", "prev", "previous", "up", "first", "last", "start", "begin", "end", "contents",
+        "toc", "index", "home", "top", "parent",
+    ];
+    if !matches!(
+        el.value().name(),
+        "p" | "div" | "td" | "th" | "li" | "span" | "center"
+    ) {
+        return false;
+    }
+    let mut links = 0;
+    for a in el.descendants().filter_map(ElementRef::wrap) {
+        let e = a.value();
+        if e.name() != "a" || e.attr("href").is_none() {
+            continue;
+        }
+        let rel = e.attr("rel").is_some_and(|r| {
+            r.split_whitespace()
+                .any(|t| RELS.iter().any(|n| t.eq_ignore_ascii_case(n)))
+        });
+        // An `accesskey` alone does not say it: texinfo's menus of child
+        // nodes carry one per item, and a contents page is made of them.
+        if !rel {
+            return false;
+        }
+        links += 1;
+    }
+    if links == 0 {
+        return false;
+    }
+    let outside: usize = el
+        .descendants()
+        .filter_map(|n| match n.value() {
+            Node::Text(t)
+                if !n
+                    .ancestors()
+                    .any(|a| a.value().as_element().is_some_and(|e| e.name() == "a")) =>
+            {
+                Some(t.chars().filter(|c| c.is_alphanumeric()).count())
+            }
+            _ => None,
+        })
+        .sum();
+    outside <= MAX_LABEL
+}
+
 /// A list some item of which holds a heading of its own: a layout of
 /// sections, not a list of points. Headings of a nested list and the
 /// titles of callouts inside an item ("Note") do not count.
@@ -316,6 +416,9 @@ pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
     let e = el.value();
     is_permalink(el)
         || is_decoration(el)
+        || is_page_footer(el)
+        || is_rel_navigation(el)
+        || is_code_label(el)
         || (e.name() == "a"
             && e.classes().any(|c| c == "src")
             && el.text().collect::<String>().trim() == "Source")
@@ -354,6 +457,10 @@ pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
                     | "sphinxsidebar"
                     | "related"
                     | "linenos"
+                    | "lineno"
+                    // Doxygen's hover tooltips: a copy of the declaration
+                    // a link points to, hidden until hovered.
+                    | "ttc"
                     | "linenodiv"
                     | "list-of-tables"
                     | "list-of-figures"
@@ -536,6 +643,8 @@ impl Writer<'_> {
         }
         match name {
             "pre" => self.pre(node),
+            "div" if is_line_code(el) => self.line_code(node),
+            "table" if has_class(e, "memname") => self.signature_table(node),
             "ul" | "ol" => self.list(node, name == "ol", e.attr("start")),
             "dl" => self.definitions(node),
             "table" => self.table(node),
@@ -621,6 +730,47 @@ impl Writer<'_> {
         let level = (level as i32 + self.shift).clamp(1, 6) as usize;
         self.block(&[format!("{} {}", "#".repeat(level), inner)]);
         self.level = level;
+    }
+
+    /// Doxygen lays out a function's or macro's signature as a table
+    /// (`table.memname`: name, "(", one row per parameter, ")"): as a pipe
+    /// table it read "| #define f | ( | | a, |". It is one declaration.
+    fn signature_table(&mut self, node: NodeRef<'_, Node>) {
+        self.flush();
+        let mut raw = String::new();
+        collect_text(node, &mut raw, false);
+        let mut sig = collapse_ws(&raw);
+        for (from, to) in [("( ", "("), (" )", ")"), (" ,", ","), (" (", "(")] {
+            sig = sig.replace(from, to);
+        }
+        if !sig.is_empty() {
+            let fence = fence_for(&sig);
+            self.block(&[fence.clone(), sig, fence]);
+        }
+    }
+
+    /// Code drawn one `div.line` per line (see [`is_line_code`]).
+    fn line_code(&mut self, node: NodeRef<'_, Node>) {
+        self.flush();
+        let mut lines = Vec::new();
+        for line in node
+            .children()
+            .filter_map(ElementRef::wrap)
+            .filter(|k| k.value().name() == "div" && has_class(k.value(), "line"))
+        {
+            let mut raw = String::new();
+            collect_text(*line, &mut raw, true);
+            lines.push(raw.replace('\t', "    ").trim_end().to_string());
+        }
+        while lines.last().is_some_and(String::is_empty) {
+            lines.pop();
+        }
+        let code = lines.join("\n");
+        let fence = fence_for(&code);
+        let mut out = vec![fence.clone()];
+        out.extend(lines);
+        out.push(fence);
+        self.block(&out);
     }
 
     fn pre(&mut self, node: NodeRef<'_, Node>) {

@@ -87,24 +87,20 @@ pub fn html_set_to_markdown(
             continue;
         }
         let (text, note) = decode(bytes);
+        let html = Html::parse_document(&text);
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if (paths::stem(name) == "search" && is_search_page(&html)) || is_search_frame(&html) {
+            skipped.push(path.clone());
+            continue;
+        }
         if let Some(n) = note {
             decode_notes.insert(path.clone(), n);
         }
-        pages.push((path.clone(), Html::parse_document(&text)));
+        pages.push((path.clone(), html));
     }
     pages.sort_by(|a, b| a.0.cmp(&b.0));
 
     let flavor = opts.flavor.unwrap_or_else(|| detect(&pages, &all_paths));
-    if flavor == HtmlFlavor::Sphinx {
-        // Sphinx's 404 page is a template, not documentation.
-        pages.retain(|(p, _)| {
-            let keep = p != "404.html";
-            if !keep {
-                skipped.push(p.clone());
-            }
-            keep
-        });
-    }
     if pages.is_empty() {
         return Err(ImportError::NoHtml);
     }
@@ -126,9 +122,11 @@ pub fn html_set_to_markdown(
         .iter()
         .map(|(path, html)| Found::new(path, html, flavor))
         .collect();
-    if let Some(min) = furniture::threshold(found.iter().filter(|f| !f.roots.is_empty()).count()) {
-        let freq = furniture::frequencies(found.iter().map(|f| f.blocks.as_slice()));
-        for f in &mut found {
+    let counted = |f: &&Found<'_>| !f.roots.is_empty() && !f.stub;
+    if let Some(min) = furniture::threshold(found.iter().filter(counted).count()) {
+        let freq =
+            furniture::frequencies(found.iter().filter(counted).map(|f| f.blocks.as_slice()));
+        for f in found.iter_mut().filter(|f| !f.stub) {
             let mut dropped = furniture::furniture(&f.blocks, &freq, min);
             if !dropped.is_empty() {
                 furniture::close_upwards(&f.roots, &f.blocks, &mut dropped);
@@ -136,21 +134,40 @@ pub fn html_set_to_markdown(
             }
         }
     }
+    // A heading in a table cell labels a group of rows (Doxygen's "Classes",
+    // "Macros" over its declaration tables), never the page: the title is
+    // the first heading outside tables.
     let firsts: Vec<Option<ElementRef<'_>>> = found
         .iter()
         .map(|f| {
             markdown::headings(&f.roots, &f.removed)
-                .first()
-                .map(|(e, _)| *e)
+                .into_iter()
+                .find(|(e, _)| {
+                    !e.ancestors()
+                        .filter_map(ElementRef::wrap)
+                        .any(|a| matches!(a.value().name(), "td" | "th"))
+                })
+                .map(|(e, _)| e)
         })
+        .zip(&pages)
+        .map(|(first, (_, html))| first.filter(|_| shown_title(html).is_none()))
         .collect();
+    // A shown title becomes the document's title, so the body does not
+    // repeat it.
+    for (f, (_, html)) in found.iter_mut().zip(&pages) {
+        if let Some(t) = shown_title_element(html) {
+            f.removed.insert(t.id());
+        }
+    }
     let candidates: Vec<titles::Candidates> = pages
         .iter()
         .zip(&firsts)
         .enumerate()
         .map(|(i, ((path, html), first))| titles::Candidates {
             head: head_title(html),
-            heading: first.map(markdown::plain_text).filter(|t| !t.is_empty()),
+            heading: shown_title(html)
+                .or_else(|| first.map(markdown::plain_text))
+                .filter(|t| !t.is_empty()),
             parent: parent[i],
             path: path.clone(),
         })
@@ -201,6 +218,13 @@ pub fn html_set_to_markdown(
             body = trim_rules(&markdown::convert(&f.roots, &contents));
         }
         let title = &titles[i];
+        if f.stub {
+            // "Redirecting…", "This page has moved to …", texinfo's "The
+            // node you are looking for is at …": the text is on the page it
+            // sends the reader to, which is in the set.
+            skipped.push(path.clone());
+            continue;
+        }
         if !has_text(&body) {
             let html = &pages[i].1;
             if f.roots.is_empty() && (is_shell(html) || !has_script(html)) {
@@ -272,7 +296,43 @@ pub fn skip_reason(path: &str) -> Option<&'static str> {
         return Some("not an HTML page");
     }
     skip_path(&path)
-        .then_some("generated page or asset folder (search, indexes, _static, _sources)")
+        .then_some("generated page or asset folder (indexes, the 404 page, _static, _sources)")
+}
+
+/// The title a page shows above its content without a heading element:
+/// Doxygen's `div.headertitle > div.title` ("zlib.h File Reference",
+/// "gzFile_s Member List"), where the first heading is a section's
+/// ("Detailed Description") and the `<title>` is the same on every member
+/// list.
+fn shown_title(html: &Html) -> Option<String> {
+    let text = crate::text::collapse_ws(&shown_title_element(html)?.text().collect::<String>());
+    (!text.is_empty()).then_some(text)
+}
+
+fn shown_title_element(html: &Html) -> Option<ElementRef<'_>> {
+    let title = Selector::parse("div.headertitle div.title").expect("static selector");
+    html.select(&title).next()
+}
+
+/// Doxygen's search machinery (`search/all_0.html`, `search/nomatches.html`):
+/// frames a script fills with results, their only text "Loading...",
+/// "Searching...", "No Matches".
+fn is_search_frame(html: &Html) -> bool {
+    let body = Selector::parse("body.SRPage").expect("static selector");
+    html.select(&body).next().is_some()
+}
+
+/// A generator's search page (Sphinx's, MkDocs', Javadoc's `search.html`):
+/// a box to type in. A page of the same name without one is documentation
+/// (texinfo names a node's file after the node: a tool called "search").
+fn is_search_page(html: &Html) -> bool {
+    let boxes = Selector::parse("form, input").expect("static selector");
+    html.select(&boxes).any(|e| {
+        let e = e.value();
+        e.name() == "form"
+            || e.attr("type")
+                .is_none_or(|t| matches!(t.trim().to_ascii_lowercase().as_str(), "text" | "search"))
+    })
 }
 
 /// One page's main content and its text blocks.
@@ -280,6 +340,9 @@ struct Found<'a> {
     roots: Vec<ElementRef<'a>>,
     from_marker: bool,
     blocks: Vec<furniture::Block>,
+    /// A redirect left where a page was (see [`is_redirect_stub`]): skipped,
+    /// and not counted when finding what repeats.
+    stub: bool,
     /// In-page contents lists, then furniture found across the set.
     removed: HashSet<ego_tree::NodeId>,
 }
@@ -292,6 +355,7 @@ impl<'a> Found<'a> {
                 roots: Vec::new(),
                 from_marker: false,
                 blocks: Vec::new(),
+                stub: is_redirect_stub(html, 0),
                 removed: HashSet::new(),
             };
         };
@@ -304,9 +368,19 @@ impl<'a> Found<'a> {
                 || (drop_chrome && !root_ids.contains(&e.id()) && extract::is_chrome(e.value()))
         };
         let blocks = furniture::blocks(&roots, &skip);
+        let words = blocks
+            .iter()
+            .map(|b| {
+                b.key
+                    .split_whitespace()
+                    .filter(|w| w.chars().any(char::is_alphanumeric))
+                    .count()
+            })
+            .sum();
         Found {
             roots,
             from_marker,
+            stub: is_redirect_stub(html, words),
             blocks,
             removed,
         }
@@ -345,9 +419,15 @@ fn skip_path(path: &str) -> bool {
         return true;
     }
     let stem = paths::stem(name);
+    // The host's "not found" page at the root (GitHub Pages and most
+    // generators: Sphinx, MkDocs, VitePress, Docusaurus), not documentation;
+    // a `404.html` further down may be a status code's reference page.
+    if path == "404.html" {
+        return true;
+    }
     matches!(
         stem,
-        "search" | "genindex" | "py-modindex" | "np-modindex" | "searchindex"
+        "genindex" | "py-modindex" | "np-modindex" | "searchindex"
     ) || stem.starts_with("genindex-")
 }
 
@@ -427,7 +507,6 @@ fn detect(pages: &[(String, Html)], all_paths: &[String]) -> HtmlFlavor {
     }
 }
 
-/// `<title>`, whitespace collapsed (site affixes are removed set-wide).
 /// A page that only loads others: a frameset, a frame or an inline frame
 /// with a source, or a `refresh` redirect.
 fn is_shell(html: &Html) -> bool {
@@ -441,11 +520,43 @@ fn is_shell(html: &Html) -> bool {
         })
 }
 
+/// A page that sends the reader on at once (a `refresh` of a few seconds
+/// at most, to another URL) and says little else: a redirect left where a
+/// page used to be, or one per anchor (texinfo writes one for every node
+/// and anchor name). A page that refreshes itself, or has text of its own,
+/// is documentation.
+fn is_redirect_stub(html: &Html, words: usize) -> bool {
+    /// Words a redirect's notice needs at most ("This page has moved to a
+    /// new location; if you are not redirected, follow this link").
+    const MAX_WORDS: usize = 30;
+    let meta = Selector::parse("meta[http-equiv]").expect("static selector");
+    let redirects = html.select(&meta).any(|m| {
+        let e = m.value();
+        if !e
+            .attr("http-equiv")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
+        {
+            return false;
+        }
+        let content = e.attr("content").unwrap_or("");
+        let (delay, rest) = content.split_once([';', ',']).unwrap_or((content, ""));
+        let soon = delay.trim().parse::<f32>().is_ok_and(|d| d <= 5.0);
+        let target = rest
+            .trim()
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic());
+        let target = target.trim_start().strip_prefix('=').unwrap_or("").trim();
+        let target = target.trim_matches(|c| c == '\'' || c == '"');
+        soon && !target.is_empty() && !target.starts_with('#')
+    });
+    redirects && words <= MAX_WORDS
+}
+
 fn has_script(html: &Html) -> bool {
     let script = Selector::parse("script").expect("static selector");
     html.select(&script).next().is_some()
 }
 
+/// `<title>`, whitespace collapsed (site affixes are removed set-wide).
 fn head_title(html: &Html) -> Option<String> {
     let t = html.select(&sel("title")).next()?;
     let text = crate::text::collapse_ws(&t.text().collect::<String>());
