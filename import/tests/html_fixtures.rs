@@ -1438,10 +1438,42 @@ fn doxygen_titles_line_drawn_code_signatures_and_search_frames() {
         ("structgadget-members.html".to_string(), members("gadget")),
         ("search/all_0.html".to_string(), frame.to_string()),
         ("search/nomatches.html".to_string(), frame.to_string()),
+        // Member indexes, Doxygen's `genindex`: links to where each name is.
+        (
+            "globals_func_w.html".to_string(),
+            page(
+                "Globals",
+                "Globals",
+                r#"<h3>- w -</h3><ul><li>widget_resize() : <a href="widget_8h.html">widget.h</a></li></ul>"#,
+            ),
+        ),
+        (
+            "functions.html".to_string(),
+            page(
+                "Data Fields",
+                "Data Fields",
+                r#"<ul><li>size : <a href="structwidget.html">widget</a></li></ul>"#,
+            ),
+        ),
     ]);
     let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
     assert!(imp.problems.is_empty(), "{:?}", imp.problems);
-    assert_eq!(imp.skipped, ["search/all_0.html", "search/nomatches.html"]);
+    assert_eq!(
+        imp.skipped,
+        [
+            "functions.html",
+            "globals_func_w.html",
+            "search/all_0.html",
+            "search/nomatches.html"
+        ]
+    );
+    // The same name from another generator is a page like any other.
+    let hand = set(&[(
+        "functions.html",
+        "<html><head><title>Functions</title></head><body><main><h1>Functions</h1><p>Every function of the widget library.</p></main></body></html>",
+    )]);
+    let other = html_set_to_markdown(&hand, &HtmlOptions::default()).unwrap();
+    assert!(other.skipped.is_empty(), "{:?}", other.skipped);
     let doc = |p: &str| {
         imp.docs
             .iter()
@@ -1466,4 +1498,31 @@ fn doxygen_titles_line_drawn_code_signatures_and_search_frames() {
         let d = doc(&format!("struct{w}-members.md"));
         assert_eq!(d.title, format!("{w} Member List"));
     }
+}
+
+/// A listing drawn as a table with its line numbers in the first cell
+/// (gtk-doc's `td.listing_lines`, other highlighters' gutters under other
+/// class names): the numbers are not code. A table whose first column
+/// counts rows is data and stays.
+#[test]
+fn line_number_gutters_beside_code_are_not_code() {
+    let files = set(&[(
+        "index.html",
+        r##"<html><head><title>Arrays</title></head><body><main><h1>Arrays</h1><p>An example:</p>
+<table class="listing_frame"><tbody><tr><td class="listing_lines" align="right"><pre>1
+2
+3</pre></td><td class="listing_code"><pre class="programlisting">GArray *a;
+a = g_array_new (FALSE, FALSE, sizeof (gint));
+g_array_free (a, TRUE);</pre></td></tr></tbody></table>
+<table><tr><th>#</th><th>Step</th></tr><tr><td>1</td><td>Create</td></tr><tr><td>2</td><td>Free</td></tr></table>
+</main></body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(
+        md.contains("```\nGArray *a;\na = g_array_new (FALSE, FALSE, sizeof (gint));\ng_array_free (a, TRUE);\n```"),
+        "{md}"
+    );
+    assert!(!md.contains("```\n1\n2\n3\n```"), "{md}");
+    assert!(md.contains("| 1 | Create |"), "{md}");
 }

@@ -290,6 +290,35 @@ fn is_page_footer(el: ElementRef<'_>) -> bool {
             .any(|a| matches!(a.value().name(), "blockquote" | "figure"))
 }
 
+/// The cell of a listing table that holds only the line numbers of the
+/// code in the next cell: gtk-doc's `td.listing_lines`, and any
+/// highlighter's gutter whatever its class. Known classes (`linenos`) are
+/// skipped by name; this finds the rest by their text: consecutive numbers,
+/// one per line, beside a cell with a `pre`.
+fn is_line_number_gutter(el: ElementRef<'_>) -> bool {
+    if !matches!(el.value().name(), "td" | "th") {
+        return false;
+    }
+    let text: String = el.text().collect();
+    let numbers: Option<Vec<u64>> = text
+        .split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.parse().ok())
+        .collect();
+    let counts = numbers.is_some_and(|n| n.len() >= 2 && n.windows(2).all(|w| w[1] == w[0] + 1));
+    counts
+        && el
+            .next_siblings()
+            .filter_map(ElementRef::wrap)
+            .find(|s| matches!(s.value().name(), "td" | "th"))
+            .is_some_and(|s| {
+                s.descendants()
+                    .filter_map(ElementRef::wrap)
+                    .any(|d| d.value().name() == "pre")
+            })
+}
+
 /// The language name a theme prints over a code block (VitePress'
 /// `span.lang` in `div.language-sh`): it repeats the wrapper's class, and
 /// the fence already says it, so as text it is a stray "sh" before every
@@ -419,6 +448,7 @@ pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
         || is_page_footer(el)
         || is_rel_navigation(el)
         || is_code_label(el)
+        || is_line_number_gutter(el)
         || (e.name() == "a"
             && e.classes().any(|c| c == "src")
             && el.text().collect::<String>().trim() == "Source")
@@ -1108,7 +1138,10 @@ impl Writer<'_> {
     ) {
         self.flush();
         for r in &mut rows {
-            r.retain(|c| !self.ctx.removed.contains(&c.id()));
+            r.retain(|c| {
+                !self.ctx.removed.contains(&c.id())
+                    && !ElementRef::wrap(*c).is_some_and(is_line_number_gutter)
+            });
         }
         rows.retain(|r| !r.is_empty());
         if rows.is_empty() {

@@ -89,7 +89,10 @@ pub fn html_set_to_markdown(
         let (text, note) = decode(bytes);
         let html = Html::parse_document(&text);
         let name = path.rsplit('/').next().unwrap_or(path);
-        if (paths::stem(name) == "search" && is_search_page(&html)) || is_search_frame(&html) {
+        if (paths::stem(name) == "search" && is_search_page(&html))
+            || is_search_frame(&html)
+            || is_doxygen_member_index(name, &html)
+        {
             skipped.push(path.clone());
             continue;
         }
@@ -312,6 +315,26 @@ fn shown_title(html: &Html) -> Option<String> {
 fn shown_title_element(html: &Html) -> Option<ElementRef<'_>> {
     let title = Selector::parse("div.headertitle div.title").expect("static selector");
     html.select(&title).next()
+}
+
+/// Doxygen's indexes of members (`globals_func_i.html`,
+/// `functions_vars_n.html`, `namespacemembers.html`, `classes.html`):
+/// alphabetical lists of links to the pages that document each name, as
+/// Sphinx's `genindex`. They hold nothing of their own but the site's
+/// chrome, which the frequency pass keeps on a page that is all links.
+fn is_doxygen_member_index(name: &str, html: &Html) -> bool {
+    let stem = paths::stem(name);
+    let index = ["globals", "functions", "namespacemembers"]
+        .iter()
+        .any(|p| stem == *p || stem.strip_prefix(p).is_some_and(|r| r.starts_with('_')))
+        || stem == "classes";
+    let generator = Selector::parse("meta[name=generator]").expect("static selector");
+    index
+        && html.select(&generator).any(|m| {
+            m.value()
+                .attr("content")
+                .is_some_and(|c| c.starts_with("Doxygen"))
+        })
 }
 
 /// Doxygen's search machinery (`search/all_0.html`, `search/nomatches.html`):
