@@ -1526,3 +1526,62 @@ g_array_free (a, TRUE);</pre></td></tr></tbody></table>
     assert!(!md.contains("```\n1\n2\n3\n```"), "{md}");
     assert!(md.contains("| 1 | Create |"), "{md}");
 }
+
+/// Javadoc: the site name is a bracketed suffix of every `<title>`
+/// ("StringUtils (Commons Lang 3.12.0 API)"), a heading breaks a line
+/// between words ("Uses of Package<br>org.example"), and the linked source
+/// numbers every line in `span.source-line-no`.
+#[test]
+fn javadoc_bracketed_site_names_broken_headings_and_source_line_numbers() {
+    let page = |path: &str, title: &str, body: &str| {
+        (
+            path.to_string(),
+            format!(
+                r#"<html><head><title>{title} (Widget Lib 2.1 API)</title><meta name="generator" content="javadoc/JavadocTool"></head><body><main role="main">{body}</main></body></html>"#
+            ),
+        )
+    };
+    let files = vec![
+        page(
+            "org/example/Widget.html",
+            "Widget",
+            r#"<p>A widget that resizes.</p>"#,
+        ),
+        page(
+            "org/example/Gadget.html",
+            "Gadget",
+            r#"<p>A gadget that counts.</p>"#,
+        ),
+        page(
+            "org/example/package-use.html",
+            "Uses of Package org.example",
+            r#"<h1 title="Uses of Package org.example" class="title">Uses of Package<br>org.example</h1><p>Classes in org.example used by org.example.</p>"#,
+        ),
+        page(
+            "src-html/org/example/Widget.html",
+            "Source code",
+            r#"<div class="source-container"><pre><span class="source-line-no">001</span><span id="line-1">package org.example;</span>
+<span class="source-line-no">002</span><span id="line-2">public class Widget {}</span></pre></div>"#,
+        ),
+    ];
+    let imp = html_set_to_markdown(&owned(files), &HtmlOptions::default()).unwrap();
+    let doc = |p: &str| {
+        imp.docs
+            .iter()
+            .find(|d| d.rel_path == p)
+            .unwrap_or_else(|| panic!("{p} missing"))
+    };
+    // Pages without a heading take their `<title>`, less the site's name.
+    assert_eq!(imp.title.as_deref(), Some("Widget Lib 2.1 API"));
+    assert_eq!(doc("org/example/Widget.md").title, "Widget");
+    assert_eq!(doc("org/example/Gadget.md").title, "Gadget");
+    assert_eq!(
+        doc("org/example/package-use.md").title,
+        "Uses of Package org.example"
+    );
+    let src = &doc("src-html/org/example/Widget.md").markdown;
+    assert!(
+        src.contains("```\npackage org.example;\npublic class Widget {}\n```"),
+        "{src}"
+    );
+}

@@ -95,7 +95,9 @@ pub(crate) fn heading_level(name: &str) -> Option<usize> {
 /// Text of an element without permalink anchors, collapsed.
 pub(crate) fn plain_text(e: ElementRef<'_>) -> String {
     let mut s = String::new();
-    collect_text(*e, &mut s, false);
+    // A `<br>` separates words ("Uses of Package<br>org.example" in
+    // Javadoc's headings): kept as a break, then collapsed to a space.
+    collect_text(*e, &mut s, true);
     strip_marks(&collapse_ws(&s))
 }
 
@@ -488,6 +490,10 @@ pub(crate) fn is_skipped(el: ElementRef<'_>) -> bool {
                     | "related"
                     | "linenos"
                     | "lineno"
+                    // Javadoc's linked source: `source-line-no` (JDK 17+),
+                    // `sourceLineNo` (JDK 9-16) before every line.
+                    | "source-line-no"
+                    | "sourceLineNo"
                     // Doxygen's hover tooltips: a copy of the declaration
                     // a link points to, hidden until hovered.
                     | "ttc"

@@ -38,6 +38,13 @@ pub(crate) fn site_affixes(heads: &[&str]) -> (Option<String>, Option<String>) {
                 suf.insert(&h[i..]);
             }
         }
+        // A site name in brackets at the end: Javadoc's "StringUtils (Apache
+        // Commons Lang 3.12.0 API)", texinfo's "Capacity (Admin Guide)".
+        if h.ends_with(')') {
+            for (i, _) in h.match_indices(" (") {
+                suf.insert(&h[i..]);
+            }
+        }
         for p in pre {
             *prefixes.entry(p).or_default() += 1;
         }
@@ -165,7 +172,7 @@ pub(crate) fn choose(pages: &[Candidates]) -> Chosen {
         .collect();
     disambiguate(&mut titles, &alternates, pages);
     let trim_sep = |a: &str| {
-        a.trim_matches(|c: char| c.is_whitespace() || "—–|-:·»«".contains(c))
+        a.trim_matches(|c: char| c.is_whitespace() || "—–|-:·»«()".contains(c))
             .to_string()
     };
     let site = suffix
