@@ -1,6 +1,14 @@
 //! Small hand-written doc sets: a generic one and a Sphinx-like one.
 
-use mcdewey_import::{html_set_to_markdown, HtmlFlavor, HtmlOptions};
+use mcdewey_import::{html_set_to_markdown, HtmlFlavor, HtmlImport, HtmlOptions, ImportedDoc};
+
+/// The document imported from `rel_path`, or a failure naming it.
+fn doc_at<'a>(imp: &'a HtmlImport, rel_path: &str) -> &'a ImportedDoc {
+    imp.docs
+        .iter()
+        .find(|d| d.rel_path == rel_path)
+        .unwrap_or_else(|| panic!("{rel_path} not imported"))
+}
 
 fn set(files: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
     files
@@ -773,12 +781,7 @@ fn extensionless_links_code_languages_contents_lists_and_callouts() {
         ),
     ]);
     let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
-    let doc = |p: &str| {
-        imp.docs
-            .iter()
-            .find(|d| d.rel_path == p)
-            .unwrap_or_else(|| panic!("{p} not imported"))
-    };
+    let doc = |p: &str| doc_at(&imp, p);
     let home = body_of(&doc("index.md").markdown);
     assert!(
         home.contains("Read [Zeta](docs/zeta/index.md), then [Alpha](docs/alpha.md)."),
@@ -888,13 +891,7 @@ fn navigation_by_shape_contents_pages_and_shells() {
     let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
     assert!(imp.problems.is_empty(), "{:?}", imp.problems);
     assert_eq!(imp.skipped, ["Default.htm", "docinfo.html"]);
-    let doc = |p: &str| {
-        &imp.docs
-            .iter()
-            .find(|d| d.rel_path == p)
-            .unwrap_or_else(|| panic!("{p} missing"))
-            .markdown
-    };
+    let doc = |p: &str| &doc_at(&imp, p).markdown;
     for (i, n) in names.iter().enumerate() {
         let md = doc(&format!("topics/{n}.md"));
         for gone in [
@@ -1275,13 +1272,7 @@ fn texinfo_node_pages_redirect_stubs_and_a_node_called_search() {
     let mut want = stubs.clone();
     want.sort();
     assert_eq!(imp.skipped, want);
-    let doc = |p: &str| {
-        &imp.docs
-            .iter()
-            .find(|d| d.rel_path == p)
-            .unwrap_or_else(|| panic!("{p} missing"))
-            .markdown
-    };
+    let doc = |p: &str| &doc_at(&imp, p).markdown;
     for (i, n) in nodes.iter().enumerate() {
         let md = doc(&format!("{n}.md"));
         for gone in ["Next: [", "Previous: [", "Up: ["] {
@@ -1474,12 +1465,7 @@ fn doxygen_titles_line_drawn_code_signatures_and_search_frames() {
     )]);
     let other = html_set_to_markdown(&hand, &HtmlOptions::default()).unwrap();
     assert!(other.skipped.is_empty(), "{:?}", other.skipped);
-    let doc = |p: &str| {
-        imp.docs
-            .iter()
-            .find(|d| d.rel_path == p)
-            .unwrap_or_else(|| panic!("{p} missing"))
-    };
+    let doc = |p: &str| doc_at(&imp, p);
     let h = doc("widget_8h.md");
     assert_eq!(h.title, "widget.h File Reference");
     let b = body_of(&h.markdown);
@@ -1565,12 +1551,7 @@ fn javadoc_bracketed_site_names_broken_headings_and_source_line_numbers() {
         ),
     ];
     let imp = html_set_to_markdown(&owned(files), &HtmlOptions::default()).unwrap();
-    let doc = |p: &str| {
-        imp.docs
-            .iter()
-            .find(|d| d.rel_path == p)
-            .unwrap_or_else(|| panic!("{p} missing"))
-    };
+    let doc = |p: &str| doc_at(&imp, p);
     // Pages without a heading take their `<title>`, less the site's name.
     assert_eq!(imp.title.as_deref(), Some("Widget Lib 2.1 API"));
     assert_eq!(doc("org/example/Widget.md").title, "Widget");
