@@ -1,12 +1,24 @@
 // Shared fixtures: build the sample library with the real `mcdewey` binary,
 // serve it with `mcdewey serve`, and drive Debian's Chromium via Playwright.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, existsSync, writeFileSync } from "node:fs";
+import { mkdtempSync, existsSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+// Every test file runs in its own process: the sites and browser profiles it
+// made go when it exits, so repeated runs do not fill the disk.
+const scratch = [];
+export function scratchDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+process.on("exit", () => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 export function mcdeweyBin() {
   const candidates = [process.env.MCDEWEY_BIN, join(repo, "target/debug/mcdewey"), join(repo, "target/release/mcdewey")];
@@ -17,7 +29,7 @@ export function mcdeweyBin() {
 
 // Builds `content` into a fresh directory; `config` is mcdewey.toml text.
 export function buildSite(content = join(repo, "content"), config = "") {
-  const dir = mkdtempSync(join(tmpdir(), "mcdewey-browser-"));
+  const dir = scratchDir("mcdewey-browser-");
   const out = join(dir, "site");
   const toml = join(dir, "mcdewey.toml");
   writeFileSync(toml, config);
@@ -41,7 +53,7 @@ export function serve(site) {
 
 export async function launch() {
   const { chromium } = await import("playwright-core");
-  const dir = mkdtempSync(join(tmpdir(), "mcdewey-chromium-"));
+  const dir = scratchDir("mcdewey-chromium-");
   return chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,

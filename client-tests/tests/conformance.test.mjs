@@ -5,10 +5,9 @@
 // scenario that passes. The protocol scenarios below must pass by name.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { binOf, buildSite, installed, root, run, serve } from "./helpers.mjs";
+import { binOf, buildSite, installed, root, run, scratchDir, serve } from "./helpers.mjs";
 
 const PROTOCOL = ["server-initialize", "ping", "tools-list", "resources-list", "dns-rebinding-protection"];
 
@@ -35,7 +34,7 @@ test("conformance suite: protocol scenarios pass, the rest only as the baseline 
   if (!node) return t.skip("conformance suite not available");
   const { path: cli, version } = binOf(dir, "conformance");
   // The suite writes its results under its working directory.
-  const cwd = mkdtempSync(join(tmpdir(), "mcdewey-conformance-"));
+  const cwd = scratchDir("mcdewey-conformance-");
   const r = await run(
     node,
     [cli, "server", "--url", server.url + "mcp", "--expected-failures", join(root, "conformance-baseline.yml")],

@@ -2,13 +2,12 @@
 // binary (the browser tests' helpers), and real MCP clients run as the
 // separate programs a user would run.
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { mcdeweyBin } from "../../browser-tests/tests/helpers.mjs";
-export { buildSite, mcdeweyBin, serve } from "../../browser-tests/tests/helpers.mjs";
+import { mcdeweyBin, scratchDir } from "../../browser-tests/tests/helpers.mjs";
+export { buildSite, mcdeweyBin, scratchDir, serve } from "../../browser-tests/tests/helpers.mjs";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -44,7 +43,7 @@ export function binOf(dir, bin) {
 // A throwaway HOME, so that clients keeping state there (Inspector 2.x's
 // catalog and storage) leave the user's alone.
 export function scratchHome() {
-  return mkdtempSync(join(tmpdir(), "mcdewey-clients-home-"));
+  return scratchDir("mcdewey-clients-home-");
 }
 
 // A bearer token for `/mcp`, as an operator would put in MCDEWEY_MCP_TOKENS.
