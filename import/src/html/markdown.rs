@@ -251,6 +251,35 @@ fn has_class(e: &scraper::node::Element, class: &str) -> bool {
     e.classes().any(|c| c == class)
 }
 
+/// Text a reader sees when pointing at a term: an abbreviation's
+/// expansion (`abbr`/`acronym` with a `title`, as Sphinx's `:abbr:` role
+/// writes it) or a glossary popup's definition (MadCap Flare's
+/// `data-mc-popup-text`). It is written after the term in parentheses, as
+/// text renderings of such pages do, unless it adds nothing: empty, the
+/// term itself, or already spelled out in the term's block.
+fn hover_text(el: ElementRef<'_>) -> Option<String> {
+    let e = el.value();
+    let raw = match e.name() {
+        "abbr" | "acronym" => e.attr("title"),
+        _ => e.attr("data-mc-popup-text"),
+    }?;
+    let text = collapse_ws(raw);
+    let term = collapse_ws(&el.text().collect::<String>());
+    if text.is_empty() || term.is_empty() || text.eq_ignore_ascii_case(&term) {
+        return None;
+    }
+    // The nearest block around the term: "Binary Large Object
+    // (<abbr>BLOB</abbr>)" needs nothing more.
+    let block = el.ancestors().filter_map(ElementRef::wrap).find(|a| {
+        matches!(
+            a.value().name(),
+            "p" | "li" | "dd" | "dt" | "td" | "th" | "div" | "section" | "body"
+        ) || heading_level(a.value().name()).is_some()
+    })?;
+    let around = collapse_ws(&block.text().collect::<String>()).to_lowercase();
+    (!around.contains(&text.to_lowercase())).then_some(text)
+}
+
 /// Text a reader never sees as text: an icon font's ligature in an
 /// `aria-hidden` element ("open_in_new", "content_copy", "warning": short
 /// text, no blocks), and the screen-reader label of a link ("(opens in a
@@ -677,6 +706,7 @@ impl Writer<'_> {
                 return;
             }
         }
+        let hover = hover_text(el);
         match name {
             "pre" => self.pre(node),
             "div" if is_line_code(el) => self.line_code(node),
@@ -725,6 +755,9 @@ impl Writer<'_> {
                 self.flush();
             }
             _ => self.children(node),
+        }
+        if let Some(h) = hover {
+            self.text(&format!(" ({h})"));
         }
     }
 

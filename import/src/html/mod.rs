@@ -92,6 +92,7 @@ pub fn html_set_to_markdown(
         if (paths::stem(name) == "search" && is_search_page(&html))
             || is_search_frame(&html)
             || is_doxygen_member_index(name, &html)
+            || extract::is_empty_doxygen_page(&html)
         {
             skipped.push(path.clone());
             continue;
@@ -129,7 +130,7 @@ pub fn html_set_to_markdown(
     if let Some(min) = furniture::threshold(found.iter().filter(counted).count()) {
         let freq =
             furniture::frequencies(found.iter().filter(counted).map(|f| f.blocks.as_slice()));
-        for f in found.iter_mut().filter(|f| !f.stub) {
+        for f in found.iter_mut().filter(|f| !f.stub && !f.exact) {
             let mut dropped = furniture::furniture(&f.blocks, &freq, min);
             if !dropped.is_empty() {
                 furniture::close_upwards(&f.roots, &f.blocks, &mut dropped);
@@ -328,13 +329,7 @@ fn is_doxygen_member_index(name: &str, html: &Html) -> bool {
         .iter()
         .any(|p| stem == *p || stem.strip_prefix(p).is_some_and(|r| r.starts_with('_')))
         || stem == "classes";
-    let generator = Selector::parse("meta[name=generator]").expect("static selector");
-    index
-        && html.select(&generator).any(|m| {
-            m.value()
-                .attr("content")
-                .is_some_and(|c| c.starts_with("Doxygen"))
-        })
+    index && extract::is_doxygen(html)
 }
 
 /// Doxygen's search machinery (`search/all_0.html`, `search/nomatches.html`):
@@ -362,6 +357,10 @@ fn is_search_page(html: &Html) -> bool {
 struct Found<'a> {
     roots: Vec<ElementRef<'a>>,
     from_marker: bool,
+    /// The generator marks the content exactly
+    /// ([`extract::exact_content`]): nothing in it is furniture, though it
+    /// may repeat ("Definition at line § of file §." ends many pages).
+    exact: bool,
     blocks: Vec<furniture::Block>,
     /// A redirect left where a page was (see [`is_redirect_stub`]): skipped,
     /// and not counted when finding what repeats.
@@ -373,10 +372,16 @@ struct Found<'a> {
 impl<'a> Found<'a> {
     fn new(path: &str, html: &'a Html, flavor: HtmlFlavor) -> Self {
         let density = extract::Density::new(html);
-        let Some((roots, from_marker)) = extract::main_content(html, flavor, &density) else {
+        let exact = extract::exact_content(html);
+        let content = match exact {
+            Some(root) => Some((vec![root], true)),
+            None => extract::main_content(html, flavor, &density),
+        };
+        let Some((roots, from_marker)) = content else {
             return Found {
                 roots: Vec::new(),
                 from_marker: false,
+                exact: false,
                 blocks: Vec::new(),
                 stub: is_redirect_stub(html, 0),
                 removed: HashSet::new(),
@@ -403,6 +408,7 @@ impl<'a> Found<'a> {
         Found {
             roots,
             from_marker,
+            exact: exact.is_some(),
             stub: is_redirect_stub(html, words),
             blocks,
             removed,
