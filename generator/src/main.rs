@@ -10,9 +10,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MCDEWEY_LOG")
-        // pdf-extract logs every odd glyph at warn; the importer reports
-        // what matters per page itself.
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,pdf_extract=error"));
+        // pdf-extract logs every odd glyph at warn, and html5ever every
+        // markup error it recovers from ("foster parenting not
+        // implemented"); the importer reports what matters per page itself.
+        .unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("warn,pdf_extract=error,html5ever=error")
+        });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1665,3 +1665,70 @@ fn doxygen_contents_are_exact_and_empty_file_pages_are_skipped() {
     );
     assert!(imp.problems.is_empty(), "{:?}", imp.problems);
 }
+
+/// A table whose columns are empty in every row lays text out: groff's man
+/// pages indent a short option and its description with two empty cells,
+/// hand-made sites put a gap between a term and its text. Its cells are
+/// blocks, one item per row; a table with data in every column stays a
+/// pipe table.
+#[test]
+fn layout_tables_with_spacer_columns_are_blocks() {
+    let files = set(&[(
+        "ls.html",
+        r##"<html><head><meta name="generator" content="groff -Thtml, see www.gnu.org"><title>LS</title></head><body>
+<h1 align="center">LS</h1><h2>OPTIONS</h2>
+<p style="margin-left:11%;"><b>-A</b>, <b>--almost-all</b></p><p style="margin-left:22%;">do not list implied . and ..</p>
+<table width="100%" border="0" rules="none" frame="void" cellspacing="0" cellpadding="0">
+<tr valign="top" align="left"><td width="11%"></td><td width="3%"><p><b>-c</b></p></td><td width="8%"></td>
+<td width="78%"><p>sort by ctime, newest first</p></td></tr>
+<tr valign="top" align="left"><td width="11%"></td><td width="3%"><p><b>-C</b></p></td><td width="8%"></td>
+<td width="78%"><p>list entries by columns</p></td></tr></table>
+<table><tr><td>%d</td><td></td><td>day of month</td></tr></table>
+<table><tr><td>Unit</td><td>Size</td></tr><tr><td>K</td><td>1024</td></tr></table>
+</body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(
+        md.contains(
+            "- **-c**\n\n  sort by ctime, newest first\n\n- **-C**\n\n  list entries by columns"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("%d\n\nday of month"), "{md}");
+    assert!(!md.contains("|  |"), "{md}");
+    assert!(
+        md.contains("| Unit | Size |\n| --- | --- |\n| K | 1024 |"),
+        "{md}"
+    );
+}
+
+/// pydoc lays each section out as a table: a title row across it, then a
+/// row of two empty cells and the section's body. The body reads as
+/// blocks; bold inside bold (pydoc's `<dt><strong>name</strong>(args)`,
+/// a `<b>` inside a `<b>`) is bold once.
+#[test]
+fn pydoc_section_tables_and_bold_inside_bold() {
+    let files = set(&[(
+        "textwrap.html",
+        r##"<html><head><title>Python: module textwrap</title></head><body>
+<p>Text wrapping and filling.</p>
+<table class="section"><tr class="decor functions-decor heading-text">
+<td class="section-title" colspan=3>&nbsp;<br><strong class="bigsection">Functions</strong></td></tr>
+<tr><td class="decor functions-decor"><span class="code">&nbsp;&nbsp;&nbsp;</span></td><td>&nbsp;</td>
+<td class="singlecolumn"><dl><dt><a name="-dedent"><strong>dedent</strong></a>(text)</dt><dd><span class="code">Remove&nbsp;any&nbsp;common&nbsp;leading&nbsp;whitespace.</span></dd>
+<dt><a name="-fill"><strong>fill</strong></a>(text, width=70)</dt><dd><span class="code">Fill&nbsp;a&nbsp;single&nbsp;paragraph.</span></dd></dl></td></tr></table>
+<p><b>for the <b>.cs</b> file:</b> keep it.</p>
+<dl><dt><p><b>avg(<i>X</i>)</b></dt><dd><p>The average of X.</p></dd></dl>
+</body></html>"##,
+    )]);
+    let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
+    let md = &imp.docs[0].markdown;
+    assert!(
+        md.contains("**Functions**\n\n**dedent(text)**\n\nRemove any common leading whitespace.\n\n**fill(text, width=70)**\n\nFill a single paragraph."),
+        "{md}"
+    );
+    assert!(!md.contains("|"), "{md}");
+    assert!(md.contains("**for the .cs file:** keep it."), "{md}");
+    assert!(md.contains("**avg(*X*)**"), "{md}");
+}

@@ -72,6 +72,7 @@ pub(crate) fn convert(roots: &[ElementRef<'_>], ctx: &Ctx<'_>) -> String {
         level: 0,
         headings: true,
         in_entry: false,
+        bold: false,
     };
     for r in roots {
         w.children(**r);
@@ -568,6 +569,10 @@ struct Writer<'a> {
     /// Inside a definition list's description: a list there is part of an
     /// entry, not a reference of its own.
     in_entry: bool,
+    /// Inside text already set bold (a `strong`, a definition's term): a
+    /// `strong` there adds no markers, which nested would read
+    /// "****name**(args)**".
+    bold: bool,
 }
 
 impl Writer<'_> {
@@ -654,6 +659,14 @@ impl Writer<'_> {
             collapsed.push(' ');
         }
         escape_inline(&collapsed, &mut self.inline);
+    }
+
+    /// [`Writer::capture`] of text that will be set bold.
+    fn bold_capture(&mut self, node: NodeRef<'_, Node>) -> String {
+        let outer = std::mem::replace(&mut self.bold, true);
+        let inner = self.capture(node);
+        self.bold = outer;
+        inner
     }
 
     /// Renders the children of `node` as inline Markdown into a string.
@@ -743,8 +756,9 @@ impl Writer<'_> {
                 let inner = self.capture(node);
                 self.inline.push_str(&wrap(&inner, "*"));
             }
+            "strong" | "b" if self.bold => self.children(node),
             "strong" | "b" => {
-                let inner = self.capture(node);
+                let inner = self.bold_capture(node);
                 self.inline.push_str(&wrap(&inner, "**"));
             }
             "p" | "div" | "section" | "article" | "main" | "header" | "footer" | "figure"
@@ -1071,7 +1085,22 @@ impl Writer<'_> {
                         }
                         after_sig = true;
                     } else {
-                        let inner = collapse_ws(&self.capture(child));
+                        // A term holding a block (SQLite's `<dt><p><b>`) is
+                        // written out by that block, unwrapped: its own
+                        // `strong` must keep its markers there.
+                        let blocks = child.descendants().skip(1).any(|d| {
+                            ElementRef::wrap(d).is_some_and(|e| {
+                                matches!(
+                                    e.value().name(),
+                                    "p" | "div" | "ul" | "ol" | "dl" | "table" | "pre"
+                                )
+                            })
+                        });
+                        let inner = if blocks {
+                            collapse_ws(&self.capture(child))
+                        } else {
+                            collapse_ws(&self.bold_capture(child))
+                        };
                         if inner.is_empty() {
                             continue;
                         }
@@ -1150,6 +1179,7 @@ impl Writer<'_> {
             level: self.level,
             headings: false,
             in_entry: self.in_entry,
+            bold: self.bold,
         };
         w.children(node);
         w.flush();
@@ -1203,6 +1233,11 @@ impl Writer<'_> {
             .map(|r| r.iter().map(|c| span(*c, "colspan")).sum::<usize>())
             .max()
             .unwrap_or(0);
+        if let Some(kept) = without_spacer_columns(&rows) {
+            let cols = kept.iter().map(Vec::len).max().unwrap_or(0);
+            self.table_as_blocks(&kept, cols);
+            return;
+        }
         // Code and nested tables cannot live in a pipe table's cell, nor
         // can a one-column layout table's content; those are written as
         // blocks, row by row.
@@ -1320,6 +1355,67 @@ impl Writer<'_> {
             }
         }
     }
+}
+
+/// The rows of a layout table without its spacer columns, or `None` when
+/// the table has none. A column empty in every row (no header cell, no
+/// span) indents what stands beside it: groff's man pages draw a short
+/// option and its description as a row of four cells, two of them empty
+/// (as a pipe table: "|  | **-c** |  | with **-lt**: sort by … |"), and
+/// pydoc indents each section's body under a title row that spans the
+/// table. Such full-width rows are kept whole; the spacers are found in
+/// the others.
+fn without_spacer_columns<'a>(
+    rows: &[Vec<NodeRef<'a, Node>>],
+) -> Option<Vec<Vec<NodeRef<'a, Node>>>> {
+    let span = |e: ElementRef<'_>, a: &str| {
+        e.value()
+            .attr(a)
+            .map_or(Some(1), |v| v.trim().parse::<usize>().ok())
+    };
+    fn cell<'b>(c: &NodeRef<'b, Node>) -> Option<ElementRef<'b>> {
+        ElementRef::wrap(*c).filter(|e| e.value().name() == "td")
+    }
+    let plain = |c: &NodeRef<'_, Node>| {
+        cell(c).is_some_and(|e| span(e, "colspan") == Some(1) && span(e, "rowspan") == Some(1))
+    };
+    let n = rows.iter().map(Vec::len).max()?;
+    let full = |r: &Vec<NodeRef<'_, Node>>| {
+        r.len() == 1
+            && cell(&r[0])
+                .is_some_and(|e| span(e, "colspan") == Some(n) && span(e, "rowspan") == Some(1))
+    };
+    let grid: Vec<&Vec<NodeRef<'a, Node>>> = rows.iter().filter(|r| !full(r)).collect();
+    if n < 2 || grid.is_empty() || grid.iter().any(|r| r.len() != n || !r.iter().all(plain)) {
+        return None;
+    }
+    let empty = |c: &NodeRef<'_, Node>| {
+        ElementRef::wrap(*c).is_some_and(|e| {
+            !e.text().any(|t| t.chars().any(|ch| !ch.is_whitespace()))
+                && !e
+                    .descendants()
+                    .filter_map(ElementRef::wrap)
+                    .any(|d| matches!(d.value().name(), "img" | "svg" | "input" | "object"))
+        })
+    };
+    let spacer: Vec<bool> = (0..n).map(|j| grid.iter().all(|r| empty(&r[j]))).collect();
+    if !spacer.contains(&true) || spacer.iter().all(|&s| s) {
+        return None;
+    }
+    Some(
+        rows.iter()
+            .map(|r| {
+                if full(r) {
+                    return r.clone();
+                }
+                r.iter()
+                    .zip(&spacer)
+                    .filter(|(_, &s)| !s)
+                    .map(|(c, _)| *c)
+                    .collect()
+            })
+            .collect(),
+    )
 }
 
 /// A cell's Markdown as one pipe-table cell: its blocks joined with `<br>`,
