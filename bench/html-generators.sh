@@ -2,7 +2,8 @@
 # Import fidelity per HTML generator (bench/html_generators.py says what is
 # counted). Renders the sample library in content/ with real generators:
 # Sphinx with six themes (alabaster, furo, Read the Docs, pydata, book) and
-# MyST, MkDocs with three (mkdocs, readthedocs, Material), VitePress, GNU
+# MyST, MkDocs with three (mkdocs, readthedocs, Material), VitePress,
+# Docusaurus, GNU
 # texinfo (split per node), Asciidoctor and pandoc (both from pandoc's
 # conversion of the Markdown), then imports each output with `mcdewey import
 # html` and compares it with the source. Installs what it needs where it can
@@ -89,6 +90,37 @@ PY
     || skipped+=("vitepress")
 else
   skipped+=("vitepress")
+fi
+
+# Docusaurus (the classic template): its docs plugin at the site's root,
+# no blog or pages, and `.md` files read as CommonMark rather than MDX, as
+# a site converted from Markdown would set it.
+du="$work/docusaurus"
+mkdir -p "$du"
+if [ -d "$du/site/node_modules/@docusaurus/core" ] \
+  || (cd "$du" && npx --yes create-docusaurus@3 site classic --javascript >/dev/null 2>&1); then
+  rm -rf "$du/site/docs" "$du/site/blog" "$du/site/build" && mkdir -p "$du/site/docs" && cp "$src"/*.md "$du/site/docs/"
+  printf -- '# Library\n\nThe sample library.\n' > "$du/site/docs/index.md"
+  cat > "$du/site/docusaurus.config.js" <<'JS'
+export default {
+  title: "Sample library",
+  url: "https://example.org",
+  baseUrl: "/",
+  onBrokenLinks: "warn",
+  markdown: { format: "detect" },
+  presets: [["classic", {
+    docs: { routeBasePath: "/", editUrl: "https://example.org/edit/" },
+    blog: false,
+    pages: false,
+  }]],
+  themeConfig: { navbar: { title: "Sample library" }, footer: { copyright: "Copyright Example" } },
+};
+JS
+  rm -f "$du/site/sidebars.js"
+  (cd "$du/site" && npm run build >/dev/null 2>&1) && cp -r "$du/site/build" "$out/docusaurus" \
+    || skipped+=("docusaurus")
+else
+  skipped+=("docusaurus")
 fi
 
 if ! command -v makeinfo >/dev/null || ! command -v pandoc >/dev/null || ! command -v asciidoctor >/dev/null; then

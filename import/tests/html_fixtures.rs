@@ -525,6 +525,8 @@ fn permalink_anchors_never_reach_text_or_headings() {
 <h2 id="c"><a href="#c">#</a> Third</h2>
 <dl><dt id="f">func()<a class="headerlink" href="#f" title="Link to this definition">¶</a></dt><dd>Does it.</dd></dl>
 <h3 id="d">Fourth ¶</h3>
+<h2 class="anchor anchorTargetStickyNavbar_Vzrq" id="e">Fifth, a Docusaurus heading<a href="#e" class="hash-link" aria-label="Direct link to Fifth" title="Direct link to Fifth">&#8203;</a></h2>
+<p>Its text.</p>
 </main></body></html>"##,
     )]);
     let imp = html_set_to_markdown(&files, &HtmlOptions::default()).unwrap();
@@ -535,6 +537,12 @@ fn permalink_anchors_never_reach_text_or_headings() {
     assert!(md.contains("\n## Second\n"), "{md}");
     assert!(md.contains("\n## Third\n"), "{md}");
     assert!(md.contains("\n### Fourth\n"), "{md}");
+    // The class `anchor` on a heading marks a scroll target, not a link.
+    assert!(
+        md.contains("\n## Fifth, a Docusaurus heading\n\nIts text.\n"),
+        "{md}"
+    );
+    assert!(!md.contains('\u{200b}'), "{md}");
     assert!(md.contains("real link"), "{md}");
     assert!(!md.contains("Link to this"), "{md}");
 }

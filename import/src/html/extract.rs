@@ -87,6 +87,28 @@ pub(crate) fn is_chrome(e: &scraper::node::Element) -> bool {
         })
 }
 
+/// [`is_chrome`] in its place in the page: an article's or a section's own
+/// `header` holding its heading is that section's introduction (a blog
+/// list's post titles, Docusaurus' `article > header > h2`), not the site's
+/// banner.
+pub(crate) fn is_chrome_at(el: ElementRef<'_>) -> bool {
+    let e = el.value();
+    if !is_chrome(e) {
+        return false;
+    }
+    let section_header = e.name() == "header"
+        && e.attr("role").is_none()
+        && el
+            .descendants()
+            .filter_map(ElementRef::wrap)
+            .any(|d| matches!(d.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        && el
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(|a| matches!(a.value().name(), "article" | "section"));
+    !section_header
+}
+
 /// The element(s) holding a page's main content, and whether they came
 /// from a known marker (`true`) or from the content score.
 pub(crate) fn main_content<'a>(
@@ -196,7 +218,7 @@ fn scored_root<'a>(body: ElementRef<'a>, density: &Density) -> ElementRef<'a> {
         let kids: Vec<ElementRef<'a>> = cur
             .children()
             .filter_map(ElementRef::wrap)
-            .filter(|c| !is_chrome(c.value()) && !is_invisible(c.value().name()))
+            .filter(|c| !is_chrome_at(*c) && !is_invisible(c.value().name()))
             .collect();
         let Some(best) = kids.iter().copied().max_by_key(|c| density.plain(c.id())) else {
             return whole(cur);
@@ -268,7 +290,12 @@ pub(crate) fn is_permalink(e: ElementRef<'_>) -> bool {
                 | "id_link"
         )
     }) {
-        return true;
+        // The class names the link, not what holds it: Docusaurus marks
+        // every heading `h2.anchor` (a target under the sticky navbar),
+        // and its text is the heading's.
+        let heading = matches!(v.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+        let short = e.text().collect::<String>().trim().chars().count() <= 16;
+        return !heading && short;
     }
     if v.name() != "a" {
         return false;

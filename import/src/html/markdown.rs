@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Node};
 
-use super::extract::{is_chrome, is_line_code, is_permalink};
+use super::extract::{is_chrome_at, is_line_code, is_permalink};
 use super::HtmlFlavor;
 use crate::paths;
 use crate::text::{code_span, collapse_ws, escape_block_start, escape_inline, fence_for};
@@ -693,7 +693,7 @@ impl Writer<'_> {
             return;
         }
         let name = e.name();
-        if self.ctx.drop_chrome && is_chrome(e) && !self.roots.contains(&node.id()) {
+        if self.ctx.drop_chrome && is_chrome_at(el) && !self.roots.contains(&node.id()) {
             return;
         }
         if self.ctx.flavor == HtmlFlavor::DocBook && name == "p" && self.is_toc_title(node) {

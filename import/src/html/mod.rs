@@ -393,7 +393,7 @@ impl<'a> Found<'a> {
         let skip = |e: ElementRef<'_>| {
             markdown::is_skipped(e)
                 || removed.contains(&e.id())
-                || (drop_chrome && !root_ids.contains(&e.id()) && extract::is_chrome(e.value()))
+                || (drop_chrome && !root_ids.contains(&e.id()) && extract::is_chrome_at(e))
         };
         let blocks = furniture::blocks(&roots, &skip);
         let words = blocks
