@@ -1726,6 +1726,12 @@ fn pydoc_section_tables_and_bold_inside_bold() {
 <tr><td class="decor functions-decor"><span class="code">&nbsp;&nbsp;&nbsp;</span></td><td>&nbsp;</td>
 <td class="singlecolumn"><dl><dt><a name="-dedent"><strong>dedent</strong></a>(text)</dt><dd><span class="code">Remove&nbsp;any&nbsp;common&nbsp;leading&nbsp;whitespace.</span></dd>
 <dt><a name="-fill"><strong>fill</strong></a>(text, width=70)</dt><dd><span class="code">Fill&nbsp;a&nbsp;single&nbsp;paragraph.</span></dd></dl></td></tr></table>
+<table class="section"><tr class="decor title-decor heading-text">
+<td class="section-title" colspan=3>&nbsp;<br><a name="TextWrapper">class <strong>TextWrapper</strong></a>(builtins.object)</td></tr>
+<tr><td class="decor title-decor" rowspan=2><span class="code">&nbsp;&nbsp;&nbsp;</span></td>
+<td class="decor title-decor" colspan=2><span class="code">Object&nbsp;for&nbsp;wrapping&nbsp;text.</span></td></tr>
+<tr><td>&nbsp;</td><td class="singlecolumn">Methods&nbsp;defined&nbsp;here:<br>
+<dl><dt><a name="TextWrapper-wrap"><strong>wrap</strong></a>(self, text)</dt><dd><span class="code">Wrap&nbsp;it.</span></dd></dl></td></tr></table>
 <p><b>for the <b>.cs</b> file:</b> keep it.</p>
 <dl><dt><p><b>avg(<i>X</i>)</b></dt><dd><p>The average of X.</p></dd></dl>
 </body></html>"##,
@@ -1736,6 +1742,11 @@ fn pydoc_section_tables_and_bold_inside_bold() {
         md.contains("**Functions**\n\n**dedent(text)**\n\nRemove any common leading whitespace.\n\n**fill(text, width=70)**\n\nFill a single paragraph."),
         "{md}"
     );
+    assert!(
+        md.contains("class **TextWrapper**(builtins.object)\n\nObject for wrapping text.\n\nMethods defined here:"),
+        "{md}"
+    );
+    assert!(md.contains("**wrap(self, text)**\n\nWrap it."), "{md}");
     assert!(!md.contains("|"), "{md}");
     assert!(md.contains("**for the .cs file:** keep it."), "{md}");
     assert!(md.contains("**avg(*X*)**"), "{md}");

@@ -1233,7 +1233,7 @@ impl Writer<'_> {
             .map(|r| r.iter().map(|c| span(*c, "colspan")).sum::<usize>())
             .max()
             .unwrap_or(0);
-        if let Some(kept) = without_spacer_columns(&rows) {
+        if let Some(kept) = layout_rows(&rows) {
             let cols = kept.iter().map(Vec::len).max().unwrap_or(0);
             self.table_as_blocks(&kept, cols);
             return;
@@ -1357,63 +1357,87 @@ impl Writer<'_> {
     }
 }
 
-/// The rows of a layout table without its spacer columns, or `None` when
-/// the table has none. A column empty in every row (no header cell, no
-/// span) indents what stands beside it: groff's man pages draw a short
+/// The rows of a layout table, each with its cells that hold something,
+/// or `None` when the table is not one. A layout has a spacer: a column
+/// empty in every row, spans followed as a browser lays them out, a row
+/// spanning the whole table aside (a title over it), and no header cell.
+/// Spacers indent what stands beside them: groff's man pages draw a short
 /// option and its description as a row of four cells, two of them empty
-/// (as a pipe table: "|  | **-c** |  | with **-lt**: sort by … |"), and
-/// pydoc indents each section's body under a title row that spans the
-/// table. Such full-width rows are kept whole; the spacers are found in
-/// the others.
-fn without_spacer_columns<'a>(
-    rows: &[Vec<NodeRef<'a, Node>>],
-) -> Option<Vec<Vec<NodeRef<'a, Node>>>> {
-    let span = |e: ElementRef<'_>, a: &str| {
-        e.value()
-            .attr(a)
-            .map_or(Some(1), |v| v.trim().parse::<usize>().ok())
-    };
+/// (as a pipe table: "|  | **-c** |  | with **-lt**: sort by … |"); pydoc
+/// indents each section under a full-width title row, its class sections
+/// with one spacer spanning the rows of a docstring and its methods.
+fn layout_rows<'a>(rows: &[Vec<NodeRef<'a, Node>>]) -> Option<Vec<Vec<NodeRef<'a, Node>>>> {
     fn cell<'b>(c: &NodeRef<'b, Node>) -> Option<ElementRef<'b>> {
         ElementRef::wrap(*c).filter(|e| e.value().name() == "td")
     }
-    let plain = |c: &NodeRef<'_, Node>| {
-        cell(c).is_some_and(|e| span(e, "colspan") == Some(1) && span(e, "rowspan") == Some(1))
+    let span = |e: ElementRef<'_>, a: &str| {
+        e.value()
+            .attr(a)
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(1)
+            .clamp(1, 50)
     };
-    let n = rows.iter().map(Vec::len).max()?;
-    let full = |r: &Vec<NodeRef<'_, Node>>| {
-        r.len() == 1
-            && cell(&r[0])
-                .is_some_and(|e| span(e, "colspan") == Some(n) && span(e, "rowspan") == Some(1))
-    };
-    let grid: Vec<&Vec<NodeRef<'a, Node>>> = rows.iter().filter(|r| !full(r)).collect();
-    if n < 2 || grid.is_empty() || grid.iter().any(|r| r.len() != n || !r.iter().all(plain)) {
+    let cells: Vec<Vec<ElementRef<'a>>> = rows
+        .iter()
+        .map(|r| r.iter().map(cell).collect::<Option<Vec<_>>>())
+        .collect::<Option<_>>()?;
+    let n = cells
+        .iter()
+        .map(|r| r.iter().map(|c| span(*c, "colspan")).sum::<usize>())
+        .max()?;
+    if n < 2 {
         return None;
     }
-    let empty = |c: &NodeRef<'_, Node>| {
-        ElementRef::wrap(*c).is_some_and(|e| {
-            !e.text().any(|t| t.chars().any(|ch| !ch.is_whitespace()))
-                && !e
-                    .descendants()
-                    .filter_map(ElementRef::wrap)
-                    .any(|d| matches!(d.value().name(), "img" | "svg" | "input" | "object"))
-        })
+    let empty = |e: &ElementRef<'_>| {
+        !e.text().any(|t| t.chars().any(|ch| !ch.is_whitespace()))
+            && !e
+                .descendants()
+                .filter_map(ElementRef::wrap)
+                .any(|d| matches!(d.value().name(), "img" | "svg" | "input" | "object"))
     };
-    let spacer: Vec<bool> = (0..n).map(|j| grid.iter().all(|r| empty(&r[j]))).collect();
-    if !spacer.contains(&true) || spacer.iter().all(|&s| s) {
+    // Per column: seen in a cell that does not span the table, and empty
+    // in every such cell.
+    let (mut seen, mut blank) = (vec![false; n], vec![true; n]);
+    let mut covered = vec![0usize; n];
+    for row in &cells {
+        let mut j = 0;
+        for c in row {
+            while j < n && covered[j] > 0 {
+                j += 1;
+            }
+            let (cs, rs) = (span(*c, "colspan"), span(*c, "rowspan"));
+            let cols = j..(j + cs).min(n);
+            if cs < n {
+                for k in cols.clone() {
+                    seen[k] = true;
+                    blank[k] &= empty(c);
+                }
+            }
+            for k in cols {
+                covered[k] = covered[k].max(rs);
+            }
+            j += cs;
+        }
+        for c in &mut covered {
+            *c = c.saturating_sub(1);
+        }
+    }
+    let spacer = (0..n).any(|k| seen[k] && blank[k]);
+    let filled = (0..n).any(|k| seen[k] && !blank[k]);
+    if !(spacer && filled) {
         return None;
     }
     Some(
         rows.iter()
-            .map(|r| {
-                if full(r) {
-                    return r.clone();
-                }
+            .zip(&cells)
+            .map(|(r, c)| {
                 r.iter()
-                    .zip(&spacer)
-                    .filter(|(_, &s)| !s)
-                    .map(|(c, _)| *c)
-                    .collect()
+                    .zip(c)
+                    .filter(|(_, e)| !empty(e))
+                    .map(|(node, _)| *node)
+                    .collect::<Vec<_>>()
             })
+            .filter(|r| !r.is_empty())
             .collect(),
     )
 }
