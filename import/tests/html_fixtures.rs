@@ -1751,3 +1751,58 @@ fn pydoc_section_tables_and_bold_inside_bold() {
     assert!(md.contains("**for the .cs file:** keep it."), "{md}");
     assert!(md.contains("**avg(*X*)**"), "{md}");
 }
+
+/// Pages a site keeps out of search engines are not documents: mdBook's
+/// `print.html` holds the whole book again and `toc.html` its sidebar. A
+/// `noindex` on most pages is the whole site's setting (a preview build)
+/// and skips nothing.
+#[test]
+fn pages_kept_out_of_search_engines_are_skipped_unless_all_are() {
+    let page = |title: &str, robots: bool, body: &str| {
+        format!(
+            r#"<html><head><title>{title} - Book</title>{}</head><body><main><h1>{title}</h1>{body}</main></body></html>"#,
+            if robots {
+                r#"<meta name="robots" content="noindex">"#
+            } else {
+                ""
+            }
+        )
+    };
+    let chapters = ["Install", "Configure", "Run", "Upgrade"];
+    let book = |robots_everywhere: bool| {
+        let mut files: Vec<(String, String)> = chapters
+            .iter()
+            .map(|c| {
+                (
+                    format!("{}.html", c.to_lowercase()),
+                    page(
+                        c,
+                        robots_everywhere,
+                        &format!("<p>How to {c} the server.</p>"),
+                    ),
+                )
+            })
+            .collect();
+        let all: String = chapters
+            .iter()
+            .map(|c| format!("<h1>{c}</h1><p>How to {c} the server.</p>"))
+            .collect();
+        files.push(("print.html".into(), page("Book", true, &all)));
+        files.push((
+            "toc.html".into(),
+            page(
+                "Book",
+                true,
+                r#"<ol><li><a href="install.html">Install</a></li></ol>"#,
+            ),
+        ));
+        html_set_to_markdown(&owned(files), &HtmlOptions::default()).unwrap()
+    };
+    let imp = book(false);
+    assert_eq!(imp.docs.len(), 4, "{:?}", imp.skipped);
+    for p in ["print.html", "toc.html"] {
+        assert!(imp.skipped.iter().any(|s| s == p), "{p}: {:?}", imp.skipped);
+    }
+    let preview = book(true);
+    assert_eq!(preview.docs.len(), 6, "{:?}", preview.skipped);
+}

@@ -103,6 +103,23 @@ pub fn html_set_to_markdown(
         pages.push((path.clone(), html));
     }
     pages.sort_by(|a, b| a.0.cmp(&b.0));
+    // Pages the site keeps out of search engines: mdBook's `print.html`
+    // (the whole book again on one page) and `toc.html` (its sidebar for
+    // browsers without scripts). Read as documents they repeat every
+    // chunk, or are a list of links. On most of a set's pages the tag is a
+    // setting of the whole site (a preview build), which says nothing.
+    let hidden: Vec<bool> = pages.iter().map(|(_, html)| is_noindex(html)).collect();
+    let n_hidden = hidden.iter().filter(|&&h| h).count();
+    if n_hidden > 0 && n_hidden * 2 < pages.len() {
+        let mut keep = hidden.iter().map(|h| !h);
+        pages.retain(|(path, _)| {
+            let k = keep.next().unwrap_or(true);
+            if !k {
+                skipped.push(path.clone());
+            }
+            k
+        });
+    }
 
     let flavor = opts.flavor.unwrap_or_else(|| detect(&pages, &all_paths));
     if pages.is_empty() {
@@ -330,6 +347,17 @@ fn is_doxygen_member_index(name: &str, html: &Html) -> bool {
         .any(|p| stem == *p || stem.strip_prefix(p).is_some_and(|r| r.starts_with('_')))
         || stem == "classes";
     index && extract::is_doxygen(html)
+}
+
+/// A page whose `robots` meta asks search engines not to index it.
+fn is_noindex(html: &Html) -> bool {
+    let robots = Selector::parse("meta[name=robots]").expect("static selector");
+    html.select(&robots).any(|m| {
+        m.value().attr("content").is_some_and(|c| {
+            c.split(',')
+                .any(|d| matches!(d.trim().to_ascii_lowercase().as_str(), "noindex" | "none"))
+        })
+    })
 }
 
 /// Doxygen's search machinery (`search/all_0.html`, `search/nomatches.html`):
