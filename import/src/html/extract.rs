@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 
+use super::markdown::heading_level;
 use super::HtmlFlavor;
 
 fn sel(s: &str) -> Selector {
@@ -101,7 +102,7 @@ pub(crate) fn is_chrome_at(el: ElementRef<'_>) -> bool {
         && el
             .descendants()
             .filter_map(ElementRef::wrap)
-            .any(|d| matches!(d.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+            .any(|d| heading_level(d.value().name()).is_some())
         && el
             .ancestors()
             .filter_map(ElementRef::wrap)
@@ -293,7 +294,7 @@ pub(crate) fn is_permalink(e: ElementRef<'_>) -> bool {
         // The class names the link, not what holds it: Docusaurus marks
         // every heading `h2.anchor` (a target under the sticky navbar),
         // and its text is the heading's.
-        let heading = matches!(v.name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+        let heading = heading_level(v.name()).is_some();
         let short = e.text().collect::<String>().trim().chars().count() <= 16;
         return !heading && short;
     }

@@ -1222,11 +1222,7 @@ impl Writer<'_> {
             self.block(&[format!("**{c}**")]);
         }
         let span = |cell: NodeRef<'_, Node>, attr: &str| {
-            ElementRef::wrap(cell)
-                .and_then(|c| c.value().attr(attr))
-                .and_then(|s| s.trim().parse::<usize>().ok())
-                .unwrap_or(1)
-                .clamp(1, 50)
+            ElementRef::wrap(cell).map_or(1, |c| cell_span(c, attr))
         };
         let cols = rows
             .iter()
@@ -1357,6 +1353,15 @@ impl Writer<'_> {
     }
 }
 
+/// A cell's `colspan` or `rowspan`: 1 when absent or unreadable, at most 50.
+fn cell_span(cell: ElementRef<'_>, attr: &str) -> usize {
+    cell.value()
+        .attr(attr)
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, 50)
+}
+
 /// The rows of a layout table, each with its cells that hold something,
 /// or `None` when the table is not one. A layout has a spacer: a column
 /// empty in every row, spans followed as a browser lays them out, a row
@@ -1370,20 +1375,13 @@ fn layout_rows<'a>(rows: &[Vec<NodeRef<'a, Node>>]) -> Option<Vec<Vec<NodeRef<'a
     fn cell<'b>(c: &NodeRef<'b, Node>) -> Option<ElementRef<'b>> {
         ElementRef::wrap(*c).filter(|e| e.value().name() == "td")
     }
-    let span = |e: ElementRef<'_>, a: &str| {
-        e.value()
-            .attr(a)
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .unwrap_or(1)
-            .clamp(1, 50)
-    };
     let cells: Vec<Vec<ElementRef<'a>>> = rows
         .iter()
         .map(|r| r.iter().map(cell).collect::<Option<Vec<_>>>())
         .collect::<Option<_>>()?;
     let n = cells
         .iter()
-        .map(|r| r.iter().map(|c| span(*c, "colspan")).sum::<usize>())
+        .map(|r| r.iter().map(|c| cell_span(*c, "colspan")).sum::<usize>())
         .max()?;
     if n < 2 {
         return None;
@@ -1405,7 +1403,7 @@ fn layout_rows<'a>(rows: &[Vec<NodeRef<'a, Node>>]) -> Option<Vec<Vec<NodeRef<'a
             while j < n && covered[j] > 0 {
                 j += 1;
             }
-            let (cs, rs) = (span(*c, "colspan"), span(*c, "rowspan"));
+            let (cs, rs) = (cell_span(*c, "colspan"), cell_span(*c, "rowspan"));
             let cols = j..(j + cs).min(n);
             if cs < n {
                 for k in cols.clone() {

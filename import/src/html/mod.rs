@@ -108,16 +108,14 @@ pub fn html_set_to_markdown(
     // browsers without scripts). Read as documents they repeat every
     // chunk, or are a list of links. On most of a set's pages the tag is a
     // setting of the whole site (a preview build), which says nothing.
-    let hidden: Vec<bool> = pages.iter().map(|(_, html)| is_noindex(html)).collect();
-    let n_hidden = hidden.iter().filter(|&&h| h).count();
-    if n_hidden > 0 && n_hidden * 2 < pages.len() {
-        let mut keep = hidden.iter().map(|h| !h);
-        pages.retain(|(path, _)| {
-            let k = keep.next().unwrap_or(true);
-            if !k {
+    let hidden = pages.iter().filter(|(_, html)| is_noindex(html)).count();
+    if hidden > 0 && hidden * 2 < pages.len() {
+        pages.retain(|(path, html)| {
+            let keep = !is_noindex(html);
+            if !keep {
                 skipped.push(path.clone());
             }
-            k
+            keep
         });
     }
 
