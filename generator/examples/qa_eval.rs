@@ -14,7 +14,9 @@
 //!   users ask them, in their own words, reported also on their own
 //!   (`dev-u`, `test-u`); `bench/qa/api.tsv`: questions about single
 //!   entries of API references (a method, an option, a command form),
-//!   also reported on their own (`dev-a`, `test-a`).
+//!   also reported on their own (`dev-a`, `test-a`); `bench/qa/python.tsv`:
+//!   questions about Python asked in users' words, each answered by one
+//!   passage of a large language reference (`dev-p`, `test-p`).
 //!
 //! A question belongs to the dev split or the test split by a hash of its
 //! text: tune on dev, report test.
@@ -65,6 +67,7 @@ const SETS: &[(&str, &str, &str, &str)] = &[
     ("prometheus", "latest", "docs", "markdown/prometheus/docs"),
     ("flask", "3.1", "docs", "html/flask/3.1"),
     ("cmake", "3.31", "docs", "html/cmake/3.31"),
+    ("python", "3.13", "docs", "html/python/3.13"),
 ];
 
 /// Words of a mined answer span.
@@ -110,6 +113,8 @@ struct Question {
     /// About one entry of an API reference (`api.tsv`): also reported on
     /// its own.
     api: bool,
+    /// About Python's documentation (`python.tsv`): also reported on its own.
+    python: bool,
 }
 
 fn is_faq(c: &ChunkInput) -> bool {
@@ -190,6 +195,7 @@ fn mine(chunks: &[ChunkInput]) -> Vec<Question> {
                 mined: true,
                 users: false,
                 api: false,
+                python: false,
             };
             match seen.entry((c.document.clone(), norm(&q.text))) {
                 std::collections::hash_map::Entry::Occupied(e) => out[*e.get()] = q,
@@ -260,6 +266,7 @@ fn read_written(path: &Path) -> Result<Vec<Question>, String> {
             mined: false,
             users: path.ends_with("users.tsv"),
             api: path.ends_with("api.tsv"),
+            python: path.ends_with("python.tsv"),
         });
     }
     Ok(out)
@@ -333,10 +340,17 @@ fn query(q: &Question, filtered: bool) -> Query {
     } else {
         Filters::default()
     };
-    parse_query(&q.text, filters)
+    let q = parse_query(&q.text, filters)
         .with_prefix(false)
-        .with_limit(10)
+        .with_limit(10);
+    match SYNONYM_WEIGHT.get() {
+        Some(&w) => q.with_synonym_weight(w),
+        None => q,
+    }
 }
+
+/// `--synonyms W`: the thesaurus weight of every query (0: off).
+static SYNONYM_WEIGHT: std::sync::OnceLock<f32> = std::sync::OnceLock::new();
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -347,6 +361,9 @@ fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    if let Some(w) = value("--synonyms").and_then(|v| v.parse::<f32>().ok()) {
+        let _ = SYNONYM_WEIGHT.set(w);
+    }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let shared = std::env::var_os("MCDEWEY_SHARED")
         .map(PathBuf::from)
@@ -389,8 +406,8 @@ fn main() {
 
     // Written questions: ours, and those phrased as users ask them
     // (`users.tsv`, their own words rather than the documentation's).
-    let written_paths =
-        ["questions.tsv", "users.tsv", "api.tsv"].map(|f| workspace.join("bench/qa").join(f));
+    let written_paths = ["questions.tsv", "users.tsv", "api.tsv", "python.tsv"]
+        .map(|f| workspace.join("bench/qa").join(f));
     let mut questions = mine(&chunks);
     let mined = questions.len();
     // Headings as they were, for telling a cut section from the next question.
@@ -520,14 +537,17 @@ fn main() {
     let all = |_: &Question| true;
     let users_only = |q: &Question| q.users;
     let api_only = |q: &Question| q.api;
+    let python_only = |q: &Question| q.python;
     type Member<'a> = &'a dyn Fn(&Question) -> bool;
-    let groups: [(usize, &str, Member<'_>); 6] = [
+    let groups: [(usize, &str, Member<'_>); 8] = [
         (0, "dev", &all),
         (1, "test", &all),
         (0, "dev-u", &users_only),
         (1, "test-u", &users_only),
         (0, "dev-a", &api_only),
         (1, "test-a", &api_only),
+        (0, "dev-p", &python_only),
+        (1, "test-p", &python_only),
     ];
     for (k, (split, split_name, member)) in groups.into_iter().enumerate() {
         // Misses are listed for the whole splits only.
@@ -591,7 +611,7 @@ fn main() {
 /// 100), the chunk that answers it and the best hybrid result.
 fn users(eval: &Eval<'_>, questions: &[Question], chunks: &[ChunkInput]) {
     println!("questions phrased as users ask: lexical rank, hybrid rank (to 100), answer chunk, first result");
-    for q in questions.iter().filter(|q| q.users) {
+    for q in questions.iter().filter(|q| q.users || q.python) {
         let deep = |w: Option<f32>| {
             let mut query = query(q, false).with_limit(100);
             if let Some(w) = w {

@@ -382,7 +382,14 @@ fn run_halves(b: &mut Built, c: &Collection, make: &dyn Fn(&str) -> Query) -> [f
 }
 
 fn query(text: &str) -> Query {
-    parse_query(text, Filters::default()).with_limit(100)
+    let q = parse_query(text, Filters::default()).with_limit(100);
+    match std::env::var("MCDEWEY_SYNONYM_WEIGHT")
+        .ok()
+        .and_then(|v| v.parse::<f32>().ok())
+    {
+        Some(w) => q.with_synonym_weight(w),
+        None => q,
+    }
 }
 
 /// Average cold-query bytes of token shards and partitions (first 100

@@ -82,6 +82,7 @@ mod result;
 mod shard;
 mod snippet;
 pub mod spill;
+pub mod synonyms;
 pub mod tokenize;
 mod twins;
 

@@ -109,6 +109,9 @@ pub struct Query {
     /// Semantic weight override in thousandths (keeps `Query: Eq`); see
     /// [`Query::with_semantic_weight`].
     pub(crate) semantic_weight: Option<u16>,
+    /// Weight of thesaurus alternatives in thousandths (0: none); see
+    /// [`Query::with_synonym_weight`].
+    pub(crate) synonym_weight: u16,
 }
 
 impl Query {
@@ -136,6 +139,21 @@ impl Query {
         };
         self.semantic_weight = Some((w * 1000.0).round() as u16);
         self
+    }
+    /// Weight of a word's thesaurus alternatives ([`crate::synonyms`])
+    /// relative to the word, in `[0, 1]` (clamped); 0 turns them off.
+    pub fn with_synonym_weight(mut self, weight: f32) -> Self {
+        let w = if weight.is_nan() {
+            0.0
+        } else {
+            weight.clamp(0.0, 1.0)
+        };
+        self.synonym_weight = (w * 1000.0).round() as u16;
+        self
+    }
+    /// The weight of thesaurus alternatives (0: none).
+    pub fn synonym_weight(&self) -> f32 {
+        f32::from(self.synonym_weight) / 1000.0
     }
     /// The semantic weight set by [`Query::with_semantic_weight`], if any.
     pub fn semantic_weight(&self) -> Option<f32> {
@@ -332,6 +350,7 @@ pub fn parse_query(text: &str, filters: impl Into<FilterSet>) -> Query {
         limit: DEFAULT_LIMIT,
         semantic: true,
         semantic_weight: None,
+        synonym_weight: (crate::synonyms::SYNONYM_WEIGHT * 1000.0).round() as u16,
     }
 }
 

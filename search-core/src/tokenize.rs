@@ -152,8 +152,8 @@ impl Tokenizer {
     /// Tokenize `text`, numbering positions from `first_pos`; calls `f` for
     /// every word (stop words included, with no terms) and returns the next
     /// free position.
-    pub fn tokenize(&self, text: &str, first_pos: u32, f: impl FnMut(&Word)) -> u32 {
-        self.tokenize_with(text, first_pos, None, f)
+    pub fn tokenize(&self, text: &str, first_pos: u32, mut f: impl FnMut(&Word)) -> u32 {
+        self.tokenize_with(text, first_pos, None, &mut f)
     }
 
     /// The words of `text` that can emit one of `terms`, with the terms
@@ -170,15 +170,18 @@ impl Tokenizer {
         f: impl FnMut(&Word),
     ) {
         let heads = Heads::new(terms);
-        self.tokenize_with(text, 0, Some(&heads), f);
+        let mut f = f;
+        self.tokenize_with(text, 0, Some(&heads), &mut f);
     }
 
+    /// One body for every caller (`f` is not generic): the WASM engine
+    /// would hold a copy of the tokenizer per closure otherwise.
     fn tokenize_with(
         &self,
         text: &str,
         first_pos: u32,
         heads: Option<&Heads<'_>>,
-        mut f: impl FnMut(&Word),
+        f: &mut dyn FnMut(&Word),
     ) -> u32 {
         let keep = |s: &str| heads.is_none_or(|h| h.keep(s));
         // The characters' buffer and the terms' strings are reused: from
@@ -193,6 +196,8 @@ impl Tokenizer {
         let mut word = Word::default();
         let mut spare: Vec<String> = Vec::new();
         let mut i = 0;
+        // End of the last word: underscores before it are not the next one's.
+        let mut word_floor = 0;
         while i < chars.len() {
             let c = chars[i].1;
             if is_cjk(c) {
@@ -217,18 +222,70 @@ impl Tokenizer {
                 continue;
             }
             if !c.is_alphanumeric() {
-                i += 1;
+                // An operator (`//`, `:=`, `->`) is a term of its own, so
+                // "what does // do" finds where the manual explains it.
+                let mut k = i;
+                while k < chars.len() && is_operator_char(chars[k].1) {
+                    k += 1;
+                }
+                let op = &text[chars[i].0..end_of(k)];
+                if k > i && OPERATORS.binary_search(&op).is_ok() && keep(op) {
+                    spare.extend(word.terms.drain(..).map(|t| t.text));
+                    word.start = chars[i].0;
+                    word.end = end_of(k);
+                    word.pos = pos;
+                    word.span = 1;
+                    let mut t = spare.pop().unwrap_or_default();
+                    t.clear();
+                    t.push_str(op);
+                    word.terms.push(Term {
+                        text: t,
+                        pos,
+                        start: word.start,
+                        end: word.end,
+                        kind: TermKind::Whole,
+                    });
+                    f(&word);
+                    pos += 1;
+                    word_floor = k;
+                }
+                i = k.max(i + 1);
                 continue;
             }
-            let start = i;
+            // Underscores that open a word belong to it (`__init__`,
+            // `_private`): Python's special names and C's reserved ones are
+            // names of their own, not the plain word inside them.
+            let mut start = i;
+            while start > word_floor && chars[start - 1].1 == '_' {
+                start -= 1;
+            }
+            let alnum_at = |k: usize| {
+                chars
+                    .get(k)
+                    .is_some_and(|&(_, n)| n.is_alphanumeric() && !is_cjk(n))
+            };
             let mut j = i + 1;
             while j < chars.len() {
                 let c = chars[j].1;
-                let joins = is_joiner(c)
-                    && is_word_char(chars[j - 1].1)
-                    && chars
-                        .get(j + 1)
-                        .is_some_and(|&(_, n)| n.is_alphanumeric() && !is_cjk(n));
+                if c == '_' {
+                    // A run of underscores joins what follows it, or closes
+                    // the word (`__init__`, `class_`), which a joiner may
+                    // then continue (`__init__.py`).
+                    let mut k = j;
+                    while k < chars.len() && chars[k].1 == '_' {
+                        k += 1;
+                    }
+                    j = if !alnum_at(k) && is_joiner_at(&chars, k) && alnum_at(k + 1) {
+                        k + 1
+                    } else {
+                        k
+                    };
+                    if alnum_at(j) {
+                        continue;
+                    }
+                    break;
+                }
+                let joins = is_joiner(c) && is_word_char(chars[j - 1].1) && alnum_at(j + 1);
                 if is_word_char(c) || joins {
                     j += 1;
                 } else if let Some(close) = paren_group(&chars, j) {
@@ -239,6 +296,7 @@ impl Tokenizer {
             }
             if heads.is_some_and(|h| !h.may_match(&chars[start..j])) {
                 i = j;
+                word_floor = j;
                 continue;
             }
             let wstart = chars[start].0;
@@ -255,6 +313,7 @@ impl Tokenizer {
             f(&word);
             pos += word.span;
             i = j;
+            word_floor = j;
         }
         CHARS.set(chars);
         pos
@@ -328,7 +387,8 @@ impl Tokenizer {
         }
         let span = atoms.len().max(1) as u32;
 
-        if atoms.len() == 1 {
+        // One atom and nothing around it; `__init__` also keeps its underscores.
+        if atoms.len() == 1 && atoms[0] == (0, cs.len()) {
             let (a, b) = atoms[0];
             if let Some(t) = self.atom_term(&cs[a..b], keep, out.spare) {
                 push_term(out, t, pos, cs[a].0, byte_end(b), TermKind::Whole);
@@ -605,6 +665,42 @@ thread_local! {
 
 /// `(` at `j` after a digit, 1–4 letters/digits, then `)`: part of a version
 /// string such as `12.5(1)`. Returns the index of the `)`.
+/// Operators of programming languages that are searched for by their
+/// symbols, sorted. Runs of these characters are terms only when the whole
+/// run is one of them: `://` of a URL, `---` of a rule, `--` of an option
+/// and `...` of prose are not.
+pub const OPERATORS: &[&str] = &[
+    "!=", "!==", "%=", "&&", "&=", "**", "**=", "*=", "+=", "-=", "->", "//", "//=", "/=", ":=",
+    "<<", "<<=", "<=", "<=>", "==", "===", "=>", ">=", ">>", ">>=", "?.", "??", "@=", "^=", "|=",
+    "|>", "||",
+];
+
+fn is_operator_char(c: char) -> bool {
+    matches!(
+        c,
+        '!' | '%'
+            | '&'
+            | '*'
+            | '+'
+            | '-'
+            | '/'
+            | ':'
+            | '<'
+            | '='
+            | '>'
+            | '?'
+            | '.'
+            | '@'
+            | '^'
+            | '|'
+    )
+}
+
+/// Whether `chars[k]` is a joiner other than an underscore.
+fn is_joiner_at(chars: &[(usize, char)], k: usize) -> bool {
+    chars.get(k).is_some_and(|&(_, c)| is_joiner(c) && c != '_')
+}
+
 fn paren_group(chars: &[(usize, char)], j: usize) -> Option<usize> {
     if chars[j].1 != '(' || j == 0 || !chars[j - 1].1.is_numeric() {
         return None;

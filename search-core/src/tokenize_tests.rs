@@ -17,6 +17,22 @@ fn texts(text: &str) -> Vec<String> {
 #[test]
 fn stop_words_sorted_for_binary_search() {
     assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    assert!(OPERATORS.windows(2).all(|w| w[0] < w[1]));
+    assert!(OPERATORS
+        .iter()
+        .all(|o| o.len() >= 2 && o.chars().all(is_operator_char)));
+}
+
+#[test]
+fn operators_and_special_names_line_up_for_phrases() {
+    let t = Tokenizer::new(TokenizerSettings::default());
+    let terms = t.terms("p // q and obj.__init__ x");
+    let at = |text: &str| terms.iter().find(|t| t.text == text).unwrap().pos;
+    // One position each, like a word: a phrase over them stays adjacent.
+    assert_eq!(at("//"), at("p") + 1);
+    assert_eq!(at("q"), at("//") + 1);
+    assert_eq!(at("__init__"), at("init"));
+    assert_eq!(at("x"), at("__init__") + 1);
 }
 
 #[test]
@@ -50,6 +66,25 @@ fn table_of_cases() {
         ("version 12.5.", &["version", "12.5"]),
         ("東京", &["東", "京"]),
         ("a-the-b", &["a-the-b", "b"]),
+        // Special names keep their underscores; the name inside is an atom.
+        ("__init__", &["__init__", "init"]),
+        ("_private", &["_private", "privat"]),
+        ("class_", &["class_", "class"]),
+        ("__init__.py", &["__init__.py", "init", "py"]),
+        ("obj.__eq__(other)", &["obj", "__eq__", "eq", "other"]),
+        ("foo__bar", &["foo__bar", "foo", "bar"]),
+        ("__ alone _", &["alon"]),
+        // Operators are terms when the whole run is one.
+        ("x // y", &["x", "//", "y"]),
+        ("x := 3", &["x", ":=", "3"]),
+        ("f(**kwargs)", &["f", "**", "kwarg"]),
+        ("p->q", &["p", "->", "q"]),
+        (
+            "https://example.org",
+            &["https", "example.org", "exampl", "org"],
+        ),
+        ("--force ... --- ====", &["forc"]),
+        ("x === y !== z", &["x", "===", "y", "!==", "z"]),
     ];
     for (input, want) in cases {
         assert_eq!(&texts(input), want, "input {input:?}");

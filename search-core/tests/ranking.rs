@@ -401,3 +401,93 @@ fn searches_in_a_row_rank_as_a_first_search_does() {
         }
     }
 }
+
+/// Chunks for the thesaurus, operator and special-name cases.
+fn vocabulary_fixture() -> Vec<ChunkInput> {
+    let c = |id: &str, doc: &str, text: &str| {
+        chunk(id, ["Acme", "Shell", "1.0"], doc, "Reference", &[], text)
+    };
+    vec![
+        c("del-file", "a", "Delete the file when the job ends."),
+        c("copy-file", "b", "Copy the file when the job ends."),
+        c("rm-file", "c", "Remove the file when the job ends."),
+        c(
+            "ops",
+            "d",
+            "The // operator divides and rounds down; ** raises to a power.",
+        ),
+        c(
+            "division",
+            "e",
+            "Division of whole numbers gives a float; see the operators page.",
+        ),
+        c(
+            "package",
+            "f",
+            "A folder with an __init__.py file is a package; its __init__ runs first.",
+        ),
+        c(
+            "config",
+            "g",
+            "Call init to set the configuration up, then init the server.",
+        ),
+    ]
+}
+
+/// Search the browser's way on an index of many small term shards, and
+/// check the server's way (every file loaded) ranks the same.
+fn vocabulary_search(text: &str, synonyms: f32) -> Vec<(String, f32)> {
+    let opts = BuildOptions {
+        shard_target_bytes: 64,
+        ..BuildOptions::default()
+    };
+    let f = build(vocabulary_fixture(), &opts);
+    let q = parse_query(text, none()).with_synonym_weight(synonyms);
+    let mut index = Index::open(&f[MANIFEST_PATH]).unwrap();
+    run_planned(&mut index, &f, &q);
+    let r = index.search(&q).expect("planned files suffice");
+    // Document facets wait for document blocks the browser fetches later.
+    assert_eq!(r.hits, load_all(&f).search(&q).unwrap().hits, "{text:?}");
+    let ords: Vec<u32> = r.hits.iter().map(|h| h.ordinal).collect();
+    for p in index.fragments_for(&ords) {
+        index.add_file(&p, &f[&p]).unwrap();
+    }
+    r.hits
+        .iter()
+        .map(|h| (index.hit(h.ordinal, &q).unwrap().id, h.score))
+        .collect()
+}
+
+#[test]
+fn a_word_finds_what_the_manual_calls_otherwise() {
+    let r = vocabulary_search("delete file", 0.5);
+    let ids: Vec<&str> = r.iter().map(|(id, _)| id.as_str()).collect();
+    // The word itself first, then its alternative, then the file alone.
+    assert_eq!(ids[..3], ["del-file", "rm-file", "copy-file"], "{r:?}");
+    // Without the thesaurus "remove" is just another chunk about files.
+    let off = vocabulary_search("delete file", 0.0);
+    let score = |id: &str| off.iter().find(|(i, _)| i == id).unwrap().1;
+    assert_eq!(score("rm-file"), score("copy-file"), "{off:?}");
+    // A quoted word names exactly what it wants.
+    let quoted = vocabulary_search("\"delete\" file", 0.5);
+    assert_eq!(quoted.len(), 1, "{quoted:?}");
+    // And so does an identifier.
+    let code = vocabulary_search("delete_file file", 0.5);
+    let score = |id: &str| code.iter().find(|(i, _)| i == id).unwrap().1;
+    assert_eq!(score("rm-file"), score("copy-file"), "{code:?}");
+}
+
+#[test]
+fn operators_and_special_names_are_searchable() {
+    let ops = vocabulary_search("what does // do", 0.5);
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    assert_eq!(ops[0].0, "ops");
+    assert_eq!(vocabulary_search(":= or **", 0.5)[0].0, "ops");
+    // The special name beats a chunk that says the plain word twice; the
+    // plain word still finds both.
+    let dunder = vocabulary_search("__init__", 0.5);
+    assert_eq!(dunder[0].0, "package", "{dunder:?}");
+    let plain = vocabulary_search("init", 0.5);
+    assert_eq!(plain.len(), 2, "{plain:?}");
+    assert_eq!(vocabulary_search("__init__.py", 0.5)[0].0, "package");
+}

@@ -33,6 +33,8 @@ pub(super) struct Clause {
     pub(super) prefix: Option<String>,
     /// 1, or [`PHRASING_WEIGHT`] for a word that only phrases a question.
     pub(super) weight: f32,
+    /// Thesaurus alternatives of a plain word (see [`crate::synonyms`]).
+    pub(super) synonyms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -40,6 +42,8 @@ pub(super) struct Analysis {
     pub(super) clauses: Vec<Clause>,
     /// Each phrase: (term, position relative to the first word).
     pub(super) phrases: Vec<Vec<(String, u32)>>,
+    /// Weight of thesaurus alternatives relative to their word.
+    pub(super) synonym_weight: f32,
 }
 
 /// A file a lookup still needs.
@@ -68,7 +72,10 @@ pub(super) struct Scored<'a> {
 
 impl Index {
     pub(super) fn analyze(&self, q: &Query) -> Analysis {
-        let mut a = Analysis::default();
+        let mut a = Analysis {
+            synonym_weight: q.synonym_weight(),
+            ..Analysis::default()
+        };
         let mut words = Vec::new();
         self.tokenizer
             .tokenize(&q.free, 0, |w| words.push(w.clone()));
@@ -87,14 +94,32 @@ impl Index {
             } else {
                 1.0
             };
+            // Only plain words have alternatives: an identifier or a
+            // quoted phrase names exactly what it wants.
+            let plain = q.free[w.start..w.end].chars().all(char::is_alphabetic);
+            let synonyms = if plain && weight == 1.0 && q.synonym_weight > 0 {
+                self.synonyms.of(&term).to_vec()
+            } else {
+                Vec::new()
+            };
             a.clauses.push(Clause {
                 term,
                 atoms,
                 prefix,
                 weight,
+                synonyms,
             });
         }
         merge_repeated(&mut a.clauses);
+        // A word the query has itself is no one's alternative: it counts
+        // once, in full.
+        if a.clauses.iter().any(|c| !c.synonyms.is_empty()) {
+            let mut own: Vec<String> = a.clauses.iter().map(|c| c.term.clone()).collect();
+            crate::order::sort_dedup(&mut own);
+            for c in &mut a.clauses {
+                c.synonyms.retain(|s| own.binary_search(s).is_err());
+            }
+        }
         // A query of phrasing words only ("what is", "how") is about them.
         if a.clauses.iter().all(|c| c.weight < 1.0) {
             for c in &mut a.clauses {
@@ -336,6 +361,16 @@ impl Index {
                     });
                 }
             }
+            for s in &c.synonyms {
+                if let Ok(Some(t)) = self.lookup(s) {
+                    if !g.iter().any(|x| x.postings.term == t.term) {
+                        g.push(Scored {
+                            postings: t,
+                            weight: a.synonym_weight * c.weight,
+                        });
+                    }
+                }
+            }
             if !c.term.is_empty() && !self.still_typing(c) {
                 for t in self.typo_terms(&c.term, df) {
                     if !g.iter().any(|s| s.postings.term == t.term) {
@@ -384,8 +419,12 @@ fn merge_repeated(clauses: &mut Vec<Clause>) {
         match lead {
             Some(k) if clauses[k].term == clauses[i].term => {
                 let (prefix, weight) = (clauses[i].prefix.take(), clauses[i].weight);
+                let synonyms = std::mem::take(&mut clauses[i].synonyms);
                 let c: &mut Clause = &mut clauses[k];
                 c.prefix = c.prefix.take().or(prefix);
+                if c.synonyms.is_empty() {
+                    c.synonyms = synonyms;
+                }
                 c.weight = c.weight.max(weight);
                 gone[i] = true;
             }
@@ -484,6 +523,7 @@ mod tests {
             atoms: Vec::new(),
             prefix: prefix.map(str::to_string),
             weight,
+            synonyms: Vec::new(),
         }
     }
 

@@ -24,6 +24,7 @@ use crate::layout::{position_shard_path, term_shard_path, MAX_CHUNKS};
 use crate::manifest::{Manifest, LEVELS};
 use crate::result::{FacetKind, FacetNode, Facets, PostingsView};
 use crate::shard::{PositionShard, TermShard};
+use crate::synonyms::Synonyms;
 use crate::tokenize::Tokenizer;
 use crate::twins::TwinBlocks;
 
@@ -36,6 +37,8 @@ const VERSION_LEVEL: usize = 2;
 pub struct Index {
     m: Manifest,
     tokenizer: Tokenizer,
+    /// The thesaurus in this index's terms.
+    synonyms: Synonyms,
     /// Per level, each node's parent in the level above (level 0: none).
     parents: [Vec<u32>; LEVELS],
     /// Per level, ordinal range of each node.
@@ -122,6 +125,7 @@ impl Index {
             token_rows: vec![None; token_shards],
             partitions: vec![None; partitions],
             tokenizer: Tokenizer::new(m.settings.tokenizer),
+            synonyms: Synonyms::new(&Tokenizer::new(m.settings.tokenizer)),
             parents,
             ranges,
             dirs,

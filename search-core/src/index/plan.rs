@@ -68,6 +68,9 @@ impl Index {
                     }
                 }
             }
+            for s in &c.synonyms {
+                self.lookup_noting(s, &mut n);
+            }
             if let Some(p) = &c.prefix {
                 let mut missing = Vec::new();
                 n.shards.extend(self.prefix_shards(p, &mut missing));
