@@ -3,6 +3,8 @@
 
 use crate::content::document::ChunkingOptions;
 use anyhow::{bail, Context};
+use mcdewey_search_core::synonyms::{SynonymSettings, MAX_SITE_SYNONYMS};
+use mcdewey_search_core::{Tokenizer, TokenizerSettings};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -48,6 +50,11 @@ pub struct RawSearch {
     pub teacher: Option<PathBuf>,
     /// Also write the index as scripts, so search works from `file://`.
     pub offline: Option<bool>,
+    /// The site's own thesaurus: a word as users type it to the words the
+    /// library uses for it (`k8s = ["kubernetes"]`).
+    pub synonyms: std::collections::BTreeMap<String, Vec<String>>,
+    /// Use the built-in thesaurus of software documentation (default on).
+    pub builtin_synonyms: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,6 +103,9 @@ pub struct Config {
     /// Also write the index and engine as classic scripts, so search works
     /// when the site is opened from disk (`file://`).
     pub offline_search: bool,
+    /// The thesaurus settings the index carries (`[search] synonyms`,
+    /// `builtin_synonyms`).
+    pub synonyms: SynonymSettings,
     /// Bytes of memory the build aims to stay within (`[build]
     /// memory_budget`, `--memory-budget`): what the search index writer
     /// holds beyond it goes to a temporary file. The site is the same bytes
@@ -132,6 +142,7 @@ impl Default for Config {
             model: crate::search::MODELS[0].0,
             teacher: None,
             offline_search: false,
+            synonyms: SynonymSettings::default(),
             memory_budget: DEFAULT_MEMORY_BUDGET,
             serve: ServeConfig::default(),
         }
@@ -201,6 +212,7 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
     if config.teacher.is_some() && !config.semantic {
         bail!("search.teacher needs semantic search (search.semantic = false turns it off)");
     }
+    config.synonyms = synonyms(raw.search.synonyms, raw.search.builtin_synonyms)?;
     if let Some(b) = raw.build.memory_budget {
         config.memory_budget = parse_size(&b)
             .context("build.memory_budget: expected a size such as \"512MB\" or \"2GB\"")?;
@@ -223,6 +235,58 @@ pub fn validate(raw: RawConfig, dir: &Path) -> anyhow::Result<Config> {
         protect_site: raw.serve.protect_site.unwrap_or(false),
     };
     Ok(config)
+}
+
+/// `[search] synonyms`: each word and alternative one word that the
+/// search tokenizer keeps (a stop word would never match), at most
+/// [`MAX_SITE_SYNONYMS`] alternatives a word.
+fn synonyms(
+    site: std::collections::BTreeMap<String, Vec<String>>,
+    builtin: Option<bool>,
+) -> anyhow::Result<SynonymSettings> {
+    let tokenizer = Tokenizer::new(TokenizerSettings::default());
+    let one_word = |w: &str| {
+        let mut words = 0;
+        let mut terms = 0;
+        tokenizer.tokenize(w, 0, |t| {
+            words += 1;
+            terms += usize::from(!t.terms.is_empty());
+        });
+        if words != 1 || w.chars().any(char::is_whitespace) {
+            bail!("search.synonyms: `{w}` is not one word (phrases are not supported)");
+        }
+        if terms == 0 {
+            bail!("search.synonyms: `{w}` is a stop word, which search ignores");
+        }
+        Ok(())
+    };
+    let mut out = Vec::new();
+    for (word, alts) in site {
+        one_word(&word)?;
+        // Queries expand plain words only: `sign-in` would never be asked.
+        if !word.chars().all(char::is_alphanumeric) {
+            bail!(
+                "search.synonyms: `{word}` must be letters and digits only (it is what users type)"
+            );
+        }
+        if alts.is_empty() || alts.len() > MAX_SITE_SYNONYMS {
+            bail!(
+                "search.synonyms.{word}: give 1 to {MAX_SITE_SYNONYMS} alternatives, not {}",
+                alts.len()
+            );
+        }
+        for a in &alts {
+            one_word(a)?;
+        }
+        out.push((
+            word.to_lowercase(),
+            alts.iter().map(|a| a.to_lowercase()).collect(),
+        ));
+    }
+    Ok(SynonymSettings {
+        builtin: builtin.unwrap_or(true),
+        site: out,
+    })
 }
 
 /// A memory size: a whole number with an optional unit `KB`, `MB` or `GB`
@@ -306,6 +370,40 @@ mod tests {
         assert!(e.contains("unknown field `titel`"), "{e}");
         let e = parse("[chunking]\nwords = 3\n").unwrap_err().to_string();
         assert!(e.contains("unknown field `words`"), "{e}");
+    }
+
+    #[test]
+    fn a_site_thesaurus_is_one_word_each() {
+        let d = parse("").unwrap().synonyms;
+        assert!(d.builtin && d.site.is_empty());
+        let c = parse(
+            "[search]\nbuiltin_synonyms = false\n[search.synonyms]\nK8s = [\"Kubernetes\", \"kube\"]\npwsh = [\"powershell\"]\n",
+        )
+        .unwrap()
+        .synonyms;
+        assert!(!c.builtin);
+        assert_eq!(
+            c.site,
+            [
+                (
+                    "k8s".to_string(),
+                    vec!["kubernetes".to_string(), "kube".into()]
+                ),
+                ("pwsh".into(), vec!["powershell".into()]),
+            ]
+        );
+        for (text, want) in [
+            ("cm = [\"call manager\"]", "is not one word"),
+            ("the = [\"a\"]", "is a stop word"),
+            ("sign-in = [\"login\"]", "letters and digits only"),
+            ("k8s = []", "give 1 to 8 alternatives"),
+        ] {
+            let e = format!(
+                "{:#}",
+                parse(&format!("[search.synonyms]\n{text}\n")).unwrap_err()
+            );
+            assert!(e.contains(want), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::directory::ShardTable;
 use crate::embed::vectors::SemanticSettings;
 use crate::error::FormatError;
 use crate::prior::ChangeDocs;
+use crate::synonyms::SynonymSettings;
 use crate::tokenize::TokenizerSettings;
 
 /// Section kinds. Numbers are stable; new ones get new numbers.
@@ -30,6 +31,9 @@ pub mod section {
     /// Release notes and changelogs, ranked lower (optional: a reader that
     /// does not know it ranks them like any page).
     pub const CHANGES: u16 = 18;
+    /// A site's thesaurus settings (optional: a reader that does not know
+    /// it uses its built-in thesaurus).
+    pub const SYNONYMS: u16 = 19;
 }
 
 /// Flag bit of a section entry: readers that do not know the kind must reject
@@ -145,6 +149,8 @@ pub struct Manifest {
     pub blocks: Blocks,
     /// Change documents (release notes, changelogs); empty when none.
     pub(crate) changes: ChangeDocs,
+    /// The site's thesaurus settings.
+    pub(crate) synonyms: SynonymSettings,
 }
 
 impl Manifest {
@@ -181,6 +187,9 @@ impl Manifest {
         }
         if !self.changes.is_empty() {
             sections.push((section::CHANGES, self.changes.encode(), 0));
+        }
+        if !self.synonyms.is_default() {
+            sections.push((section::SYNONYMS, self.synonyms.encode(), 0));
         }
         w.varint(sections.len() as u64);
         for (kind, body, flags) in &sections {
@@ -255,6 +264,7 @@ impl Manifest {
         let mut semantic_body = None;
         let mut blocks = None;
         let mut changes_body = None;
+        let mut synonyms = SynonymSettings::default();
         for (kind, flags, len) in dir {
             let body = r.take(len)?;
             let mut s = Reader::new(body);
@@ -283,6 +293,7 @@ impl Manifest {
                 }
                 section::SEMANTIC => semantic_body = Some(body),
                 section::CHANGES => changes_body = Some(body),
+                section::SYNONYMS => synonyms = SynonymSettings::decode(body)?,
                 // Unknown optional sections (e.g. vectors from a newer
                 // writer) are skipped; unknown required ones are not.
                 _ if flags & SECTION_REQUIRED != 0 => {
@@ -319,6 +330,7 @@ impl Manifest {
             semantic,
             blocks,
             changes,
+            synonyms,
         })
     }
 }
@@ -438,6 +450,10 @@ mod tests {
                 twins: true,
             },
             changes: ChangeDocs::find([(1, "a", "A"), (2, "changelog", "Changes")]),
+            synonyms: SynonymSettings {
+                builtin: false,
+                site: vec![("k8s".into(), vec!["kubernetes".into(), "kube".into()])],
+            },
         }
     }
 
@@ -450,7 +466,35 @@ mod tests {
         assert_eq!(back.facets, m.facets);
         assert_eq!(back.blocks, m.blocks);
         assert_eq!(back.changes, m.changes);
+        assert_eq!(back.synonyms, m.synonyms);
         assert_eq!(back.fragments_id, m.fragments_id);
+        // The default thesaurus is no section at all.
+        let plain = Manifest {
+            synonyms: SynonymSettings::default(),
+            ..sample()
+        };
+        assert!(plain.encode().len() < m.encode().len());
+        assert_eq!(
+            Manifest::decode(42, &plain.encode()).unwrap().synonyms,
+            SynonymSettings::default()
+        );
+    }
+
+    #[test]
+    fn a_damaged_thesaurus_is_a_typed_error() {
+        let good = sample().synonyms.encode();
+        for cut in 0..good.len() {
+            assert!(
+                SynonymSettings::decode(&good[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let mut flags = good.clone();
+        flags[0] = 7;
+        assert!(SynonymSettings::decode(&flags).is_err());
+        let mut long = good;
+        long.push(0);
+        assert!(SynonymSettings::decode(&long).is_err());
     }
 
     /// Re-encode a manifest with an extra section appended.

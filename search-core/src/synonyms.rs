@@ -14,12 +14,84 @@
 //! and words it joins to another meaning are left out (`terminate` is
 //! `terminal`'s stem, `locate` `location`'s).
 
+use crate::codec::{Reader, Writer};
+use crate::error::FormatError;
 use crate::tokenize::{TermKind, Tokenizer};
 
 /// Weight of an alternative, relative to the word it stands for.
 pub const SYNONYM_WEIGHT: f32 = 0.5;
-/// Most alternatives a word expands to (the first ones listed).
+/// Most alternatives a word of the built-in thesaurus expands to (the
+/// first ones listed).
 pub const MAX_SYNONYMS: usize = 4;
+/// Most alternatives of a word in a site's own thesaurus.
+pub const MAX_SITE_SYNONYMS: usize = 8;
+
+/// A site's thesaurus settings (`[search] synonyms` of the generator),
+/// carried by the manifest: its own entries, which replace the built-in
+/// entry of the same word, and whether the built-in thesaurus is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SynonymSettings {
+    pub builtin: bool,
+    /// `(word, alternatives)`, each one word as a user types it.
+    pub site: Vec<(String, Vec<String>)>,
+}
+
+impl Default for SynonymSettings {
+    fn default() -> Self {
+        SynonymSettings {
+            builtin: true,
+            site: Vec::new(),
+        }
+    }
+}
+
+impl SynonymSettings {
+    pub(crate) fn is_default(&self) -> bool {
+        *self == SynonymSettings::default()
+    }
+
+    /// Manifest section SYNONYMS: `u8` flags (1: no built-in thesaurus),
+    /// `v` n, n × (str word, `v` k, k × str alternative).
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u8(u8::from(!self.builtin));
+        w.varint(self.site.len() as u64);
+        for (word, alts) in &self.site {
+            w.str(word);
+            w.varint(alts.len() as u64);
+            for a in alts {
+                w.str(a);
+            }
+        }
+        w.buf
+    }
+
+    pub(crate) fn decode(body: &[u8]) -> Result<SynonymSettings, FormatError> {
+        let mut r = Reader::new(body);
+        let flags = r.u8()?;
+        if flags > 1 {
+            return Err(FormatError::Malformed("unknown thesaurus flags"));
+        }
+        let n = r.count(2)?;
+        let mut site = Vec::with_capacity(n);
+        for _ in 0..n {
+            let word = r.str()?.to_string();
+            let k = r.count(1)?;
+            let mut alts = Vec::with_capacity(k);
+            for _ in 0..k {
+                alts.push(r.str()?.to_string());
+            }
+            site.push((word, alts));
+        }
+        if !r.is_empty() {
+            return Err(FormatError::Malformed("bytes after the thesaurus"));
+        }
+        Ok(SynonymSettings {
+            builtin: flags == 0,
+            site,
+        })
+    }
+}
 
 /// `word alternatives…` per line (`#` starts a comment line): lowercase,
 /// one word each, the word as a user types it first. One string rather
@@ -330,13 +402,11 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
-    /// The thesaurus through `tokenizer`; empty when the index does not
-    /// stem English, since the thesaurus is English.
-    pub fn new(tokenizer: &Tokenizer) -> Self {
+    /// The site's entries, then the built-in thesaurus (when the index
+    /// stems English, since it is English; and unless the site turned it
+    /// off) for the words the site left alone, through `tokenizer`.
+    pub fn new(tokenizer: &Tokenizer, settings: &SynonymSettings) -> Self {
         let mut entries: Vec<(String, Vec<String>)> = Vec::new();
-        if !tokenizer.settings().stem {
-            return Synonyms { entries };
-        }
         // `terms`, not `tokenize` with a closure of its own: that would be
         // a second copy of the tokenizer in the WASM engine.
         let term = |w: &str| {
@@ -346,8 +416,11 @@ impl Synonyms {
                 .find(|t| t.kind == TermKind::Whole)
                 .map(|t| t.text)
         };
-        for (word, alts) in entries_of(THESAURUS) {
-            let Some(key) = term(word) else { continue };
+        let mut add = |word: &str, alts: &mut dyn Iterator<Item = &str>, max: usize| {
+            let Some(key) = term(word) else { return };
+            if entries.iter().any(|e| e.0 == key) {
+                return;
+            }
             let mut list: Vec<String> = Vec::new();
             for a in alts {
                 if let Some(t) = term(a) {
@@ -356,9 +429,21 @@ impl Synonyms {
                     }
                 }
             }
-            list.truncate(MAX_SYNONYMS);
+            list.truncate(max);
             if !list.is_empty() {
                 entries.push((key, list));
+            }
+        };
+        for (word, alts) in &settings.site {
+            add(
+                word,
+                &mut alts.iter().map(String::as_str),
+                MAX_SITE_SYNONYMS,
+            );
+        }
+        if settings.builtin && tokenizer.settings().stem {
+            for (word, alts) in entries_of(THESAURUS) {
+                add(word, &mut alts.into_iter(), MAX_SYNONYMS);
             }
         }
         Synonyms { entries }
@@ -399,12 +484,18 @@ mod tests {
                 );
             }
         }
-        assert_eq!(Synonyms::new(&t).entries.len(), entries.len());
+        assert_eq!(
+            Synonyms::new(&t, &SynonymSettings::default()).entries.len(),
+            entries.len()
+        );
     }
 
     #[test]
     fn terms_are_stemmed_like_the_index() {
-        let s = Synonyms::new(&Tokenizer::new(TokenizerSettings::default()));
+        let s = Synonyms::new(
+            &Tokenizer::new(TokenizerSettings::default()),
+            &SynonymSettings::default(),
+        );
         // "deleting" and "delete" share a stem, so the query's term finds
         // the entry whatever form was typed.
         let t = Tokenizer::new(TokenizerSettings::default());
@@ -427,7 +518,7 @@ mod tests {
             stem: false,
             ..TokenizerSettings::default()
         };
-        let s = Synonyms::new(&Tokenizer::new(settings));
+        let s = Synonyms::new(&Tokenizer::new(settings), &SynonymSettings::default());
         assert!(s.of("delete").is_empty());
     }
 }

@@ -437,8 +437,17 @@ fn vocabulary_fixture() -> Vec<ChunkInput> {
 /// Search the browser's way on an index of many small term shards, and
 /// check the server's way (every file loaded) ranks the same.
 fn vocabulary_search(text: &str, synonyms: f32) -> Vec<(String, f32)> {
+    vocabulary_search_in(text, synonyms, synonyms::SynonymSettings::default())
+}
+
+fn vocabulary_search_in(
+    text: &str,
+    synonyms: f32,
+    thesaurus: synonyms::SynonymSettings,
+) -> Vec<(String, f32)> {
     let opts = BuildOptions {
         shard_target_bytes: 64,
+        synonyms: thesaurus,
         ..BuildOptions::default()
     };
     let f = build(vocabulary_fixture(), &opts);
@@ -490,4 +499,23 @@ fn operators_and_special_names_are_searchable() {
     let plain = vocabulary_search("init", 0.5);
     assert_eq!(plain.len(), 2, "{plain:?}");
     assert_eq!(vocabulary_search("__init__.py", 0.5)[0].0, "package");
+}
+
+#[test]
+fn a_site_thesaurus_adds_words_and_can_turn_the_built_in_one_off() {
+    let site = |builtin: bool| synonyms::SynonymSettings {
+        builtin,
+        site: vec![("vault".into(), vec!["package".into()])],
+    };
+    let score = |r: &[(String, f32)], id: &str| r.iter().find(|(i, _)| i == id).map(|x| x.1);
+    // The site's word finds the chunk that says it otherwise.
+    let r = vocabulary_search_in("vault", 0.5, site(true));
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0].0, "package");
+    assert!(vocabulary_search("vault", 0.5).is_empty());
+    // With the built-in thesaurus off, "remove" is just another file chunk.
+    let off = vocabulary_search_in("delete file", 0.5, site(false));
+    assert_eq!(score(&off, "rm-file"), score(&off, "copy-file"), "{off:?}");
+    let on = vocabulary_search_in("delete file", 0.5, site(true));
+    assert!(score(&on, "rm-file") > score(&on, "copy-file"), "{on:?}");
 }

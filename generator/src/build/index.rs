@@ -7,6 +7,7 @@ use crate::content::document::ParsedDoc;
 use crate::content::{title_from_id, Catalog, DocRef};
 use crate::markdown;
 use crate::site;
+use mcdewey_search_core::synonyms::SynonymSettings;
 use mcdewey_search_core::{
     build_index, build_index_to_cached, AnalysisCache, AnalysisCounts, BuildOptions, ChunkInput,
     IndexFiles,
@@ -155,14 +156,27 @@ pub fn labels(lib: &Catalog) -> Labels {
 /// `model` name the index also gets chunk vectors and the sharded token
 /// table from that embedded model.
 pub fn build(lib: &Catalog, model_name: Option<&str>) -> anyhow::Result<IndexFiles> {
-    let mut opts = BuildOptions::default();
-    if let Some(name) = model_name {
-        opts = opts.with_model(crate::search::model(name)?);
-    }
+    let opts = options(model_name, &SynonymSettings::default())?;
     let mut files = build_index(chunk_inputs(lib)?, &opts)
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
     files.push(("labels.json".into(), serde_json::to_vec(&labels(lib))?));
     Ok(files)
+}
+
+/// Index options of a site: its embedding model (none: lexical only) and
+/// its thesaurus.
+pub fn options(
+    model_name: Option<&str>,
+    synonyms: &SynonymSettings,
+) -> anyhow::Result<BuildOptions> {
+    let mut opts = BuildOptions {
+        synonyms: synonyms.clone(),
+        ..BuildOptions::default()
+    };
+    if let Some(name) = model_name {
+        opts = opts.with_model(crate::search::model(name)?);
+    }
+    Ok(opts)
 }
 
 /// How a streaming index build keeps within its memory.
@@ -204,7 +218,7 @@ pub struct IndexMemo {
 pub fn build_with(
     documents: impl Iterator<Item = DocInputs>,
     labels: &Labels,
-    model_name: Option<&str>,
+    opts: BuildOptions,
     teacher: Option<(&crate::teacher::Teacher, &std::path::Path)>,
     memo: Option<&IndexMemo>,
     budget: &Budget<'_>,
@@ -212,11 +226,8 @@ pub fn build_with(
 ) -> anyhow::Result<Built> {
     let mut opts = BuildOptions {
         memory_budget: budget.bytes / 2,
-        ..BuildOptions::default()
+        ..opts
     };
-    if let Some(name) = model_name {
-        opts = opts.with_model(crate::search::model(name)?);
-    }
     let mut next = memo.map(|_| TextCache::default());
     let mut chunks = Vec::new();
     for d in documents {

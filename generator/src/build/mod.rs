@@ -481,6 +481,7 @@ impl Stage<'_> {
             let index = scope.spawn(|| {
                 let t = Instant::now();
                 let model = self.config.semantic.then_some(self.config.model);
+                let opts = index::options(model, &self.config.synonyms)?;
                 let budget = index::Budget {
                     bytes: self.config.memory_budget,
                     spill_dir,
@@ -489,7 +490,7 @@ impl Stage<'_> {
                 let built = index::build_with(
                     from_docs.into_iter(),
                     &labels,
-                    model,
+                    opts,
                     self.teacher,
                     memo,
                     &budget,

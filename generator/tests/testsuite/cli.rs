@@ -135,3 +135,41 @@ fn offline_search_from_the_flag_or_the_config_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("offline.toml:2"), "{err}");
 }
+
+/// `[search.synonyms]` reaches the index: the site's word finds the page
+/// that calls it otherwise, in `mcdewey search` as in the browser.
+#[test]
+fn a_site_thesaurus_from_the_config_file() {
+    let site = TestSite::new().file(
+        "p/1.0/s/d.md",
+        "# Clusters\n\nA Kubernetes cluster runs the workers.\n",
+    );
+    let found = |config: &str| {
+        let _ = std::fs::remove_dir_all(site.out());
+        let toml = site.dir.path().join("site.toml");
+        std::fs::write(&toml, config).unwrap();
+        let out = mcdewey()
+            .args(["build", "-q", "--config", toml.to_str().unwrap(), "--out"])
+            .arg(site.out())
+            .arg(site.content())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = mcdewey()
+            .arg("search")
+            .arg(site.out())
+            .args(["k8s", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["total"].as_u64().unwrap()
+    };
+    assert_eq!(found(""), 0);
+    assert_eq!(found("[search.synonyms]\nk8s = [\"kubernetes\"]\n"), 1);
+}

@@ -76,6 +76,9 @@ pub struct BuildOptions {
     /// sorted run (see [`crate::spill`]). The index is the same bytes
     /// whatever the budget; a smaller one trades memory for merge work.
     pub memory_budget: usize,
+    /// The site's thesaurus: its own entries and whether the built-in one
+    /// is used (see [`crate::synonyms`]); carried by the manifest.
+    pub synonyms: crate::synonyms::SynonymSettings,
 }
 
 /// Default [`BuildOptions::memory_budget`].
@@ -93,6 +96,7 @@ impl Default for BuildOptions {
             block_chunks: DEFAULT_BLOCK_CHUNKS,
             semantic: None,
             memory_budget: DEFAULT_MEMORY_BUDGET,
+            synonyms: crate::synonyms::SynonymSettings::default(),
         }
     }
 }
@@ -394,6 +398,7 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
             twins: !twin_block_payloads.is_empty(),
         },
         changes: ChangeDocs::find(docs.iter().copied()),
+        synonyms: opts.synonyms.clone(),
     };
     let manifest_payload = manifest.encode();
     let centroids_payload = semantic.as_ref().map(|s| s.settings.encode_centroids());

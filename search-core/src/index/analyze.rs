@@ -96,7 +96,7 @@ impl Index {
             };
             // Only plain words have alternatives: an identifier or a
             // quoted phrase names exactly what it wants.
-            let plain = q.free[w.start..w.end].chars().all(char::is_alphabetic);
+            let plain = q.free[w.start..w.end].chars().all(char::is_alphanumeric);
             let synonyms = if plain && weight == 1.0 && q.synonym_weight > 0 {
                 self.synonyms.of(&term).to_vec()
             } else {

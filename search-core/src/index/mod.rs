@@ -125,7 +125,7 @@ impl Index {
             token_rows: vec![None; token_shards],
             partitions: vec![None; partitions],
             tokenizer: Tokenizer::new(m.settings.tokenizer),
-            synonyms: Synonyms::new(&Tokenizer::new(m.settings.tokenizer)),
+            synonyms: Synonyms::new(&Tokenizer::new(m.settings.tokenizer), &m.synonyms),
             parents,
             ranges,
             dirs,
