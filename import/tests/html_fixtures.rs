@@ -1806,3 +1806,54 @@ fn pages_kept_out_of_search_engines_are_skipped_unless_all_are() {
     let preview = book(true);
     assert_eq!(preview.docs.len(), 6, "{:?}", preview.skipped);
 }
+
+#[test]
+fn a_page_that_repeats_another_is_skipped_and_links_follow() {
+    let long = "The server reads its settings once at start, then watches the file and \
+                applies each change without a restart; a setting it cannot apply is \
+                logged with its line and the old value stays in force until the file is \
+                fixed. Settings that need a restart say so in their reference entry, and \
+                the status page lists them as pending.";
+    let page = |title: &str, body: &str| {
+        format!(
+            r#"<html><head><title>{title} - Book</title></head><body><nav><a href="index.html">Home</a></nav><main><h1>{title}</h1>{body}</main></body></html>"#
+        )
+    };
+    let intro = page("Introduction", &format!("<p>{long}</p>"));
+    let files = vec![
+        // mdBook's start page is its first chapter again.
+        ("index.html".to_string(), intro.clone()),
+        ("intro.html".to_string(), intro),
+        (
+            "guide/setup.html".to_string(),
+            page(
+                "Setup",
+                r#"<p>Read the <a href="../index.html">introduction</a> first, then <a href="../intro.html#top">again</a>.</p>"#,
+            ),
+        ),
+        // Short pages that say the same are not copies.
+        ("a.html".to_string(), page("A", "<p>To be written.</p>")),
+        ("b.html".to_string(), page("B", "<p>To be written.</p>")),
+    ];
+    let imp = html_set_to_markdown(&owned(files), &HtmlOptions::default()).unwrap();
+    let paths: Vec<&str> = imp.docs.iter().map(|d| d.rel_path.as_str()).collect();
+    assert!(paths.contains(&"intro.md"), "{paths:?}");
+    assert!(!paths.contains(&"index.md"), "{paths:?}");
+    assert!(
+        paths.contains(&"a.md") && paths.contains(&"b.md"),
+        "{paths:?}"
+    );
+    assert!(
+        imp.skipped.iter().any(|s| s == "index.html"),
+        "{:?}",
+        imp.skipped
+    );
+    let setup = &imp
+        .docs
+        .iter()
+        .find(|d| d.rel_path == "guide/setup.md")
+        .unwrap()
+        .markdown;
+    assert!(setup.contains("[introduction](../intro.md)"), "{setup}");
+    assert!(!setup.contains("index.md"), "{setup}");
+}

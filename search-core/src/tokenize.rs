@@ -201,21 +201,8 @@ impl Tokenizer {
         while i < chars.len() {
             let c = chars[i].1;
             if is_cjk(c) {
-                spare.extend(word.terms.drain(..).map(|t| t.text));
-                word.start = chars[i].0;
-                word.end = end_of(i + 1);
-                word.pos = pos;
-                word.span = 1;
-                let mut t = spare.pop().unwrap_or_default();
-                t.clear();
-                t.push(c);
-                word.terms.push(Term {
-                    text: t,
-                    pos,
-                    start: word.start,
-                    end: word.end,
-                    kind: TermKind::Whole,
-                });
+                let (start, end) = (chars[i].0, end_of(i + 1));
+                one_term_word(&mut word, &mut spare, &text[start..end], start, end, pos);
                 f(&word);
                 pos += 1;
                 i += 1;
@@ -230,21 +217,7 @@ impl Tokenizer {
                 }
                 let op = &text[chars[i].0..end_of(k)];
                 if k > i && OPERATORS.binary_search(&op).is_ok() && keep(op) {
-                    spare.extend(word.terms.drain(..).map(|t| t.text));
-                    word.start = chars[i].0;
-                    word.end = end_of(k);
-                    word.pos = pos;
-                    word.span = 1;
-                    let mut t = spare.pop().unwrap_or_default();
-                    t.clear();
-                    t.push_str(op);
-                    word.terms.push(Term {
-                        text: t,
-                        pos,
-                        start: word.start,
-                        end: word.end,
-                        kind: TermKind::Whole,
-                    });
+                    one_term_word(&mut word, &mut spare, op, chars[i].0, end_of(k), pos);
                     f(&word);
                     pos += 1;
                     word_floor = k;
@@ -665,6 +638,33 @@ thread_local! {
 
 /// `(` at `j` after a digit, 1–4 letters/digits, then `)`: part of a version
 /// string such as `12.5(1)`. Returns the index of the `)`.
+/// Makes `word` the word of one term, `text` at bytes `start..end` and
+/// position `pos` (a CJK character, an operator), reusing spare strings.
+fn one_term_word(
+    word: &mut Word,
+    spare: &mut Vec<String>,
+    text: &str,
+    start: usize,
+    end: usize,
+    pos: u32,
+) {
+    spare.extend(word.terms.drain(..).map(|t| t.text));
+    word.start = start;
+    word.end = end;
+    word.pos = pos;
+    word.span = 1;
+    let mut t = spare.pop().unwrap_or_default();
+    t.clear();
+    t.push_str(text);
+    word.terms.push(Term {
+        text: t,
+        pos,
+        start,
+        end,
+        kind: TermKind::Whole,
+    });
+}
+
 /// Operators of programming languages that are searched for by their
 /// symbols, sorted. Runs of these characters are terms only when the whole
 /// run is one of them: `://` of a URL, `---` of a rule, `--` of an option

@@ -131,7 +131,7 @@ pub fn html_set_to_markdown(
         .map(|(i, (p, _))| (p.as_str(), i))
         .collect();
     let (order, parent) = reading_order(&pages, &index, flavor);
-    let md_paths: HashMap<String, String> = pages
+    let mut md_paths: HashMap<String, String> = pages
         .iter()
         .map(|(p, _)| (p.clone(), paths::md_path(p)))
         .collect();
@@ -152,6 +152,15 @@ pub fn html_set_to_markdown(
                 f.removed.extend(dropped);
             }
         }
+    }
+    // A page whose text is another page's again (mdBook's `index.html` is
+    // its first chapter) would give every passage twice: it is skipped,
+    // and links to it lead to the page it repeats.
+    let copies = copies(&pages, &found, &order);
+    for (&copy, &of) in &copies {
+        let target = md_paths[&pages[of].0].clone();
+        md_paths.insert(pages[copy].0.clone(), target);
+        skipped.push(pages[copy].0.clone());
     }
     // A heading in a table cell labels a group of rows (Doxygen's "Classes",
     // "Macros" over its declaration tables), never the page: the title is
@@ -201,6 +210,9 @@ pub fn html_set_to_markdown(
     let mut docs = Vec::with_capacity(pages.len());
     let mut problems = Vec::new();
     for (rank, &i) in order.iter().enumerate() {
+        if copies.contains_key(&i) {
+            continue;
+        }
         let (path, _) = &pages[i];
         let f = &found[i];
         let weight = rank as u32 + 1;
@@ -345,6 +357,45 @@ fn is_doxygen_member_index(name: &str, html: &Html) -> bool {
         .any(|p| stem == *p || stem.strip_prefix(p).is_some_and(|r| r.starts_with('_')))
         || stem == "classes";
     index && extract::is_doxygen(html)
+}
+
+/// Fewest words a page's text must have for another page with the same
+/// text to be its copy (two short stubs may say the same by chance).
+const MIN_COPY_WORDS: usize = 50;
+
+/// Pages (by index) whose main text is that of another page, with the page
+/// they repeat. Of two, the set's start page (`index.html` at its root) is
+/// the copy, since the other has its place in the book; else the later in
+/// reading order.
+fn copies(pages: &[(String, Html)], found: &[Found<'_>], order: &[usize]) -> HashMap<usize, usize> {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut out = HashMap::new();
+    for &i in order {
+        let f = &found[i];
+        if f.stub || f.roots.is_empty() {
+            continue;
+        }
+        let text: Vec<String> = f.roots.iter().map(|&r| markdown::plain_text(r)).collect();
+        let text = crate::text::collapse_ws(&text.join(" "));
+        if text.split(' ').count() < MIN_COPY_WORDS {
+            continue;
+        }
+        match first.entry(text) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let earlier = *o.get();
+                if pages[earlier].0 == "index.html" {
+                    out.insert(earlier, i);
+                    o.insert(i);
+                } else {
+                    out.insert(i, earlier);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A page whose `robots` meta asks search engines not to index it.
