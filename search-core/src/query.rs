@@ -132,23 +132,13 @@ impl Query {
     /// Weight of the semantic score in the hybrid blend, in `[0, 1]`
     /// (clamped); `None` uses the index's default.
     pub fn with_semantic_weight(mut self, weight: f32) -> Self {
-        let w = if weight.is_nan() {
-            0.0
-        } else {
-            weight.clamp(0.0, 1.0)
-        };
-        self.semantic_weight = Some((w * 1000.0).round() as u16);
+        self.semantic_weight = Some(thousandths(weight));
         self
     }
     /// Weight of a word's thesaurus alternatives ([`crate::synonyms`])
     /// relative to the word, in `[0, 1]` (clamped); 0 turns them off.
     pub fn with_synonym_weight(mut self, weight: f32) -> Self {
-        let w = if weight.is_nan() {
-            0.0
-        } else {
-            weight.clamp(0.0, 1.0)
-        };
-        self.synonym_weight = (w * 1000.0).round() as u16;
+        self.synonym_weight = thousandths(weight);
         self
     }
     /// The weight of thesaurus alternatives (0: none).
@@ -202,6 +192,17 @@ impl Query {
     pub fn free_text(&self) -> &str {
         &self.free
     }
+}
+
+/// A weight in `[0, 1]` (clamped; NaN is 0) in thousandths, which keeps
+/// `Query: Eq`.
+fn thousandths(weight: f32) -> u16 {
+    let w = if weight.is_nan() {
+        0.0
+    } else {
+        weight.clamp(0.0, 1.0)
+    };
+    (w * 1000.0).round() as u16
 }
 
 /// Words that phrase a question rather than say what it is about ("how do
@@ -350,7 +351,7 @@ pub fn parse_query(text: &str, filters: impl Into<FilterSet>) -> Query {
         limit: DEFAULT_LIMIT,
         semantic: true,
         semantic_weight: None,
-        synonym_weight: (crate::synonyms::SYNONYM_WEIGHT * 1000.0).round() as u16,
+        synonym_weight: thousandths(crate::synonyms::SYNONYM_WEIGHT),
     }
 }
 
