@@ -70,6 +70,20 @@ const SETS: &[(&str, &str, &str, &str)] = &[
     ("python", "3.13", "docs", "html/python/3.13"),
 ];
 
+/// Each product's name as its project writes it (`name` of product.toml),
+/// as a library of these sets would give it; no aliases.
+const PRODUCT_NAMES: &[(&str, &str)] = &[
+    ("git", "Git"),
+    ("sqlite", "SQLite"),
+    ("powershell", "PowerShell"),
+    ("etcd", "etcd"),
+    ("nodejs", "Node.js"),
+    ("prometheus", "Prometheus"),
+    ("flask", "Flask"),
+    ("cmake", "CMake"),
+    ("python", "Python"),
+];
+
 /// Words of a mined answer span.
 const SPAN_WORDS: usize = 12;
 /// Fewest words a mined answer span may have.
@@ -281,6 +295,12 @@ fn content_tree(corpora: &Path, root: &Path) -> std::io::Result<()> {
         let dir = root.join(product).join(version);
         std::fs::create_dir_all(&dir)?;
         std::os::unix::fs::symlink(corpora.join(rel), dir.join(set))?;
+    }
+    for (product, name) in PRODUCT_NAMES {
+        std::fs::write(
+            root.join(product).join("product.toml"),
+            format!("name = {name:?}\n"),
+        )?;
     }
     Ok(())
 }

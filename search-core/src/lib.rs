@@ -74,6 +74,7 @@ mod index;
 mod input;
 mod layout;
 mod manifest;
+pub mod names;
 mod order;
 mod par;
 mod prior;

@@ -12,6 +12,7 @@ use crate::codec::{Reader, Writer};
 use crate::directory::ShardTable;
 use crate::embed::vectors::SemanticSettings;
 use crate::error::FormatError;
+use crate::names::ProductNames;
 use crate::prior::ChangeDocs;
 use crate::synonyms::SynonymSettings;
 use crate::tokenize::TokenizerSettings;
@@ -34,6 +35,9 @@ pub mod section {
     /// A site's thesaurus settings (optional: a reader that does not know
     /// it uses its built-in thesaurus).
     pub const SYNONYMS: u16 = 19;
+    /// Names of products besides their ids (optional: a reader that does
+    /// not know it knows products by their ids alone).
+    pub const NAMES: u16 = 20;
 }
 
 /// Flag bit of a section entry: readers that do not know the kind must reject
@@ -151,6 +155,8 @@ pub struct Manifest {
     pub(crate) changes: ChangeDocs,
     /// The site's thesaurus settings.
     pub(crate) synonyms: SynonymSettings,
+    /// Names of products besides their ids.
+    pub(crate) names: ProductNames,
 }
 
 impl Manifest {
@@ -190,6 +196,9 @@ impl Manifest {
         }
         if !self.synonyms.is_default() {
             sections.push((section::SYNONYMS, self.synonyms.encode(), 0));
+        }
+        if !self.names.is_empty() {
+            sections.push((section::NAMES, self.names.encode(), 0));
         }
         w.varint(sections.len() as u64);
         for (kind, body, flags) in &sections {
@@ -265,6 +274,7 @@ impl Manifest {
         let mut blocks = None;
         let mut changes_body = None;
         let mut synonyms = SynonymSettings::default();
+        let mut names = ProductNames::default();
         for (kind, flags, len) in dir {
             let body = r.take(len)?;
             let mut s = Reader::new(body);
@@ -294,6 +304,7 @@ impl Manifest {
                 section::SEMANTIC => semantic_body = Some(body),
                 section::CHANGES => changes_body = Some(body),
                 section::SYNONYMS => synonyms = SynonymSettings::decode(body)?,
+                section::NAMES => names = ProductNames::decode(body)?,
                 // Unknown optional sections (e.g. vectors from a newer
                 // writer) are skipped; unknown required ones are not.
                 _ if flags & SECTION_REQUIRED != 0 => {
@@ -331,6 +342,7 @@ impl Manifest {
             blocks,
             changes,
             synonyms,
+            names,
         })
     }
 }
@@ -454,6 +466,9 @@ mod tests {
                 builtin: false,
                 site: vec![("k8s".into(), vec!["kubernetes".into(), "kube".into()])],
             },
+            names: ProductNames {
+                products: vec![("rocket".into(), vec!["Rocket Launcher".into()])],
+            },
         }
     }
 
@@ -467,10 +482,12 @@ mod tests {
         assert_eq!(back.blocks, m.blocks);
         assert_eq!(back.changes, m.changes);
         assert_eq!(back.synonyms, m.synonyms);
+        assert_eq!(back.names, m.names);
         assert_eq!(back.fragments_id, m.fragments_id);
         // The default thesaurus is no section at all.
         let plain = Manifest {
             synonyms: SynonymSettings::default(),
+            names: ProductNames::default(),
             ..sample()
         };
         assert!(plain.encode().len() < m.encode().len());

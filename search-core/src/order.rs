@@ -27,6 +27,7 @@ pub fn sort<T: Ord>(v: &mut [T]) {
 /// Keeps the `k` first elements of `v` in the order `cmp`, sorted. `cmp` must
 /// be a total order without ties between distinct elements (an id as the last
 /// key), so that which elements are kept does not depend on the method.
+#[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
 pub fn top_by<T>(v: &mut Vec<T>, k: usize, mut cmp: impl FnMut(&T, &T) -> Ordering) {
     #[cfg(not(target_arch = "wasm32"))]
     if k > 0 && v.len() > k {

@@ -446,24 +446,38 @@ fn vocabulary_search_in(
     thesaurus: synonyms::SynonymSettings,
 ) -> Vec<(String, f32)> {
     let opts = BuildOptions {
-        shard_target_bytes: 64,
         synonyms: thesaurus,
         ..BuildOptions::default()
     };
-    let f = build(vocabulary_fixture(), &opts);
     let q = parse_query(text, none()).with_synonym_weight(synonyms);
+    small_shards_search(vocabulary_fixture(), opts, &q)
+}
+
+/// Search the browser's way on an index of `chunks` with many small term
+/// shards, check the server's way ranks the same, and give each hit's id
+/// and score.
+fn small_shards_search(
+    chunks: Vec<ChunkInput>,
+    opts: BuildOptions,
+    q: &Query,
+) -> Vec<(String, f32)> {
+    let opts = BuildOptions {
+        shard_target_bytes: 64,
+        ..opts
+    };
+    let f = build(chunks, &opts);
     let mut index = Index::open(&f[MANIFEST_PATH]).unwrap();
-    run_planned(&mut index, &f, &q);
-    let r = index.search(&q).expect("planned files suffice");
+    run_planned(&mut index, &f, q);
+    let r = index.search(q).expect("planned files suffice");
     // Document facets wait for document blocks the browser fetches later.
-    assert_eq!(r.hits, load_all(&f).search(&q).unwrap().hits, "{text:?}");
+    assert_eq!(r.hits, load_all(&f).search(q).unwrap().hits, "{q:?}");
     let ords: Vec<u32> = r.hits.iter().map(|h| h.ordinal).collect();
     for p in index.fragments_for(&ords) {
         index.add_file(&p, &f[&p]).unwrap();
     }
     r.hits
         .iter()
-        .map(|h| (index.hit(h.ordinal, &q).unwrap().id, h.score))
+        .map(|h| (index.hit(h.ordinal, q).unwrap().id, h.score))
         .collect()
 }
 
@@ -518,4 +532,65 @@ fn a_site_thesaurus_adds_words_and_can_turn_the_built_in_one_off() {
     assert_eq!(score(&off, "rm-file"), score(&off, "copy-file"), "{off:?}");
     let on = vocabulary_search_in("delete file", 0.5, site(true));
     assert!(score(&on, "rm-file") > score(&on, "copy-file"), "{on:?}");
+}
+
+/// Chunks of four products for the cases of a query that names one.
+fn products_fixture() -> Vec<ChunkInput> {
+    let c = |id: &str, product: &str, text: &str| {
+        chunk(id, ["Org", product, "1"], id, "Page", &[], text)
+    };
+    vec![
+        c("py-abc", "python", "Abstract base classes: the abc module lets a class declare methods its subclasses define."),
+        c("py-intro", "python", "The python command starts the interpreter."),
+        c("py-venv", "python", "Create a virtual environment for each python project."),
+        c("py-file", "python", "Read a file line by line by looping over the file object."),
+        c("cm-abstract", "cmake", "ABSTRACT marks a source abstract: an abstract class file is not compiled."),
+        c("cm-find", "cmake", "FindPython locates a python interpreter for the build."),
+        c("cm-file", "cmake", "file(STRINGS) reads a file line by line into a list."),
+        c("cm-mkdir", "cmake", "file(MAKE_DIRECTORY) creates a directory recursively; make a directory before copying."),
+        c("cm-make", "cmake", "Generators write files that make or ninja run."),
+        c("js-fs", "nodejs", "fs.createReadStream with readline reads a file line by line."),
+        c("js-cli", "nodejs", "Run node with a script to start it."),
+        c("mk-rules", "make", "Rules tell make how to build each directory of a tree, recursively or not."),
+    ]
+}
+
+fn named_search(text: &str, names: names::ProductNames) -> Vec<(String, f32)> {
+    let opts = BuildOptions {
+        names,
+        ..BuildOptions::default()
+    };
+    small_shards_search(products_fixture(), opts, &parse_query(text, none()))
+}
+
+fn named_ids(text: &str, names: names::ProductNames) -> Vec<String> {
+    named_search(text, names)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+#[test]
+fn a_query_that_names_a_product_ranks_that_product_first() {
+    let plain = names::ProductNames::default();
+    // CMake's chunk says "abstract" three times; Python's answer never says
+    // "python", but the query names Python.
+    assert_eq!(named_ids("abstract class", plain.clone())[0], "cm-abstract");
+    let r = named_ids("abstract class python", plain.clone());
+    assert_eq!(r[0], "py-abc", "{r:?}");
+    // A display name names its product by its words: "Node.js" by "node",
+    // which the id `nodejs` does not. Other products' chunks then rank at
+    // the prior's share of their score.
+    let js = names::ProductNames {
+        products: vec![("nodejs".into(), vec!["Node.js".into()])],
+    };
+    let q = "node read a file line by line";
+    let score = |r: &[(String, f32)], id: &str| r.iter().find(|(i, _)| i == id).unwrap().1;
+    let (named, not) = (named_search(q, js), named_search(q, plain.clone()));
+    assert_eq!(named[0].0, "js-fs", "{named:?}");
+    let ratio = score(&named, "cm-file") / score(&not, "cm-file");
+    assert!((ratio - names::NAMED_PRIOR).abs() < 1e-3, "{ratio}");
+    // "make" is mostly other products' word: it names no product.
+    let r = named_ids("make directory recursively", plain);
+    assert_eq!(r[0], "cm-mkdir", "{r:?}");
 }

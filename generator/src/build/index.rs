@@ -7,6 +7,7 @@ use crate::content::document::ParsedDoc;
 use crate::content::{title_from_id, Catalog, DocRef};
 use crate::markdown;
 use crate::site;
+use mcdewey_search_core::names::ProductNames;
 use mcdewey_search_core::synonyms::SynonymSettings;
 use mcdewey_search_core::{
     build_index, build_index_to_cached, AnalysisCache, AnalysisCounts, BuildOptions, ChunkInput,
@@ -152,25 +153,49 @@ pub fn labels(lib: &Catalog) -> Labels {
     l
 }
 
+/// Names by which a query may name a product besides its id: its display
+/// name (unless made from the id) and its `aliases`.
+pub fn product_names(lib: &Catalog) -> ProductNames {
+    let mut products = Vec::new();
+    for p in &lib.products {
+        let mut names: Vec<String> = Vec::new();
+        let display = (!default_title(&p.id, &p.name)).then_some(&p.name);
+        for n in display.into_iter().chain(&p.aliases) {
+            let known =
+                n.eq_ignore_ascii_case(&p.id) || names.iter().any(|m| m.eq_ignore_ascii_case(n));
+            if !known {
+                names.push(n.clone());
+            }
+        }
+        if !names.is_empty() {
+            products.push((p.id.clone(), names));
+        }
+    }
+    products.sort();
+    ProductNames { products }
+}
+
 /// Builds the index files, paths relative to [`SEARCH_DIR`]; with a
 /// `model` name the index also gets chunk vectors and the sharded token
 /// table from that embedded model.
 pub fn build(lib: &Catalog, model_name: Option<&str>) -> anyhow::Result<IndexFiles> {
-    let opts = options(model_name, &SynonymSettings::default())?;
+    let opts = options(model_name, &SynonymSettings::default(), lib)?;
     let mut files = build_index(chunk_inputs(lib)?, &opts)
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e}"))?;
     files.push(("labels.json".into(), serde_json::to_vec(&labels(lib))?));
     Ok(files)
 }
 
-/// Index options of a site: its embedding model (none: lexical only) and
-/// its thesaurus.
+/// Index options of a site: its embedding model (none: lexical only), its
+/// thesaurus and its products' names.
 pub fn options(
     model_name: Option<&str>,
     synonyms: &SynonymSettings,
+    lib: &Catalog,
 ) -> anyhow::Result<BuildOptions> {
     let mut opts = BuildOptions {
         synonyms: synonyms.clone(),
+        names: product_names(lib),
         ..BuildOptions::default()
     };
     if let Some(name) = model_name {

@@ -481,7 +481,7 @@ impl Stage<'_> {
             let index = scope.spawn(|| {
                 let t = Instant::now();
                 let model = self.config.semantic.then_some(self.config.model);
-                let opts = index::options(model, &self.config.synonyms)?;
+                let opts = index::options(model, &self.config.synonyms, catalog)?;
                 let budget = index::Budget {
                     bytes: self.config.memory_budget,
                     spill_dir,

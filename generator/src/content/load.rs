@@ -12,6 +12,7 @@ use super::{
 };
 use crate::diag::{Sink, Skip};
 use anyhow::Context as _;
+use mcdewey_search_core::names::MAX_PRODUCT_NAMES;
 use rayon::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -61,6 +62,8 @@ impl LoadReport {
 struct ProductMeta {
     vendor: Option<String>,
     name: Option<String>,
+    /// Other names users call the product by ("pwsh"), for search.
+    aliases: Vec<String>,
     description: Option<String>,
     versions: Vec<String>,
     current: Option<String>,
@@ -484,7 +487,9 @@ pub fn load(
             })
             .collect();
         order_versions(&mut version_list, &meta, &meta_path, sink);
+        let aliases = checked_aliases(&meta.aliases, &meta_path, sink);
         products.push(Product {
+            aliases,
             vendor: meta.vendor.clone().unwrap_or_else(|| name.clone()),
             name,
             description: meta.description.clone(),
@@ -613,6 +618,35 @@ fn doc_order(a: &Document, b: &Document) -> std::cmp::Ordering {
         .then_with(|| index(a).cmp(&index(b)))
         .then_with(|| natural_cmp(&a.id, &b.id))
 }
+
+/// The aliases of a product.toml that can name a product in a query: each
+/// a non-blank name of at most [`MAX_ALIAS_CHARS`] characters, at most
+/// [`MAX_PRODUCT_NAMES`] of them; the rest are reported and dropped.
+fn checked_aliases(aliases: &[String], meta_path: &str, sink: &Sink) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in aliases {
+        let a = a.trim();
+        if a.is_empty() || a.chars().count() > MAX_ALIAS_CHARS {
+            sink.error(
+                meta_path,
+                None,
+                format!("alias {a:?} must be a name of 1 to {MAX_ALIAS_CHARS} characters; ignored"),
+            );
+        } else if out.len() == MAX_PRODUCT_NAMES {
+            sink.error(
+                meta_path,
+                None,
+                format!("more than {MAX_PRODUCT_NAMES} aliases; {a:?} ignored"),
+            );
+        } else {
+            out.push(a.to_string());
+        }
+    }
+    out
+}
+
+/// Longest product alias.
+const MAX_ALIAS_CHARS: usize = 64;
 
 fn read_meta(path: &Path, shown: &str, sink: &Sink) -> ProductMeta {
     let text = match std::fs::read(path).map(String::from_utf8) {

@@ -29,6 +29,8 @@ pub struct Product {
     pub id: String,
     pub vendor: String,
     pub name: String,
+    /// Other names users call the product by (`aliases` of product.toml).
+    pub aliases: Vec<String>,
     pub description: Option<String>,
     /// Display order, newest first.
     pub versions: Vec<Version>,

@@ -173,3 +173,57 @@ fn a_site_thesaurus_from_the_config_file() {
     assert_eq!(found(""), 0);
     assert_eq!(found("[search.synonyms]\nk8s = [\"kubernetes\"]\n"), 1);
 }
+
+#[test]
+fn a_product_alias_in_a_query_ranks_that_product_first() {
+    let site = TestSite::new()
+        .file(
+            "shell/7.5/ref/history.md",
+            "# Saved commands\n\nThe command history keeps each command you type between sessions.\n",
+        )
+        .file(
+            "bash/5.2/ref/history.md",
+            "# Command history\n\nThe history command lists the history of each command line.\n",
+        );
+    let first = |meta: &str| {
+        std::fs::write(site.content().join("shell/product.toml"), meta).unwrap();
+        let _ = std::fs::remove_dir_all(site.out());
+        let out = mcdewey()
+            .args(["build", "-q", "--out"])
+            .arg(site.out())
+            .arg(site.content())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        let out = mcdewey()
+            .arg("search")
+            .arg(site.out())
+            .args(["pwsh command history", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let id = v["hits"][0]["id"].as_str().unwrap();
+        id.split("::").next().unwrap().to_string()
+    };
+    assert_eq!(first("name = \"PowerShell\"\n"), "bash");
+    let aliased = "name = \"PowerShell\"\naliases = [\"pwsh\"]\n";
+    assert_eq!(first(aliased), "shell");
+}
+
+#[test]
+fn a_bad_product_alias_is_reported_with_its_file() {
+    let site = TestSite::new()
+        .file("shell/7.5/ref/a.md", "# A\n\nText.\n")
+        .file("shell/product.toml", "aliases = [\"  \", \"pwsh\"]\n");
+    let out = mcdewey()
+        .args(["build", "-q", "--out"])
+        .arg(site.out())
+        .arg(site.content())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("shell/product.toml"), "{err}");
+    assert!(err.contains("alias"), "{err}");
+}

@@ -55,7 +55,7 @@ fn bad_inputs_are_reported_exactly() {
         "[ROOT]/content/p/1.0/guide/unclosed.md:1: error: front matter opened with `---` is never closed",
         "[ROOT]/content/p/1.0/guide/yaml.md:4: warning: malformed YAML front matter: found character that cannot start any token; keys were read line by line",
         "[ROOT]/content/p/loose.md: warning: outside the layout: documents live at product/version/doc-set/document.md; skipped",
-        "[ROOT]/content/p/product.toml:1: error: unknown field `vendr`, expected one of `vendor`, `name`, `description`, `versions`, `current`, `doc_sets`; product metadata ignored",
+        "[ROOT]/content/p/product.toml:1: error: unknown field `vendr`, expected one of `vendor`, `name`, `aliases`, `description`, `versions`, `current`, `doc_sets`; product metadata ignored",
         "[ROOT]/content/stray.md: warning: outside the layout: documents live at product/version/doc-set/document.md; skipped",
     ];
     #[cfg(unix)]

@@ -79,6 +79,9 @@ pub struct BuildOptions {
     /// The site's thesaurus: its own entries and whether the built-in one
     /// is used (see [`crate::synonyms`]); carried by the manifest.
     pub synonyms: crate::synonyms::SynonymSettings,
+    /// Names of products besides their ids (display names, aliases), by
+    /// which a query names a product (see [`crate::names`]).
+    pub names: crate::names::ProductNames,
 }
 
 /// Default [`BuildOptions::memory_budget`].
@@ -97,6 +100,7 @@ impl Default for BuildOptions {
             semantic: None,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             synonyms: crate::synonyms::SynonymSettings::default(),
+            names: crate::names::ProductNames::default(),
         }
     }
 }
@@ -399,6 +403,7 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
         },
         changes: ChangeDocs::find(docs.iter().copied()),
         synonyms: opts.synonyms.clone(),
+        names: opts.names.clone(),
     };
     let manifest_payload = manifest.encode();
     let centroids_payload = semantic.as_ref().map(|s| s.settings.encode_centroids());

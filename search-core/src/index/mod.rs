@@ -22,6 +22,7 @@ use crate::error::{FormatError, SearchError};
 use crate::fragment::{DocumentInfo, Fragment};
 use crate::layout::{position_shard_path, term_shard_path, MAX_CHUNKS};
 use crate::manifest::{Manifest, LEVELS};
+use crate::names::{product_names, Name};
 use crate::result::{FacetKind, FacetNode, Facets, PostingsView};
 use crate::shard::{PositionShard, TermShard};
 use crate::synonyms::Synonyms;
@@ -43,6 +44,8 @@ pub struct Index {
     parents: [Vec<u32>; LEVELS],
     /// Per level, ordinal range of each node.
     ranges: [Vec<(u32, u32)>; LEVELS],
+    /// Products' names as index terms (see [`crate::names`]).
+    names: Vec<Name>,
     /// Directory blocks of the term-shard table (first terms of their
     /// shards), as added; an inline table is block 0 from the start.
     dirs: Vec<Option<Vec<String>>>,
@@ -120,12 +123,22 @@ impl Index {
             .semantic
             .as_ref()
             .map_or((0, 0), |s| (s.token_shards(), s.partitions()));
+        let tokenizer = Tokenizer::new(m.settings.tokenizer);
+        let names = product_names(
+            &tokenizer,
+            f.nodes[1]
+                .iter()
+                .enumerate()
+                .map(|(i, &(name, _))| (i, f.names[1][name as usize].as_str())),
+            &m.names,
+        );
         Ok(Index {
+            names,
             vocab: None,
             token_rows: vec![None; token_shards],
             partitions: vec![None; partitions],
-            tokenizer: Tokenizer::new(m.settings.tokenizer),
-            synonyms: Synonyms::new(&Tokenizer::new(m.settings.tokenizer), &m.synonyms),
+            synonyms: Synonyms::new(&tokenizer, &m.synonyms),
+            tokenizer,
             parents,
             ranges,
             dirs,

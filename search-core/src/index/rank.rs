@@ -3,17 +3,75 @@
 
 use crate::order::TermSet;
 
+use super::analyze::Analysis;
 use super::semantic::fuse;
 use super::Index;
 use crate::error::{FormatError, SearchError};
 use crate::layout::{doc_block_path, position_shard_path, twin_block_path};
 use crate::manifest::LEVELS;
+use crate::names::{NAMED_PRIOR, NAME_SHARE, NAMING_WEIGHT};
 use crate::prior::{asks_for_changes, CHANGES_PRIOR};
 use crate::query::Query;
 use crate::result::{FacetCounts, ScoredChunk, SearchResult};
 use crate::shard::impact_value;
 
 impl Index {
+    /// Products the query names (see [`crate::names`]): the ordinal ranges
+    /// of their chunks, empty when it names none or every chunk's product.
+    /// The naming words weigh [`NAMING_WEIGHT`] when the query has other
+    /// content words. The one-word names' postings are loaded: they are
+    /// query terms.
+    pub(super) fn named_products(&self, a: &mut Analysis) -> Vec<(u32, u32)> {
+        let mut named: Vec<(u32, u32)> = Vec::new();
+        let mut naming: Vec<usize> = Vec::new();
+        let clause = |term: &str| {
+            a.clauses
+                .iter()
+                .position(|c| c.weight >= 1.0 && !c.term.is_empty() && c.term == term)
+        };
+        for n in &self.names {
+            let (lo, hi) = self.ranges[1][n.product];
+            let found: Vec<usize> = n.terms.iter().filter_map(|t| clause(t)).collect();
+            if found.len() < n.terms.len() || hi <= lo {
+                continue;
+            }
+            let counts = match n.terms.as_slice() {
+                [one] => match self.lookup(one) {
+                    Ok(Some(p)) => {
+                        let o = &p.ords;
+                        let inside =
+                            o.partition_point(|&x| x < hi) - o.partition_point(|&x| x < lo);
+                        inside as f32 >= NAME_SHARE * o.len() as f32
+                    }
+                    Ok(None) => true,
+                    Err(_) => false,
+                },
+                _ => true,
+            };
+            if counts {
+                if !named.contains(&(lo, hi)) {
+                    named.push((lo, hi));
+                }
+                naming.extend(found);
+            }
+        }
+        let covered: u64 = named.iter().map(|r| u64::from(r.1 - r.0)).sum();
+        if covered >= u64::from(self.chunk_count()) {
+            return Vec::new();
+        }
+        let others = a
+            .clauses
+            .iter()
+            .enumerate()
+            .any(|(i, c)| c.weight >= 1.0 && !c.term.is_empty() && !naming.contains(&i));
+        if others {
+            for i in naming {
+                a.clauses[i].weight = a.clauses[i].weight.min(NAMING_WEIGHT);
+            }
+        }
+        named
+    }
+
     /// Allowed ordinal ranges for the filters (any of their
     /// alternatives); `None` means everything. Doc sets are resolved from
     /// the manifest; a filter that names documents reads the document
@@ -132,11 +190,12 @@ impl Index {
         query: &Query,
         terms: Option<&mut TermSet>,
     ) -> Result<Ranking, SearchError> {
-        let a = self.analyze(query);
+        let mut a = self.analyze(query);
         let missing = self.plan_analyzed(query, &a);
         if !missing.is_empty() {
             return Err(SearchError::NotLoaded(missing));
         }
+        let named = self.named_products(&mut a);
         let groups = self.expand(&a);
         if let Some(set) = terms {
             set.extend(groups.iter().flatten().map(|s| s.postings.term.clone()));
@@ -222,6 +281,13 @@ impl Index {
             for r in &mut results {
                 if self.m.changes.contains(r.ordinal) {
                     r.score *= CHANGES_PRIOR;
+                }
+            }
+        }
+        if !named.is_empty() {
+            for r in &mut results {
+                if !named.iter().any(|&(lo, hi)| (lo..hi).contains(&r.ordinal)) {
+                    r.score *= NAMED_PRIOR;
                 }
             }
         }
