@@ -14,6 +14,8 @@ const QUERIES = [
   "base path github pages", "mcp endpoint tools", "configuraton", "install",
   "agent cannot record a call", "how do I publish the library on an intranet",
   "Retry-After header", "503 service unavailable",
+  // Queries that name a product (by id, display name and alias).
+  "relay gateway recording failover", "mcdewey page markers", "RGW recording server",
 ];
 
 test("native and WASM rank the same ids", async () => {

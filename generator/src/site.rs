@@ -186,6 +186,9 @@ pub struct VendorEntry {
 pub struct ProductEntry {
     pub id: String,
     pub name: String,
+    /// Other names users call the product by (`aliases` of product.toml).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     pub vendor: String,
     pub description: Option<String>,
     pub url: String,

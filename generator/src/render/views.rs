@@ -177,6 +177,7 @@ pub fn library_view(lib: &Catalog, digest: &dyn Fn(&str) -> String) -> Vec<Vendo
         let view = ProductEntry {
             id: p.id.clone(),
             name: p.name.clone(),
+            aliases: p.aliases.clone(),
             vendor: p.vendor.clone(),
             description: p.description.clone(),
             url: site::product_url(&p.id),

@@ -99,6 +99,8 @@ pub struct Vendor {
 pub struct Product {
     pub id: String,
     pub name: String,
+    /// Other names users call the product by.
+    pub aliases: Vec<String>,
     pub vendor: String,
     pub description: Option<String>,
     /// Newest first: the first one is the current version.
@@ -927,6 +929,7 @@ fn product(p: ProductEntry, docs: &mut Vec<DocInfo>) -> Product {
     Product {
         id: p.id,
         name: p.name,
+        aliases: p.aliases,
         vendor: p.vendor,
         description: p.description,
         versions,

@@ -72,7 +72,7 @@ pub(crate) fn site() -> PathBuf {
         let site = TestSite::new()
             .file(
                 "gateway/product.toml",
-                "vendor = \"Acme Signal\"\nname = \"Signal Gateway\"\nversions = [\"2.0\", \"1.0\"]\n\n[doc_sets]\nadmin = \"Administration Guide\"\napi = \"API Reference\"\n",
+                "vendor = \"Acme Signal\"\nname = \"Signal Gateway\"\naliases = [\"SGW\"]\nversions = [\"2.0\", \"1.0\"]\n\n[doc_sets]\nadmin = \"Administration Guide\"\napi = \"API Reference\"\n",
             )
             .file("gateway/2.0/admin/admin-guide.md", ADMIN_2_0)
             .file("gateway/2.0/api/rest.md", REST)
@@ -396,6 +396,7 @@ async fn check_list_library(client: &Client) {
     assert_eq!(vendors, ["Acme Signal", "Other Co"]);
     let gateway = &r["vendors"][0]["products"][0];
     assert_eq!(gateway["id"], "gateway");
+    assert_eq!(gateway["aliases"], json!(["SGW"]));
     assert_eq!(gateway["current_version"], "2.0");
     assert_eq!(gateway["versions"][0]["current"], true);
     assert_eq!(gateway["versions"][1]["id"], "1.0");
@@ -410,6 +411,9 @@ async fn check_list_library(client: &Client) {
     .await;
     assert_eq!(one["counts"]["documents"], 1);
     assert_eq!(one["vendors"][0]["products"][0]["versions"][0]["id"], "1.0");
+    // An alias is a product filter too.
+    let aliased = ok(client, "list_library", json!({ "product": "sgw" })).await;
+    assert_eq!(aliased["vendors"][0]["products"][0]["id"], "gateway");
 }
 
 async fn check_outline(client: &Client) {

@@ -125,7 +125,11 @@ pub fn products<'a>(vendors: &[&'a Vendor], asked: &[String]) -> Result<Vec<&'a 
         let a = a.trim();
         let p = all
             .iter()
-            .find(|p| p.id.eq_ignore_ascii_case(a) || p.name.eq_ignore_ascii_case(a))
+            .find(|p| {
+                p.id.eq_ignore_ascii_case(a)
+                    || p.name.eq_ignore_ascii_case(a)
+                    || p.aliases.iter().any(|x| x.eq_ignore_ascii_case(a))
+            })
             .ok_or_else(|| {
                 let names: Vec<String> = all
                     .iter()

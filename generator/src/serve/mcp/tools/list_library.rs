@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub struct ListLibraryArgs {
     /// Vendor name.
     pub vendor: Option<String>,
-    /// Product id or name.
+    /// Product id, name or alias.
     pub product: Option<String>,
     /// Version id (with or without `product`).
     pub version: Option<String>,
@@ -50,6 +50,9 @@ pub struct VendorNode {
 pub struct ProductNode {
     pub id: String,
     pub name: String,
+    /// Other names of the product; each also works as a `product` filter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The version searched when none is given.
@@ -213,6 +216,7 @@ fn product_node(sel: &Selection<'_>, p: &Product) -> Option<ProductNode> {
     Some(ProductNode {
         id: p.id.clone(),
         name: p.name.clone(),
+        aliases: p.aliases.clone(),
         description: p.description.clone(),
         current_version: p.versions.first().map(|v| v.id.clone()).unwrap_or_default(),
         counts: counts(sel.lib, &ids),

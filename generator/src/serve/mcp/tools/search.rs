@@ -19,7 +19,7 @@ pub struct SearchArgs {
     pub query: String,
     /// Vendor name, as listed by list_library.
     pub vendor: Option<String>,
-    /// Product id (or name), as listed by list_library.
+    /// Product id (or name or alias), as listed by list_library.
     pub product: Option<String>,
     /// Version id, e.g. `5.0`. Without it only the current version of each
     /// product is searched.
