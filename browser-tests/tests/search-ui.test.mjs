@@ -168,6 +168,16 @@ test("a quoted phrase that matches nothing falls back to its words, and says so"
   await page.close();
 });
 
+test("a query that names a product by its alias ranks that product first", { skip }, async () => {
+  // The sample Relay product has the alias RGW (product.toml); McDewey's own
+  // installation page would otherwise answer "install" first.
+  const page = await ctx.newPage();
+  await page.goto(server.url + "index.html?q=" + encodeURIComponent("RGW install"));
+  const hits = await results(page);
+  assert.ok(hits.slice(0, 3).every((h) => h.id.startsWith("relay::")), JSON.stringify(hits.map((h) => h.id)));
+  await page.close();
+});
+
 test("no request goes to another host", { skip }, async () => {
   assert.deepEqual(foreign, []);
 });
