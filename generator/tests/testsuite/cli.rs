@@ -136,6 +136,30 @@ fn offline_search_from_the_flag_or_the_config_file() {
     assert!(err.contains("offline.toml:2"), "{err}");
 }
 
+/// Builds `site` afresh with `config` as its mcdewey.toml and gives
+/// `mcdewey search --json` of `query` on the result.
+fn build_and_search(site: &TestSite, config: &str, query: &str) -> serde_json::Value {
+    let _ = std::fs::remove_dir_all(site.out());
+    let toml = site.dir.path().join("site.toml");
+    std::fs::write(&toml, config).unwrap();
+    let out = mcdewey()
+        .args(["build", "-q", "--config", toml.to_str().unwrap(), "--out"])
+        .arg(site.out())
+        .arg(site.content())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let out = mcdewey()
+        .arg("search")
+        .arg(site.out())
+        .args([query, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// `[search.synonyms]` reaches the index: the site's word finds the page
 /// that calls it otherwise, in `mcdewey search` as in the browser.
 #[test]
@@ -145,35 +169,16 @@ fn a_site_thesaurus_from_the_config_file() {
         "# Clusters\n\nA Kubernetes cluster runs the workers.\n",
     );
     let found = |config: &str| {
-        let _ = std::fs::remove_dir_all(site.out());
-        let toml = site.dir.path().join("site.toml");
-        std::fs::write(&toml, config).unwrap();
-        let out = mcdewey()
-            .args(["build", "-q", "--config", toml.to_str().unwrap(), "--out"])
-            .arg(site.out())
-            .arg(site.content())
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = mcdewey()
-            .arg("search")
-            .arg(site.out())
-            .args(["k8s", "--json"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["total"].as_u64().unwrap()
+        build_and_search(&site, config, "k8s")["total"]
+            .as_u64()
+            .unwrap()
     };
     assert_eq!(found(""), 0);
     assert_eq!(found("[search.synonyms]\nk8s = [\"kubernetes\"]\n"), 1);
 }
 
+/// `aliases` of product.toml reach the index: a query that says one ranks
+/// that product's page first.
 #[test]
 fn a_product_alias_in_a_query_ranks_that_product_first() {
     let site = TestSite::new()
@@ -187,23 +192,7 @@ fn a_product_alias_in_a_query_ranks_that_product_first() {
         );
     let first = |meta: &str| {
         std::fs::write(site.content().join("shell/product.toml"), meta).unwrap();
-        let _ = std::fs::remove_dir_all(site.out());
-        let out = mcdewey()
-            .args(["build", "-q", "--out"])
-            .arg(site.out())
-            .arg(site.content())
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(out.status.code(), Some(0), "{err}");
-        let out = mcdewey()
-            .arg("search")
-            .arg(site.out())
-            .args(["pwsh command history", "--json"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = build_and_search(&site, "", "pwsh command history");
         let id = v["hits"][0]["id"].as_str().unwrap();
         id.split("::").next().unwrap().to_string()
     };
