@@ -16,6 +16,7 @@ const QUERIES = [
   "Retry-After header", "503 service unavailable",
   // Queries that name a product (by id, display name and alias).
   "relay gateway recording failover", "mcdewey page markers", "RGW recording server",
+  "4.2 recording", "relay 4.2 recording server",
 ];
 
 test("native and WASM rank the same ids", async () => {

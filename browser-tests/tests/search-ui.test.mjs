@@ -178,6 +178,15 @@ test("a query that names a product by its alias ranks that product first", { ski
   await page.close();
 });
 
+test("a query that names a version ranks that version first", { skip }, async () => {
+  // Relay has 5.0 and 4.2; "recording" alone answers from 5.0 first.
+  const page = await ctx.newPage();
+  await page.goto(server.url + "index.html?q=" + encodeURIComponent("4.2 recording"));
+  const hits = await results(page);
+  assert.ok(hits.slice(0, 3).every((h) => h.id.startsWith("relay::4.2::")), JSON.stringify(hits.map((h) => h.id)));
+  await page.close();
+});
+
 test("no request goes to another host", { skip }, async () => {
   assert.deepEqual(foreign, []);
 });

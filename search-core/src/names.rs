@@ -14,6 +14,11 @@
 //! named by every query that says "make" or "node" in its ordinary sense;
 //! a name no chunk holds (an alias such as "pwsh") always counts, as it can
 //! only name.
+//!
+//! A version is named by its id as one word ("5.1") in a product that has
+//! several: with its product named too, or alone when no other product
+//! has a version of that id. Then the product's other versions rank at
+//! [`NAMED_PRIOR`]; other products are left alone.
 
 use crate::codec::{Reader, Writer};
 use crate::error::FormatError;
@@ -128,6 +133,51 @@ pub(crate) fn product_names<'a>(
     out
 }
 
+/// A version a query may name: the one term of its id, of a product with
+/// two versions or more.
+#[derive(Debug, Clone)]
+pub(crate) struct VersionName {
+    pub(crate) term: String,
+    /// Version node (facet level 2) and its product's node (level 1).
+    pub(crate) version: usize,
+    pub(crate) product: usize,
+    /// No other product has a version of this id, so the version is named
+    /// without its product ("4.2 failover").
+    pub(crate) unique: bool,
+}
+
+/// The names of the versions `(node, product node, id)` of products that
+/// have more than one.
+pub(crate) fn version_names<'a>(
+    tokenizer: &Tokenizer,
+    versions: impl Iterator<Item = (usize, usize, &'a str)>,
+) -> Vec<VersionName> {
+    let versions: Vec<(usize, usize, &str)> = versions.collect();
+    let mut out: Vec<VersionName> = Vec::new();
+    for &(version, product, id) in &versions {
+        if versions.iter().filter(|v| v.1 == product).count() < 2 {
+            continue;
+        }
+        let mut terms = Vec::new();
+        tokenizer.tokenize(id, 0, |w| terms.push(w.primary().map(|t| t.text.clone())));
+        if let [Some(term)] = terms.as_slice() {
+            out.push(VersionName {
+                term: term.clone(),
+                version,
+                product,
+                unique: true,
+            });
+        }
+    }
+    for i in 0..out.len() {
+        let shared = out
+            .iter()
+            .any(|o| o.term == out[i].term && o.product != out[i].product);
+        out[i].unique = !shared;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +219,22 @@ mod tests {
         assert!(terms.contains(&vec!["js"]), "{terms:?}");
         assert!(terms.iter().any(|t| t.len() == 2), "{terms:?}");
         assert!(names.iter().all(|n| n.product == 3));
+    }
+
+    #[test]
+    fn versions_are_named_only_in_products_that_have_several() {
+        let t = Tokenizer::new(TokenizerSettings::default());
+        // (version node, product node, id): product 0 has 5.0 and 4.2,
+        // product 1 has 4.2 and 1.0, product 2 has 20 alone.
+        let v = [
+            (0, 0, "5.0"),
+            (1, 0, "4.2"),
+            (2, 1, "4.2"),
+            (3, 1, "1.0"),
+            (4, 2, "20"),
+        ];
+        let names = version_names(&t, v.into_iter());
+        let found: Vec<(usize, bool)> = names.iter().map(|n| (n.version, n.unique)).collect();
+        assert_eq!(found, [(0, true), (1, false), (2, false), (3, true)]);
     }
 }

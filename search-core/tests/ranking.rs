@@ -594,3 +594,72 @@ fn a_query_that_names_a_product_ranks_that_product_first() {
     let r = named_ids("make directory recursively", plain);
     assert_eq!(r[0], "cm-mkdir", "{r:?}");
 }
+
+/// Two versions of one product, with a passage they share, and a product
+/// with one version.
+fn versions_fixture() -> Vec<ChunkInput> {
+    let c = |id: &str, product: &str, version: &str, doc: &str, text: &str| {
+        let mut ch = chunk(id, ["Org", product, version], doc, "Page", &[], text);
+        ch.version_rank = u32::from(version == "4.2");
+        ch
+    };
+    vec![
+        c(
+            "fail-5",
+            "relay",
+            "5.0",
+            "failover",
+            "Failover is automatic: failover moves calls to the standby target.",
+        ),
+        c(
+            "fail-4",
+            "relay",
+            "4.2",
+            "failover",
+            "Start a failover to the standby target by hand.",
+        ),
+        c(
+            "rec-5",
+            "relay",
+            "5.0",
+            "recording",
+            "Recording starts when the call connects.",
+        ),
+        c(
+            "rec-4",
+            "relay",
+            "4.2",
+            "recording",
+            "Recording starts when the call connects.",
+        ),
+        c(
+            "tool",
+            "tool",
+            "4.2",
+            "failover",
+            "The tool runs without a failover target in small offices, where every call is kept on the local disk.",
+        ),
+    ]
+}
+
+fn version_search(text: &str) -> Vec<(String, f32)> {
+    small_shards_search(
+        versions_fixture(),
+        BuildOptions::default(),
+        &parse_query(text, none()),
+    )
+}
+
+#[test]
+fn a_query_that_names_a_version_ranks_that_version_first() {
+    let first = |q: &str| version_search(q)[0].0.clone();
+    assert_eq!(first("failover"), "fail-5");
+    // "4.2" is a version of relay only (tool has one version: it names
+    // nothing there), with or without the product's name.
+    assert_eq!(first("4.2 failover"), "fail-4");
+    assert_eq!(first("relay 4.2 failover"), "fail-4");
+    assert_eq!(first("5.0 failover"), "fail-5");
+    // A passage both versions share is shown once, as the named version's.
+    assert_eq!(first("recording starts"), "rec-5");
+    assert_eq!(first("4.2 recording starts"), "rec-4");
+}

@@ -22,7 +22,7 @@ use crate::error::{FormatError, SearchError};
 use crate::fragment::{DocumentInfo, Fragment};
 use crate::layout::{position_shard_path, term_shard_path, MAX_CHUNKS};
 use crate::manifest::{Manifest, LEVELS};
-use crate::names::{product_names, Name};
+use crate::names::{product_names, version_names, Name, VersionName};
 use crate::result::{FacetKind, FacetNode, Facets, PostingsView};
 use crate::shard::{PositionShard, TermShard};
 use crate::synonyms::Synonyms;
@@ -46,6 +46,8 @@ pub struct Index {
     ranges: [Vec<(u32, u32)>; LEVELS],
     /// Products' names as index terms (see [`crate::names`]).
     names: Vec<Name>,
+    /// Versions' names as index terms.
+    version_names: Vec<VersionName>,
     /// Directory blocks of the term-shard table (first terms of their
     /// shards), as added; an inline table is block 0 from the start.
     dirs: Vec<Option<Vec<String>>>,
@@ -132,8 +134,19 @@ impl Index {
                 .map(|(i, &(name, _))| (i, f.names[1][name as usize].as_str())),
             &m.names,
         );
+        let version_names = version_names(
+            &tokenizer,
+            f.nodes[2].iter().enumerate().map(|(i, &(name, _))| {
+                (
+                    i,
+                    parents[2][i] as usize,
+                    f.names[2][name as usize].as_str(),
+                )
+            }),
+        );
         Ok(Index {
             names,
+            version_names,
             vocab: None,
             token_rows: vec![None; token_shards],
             partitions: vec![None; partitions],

@@ -15,14 +15,49 @@ use crate::query::Query;
 use crate::result::{FacetCounts, ScoredChunk, SearchResult};
 use crate::shard::impact_value;
 
+/// What a query names: the chunk ranges of the products it names (empty
+/// when none, or when they cover the library) and, per named version, its
+/// product's range and its own.
+#[derive(Debug, Default)]
+pub(super) struct Named {
+    products: Vec<(u32, u32)>,
+    versions: Vec<((u32, u32), (u32, u32))>,
+}
+
+impl Named {
+    fn is_empty(&self) -> bool {
+        self.products.is_empty() && self.versions.is_empty()
+    }
+
+    /// Whether chunk `o` lies outside what the query names: in a product it
+    /// does not name, or in another version of a product whose version it
+    /// names.
+    fn outside(&self, o: u32) -> bool {
+        let within = |r: &(u32, u32)| (r.0..r.1).contains(&o);
+        if !self.products.is_empty() && !self.products.iter().any(within) {
+            return true;
+        }
+        let mut product = false;
+        for (p, v) in &self.versions {
+            if within(p) {
+                if within(v) {
+                    return false;
+                }
+                product = true;
+            }
+        }
+        product
+    }
+}
+
 impl Index {
-    /// Products the query names (see [`crate::names`]): the ordinal ranges
-    /// of their chunks, empty when it names none or every chunk's product.
-    /// The naming words weigh [`NAMING_WEIGHT`] when the query has other
+    /// Products and versions the query names (see [`crate::names`]). The
+    /// naming words weigh [`NAMING_WEIGHT`] when the query has other
     /// content words. The one-word names' postings are loaded: they are
     /// query terms.
-    pub(super) fn named_products(&self, a: &mut Analysis) -> Vec<(u32, u32)> {
-        let mut named: Vec<(u32, u32)> = Vec::new();
+    pub(super) fn named(&self, a: &mut Analysis) -> Named {
+        let mut named = Named::default();
+        let mut nodes: Vec<usize> = Vec::new();
         let mut naming: Vec<usize> = Vec::new();
         let clause = |term: &str| {
             a.clauses
@@ -49,15 +84,31 @@ impl Index {
                 _ => true,
             };
             if counts {
-                if !named.contains(&(lo, hi)) {
-                    named.push((lo, hi));
+                if !nodes.contains(&n.product) {
+                    nodes.push(n.product);
+                    named.products.push((lo, hi));
                 }
                 naming.extend(found);
             }
         }
-        let covered: u64 = named.iter().map(|r| u64::from(r.1 - r.0)).sum();
+        // Naming every product (a library of one) scopes nothing: those
+        // words rank as before.
+        let covered: u64 = named.products.iter().map(|r| u64::from(r.1 - r.0)).sum();
         if covered >= u64::from(self.chunk_count()) {
-            return Vec::new();
+            named.products.clear();
+            naming.clear();
+        }
+        // A version is named with its product, or alone when no other
+        // product has a version of that id.
+        for v in &self.version_names {
+            if let Some(i) = clause(&v.term) {
+                if v.unique || nodes.contains(&v.product) {
+                    named
+                        .versions
+                        .push((self.ranges[1][v.product], self.ranges[2][v.version]));
+                    naming.push(i);
+                }
+            }
         }
         let others = a
             .clauses
@@ -195,7 +246,7 @@ impl Index {
         if !missing.is_empty() {
             return Err(SearchError::NotLoaded(missing));
         }
-        let named = self.named_products(&mut a);
+        let named = self.named(&mut a);
         let groups = self.expand(&a);
         if let Some(set) = terms {
             set.extend(groups.iter().flatten().map(|s| s.postings.term.clone()));
@@ -286,7 +337,7 @@ impl Index {
         }
         if !named.is_empty() {
             for r in &mut results {
-                if !named.iter().any(|&(lo, hi)| (lo..hi).contains(&r.ordinal)) {
+                if named.outside(r.ordinal) {
                     r.score *= NAMED_PRIOR;
                 }
             }
