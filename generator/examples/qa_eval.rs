@@ -684,7 +684,7 @@ fn dump(
         }
         text.push('\n');
         text.push_str(&c.text);
-        let line = serde_json::json!({"id": c.id, "product": c.product, "text": text});
+        let line = serde_json::json!({"id": c.id, "product": c.product, "text": text, "breadcrumb": c.breadcrumb});
         writeln!(out, "{line}")?;
     }
     out.flush()?;

@@ -1,5 +1,5 @@
 //! Markdown helpers shared by the content model and the renderer: parser
-//! options, heading slugs, plain text for search, and HTML rendering of a
+//! options, plain text for search, and HTML rendering of a
 //! chunk with the document's link definitions. Pure functions of their input.
 
 use pulldown_cmark::{
@@ -9,12 +9,10 @@ use std::collections::BTreeMap;
 
 /// One parser configuration for every pass, so block boundaries found while
 /// chunking are the ones the renderer sees.
+/// (The importer reads its headings with it too, see
+/// [`mcdewey_import::markdown_options`].)
 pub fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
+    mcdewey_import::markdown_options()
 }
 
 pub fn heading_level_num(level: HeadingLevel) -> u8 {
@@ -26,30 +24,6 @@ pub fn heading_level_num(level: HeadingLevel) -> u8 {
         HeadingLevel::H5 => 5,
         HeadingLevel::H6 => 6,
     }
-}
-
-/// URL fragment for a heading: lowercase ASCII letters, digits, `-` and `_`.
-pub fn slug(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut dash = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            for l in c.to_lowercase() {
-                out.push(l);
-            }
-            dash = false;
-        } else if !dash && !out.is_empty() {
-            out.push('-');
-            dash = true;
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    if out.is_empty() {
-        out.push_str("section");
-    }
-    out
 }
 
 /// Link reference definitions of a whole document (`[label]: url "title"`),
@@ -595,14 +569,6 @@ mod tests {
                 heading_ids: &["a".into(), "b".into()],
             },
         )
-    }
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slug("Start Recording"), "start-recording");
-        assert_eq!(slug("about_Aliases (v2)"), "about_aliases-v2");
-        assert_eq!(slug("!!!"), "section");
-        assert_eq!(slug("Größe"), "größe");
     }
 
     #[test]

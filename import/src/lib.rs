@@ -47,12 +47,14 @@
 //!
 //! Output is deterministic: the same input gives the same bytes.
 
+mod anchors;
 mod frontmatter;
 mod html;
 mod paths;
 mod pdf;
 mod text;
 
+pub use anchors::{heading_anchors, heading_slug, markdown_options, HeadingIds};
 pub use html::{
     html_set_to_markdown, skip_reason, HtmlFlavor, HtmlImport, HtmlOptions, HtmlProblem,
 };
@@ -65,7 +67,7 @@ pub use pdf::{
 /// every cached conversion. After `+` is the conversion's revision: raise it
 /// whenever the same input converts to different Markdown, so that builds
 /// convert again instead of reusing the old result.
-pub const IMPORTER: &str = concat!("mcdewey-import ", env!("CARGO_PKG_VERSION"), "+18");
+pub const IMPORTER: &str = concat!("mcdewey-import ", env!("CARGO_PKG_VERSION"), "+19");
 
 /// One imported Markdown document.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -78,6 +78,18 @@ pub(crate) fn resolve(from: &str, href: &str) -> Option<String> {
     Some(cleaned)
 }
 
+/// The element id an `href` names after `#`, `%xx` escapes decoded; `None`
+/// without one, or for one holding U+E000..U+E002 (the HTML importer's
+/// marks for fragments; pages are cleared of them, so no id has them).
+pub(crate) fn fragment(href: &str) -> Option<String> {
+    let (_, f) = href.split_once('#')?;
+    let id = percent_encoding::percent_decode_str(f.trim())
+        .decode_utf8_lossy()
+        .into_owned();
+    let mark = |c: char| matches!(c, '\u{E000}'..='\u{E002}');
+    (!id.is_empty() && !id.contains(mark)).then_some(id)
+}
+
 /// The pages a resolved link may name, best first: the path itself, then,
 /// for a last segment without an extension (`/docs/intro`, as sites with
 /// extensionless URLs link their pages), the directory's index page and the

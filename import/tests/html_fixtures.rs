@@ -1857,3 +1857,90 @@ fn a_page_that_repeats_another_is_skipped_and_links_follow() {
     assert!(setup.contains("[introduction](../intro.md)"), "{setup}");
     assert!(!setup.contains("index.md"), "{setup}");
 }
+
+/// A link to `page.html#id` lands on the heading that id belongs to: the id
+/// of the heading itself, of its section, of an anchor just before it, of a
+/// definition-list entry made a heading, or of any element in the heading's
+/// text; headings with the same text get `-2`, as the generator names them.
+/// An id before the first heading, an unknown id, and a link to the page
+/// itself keep today's behaviour (the page, or plain text).
+#[test]
+fn a_link_to_an_element_id_lands_on_its_heading() {
+    let page = |title: &str, body: &str| {
+        format!(
+            r#"<html><head><title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>"#
+        )
+    };
+    let entries: String = ["alpha", "bravo", "charlie"]
+        .iter()
+        .map(|t| {
+            format!(
+                r#"<dt id="term-{t}">{t} mode</dt><dd><p>The {t} mode keeps every write in a journal that the server replays after a crash, so no acknowledged change is lost; it costs one extra flush per transaction and a little disk space for the journal files.</p><p>Turn it off only for data that can be rebuilt from elsewhere, such as caches and scratch tables, where losing the last second of writes after a crash does no harm.</p></dd>"#
+            )
+        })
+        .collect();
+    let reference = page(
+        "Reference",
+        &format!(
+            r#"<p id="intro">Settings of the server.</p>
+<section id="limits"><h2>Limits <code>max_conn</code></h2><p>At most 100 connections.</p>
+<p>Above that, <span id="queue">new clients wait in a queue</span>.</p></section>
+<span id="old-timeouts"></span><section id="timeouts"><h2>Timeouts</h2><p>Idle clients are closed after a minute.</p></section>
+<h2 id="usage-a">Usage</h2><p>Start it once.</p>
+<h2 id="usage-b">Usage</h2><p>Stop it once.</p>
+<h2><a name="legacy"></a>Legacy names</h2><p>Old names still work.</p>
+<table><tr><td><span id="in-cell">cell</span></td><td>value</td></tr></table>
+<dl class="glossary">{entries}</dl>"#
+        ),
+    );
+    let links = [
+        ("limits", "the limits"),
+        ("queue", "the queue"),
+        ("old-timeouts", "timeouts"),
+        ("usage-b", "stopping"),
+        ("legacy", "legacy names"),
+        ("in-cell", "the cell"),
+        ("term-bravo", "bravo"),
+        ("intro", "the intro"),
+        ("nowhere", "a lost id"),
+    ]
+    .iter()
+    .map(|(id, text)| format!(r#"<li><a href="reference.html#{id}">{text}</a></li>"#))
+    .collect::<String>();
+    let guide = page(
+        "Guide",
+        &format!(r##"<ul>{links}</ul><p>See <a href="#top">the top</a>.</p>"##),
+    );
+    let files = vec![
+        ("guide.html".to_string(), guide),
+        ("reference.html".to_string(), reference),
+    ];
+    let imp = html_set_to_markdown(&owned(files), &HtmlOptions::default()).unwrap();
+    let guide = &imp
+        .docs
+        .iter()
+        .find(|d| d.rel_path == "guide.md")
+        .unwrap()
+        .markdown;
+    for (text, target) in [
+        ("the limits", "reference.md#limits-max_conn"),
+        ("the queue", "reference.md#limits-max_conn"),
+        ("timeouts", "reference.md#timeouts"),
+        ("stopping", "reference.md#usage-2"),
+        ("legacy names", "reference.md#legacy-names"),
+        ("the cell", "reference.md#legacy-names"),
+        ("bravo", "reference.md#bravo-mode"),
+        ("the intro", "reference.md"),
+        ("a lost id", "reference.md"),
+    ] {
+        assert!(
+            guide.contains(&format!("[{text}]({target})")),
+            "{text} → {target}:\n{guide}"
+        );
+    }
+    assert!(guide.contains("See the top."), "{guide}");
+    assert!(
+        !guide.contains(['\u{E000}', '\u{E001}', '\u{E002}']),
+        "{guide:?}"
+    );
+}

@@ -303,7 +303,18 @@ fn internal_links_point_at_imported_documents() {
     for s in sets {
         let paths: std::collections::HashSet<&str> =
             s.imp.docs.iter().map(|d| d.rel_path.as_str()).collect();
-        let mut checked = 0;
+        // A link's #fragment must be an anchor the generator gives one of
+        // its target's headings.
+        let anchors: std::collections::HashMap<&str, std::collections::HashSet<String>> = s
+            .imp
+            .docs
+            .iter()
+            .map(|d| {
+                let a = mcdewey_import::heading_anchors(&d.markdown);
+                (d.rel_path.as_str(), a.into_iter().collect())
+            })
+            .collect();
+        let (mut checked, mut with_fragment) = (0, 0);
         for d in &s.imp.docs {
             let dir = d.rel_path.rfind('/').map_or("", |i| &d.rel_path[..=i]);
             for (i, _) in d.markdown.match_indices("](") {
@@ -316,15 +327,28 @@ fn internal_links_point_at_imported_documents() {
                 {
                     continue;
                 }
-                let resolved = normalize(&format!("{dir}{target}"));
+                let (path, fragment) = target.split_once('#').unwrap_or((target, ""));
+                let resolved = normalize(&format!("{dir}{path}"));
                 assert!(
                     paths.contains(resolved.as_str()),
                     "{}: link to {target}",
                     d.rel_path
                 );
+                if !fragment.is_empty() {
+                    assert!(
+                        anchors[resolved.as_str()].contains(fragment),
+                        "{}: link to {target}: no such heading",
+                        d.rel_path
+                    );
+                    with_fragment += 1;
+                }
                 checked += 1;
             }
         }
+        println!(
+            "{}: {checked} links between pages, {with_fragment} to a heading",
+            s.dir.display()
+        );
         assert!(checked > 0);
     }
 }

@@ -953,7 +953,7 @@ fn chunk_pages(
     doc: &mut ParsedDoc,
 ) {
     let mut stack: Vec<(u8, String)> = Vec::new();
-    let mut used_ids: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut used_ids = mcdewey_import::HeadingIds::default();
     for draft in drafts {
         let page_idx = doc.pages.len();
         let chunk_start = doc.chunks.len();
@@ -1003,14 +1003,7 @@ fn chunk_pages(
                 if title.is_none() && !text.is_empty() {
                     title = Some(text.clone());
                 }
-                let base = markdown::slug(text);
-                let count = used_ids.entry(base.clone()).or_insert(0);
-                *count += 1;
-                let id = if *count == 1 {
-                    base
-                } else {
-                    format!("{base}-{count}")
-                };
+                let id = used_ids.next(text);
                 doc.outline.push(OutlineEntry {
                     level: *level,
                     text: text.clone(),

@@ -466,10 +466,10 @@ fn dropped_in_html_set_is_imported_and_cached() {
     let site = TestSite::new()
         .file(
             "acme/1.0/help/index.html",
-            &page("Acme Help", "<p>See <a href=\"install.html\">installing</a> and <a href=\"ref/api.html\">the API</a>.</p>"),
+            &page("Acme Help", "<p>See <a href=\"install.html\">installing</a>, <a href=\"ref/api.html\">the API</a> and <a href=\"ref/api.html#calls-section\">its calls</a>.</p>"),
         )
         .file("acme/1.0/help/install.html", &page("Installing", "<p>Mount the widget level.</p>"))
-        .file("acme/1.0/help/ref/api.html", &page("API", "<h2>Calls</h2><p>The widget answers calls.</p>"))
+        .file("acme/1.0/help/ref/api.html", &page("API", "<p>Overview.</p><section id=\"calls-section\"><h2>Calls</h2><p>The widget answers calls.</p></section>"))
         .file(
             "acme/1.0/help/search.html",
             &page("Search", "<form><input type=\"search\" name=\"q\"></form>"),
@@ -508,6 +508,16 @@ fn dropped_in_html_set_is_imported_and_cached() {
         "{index}"
     );
     assert!(!index.contains("install.md"), "{index}");
+    // A link to an element id lands on the heading it belongs to, on the
+    // page view that holds it.
+    let href = index
+        .split("href=\"../../ref/api/p/")
+        .nth(1)
+        .and_then(|r| r.split_once(".html#calls\">its calls</a>"))
+        .map(|(page, _)| page)
+        .unwrap_or_else(|| panic!("no link to the Calls heading: {index}"));
+    let api = site.read(&format!("acme/1.0/help/ref/api/p/{href}.html"));
+    assert!(api.contains("id=\"calls\""), "{api}");
     // Reading order follows the index page's links.
     let set = site.read("acme/1.0/help/index.html");
     let (i, a) = (set.find("Installing").unwrap(), set.find("API").unwrap());

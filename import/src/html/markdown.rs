@@ -54,7 +54,14 @@ pub(crate) fn headings<'a>(
 }
 
 /// The Markdown body of one page.
-pub(crate) fn convert(roots: &[ElementRef<'_>], ctx: &Ctx<'_>) -> String {
+/// A page converted: its Markdown, and the anchor (heading slug) that each
+/// element id of the page lands on, for links into the page.
+pub(crate) struct Converted {
+    pub markdown: String,
+    pub anchors: HashMap<String, String>,
+}
+
+pub(crate) fn convert(roots: &[ElementRef<'_>], ctx: &Ctx<'_>) -> Converted {
     let heads = headings(roots, ctx.removed);
     let min_rest = heads
         .iter()
@@ -73,12 +80,71 @@ pub(crate) fn convert(roots: &[ElementRef<'_>], ctx: &Ctx<'_>) -> String {
         headings: true,
         in_entry: false,
         bold: false,
+        heads: Vec::new(),
+        pending: Vec::new(),
+        ids: Vec::new(),
     };
     for r in roots {
         w.children(**r);
     }
     w.flush();
-    w.out
+    w.bind_pending();
+    let mut names = crate::anchors::HeadingIds::default();
+    let slugs: Vec<String> = w
+        .heads
+        .iter()
+        .map(|h| names.next(&crate::anchors::heading_text(h)))
+        .collect();
+    let mut anchors = HashMap::new();
+    for (id, head) in w.ids {
+        anchors.entry(id).or_insert_with(|| slugs[head].clone());
+    }
+    Converted {
+        markdown: w.out,
+        anchors,
+    }
+}
+
+/// Brackets a link's fragment until every page of the set is converted:
+/// `START target.md SEP id END` after the link's path, replaced by
+/// [`resolve_fragments`] with the heading anchor the id lands on (or
+/// nothing). Private-use characters, cleared from the pages' text first.
+const FRAG_START: char = '\u{E000}';
+const FRAG_SEP: char = '\u{E001}';
+const FRAG_END: char = '\u{E002}';
+/// The three, which pages' own text is cleared of before conversion.
+pub(crate) const FRAG_CHARS: [char; 3] = [FRAG_START, FRAG_SEP, FRAG_END];
+
+/// Replaces the fragment marks of one converted page: a link to an element
+/// id that lands on a heading of its page gets that heading's anchor; any
+/// other keeps pointing at the page.
+pub(crate) fn resolve_fragments(
+    md: &str,
+    anchors: &HashMap<String, HashMap<String, String>>,
+) -> String {
+    if !md.contains(FRAG_START) {
+        return md.to_string();
+    }
+    let mut out = String::with_capacity(md.len());
+    let mut rest = md;
+    while let Some(i) = rest.find(FRAG_START) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + FRAG_START.len_utf8()..];
+        let Some(end) = after.find(FRAG_END) else {
+            rest = after;
+            continue;
+        };
+        let mark = &after[..end];
+        if let Some((target, id)) = mark.split_once(FRAG_SEP) {
+            if let Some(slug) = anchors.get(target).and_then(|a| a.get(id)) {
+                out.push('#');
+                out.push_str(slug);
+            }
+        }
+        rest = &after[end + FRAG_END.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 pub(crate) fn heading_level(name: &str) -> Option<usize> {
@@ -573,6 +639,13 @@ struct Writer<'a> {
     /// `strong` there adds no markers, which nested would read
     /// "****name**(args)**".
     bold: bool,
+    /// The headings written, as Markdown inline text.
+    heads: Vec<String>,
+    /// Element ids met since the last block was written: they land on the
+    /// next heading if one comes first, else on the last one.
+    pending: Vec<String>,
+    /// Element id → index in `heads` of the heading it lands on.
+    ids: Vec<(String, usize)>,
 }
 
 impl Writer<'_> {
@@ -582,6 +655,7 @@ impl Writer<'_> {
         if lines.is_empty() {
             return;
         }
+        self.bind_pending();
         if !self.out.is_empty() {
             let sep: String = self
                 .prefixes
@@ -603,6 +677,43 @@ impl Writer<'_> {
             }
             self.out.push_str(line);
             self.out.push('\n');
+        }
+    }
+
+    /// Ids met before some text lands on the last heading written (in a
+    /// table cell's writer they wait for the page's writer).
+    fn bind_pending(&mut self) {
+        if !self.headings {
+            return;
+        }
+        match self.heads.len().checked_sub(1) {
+            Some(h) => self.ids.extend(self.pending.drain(..).map(|id| (id, h))),
+            // Before the first heading: the top of the page, which a link
+            // without a fragment reaches.
+            None => self.pending.clear(),
+        }
+    }
+
+    /// Writes a heading line; the ids met just before it land on it.
+    fn write_heading(&mut self, level: usize, inner: String) {
+        if self.headings {
+            let h = self.heads.len();
+            self.ids.extend(self.pending.drain(..).map(|id| (id, h)));
+            self.heads.push(inner.clone());
+        }
+        self.block(&[format!("{} {}", "#".repeat(level), inner)]);
+    }
+
+    /// Notes an element's id (and an old-style `<a name>`), which links
+    /// from other pages may name.
+    fn note_id(&mut self, e: &scraper::node::Element) {
+        if let Some(id) = e.attr("id").map(str::trim).filter(|i| !i.is_empty()) {
+            self.pending.push(id.to_string());
+        }
+        if e.name() == "a" {
+            if let Some(n) = e.attr("name").map(str::trim).filter(|i| !i.is_empty()) {
+                self.pending.push(n.to_string());
+            }
         }
     }
 
@@ -696,6 +807,7 @@ impl Writer<'_> {
         if self.ctx.drop_chrome && is_chrome_at(el) && !self.roots.contains(&node.id()) {
             return;
         }
+        self.note_id(e);
         if self.ctx.flavor == HtmlFlavor::DocBook && name == "p" && self.is_toc_title(node) {
             return;
         }
@@ -811,7 +923,7 @@ impl Writer<'_> {
             return;
         }
         let level = (level as i32 + self.shift).clamp(1, 6) as usize;
-        self.block(&[format!("{} {}", "#".repeat(level), inner)]);
+        self.write_heading(level, inner);
         self.level = level;
     }
 
@@ -1063,6 +1175,7 @@ impl Writer<'_> {
             match el.value().name() {
                 "dt" => {
                     self.flush();
+                    self.note_id(el.value());
                     let sig = self.ctx.flavor == HtmlFlavor::Sphinx && has_class(el.value(), "sig");
                     if sig {
                         // An API signature reads best as code.
@@ -1072,11 +1185,7 @@ impl Writer<'_> {
                         }
                         let heading = !after_sig && can_head;
                         if heading {
-                            self.block(&[format!(
-                                "{} {}",
-                                "#".repeat(entry_level),
-                                code_span(&text)
-                            )]);
+                            self.write_heading(entry_level, code_span(&text));
                             self.level = entry_level;
                         } else {
                             // Further signatures of one entry stay under its
@@ -1108,7 +1217,7 @@ impl Writer<'_> {
                             // The entry's first term names it; further terms
                             // of the same entry (aliases) stay under it.
                             let text = strip_marks(&inner.replace(BREAK, " "));
-                            self.block(&[format!("{} {}", "#".repeat(entry_level), text)]);
+                            self.write_heading(entry_level, text);
                             self.level = entry_level;
                             after_sig = true;
                         } else {
@@ -1138,6 +1247,10 @@ impl Writer<'_> {
             self.inline.push_str(&inner);
             return;
         };
+        // A fragment into another page of the set is marked, and becomes
+        // the anchor of the heading it lands on once every page is
+        // converted (see [`resolve_fragments`]).
+        let mut mark = String::new();
         let target = if paths::has_scheme(href) || href.starts_with("//") {
             let lower = href.to_ascii_lowercase();
             let web = ["http:", "https:", "ftp:", "mailto:", "//"]
@@ -1148,15 +1261,20 @@ impl Writer<'_> {
             paths::resolve(self.ctx.page, href)
                 .and_then(|p| paths::candidates(&p).find_map(|c| self.ctx.md_paths.get(&c)))
                 .filter(|md| **md != self.page_md)
-                .map(|md| paths::relative(&self.page_md, md))
+                .map(|md| {
+                    if let Some(id) = paths::fragment(href) {
+                        mark = format!("{FRAG_START}{md}{FRAG_SEP}{id}{FRAG_END}");
+                    }
+                    paths::relative(&self.page_md, md)
+                })
         };
         match target {
             Some(url) => {
                 let (lead, core, trail) = split_ws(&inner);
                 let url = if url.contains([' ', '(', ')', '<', '>']) {
-                    format!("<{}>", url.replace('<', "%3C").replace('>', "%3E"))
+                    format!("<{}{mark}>", url.replace('<', "%3C").replace('>', "%3E"))
                 } else {
-                    url
+                    format!("{url}{mark}")
                 };
                 self.inline
                     .push_str(&format!("{lead}[{core}]({url}){trail}"));
@@ -1167,7 +1285,7 @@ impl Writer<'_> {
 
     /// Renders a subtree as separate Markdown (a table cell), with the same
     /// context.
-    fn sub(&self, node: NodeRef<'_, Node>) -> String {
+    fn sub(&mut self, node: NodeRef<'_, Node>) -> String {
         let mut w = Writer {
             out: String::new(),
             inline: String::new(),
@@ -1180,9 +1298,13 @@ impl Writer<'_> {
             headings: false,
             in_entry: self.in_entry,
             bold: self.bold,
+            heads: Vec::new(),
+            pending: Vec::new(),
+            ids: Vec::new(),
         };
         w.children(node);
         w.flush();
+        self.pending.extend(w.pending);
         w.out
     }
 

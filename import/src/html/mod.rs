@@ -86,7 +86,12 @@ pub fn html_set_to_markdown(
             skipped.push(path.clone());
             continue;
         }
-        let (text, note) = decode(bytes);
+        let (mut text, note) = decode(bytes);
+        if text.contains(markdown::FRAG_CHARS) {
+            // Reserved for marking links' fragments while converting (icon
+            // fonts' glyphs at most, which read as nothing in Markdown).
+            text.retain(|c| !markdown::FRAG_CHARS.contains(&c));
+        }
         let html = Html::parse_document(&text);
         let name = path.rsplit('/').next().unwrap_or(path);
         if (paths::stem(name) == "search" && is_search_page(&html))
@@ -209,6 +214,8 @@ pub fn html_set_to_markdown(
 
     let mut docs = Vec::with_capacity(pages.len());
     let mut problems = Vec::new();
+    // Per converted page: element id → the heading anchor it lands on.
+    let mut anchors: HashMap<String, HashMap<String, String>> = HashMap::new();
     for (rank, &i) in order.iter().enumerate() {
         if copies.contains_key(&i) {
             continue;
@@ -234,7 +241,9 @@ pub fn html_set_to_markdown(
         };
         // A rule left at either end once the furniture around it is gone
         // (the line above a footer) separates nothing.
-        let mut body = trim_rules(&markdown::convert(&f.roots, &ctx));
+        let converted = markdown::convert(&f.roots, &ctx);
+        let mut body = trim_rules(&converted.markdown);
+        let mut page_anchors = converted.anchors;
         let has_text = |b: &str| b.chars().any(char::is_alphanumeric);
         if !has_text(&body) && !f.roots.is_empty() {
             // A contents page (a DITA map's start page, a section's landing
@@ -246,7 +255,9 @@ pub fn html_set_to_markdown(
                 keep_nav: true,
                 ..ctx
             };
-            body = trim_rules(&markdown::convert(&f.roots, &contents));
+            let converted = markdown::convert(&f.roots, &contents);
+            body = trim_rules(&converted.markdown);
+            page_anchors = converted.anchors;
         }
         let title = &titles[i];
         if f.stub {
@@ -288,6 +299,7 @@ pub fn html_set_to_markdown(
             md.push_str(body.trim_end());
             md.push('\n');
         }
+        anchors.insert(md_paths[path].clone(), page_anchors);
         docs.push(ImportedDoc {
             rel_path: md_paths[path].clone(),
             markdown: md,
@@ -297,6 +309,10 @@ pub fn html_set_to_markdown(
         });
     }
 
+    // Links into another page name their heading once all are converted.
+    for d in &mut docs {
+        d.markdown = markdown::resolve_fragments(&d.markdown, &anchors);
+    }
     skipped.sort();
     Ok(HtmlImport {
         docs,
