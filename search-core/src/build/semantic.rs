@@ -121,6 +121,17 @@ pub(super) fn build_semantic(
     }
     let m = &*s.model;
     let n = chunks.len();
+    // k-means samples and seeds by these, so partitions stay put when
+    // chunks are added or removed elsewhere (see `kmeans_sample`).
+    let keys: Vec<u64> = chunks
+        .iter()
+        .map(|c| {
+            use std::hash::Hasher as _;
+            let mut h = crate::hash::FastHasher::default();
+            h.write(c.id.as_bytes());
+            h.finish()
+        })
+        .collect();
     if let Some(t) = &s.teacher {
         let (vectors, weights) = vectors_streamed(chunks, m, store)?;
         let mut rows: Vec<&[f32]> = Vec::with_capacity(n);
@@ -143,18 +154,18 @@ pub(super) fn build_semantic(
         drop(vectors);
         let (files, _) = semantic_files(
             &aligned.vectors,
+            &keys,
             &weights,
             s,
             &aligned.model,
             store,
-            n,
             None,
         )?;
         return Ok((files, None));
     }
     let Some(kept) = kept else {
         let (vectors, weights) = vectors_streamed(chunks, m, store)?;
-        let (files, _) = semantic_files(&vectors, &weights, s, m, store, n, None)?;
+        let (files, _) = semantic_files(&vectors, &keys, &weights, s, m, store, None)?;
         return Ok((files, None));
     };
     let (vectors, made, weights) = vectors_from_cache(m, n, &kept);
@@ -167,11 +178,11 @@ pub(super) fn build_semantic(
     let embedded = made.iter().filter(|(_, new)| *new).count();
     let (files, (assigned, kmeans)) = semantic_files(
         &vectors,
+        &keys,
         &weights,
         s,
         m,
         store,
-        n,
         Some((kept.kmeans, &partitions)),
     )?;
     let made = Made {
@@ -331,13 +342,15 @@ pub(super) fn vectors_streamed(
 #[allow(clippy::type_complexity)]
 pub(super) fn semantic_files(
     vectors: &[f32],
+    keys: &[u64],
     weights: &[f32],
     s: &SemanticOptions,
     m: &Model,
     store: &dyn SpillStore,
-    n: usize,
     kept: Option<(Option<&KMeansMemo>, &[Option<u32>])>,
 ) -> Result<(SemanticFiles, (Vec<u32>, KMeansMemo)), BuildError> {
+    // One key per chunk.
+    let n = keys.len();
     let d = m.dims();
     let vocab_size = m.vocab().len() as u32;
     let mut mean = vec![0f32; d];
@@ -351,7 +364,7 @@ pub(super) fn semantic_files(
     }
     let k = n.div_ceil(s.partition_size as usize).max(1);
     let memo = kept.and_then(|k| k.0);
-    let sample: Vec<f32> = kmeans_sample(n, k)
+    let sample: Vec<f32> = kmeans_sample(keys, k)
         .into_iter()
         .flat_map(|i| vectors[i * d..(i + 1) * d].iter().copied())
         .collect();
@@ -360,7 +373,7 @@ pub(super) fn semantic_files(
     };
     let trained = match memo {
         Some(m) if m.k == k && same_bits(&m.sample, &sample) => m.trained.clone(),
-        _ => kmeans(vectors, d, k, 10),
+        _ => kmeans(vectors, d, keys, k, 10),
     };
     // Assign with the centroids as the reader will see them (quantised).
     let (_, cent) = SemanticSettings::quantize_centroids(d, &trained);
