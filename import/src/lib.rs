@@ -67,7 +67,7 @@ pub use pdf::{
 /// every cached conversion. After `+` is the conversion's revision: raise it
 /// whenever the same input converts to different Markdown, so that builds
 /// convert again instead of reusing the old result.
-pub const IMPORTER: &str = concat!("mcdewey-import ", env!("CARGO_PKG_VERSION"), "+19");
+pub const IMPORTER: &str = concat!("mcdewey-import ", env!("CARGO_PKG_VERSION"), "+20");
 
 /// One imported Markdown document.
 #[derive(Debug, Clone, PartialEq, Eq)]

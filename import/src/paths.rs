@@ -79,14 +79,14 @@ pub(crate) fn resolve(from: &str, href: &str) -> Option<String> {
 }
 
 /// The element id an `href` names after `#`, `%xx` escapes decoded; `None`
-/// without one, or for one holding U+E000..U+E002 (the HTML importer's
+/// without one, or for one holding U+E000..U+E003 (the HTML importer's
 /// marks for fragments; pages are cleared of them, so no id has them).
 pub(crate) fn fragment(href: &str) -> Option<String> {
     let (_, f) = href.split_once('#')?;
     let id = percent_encoding::percent_decode_str(f.trim())
         .decode_utf8_lossy()
         .into_owned();
-    let mark = |c: char| matches!(c, '\u{E000}'..='\u{E002}');
+    let mark = |c: char| matches!(c, '\u{E000}'..='\u{E003}');
     (!id.is_empty() && !id.contains(mark)).then_some(id)
 }
 

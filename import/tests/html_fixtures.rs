@@ -1862,8 +1862,8 @@ fn a_page_that_repeats_another_is_skipped_and_links_follow() {
 /// of the heading itself, of its section, of an anchor just before it, of a
 /// definition-list entry made a heading, or of any element in the heading's
 /// text; headings with the same text get `-2`, as the generator names them.
-/// An id before the first heading, an unknown id, and a link to the page
-/// itself keep today's behaviour (the page, or plain text).
+/// An id before the first heading and an unknown id give the page; a
+/// link within the page to an unknown id is its text.
 #[test]
 fn a_link_to_an_element_id_lands_on_its_heading() {
     let page = |title: &str, body: &str| {
@@ -1882,15 +1882,15 @@ fn a_link_to_an_element_id_lands_on_its_heading() {
     let reference = page(
         "Reference",
         &format!(
-            r#"<p id="intro">Settings of the server.</p>
-<section id="limits"><h2>Limits <code>max_conn</code></h2><p>At most 100 connections.</p>
+            r##"<p id="intro">Settings of the server.</p>
+<section id="limits"><h2>Limits <code>max_conn</code></h2><p>At most 100 connections; see <a href="#timeouts">timeouts</a>, <a href="reference.html#usage-a">usage</a> and <a href="#gone">nothing</a>.</p>
 <p>Above that, <span id="queue">new clients wait in a queue</span>.</p></section>
 <span id="old-timeouts"></span><section id="timeouts"><h2>Timeouts</h2><p>Idle clients are closed after a minute.</p></section>
 <h2 id="usage-a">Usage</h2><p>Start it once.</p>
 <h2 id="usage-b">Usage</h2><p>Stop it once.</p>
 <h2><a name="legacy"></a>Legacy names</h2><p>Old names still work.</p>
 <table><tr><td><span id="in-cell">cell</span></td><td>value</td></tr></table>
-<dl class="glossary">{entries}</dl>"#
+<dl class="glossary">{entries}</dl>"##
         ),
     );
     let links = [
@@ -1939,6 +1939,23 @@ fn a_link_to_an_element_id_lands_on_its_heading() {
         );
     }
     assert!(guide.contains("See the top."), "{guide}");
+    // Within the page: a link to the heading, or the text alone.
+    let reference = &imp
+        .docs
+        .iter()
+        .find(|d| d.rel_path == "reference.md")
+        .unwrap()
+        .markdown;
+    assert!(
+        reference.contains(
+            "see [timeouts](reference.md#timeouts), [usage](reference.md#usage) and nothing."
+        ),
+        "{reference}"
+    );
+    assert!(
+        !reference.contains(['\u{E000}', '\u{E001}', '\u{E002}', '\u{E003}']),
+        "{reference:?}"
+    );
     assert!(
         !guide.contains(['\u{E000}', '\u{E001}', '\u{E002}']),
         "{guide:?}"

@@ -112,8 +112,12 @@ pub(crate) fn convert(roots: &[ElementRef<'_>], ctx: &Ctx<'_>) -> Converted {
 const FRAG_START: char = '\u{E000}';
 const FRAG_SEP: char = '\u{E001}';
 const FRAG_END: char = '\u{E002}';
-/// The three, which pages' own text is cleared of before conversion.
-pub(crate) const FRAG_CHARS: [char; 3] = [FRAG_START, FRAG_SEP, FRAG_END];
+/// A link within its own page: `SELF text SEP page.md SEP id END`, which
+/// becomes a link to the heading the id lands on, or else the text alone
+/// (a link to the page's top would lead away from where the reader is).
+const FRAG_SELF: char = '\u{E003}';
+/// The marks, which pages' own text is cleared of before conversion.
+pub(crate) const FRAG_CHARS: [char; 4] = [FRAG_START, FRAG_SEP, FRAG_END, FRAG_SELF];
 
 /// Replaces the fragment marks of one converted page: a link to an element
 /// id that lands on a heading of its page gets that heading's anchor; any
@@ -122,20 +126,40 @@ pub(crate) fn resolve_fragments(
     md: &str,
     anchors: &HashMap<String, HashMap<String, String>>,
 ) -> String {
-    if !md.contains(FRAG_START) {
+    if !md.contains([FRAG_START, FRAG_SELF]) {
         return md.to_string();
     }
     let mut out = String::with_capacity(md.len());
     let mut rest = md;
-    while let Some(i) = rest.find(FRAG_START) {
+    while let Some(i) = rest.find([FRAG_START, FRAG_SELF]) {
         out.push_str(&rest[..i]);
+        let own = rest[i..].starts_with(FRAG_SELF);
         let after = &rest[i + FRAG_START.len_utf8()..];
         let Some(end) = after.find(FRAG_END) else {
             rest = after;
             continue;
         };
         let mark = &after[..end];
-        if let Some((target, id)) = mark.split_once(FRAG_SEP) {
+        if own {
+            let mut parts = mark.splitn(3, FRAG_SEP);
+            let (text, page, id) = (
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+            );
+            match anchors.get(page).and_then(|a| a.get(id)) {
+                Some(slug) => {
+                    let name = page.rsplit('/').next().unwrap_or(page);
+                    let url = if name.contains([' ', '(', ')', '<', '>']) {
+                        format!("<{}#{slug}>", name.replace('<', "%3C").replace('>', "%3E"))
+                    } else {
+                        format!("{name}#{slug}")
+                    };
+                    out.push_str(&format!("[{text}]({url})"));
+                }
+                None => out.push_str(text),
+            }
+        } else if let Some((target, id)) = mark.split_once(FRAG_SEP) {
             if let Some(slug) = anchors.get(target).and_then(|a| a.get(id)) {
                 out.push('#');
                 out.push_str(slug);
@@ -797,10 +821,15 @@ impl Writer<'_> {
             _ => return,
         };
         let el = ElementRef::wrap(node).expect("element");
+        if self.ctx.removed.contains(&node.id()) {
+            return;
+        }
         if (is_skipped(el) && !(self.ctx.keep_nav && e.name() == "nav"))
             || Some(node.id()) == self.ctx.title_id
-            || self.ctx.removed.contains(&node.id())
         {
+            // A permalink anchor or the title is not written, but links
+            // may name its id (Doxygen's `<a class="anchor" id>`).
+            self.note_id(e);
             return;
         }
         let name = e.name();
@@ -1251,6 +1280,24 @@ impl Writer<'_> {
         // the anchor of the heading it lands on once every page is
         // converted (see [`resolve_fragments`]).
         let mut mark = String::new();
+        // A link to an element of this very page (`#id`, `this.html#id`).
+        let own = if href.starts_with('#') {
+            Some(self.page_md.clone())
+        } else if paths::has_scheme(href) || href.starts_with("//") {
+            None
+        } else {
+            paths::resolve(self.ctx.page, href)
+                .and_then(|p| paths::candidates(&p).find_map(|c| self.ctx.md_paths.get(&c)))
+                .filter(|md| **md == self.page_md)
+                .cloned()
+        };
+        if let (Some(page), Some(id)) = (own, paths::fragment(href)) {
+            let (lead, core, trail) = split_ws(&inner);
+            self.inline.push_str(&format!(
+                "{lead}{FRAG_SELF}{core}{FRAG_SEP}{page}{FRAG_SEP}{id}{FRAG_END}{trail}"
+            ));
+            return;
+        }
         let target = if paths::has_scheme(href) || href.starts_with("//") {
             let lower = href.to_ascii_lowercase();
             let web = ["http:", "https:", "ftp:", "mailto:", "//"]
