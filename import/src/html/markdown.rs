@@ -119,6 +119,16 @@ const FRAG_SELF: char = '\u{E003}';
 /// The marks, which pages' own text is cleared of before conversion.
 pub(crate) const FRAG_CHARS: [char; 4] = [FRAG_START, FRAG_SEP, FRAG_END, FRAG_SELF];
 
+/// A link destination: `path` then `tail` (a fragment or its mark), in
+/// angle brackets when the path holds a space, a parenthesis or a bracket.
+fn destination(path: &str, tail: &str) -> String {
+    if path.contains([' ', '(', ')', '<', '>']) {
+        format!("<{}{tail}>", path.replace('<', "%3C").replace('>', "%3E"))
+    } else {
+        format!("{path}{tail}")
+    }
+}
+
 /// Replaces the fragment marks of one converted page: a link to an element
 /// id that lands on a heading of its page gets that heading's anchor; any
 /// other keeps pointing at the page.
@@ -150,11 +160,7 @@ pub(crate) fn resolve_fragments(
             match anchors.get(page).and_then(|a| a.get(id)) {
                 Some(slug) => {
                     let name = page.rsplit('/').next().unwrap_or(page);
-                    let url = if name.contains([' ', '(', ')', '<', '>']) {
-                        format!("<{}#{slug}>", name.replace('<', "%3C").replace('>', "%3E"))
-                    } else {
-                        format!("{name}#{slug}")
-                    };
+                    let url = destination(name, &format!("#{slug}"));
                     out.push_str(&format!("[{text}]({url})"));
                 }
                 None => out.push_str(text),
@@ -1318,11 +1324,7 @@ impl Writer<'_> {
         match target {
             Some(url) => {
                 let (lead, core, trail) = split_ws(&inner);
-                let url = if url.contains([' ', '(', ')', '<', '>']) {
-                    format!("<{}{mark}>", url.replace('<', "%3C").replace('>', "%3E"))
-                } else {
-                    format!("{url}{mark}")
-                };
+                let url = destination(&url, &mark);
                 self.inline
                     .push_str(&format!("{lead}[{core}]({url}){trail}"));
             }
