@@ -119,6 +119,15 @@ const FRAG_SELF: char = '\u{E003}';
 /// The marks, which pages' own text is cleared of before conversion.
 pub(crate) const FRAG_CHARS: [char; 4] = [FRAG_START, FRAG_SEP, FRAG_END, FRAG_SELF];
 
+/// Whether an absolute link leads somewhere a reader can follow (the web,
+/// mail); `javascript:` and local schemes are dropped, their text kept.
+fn is_web(href: &str) -> bool {
+    let lower = href.to_ascii_lowercase();
+    ["http:", "https:", "ftp:", "mailto:", "//"]
+        .iter()
+        .any(|s| lower.starts_with(s))
+}
+
 /// A link destination: `path` then `tail` (a fragment or its mark), in
 /// angle brackets when the path holds a space, a parenthesis or a bracket.
 fn destination(path: &str, tail: &str) -> String {
@@ -1282,53 +1291,42 @@ impl Writer<'_> {
             self.inline.push_str(&inner);
             return;
         };
-        // A fragment into another page of the set is marked, and becomes
-        // the anchor of the heading it lands on once every page is
-        // converted (see [`resolve_fragments`]).
-        let mut mark = String::new();
-        // A link to an element of this very page (`#id`, `this.html#id`).
-        let own = if href.starts_with('#') {
+        let (lead, core, trail) = split_ws(&inner);
+        let external = paths::has_scheme(href) || href.starts_with("//");
+        // The set's document a relative link resolves to, found once.
+        let in_set = if href.starts_with('#') {
             Some(self.page_md.clone())
-        } else if paths::has_scheme(href) || href.starts_with("//") {
+        } else if external {
             None
         } else {
             paths::resolve(self.ctx.page, href)
                 .and_then(|p| paths::candidates(&p).find_map(|c| self.ctx.md_paths.get(&c)))
-                .filter(|md| **md == self.page_md)
                 .cloned()
         };
-        if let (Some(page), Some(id)) = (own, paths::fragment(href)) {
-            let (lead, core, trail) = split_ws(&inner);
-            self.inline.push_str(&format!(
-                "{lead}{FRAG_SELF}{core}{FRAG_SEP}{page}{FRAG_SEP}{id}{FRAG_END}{trail}"
-            ));
-            return;
-        }
-        let target = if paths::has_scheme(href) || href.starts_with("//") {
-            let lower = href.to_ascii_lowercase();
-            let web = ["http:", "https:", "ftp:", "mailto:", "//"]
-                .iter()
-                .any(|s| lower.starts_with(s));
-            web.then(|| href.to_string())
-        } else {
-            paths::resolve(self.ctx.page, href)
-                .and_then(|p| paths::candidates(&p).find_map(|c| self.ctx.md_paths.get(&c)))
-                .filter(|md| **md != self.page_md)
-                .map(|md| {
-                    if let Some(id) = paths::fragment(href) {
-                        mark = format!("{FRAG_START}{md}{FRAG_SEP}{id}{FRAG_END}");
-                    }
-                    paths::relative(&self.page_md, md)
-                })
-        };
-        match target {
-            Some(url) => {
-                let (lead, core, trail) = split_ws(&inner);
-                let url = destination(&url, &mark);
+        match (in_set, paths::fragment(href)) {
+            // An element of this very page (`#id`, `this.html#id`): the
+            // heading it lands on, through the page's own file.
+            (Some(md), Some(id)) if md == self.page_md => self.inline.push_str(&format!(
+                "{lead}{FRAG_SELF}{core}{FRAG_SEP}{md}{FRAG_SEP}{id}{FRAG_END}{trail}"
+            )),
+            (Some(md), _) if md == self.page_md => self.inline.push_str(&inner),
+            // Another page of the set; a fragment is marked, and becomes
+            // the anchor of the heading it lands on once every page is
+            // converted (see [`resolve_fragments`]).
+            (Some(md), id) => {
+                let mark = id
+                    .map(|id| format!("{FRAG_START}{md}{FRAG_SEP}{id}{FRAG_END}"))
+                    .unwrap_or_default();
+                let url = destination(&paths::relative(&self.page_md, &md), &mark);
                 self.inline
                     .push_str(&format!("{lead}[{core}]({url}){trail}"));
             }
-            None => self.inline.push_str(&inner),
+            (None, _) if external && is_web(href) => {
+                let url = destination(href, "");
+                self.inline
+                    .push_str(&format!("{lead}[{core}]({url}){trail}"));
+            }
+            (None, _) => self.inline.push_str(&inner),
         }
     }
 
