@@ -481,6 +481,10 @@ fn main() {
     }
     let model_name = value("--model").unwrap_or_else(|| mcdewey::search::MODELS[0].0.to_string());
     let mut build = BuildOptions::default();
+    // The in-link prior's weight (`--inlink-prior 0` measures without it).
+    if let Some(b) = value("--inlink-prior").and_then(|v| v.parse().ok()) {
+        build.inlink_prior = b;
+    }
     if !flag("--no-model") {
         // A model file (a candidate table) is measured without embedding it.
         let m = match value("--model-file") {

@@ -30,4 +30,8 @@ pub struct ChunkInput {
     pub document: String,
     /// Plain text of the chunk.
     pub text: String,
+    /// How many other documents link to a heading in the chunk: the pages
+    /// a library points at from everywhere are its definitions, which
+    /// rank a little higher (see [`crate::BuildOptions::inlink_prior`]).
+    pub inlinks: u32,
 }

@@ -91,8 +91,8 @@ pub use analysis::{AnalysisCache, AnalysisCounts};
 pub use build::embedding_text;
 pub use build::{
     build_index, build_index_to, build_index_to_cached, BuildOptions, ChunkInput, IndexFiles,
-    SemanticOptions, TeacherVectors, CENTROIDS_PATH, DEFAULT_BLOCK_CHUNKS, DEFAULT_MEMORY_BUDGET,
-    DEFAULT_SEMANTIC_WEIGHT, MANIFEST_PATH, VOCAB_PATH,
+    SemanticOptions, TeacherVectors, CENTROIDS_PATH, DEFAULT_BLOCK_CHUNKS, DEFAULT_INLINK_PRIOR,
+    DEFAULT_MEMORY_BUDGET, DEFAULT_SEMANTIC_WEIGHT, INLINKS_CAP, MANIFEST_PATH, VOCAB_PATH,
 };
 pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};

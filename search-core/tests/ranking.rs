@@ -663,3 +663,46 @@ fn a_query_that_names_a_version_ranks_that_version_first() {
     assert_eq!(first("recording starts"), "rec-5");
     assert_eq!(first("4.2 recording starts"), "rec-4");
 }
+
+#[test]
+fn a_chunk_other_documents_link_to_ranks_first_among_equals() {
+    // Two documents explain the option in the same words; six others link
+    // to the second one's heading (where the library defines it).
+    let text = "The idle timeout closes a connection after it has been quiet for the configured number of seconds.";
+    let mk = |id: &str, document: &str, inlinks: u32| ChunkInput {
+        inlinks,
+        ..chunk(
+            id,
+            ["Acme", "Relay", "1.0"],
+            document,
+            "Options",
+            &["Timeouts"],
+            text,
+        )
+    };
+    let chunks = vec![
+        mk("a-notes-1", "a-notes", 0),
+        mk("b-options-1", "b-options", 6),
+    ];
+    let with = build(chunks.clone(), &BuildOptions::default());
+    assert_eq!(
+        ids(&with, "idle timeout", none()),
+        ["b-options-1", "a-notes-1"]
+    );
+    let without = BuildOptions {
+        inlink_prior: 0.0,
+        ..BuildOptions::default()
+    };
+    let off = build(chunks, &without);
+    assert_eq!(
+        ids(&off, "idle timeout", none()),
+        ["a-notes-1", "b-options-1"]
+    );
+    // Without links anywhere the prior changes no byte of the index.
+    assert!(build(fixture(), &BuildOptions::default()) == build(fixture(), &without));
+    let bad = BuildOptions {
+        inlink_prior: f32::NAN,
+        ..BuildOptions::default()
+    };
+    assert!(build_index(fixture(), &bad).is_err());
+}

@@ -51,7 +51,17 @@ pub fn chunk_inputs(lib: &Catalog) -> anyhow::Result<Vec<ChunkInput>> {
         .par_iter()
         .map(|d| Ok(document_inputs(d, &*d.parse()?, None, None).chunks))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(per_doc.into_iter().flatten().collect())
+    let mut chunks: Vec<ChunkInput> = per_doc.into_iter().flatten().collect();
+    set_inlinks(&mut chunks, &crate::render::inlinks(lib));
+    Ok(chunks)
+}
+
+/// Gives each chunk its count of documents linking to it (see
+/// [`crate::render::inlinks`]).
+pub fn set_inlinks(chunks: &mut [ChunkInput], counts: &HashMap<String, u32>) {
+    for c in chunks {
+        c.inlinks = counts.get(&c.id).copied().unwrap_or(0);
+    }
 }
 
 /// One document's search records, and the texts to remember for the next
@@ -125,6 +135,9 @@ pub fn document_inputs(
                 doc_set: d.doc_set.id.clone(),
                 document: d.doc.id.clone(),
                 text,
+                // Counted over the whole library once every document is
+                // in (see [`set_inlinks`]).
+                inlinks: 0,
             }
         })
         .collect();
@@ -242,7 +255,7 @@ pub struct IndexMemo {
 /// build (the documents' texts come from the previous one's, by the feeder).
 pub fn build_with(
     documents: impl Iterator<Item = DocInputs>,
-    labels: &Labels,
+    lib: &Catalog,
     opts: BuildOptions,
     teacher: Option<(&crate::teacher::Teacher, &std::path::Path)>,
     memo: Option<&IndexMemo>,
@@ -261,6 +274,7 @@ pub fn build_with(
         }
         chunks.extend(d.chunks);
     }
+    set_inlinks(&mut chunks, &crate::render::inlinks(lib));
     // Teacher vectors need every chunk (the alignment is fitted on the
     // whole library); the semantic half then takes them instead of the
     // table's, and nothing of it comes from the analysis cache.
@@ -275,7 +289,7 @@ pub fn build_with(
     let store = super::spill::FileSpill::new(budget.spill_dir.to_path_buf(), budget.bytes / 4);
     build_index_to_cached(chunks, &opts, &store, analysis, &mut emit)
         .map_err(|e| e.context("cannot build the search index"))?;
-    emit("labels.json".into(), serde_json::to_vec(labels)?)?;
+    emit("labels.json".into(), serde_json::to_vec(&labels(lib))?)?;
     Ok(Built {
         texts: next,
         spilled: store.spilled(),

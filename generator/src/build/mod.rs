@@ -473,7 +473,6 @@ impl Stage<'_> {
         let catalog = &self.loaded.catalog;
         let docs: Vec<DocRef<'_>> = catalog.documents().collect();
         let links = self.renderer.links_digest();
-        let labels = index::labels(catalog);
         let memo = self.previous.map(|(memo, _)| &memo.index);
         let texts = memo.map(|m| &m.texts);
         let (to_index, from_docs) = std::sync::mpsc::sync_channel::<index::DocInputs>(INDEX_QUEUE);
@@ -489,7 +488,7 @@ impl Stage<'_> {
                 let singles = write::Singles::new(writer);
                 let built = index::build_with(
                     from_docs.into_iter(),
-                    &labels,
+                    catalog,
                     opts,
                     self.teacher,
                     memo,

@@ -99,6 +99,9 @@ pub struct ParsedDoc {
     /// The document's link reference definitions: a chunk rendered alone
     /// resolves its reference links with them.
     pub link_defs: markdown::LinkDefs,
+    /// Destinations of the document's links that name a fragment
+    /// (`other.md#setup`), each once: what in-links are counted from.
+    pub fragment_links: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -208,13 +211,13 @@ fn words_unicode(s: &str) -> usize {
         .count()
 }
 
-/// Top-level blocks of `body`, with their byte ranges, and its link
-/// reference definitions.
+/// Top-level blocks of `body`, with their byte ranges, its link reference
+/// definitions and the destinations of its links to other files' headings.
 fn blocks(
     body: &str,
     line_of: &dyn Fn(usize) -> usize,
     problems: &mut Vec<Problem>,
-) -> (Vec<Block>, markdown::LinkDefs) {
+) -> (Vec<Block>, markdown::LinkDefs, Vec<String>) {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start = 0usize;
@@ -223,7 +226,15 @@ fn blocks(
     let mut items: Vec<Range<usize>> = Vec::new();
     let events = Parser::new_ext(body, markdown::options()).into_offset_iter();
     let link_defs = markdown::LinkDefs::from_parsed(events.reference_definitions());
+    let mut links = std::collections::BTreeSet::new();
     for (event, range) in events {
+        if let Event::Start(Tag::Link { dest_url, .. }) = &event {
+            // Links to another file's heading; not to the web, not within
+            // the document.
+            if dest_url.contains('#') && !dest_url.starts_with('#') && !dest_url.contains(':') {
+                links.insert(dest_url.to_string());
+            }
+        }
         match event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -304,7 +315,7 @@ fn blocks(
             _ => {}
         }
     }
-    (out, link_defs)
+    (out, link_defs, links.into_iter().collect())
 }
 
 struct PageDraft {
@@ -342,7 +353,8 @@ fn parse_with(
     let line_of =
         |byte: usize| -> usize { line_starts.partition_point(|&s| s <= byte) + line_offset };
     let mut doc = ParsedDoc::default();
-    let (all, link_defs) = blocks(body, &line_of, &mut doc.problems);
+    let (all, link_defs, fragment_links) = blocks(body, &line_of, &mut doc.problems);
+    doc.fragment_links = fragment_links;
     doc.has_markers = all.iter().any(|b| matches!(b.kind, Kind::Marker(..)));
 
     let h1s: Vec<&Block> = all
@@ -646,7 +658,7 @@ fn split_block(body: &str, block: &Block, max: usize) -> Vec<String> {
 /// table, list or code block inside it as it would be outside.
 fn split_inner(inner: &str, max: usize) -> Vec<String> {
     // Page markers inside a container were reported by the outer parse.
-    let (inner_blocks, _) = blocks(inner, &|_| 0, &mut Vec::new());
+    let (inner_blocks, _, _) = blocks(inner, &|_| 0, &mut Vec::new());
     let pieces: Vec<(String, usize)> = inner_blocks
         .iter()
         .flat_map(|b| split_block(inner, b, max))

@@ -764,8 +764,12 @@ fn read_document(c: &mut Candidate, opts: &LoadOptions, sink: &Sink) -> Result<D
     let anchors = parsed
         .outline
         .iter()
-        .map(|o| (o.id.clone(), parsed.pages[o.page].number))
+        .map(|o| {
+            let chunk = parsed.chunks.get(o.chunk).map_or(0, |c| c.n);
+            (o.id.clone(), parsed.pages[o.page].number, chunk)
+        })
         .collect();
+    let fragment_links = parsed.fragment_links.clone();
     let (pages, chunks) = (parsed.pages.len(), parsed.chunks.len());
     let (description, weight) = (split.front.description.clone(), split.front.weight);
     let file_digest = owned.as_deref().map(|t| digest(t.as_bytes()));
@@ -797,6 +801,7 @@ fn read_document(c: &mut Candidate, opts: &LoadOptions, sink: &Sink) -> Result<D
         pages,
         chunks,
         anchors,
+        fragment_links,
         body,
     };
     if let Some((cache, k)) = key {

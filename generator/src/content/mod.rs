@@ -65,9 +65,12 @@ pub struct Document {
     pub source: String,
     pub pages: usize,
     pub chunks: usize,
-    /// Each heading's anchor and the number of the page it is on: what
-    /// links from other documents resolve against.
-    pub anchors: Vec<(String, u32)>,
+    /// Each heading's anchor, the number of the page it is on and the
+    /// number of its chunk: what links from other documents resolve
+    /// against.
+    pub anchors: Vec<(String, u32, u32)>,
+    /// Destinations of its links to other files' headings, each once.
+    pub fragment_links: Vec<String>,
     body: Body,
 }
 
@@ -387,6 +390,48 @@ mod tests {
     }
 
     #[test]
+    fn in_links_count_the_other_documents_that_link_to_a_heading() {
+        let long = "word ".repeat(900);
+        let guide = format!(
+            "# Guide\n\nIntro, see [use](#use).\n\n## Setup\n\n{long}\n\n## Use\n\nMore text.\n"
+        );
+        let (_dir, lib) = load_tree(&[
+            ("p/1.0/docs/guide.md", &guide),
+            // Twice, and once by a reference link: one linking document.
+            (
+                "p/1.0/docs/a.md",
+                "# A\n\n[setup](guide.md#setup), [again](guide.md#setup), [ref][r], [top](guide.md).\n\n[r]: guide.md#setup\n",
+            ),
+            (
+                "p/1.0/docs/sub/b.md",
+                "# B\n\n[use](../guide.md#use) and [lost](../guide.md#nowhere), [web](https://example.com/x#setup).\n",
+            ),
+        ]);
+        let docs: Vec<DocRef<'_>> = lib.documents().collect();
+        let guide = docs.iter().find(|d| d.doc.id == "guide").unwrap();
+        let chunk_of = |anchor: &str| {
+            let (_, _, n) = guide
+                .doc
+                .anchors
+                .iter()
+                .find(|(a, ..)| a == anchor)
+                .unwrap();
+            guide.chunk_id(*n)
+        };
+        assert_ne!(chunk_of("setup"), chunk_of("use"));
+        let counts = crate::render::inlinks(&lib);
+        assert_eq!(counts.get(&chunk_of("setup")), Some(&1), "{counts:?}");
+        // Its own link to `#use` does not count; b's does.
+        assert_eq!(counts.get(&chunk_of("use")), Some(&1), "{counts:?}");
+        assert_eq!(counts.len(), 2, "{counts:?}");
+        // And the index records carry them.
+        let inputs = crate::build::index::chunk_inputs(&lib).unwrap();
+        let setup = inputs.iter().find(|c| c.id == chunk_of("setup")).unwrap();
+        assert_eq!(setup.inlinks, 1);
+        assert_eq!(inputs.iter().map(|c| c.inlinks).sum::<u32>(), 2);
+    }
+
+    #[test]
     fn the_catalog_holds_summaries_and_parses_again_on_demand() {
         let long = "word ".repeat(900);
         let text = format!(
@@ -414,7 +459,11 @@ mod tests {
         assert_eq!(guide.doc.chunks, parsed.chunks.len());
         assert!(guide.doc.chunks > 2, "{} chunks", guide.doc.chunks);
         assert!(
-            guide.doc.anchors.contains(&("setup".to_string(), 2)),
+            guide
+                .doc
+                .anchors
+                .iter()
+                .any(|(a, page, chunk)| a == "setup" && *page == 2 && *chunk > 0),
             "{:?}",
             guide.doc.anchors
         );

@@ -5,6 +5,7 @@
 
 mod href;
 mod links;
+pub use links::inlinks;
 mod nav;
 pub mod theme;
 pub mod views;

@@ -147,6 +147,7 @@ pub fn generate(docs: usize, chunks_per_doc: usize, seed: u64) -> Vec<ChunkInput
                 doc_set: doc_set.clone(),
                 document: key.clone(),
                 text,
+                inlinks: 0,
             });
         }
     }

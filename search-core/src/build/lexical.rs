@@ -6,8 +6,15 @@ use super::*;
 /// Quantised BM25F impact of one posting: the saturated pseudo term
 /// frequency `tf'·(k1+1)/(tf'+k1)` with
 /// `tf' = Σ_f weight_f·tf_f / (1 − b_f + b_f·len_f/avg_f)`, scaled so
-/// `k1+1` maps to 255. The query multiplies it by the term's IDF.
-pub(super) fn impact(r: &RankingParams, avg: &[f32; 3], len: &[u32; 3], tf: &[u16; 3]) -> u8 {
+/// `k1+1` maps to 255, times the chunk's `prior` (at most 1, see
+/// [`link_priors`]). The query multiplies it by the term's IDF.
+pub(super) fn impact(
+    r: &RankingParams,
+    avg: &[f32; 3],
+    len: &[u32; 3],
+    tf: &[u16; 3],
+    prior: f32,
+) -> u8 {
     let mut tfp = 0f64;
     for (f, p) in r.fields().iter().enumerate() {
         if tf[f] == 0 {
@@ -19,7 +26,15 @@ pub(super) fn impact(r: &RankingParams, avg: &[f32; 3], len: &[u32; 3], tf: &[u1
     }
     let k1 = f64::from(r.k1);
     let s = tfp / (tfp + k1);
-    (s * 255.0).round().clamp(1.0, 255.0) as u8
+    (s * f64::from(prior) * 255.0).round().clamp(1.0, 255.0) as u8
+}
+
+/// Each chunk's in-link prior `1 + β·ln(1 + min(inlinks, cap))`, divided
+/// by the largest of them: 1 for every chunk of a library without links.
+pub(super) fn link_priors(chunks: &[ChunkInput], beta: f32) -> Vec<f32> {
+    let f = |c: &ChunkInput| 1.0 + f64::from(beta) * f64::from(c.inlinks.min(INLINKS_CAP)).ln_1p();
+    let max = chunks.iter().map(f).fold(1.0, f64::max);
+    chunks.iter().map(|c| (f(c) / max) as f32).collect()
 }
 
 /// Chunks tokenized per parallel step of [`invert`] (bounds the memory of
@@ -95,6 +110,7 @@ pub(super) fn invert(
     let mut held = 0usize;
     let mut runs = Vec::new();
     let mut lens: Vec<[u32; 3]> = Vec::with_capacity(chunks.len());
+    let priors = link_priors(chunks, opts.inlink_prior);
     let sorted = |dict: &mut FastMap<String, TermAcc>| {
         let mut v: Vec<(String, TermAcc)> = dict.drain().collect();
         v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -198,7 +214,7 @@ pub(super) fn invert(
                 .ords
                 .iter()
                 .zip(&acc.tfs)
-                .map(|(&o, tf)| impact(r, &avg_len, &lens[o as usize], tf))
+                .map(|(&o, tf)| impact(r, &avg_len, &lens[o as usize], tf, priors[o as usize]))
                 .collect();
             let mut postings = Vec::new();
             encode_postings(&mut postings, &acc.ords, &impacts);
@@ -230,4 +246,50 @@ pub(super) fn invert(
         term_payloads,
         pos_payloads,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linked(n: u32) -> ChunkInput {
+        ChunkInput {
+            inlinks: n,
+            ..ChunkInput::default()
+        }
+    }
+
+    #[test]
+    fn link_priors_are_relative_to_the_most_linked_chunk_and_capped() {
+        let none: Vec<ChunkInput> = (0..3).map(|_| linked(0)).collect();
+        assert_eq!(link_priors(&none, 0.05), [1.0; 3]);
+        let p = link_priors(
+            &[
+                linked(0),
+                linked(10),
+                linked(INLINKS_CAP),
+                linked(50 * INLINKS_CAP),
+            ],
+            0.1,
+        );
+        assert_eq!(p[2], 1.0);
+        assert_eq!(p[3], 1.0, "counts past the cap add nothing");
+        let expect =
+            |n: f64| (1.0 + 0.1 * n.ln_1p()) / (1.0 + 0.1 * f64::from(INLINKS_CAP).ln_1p());
+        assert!((f64::from(p[0]) - expect(0.0)).abs() < 1e-6);
+        assert!((f64::from(p[1]) - expect(10.0)).abs() < 1e-6);
+        assert!(p[0] < p[1] && p[1] < p[2]);
+        assert_eq!(link_priors(&[linked(0), linked(9)], 0.0), [1.0, 1.0]);
+    }
+
+    #[test]
+    fn the_prior_scales_the_impact() {
+        let r = RankingParams::default();
+        let full = impact(&r, &[4.0; 3], &[4; 3], &[0, 0, 3], 1.0);
+        let half = impact(&r, &[4.0; 3], &[4; 3], &[0, 0, 3], 0.5);
+        assert!(
+            full > 1 && (i32::from(half) - i32::from(full) / 2).abs() <= 1,
+            "{full} {half}"
+        );
+    }
 }

@@ -82,7 +82,20 @@ pub struct BuildOptions {
     /// Names of products besides their ids (display names, aliases), by
     /// which a query names a product (see [`crate::names`]).
     pub names: crate::names::ProductNames,
+    /// Weight β of the in-link prior: a chunk's lexical impacts are scaled
+    /// by `1 + β·ln(1 + inlinks)` (inlinks capped at [`INLINKS_CAP`]),
+    /// relative to the largest such factor of the library, so a library
+    /// without links is ranked as with β = 0. Folded into the impacts: no
+    /// bytes and no work at query time. 0 turns it off.
+    pub inlink_prior: f32,
 }
+
+/// In-links beyond this many add nothing to a chunk's prior.
+pub const INLINKS_CAP: u32 = 1000;
+
+/// Default [`BuildOptions::inlink_prior`], chosen on the doc-QA dev split
+/// (bench/results/doc-qa-steps.md, step 17).
+pub const DEFAULT_INLINK_PRIOR: f32 = 0.05;
 
 /// Default [`BuildOptions::memory_budget`].
 pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
@@ -101,6 +114,7 @@ impl Default for BuildOptions {
             memory_budget: DEFAULT_MEMORY_BUDGET,
             synonyms: crate::synonyms::SynonymSettings::default(),
             names: crate::names::ProductNames::default(),
+            inlink_prior: DEFAULT_INLINK_PRIOR,
         }
     }
 }
@@ -250,6 +264,11 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
             .all(|f| f.weight.is_finite() && f.weight >= 0.0 && (0.0..=1.0).contains(&f.b));
     if !params_ok {
         return Err(BuildError::InvalidOption("ranking parameters out of range").into());
+    }
+    if !(opts.inlink_prior.is_finite() && opts.inlink_prior >= 0.0) {
+        return Err(
+            BuildError::InvalidOption("inlink_prior must be finite and non-negative").into(),
+        );
     }
     let mut seen = HashSet::with_capacity(chunks.len());
     for c in &chunks {

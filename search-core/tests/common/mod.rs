@@ -28,6 +28,7 @@ pub fn chunk(
         doc_set: "Guides".into(),
         document: document.into(),
         text: text.into(),
+        inlinks: 0,
     }
 }
 

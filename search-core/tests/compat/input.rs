@@ -23,6 +23,7 @@ fn chunk(n: u32, version: &str, rank: u32, document: &str, title: &str, text: &s
         doc_set: "Guide".into(),
         document: document.into(),
         text: text.into(),
+        inlinks: 0,
     }
 }
 
