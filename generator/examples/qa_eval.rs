@@ -23,8 +23,10 @@
 //!
 //! cargo run -p mcdewey --example qa_eval -- [--model NAME | --model-file FILE | --no-model]
 //!     [--grid] [--verbose] [--causes] [--users] [--target-words N] [--out FILE]
-//!     [--dump DIR]
+//!     [--dump DIR] [--weight W] [--inlink-prior B] [--nprobe N] [--vectors int8]
 //!
+//! `--weight` sets the index's semantic weight (before the query shape's
+//! factor) and `--inlink-prior` the in-link prior's β (0 turns it off).
 //! `--users` prints each user-phrased question's ranks, the chunk that
 //! answers it and the first result. `--causes` sorts the hybrid misses by where their answer sits in its
 //! chunk (see [`causes`]).
@@ -500,6 +502,10 @@ fn main() {
         let mut sem = SemanticOptions::new(m);
         if let Some(n) = value("--nprobe").and_then(|v| v.parse().ok()) {
             sem.nprobe = n;
+        }
+        // The index's semantic weight, before the query shape's factor.
+        if let Some(w) = value("--weight").and_then(|v| v.parse().ok()) {
+            sem.weight = w;
         }
         if value("--vectors").as_deref() == Some("int8") {
             sem.vectors = mcdewey_search_core::VectorEncoding::Int8;
