@@ -112,6 +112,7 @@ impl LinkIndex {
 /// (chunks no link lands on are left out). A document counts once however
 /// often it links; links within a document do not count.
 pub fn inlinks(lib: &Catalog) -> std::collections::HashMap<String, u32> {
+    let t = std::time::Instant::now();
     let index = LinkIndex::new(lib);
     let docs: Vec<_> = lib.documents().collect();
     let mut seen = std::collections::HashSet::new();
@@ -126,6 +127,7 @@ pub fn inlinks(lib: &Catalog) -> std::collections::HashMap<String, u32> {
             }
         }
     }
+    tracing::debug!(elapsed = ?t.elapsed(), links = seen.len(), chunks = counts.len(), "in-links counted");
     counts
 }
 
