@@ -253,6 +253,7 @@ pub struct IndexMemo {
 /// from `memo` (the previous build's) where it is unchanged and leaving
 /// this build's in it. With `memo`, also the chunk-text cache for the next
 /// build (the documents' texts come from the previous one's, by the feeder).
+/// The chunks come with their in-link counts set ([`set_inlinks`]).
 pub fn build_with(
     documents: impl Iterator<Item = DocInputs>,
     lib: &Catalog,
@@ -274,7 +275,6 @@ pub fn build_with(
         }
         chunks.extend(d.chunks);
     }
-    set_inlinks(&mut chunks, &crate::render::inlinks(lib));
     // Teacher vectors need every chunk (the alignment is fitted on the
     // whole library); the semantic half then takes them instead of the
     // table's, and nothing of it comes from the analysis cache.

@@ -486,8 +486,13 @@ impl Stage<'_> {
                     spill_dir,
                 };
                 let singles = write::Singles::new(writer);
+                let inlinks = self.renderer.inlinks(catalog);
+                let documents = from_docs.into_iter().map(|mut d| {
+                    index::set_inlinks(&mut d.chunks, &inlinks);
+                    d
+                });
                 let built = index::build_with(
-                    from_docs.into_iter(),
+                    documents,
                     catalog,
                     opts,
                     self.teacher,

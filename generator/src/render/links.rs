@@ -110,25 +110,33 @@ impl LinkIndex {
 
 /// How many other documents link to a heading in each chunk, by chunk id
 /// (chunks no link lands on are left out). A document counts once however
-/// often it links; links within a document do not count.
+/// often it links; links within a document do not count. Builds the
+/// library's link index; a renderer counts with its own
+/// ([`crate::render::Renderer::inlinks`]).
 pub fn inlinks(lib: &Catalog) -> std::collections::HashMap<String, u32> {
-    let t = std::time::Instant::now();
-    let index = LinkIndex::new(lib);
-    let docs: Vec<_> = lib.documents().collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut counts = std::collections::HashMap::new();
-    for (from, d) in docs.iter().enumerate() {
-        for link in &d.doc.fragment_links {
-            let Some((doc, chunk)) = index.chunk_of(&d.doc.source, link) else {
-                continue;
-            };
-            if doc != from && seen.insert((doc, chunk, from)) {
-                *counts.entry(docs[doc].chunk_id(chunk)).or_insert(0) += 1;
+    LinkIndex::new(lib).inlinks(lib)
+}
+
+impl LinkIndex {
+    /// [`inlinks`] through this index (made from `lib`).
+    pub fn inlinks(&self, lib: &Catalog) -> std::collections::HashMap<String, u32> {
+        let t = std::time::Instant::now();
+        let docs: Vec<_> = lib.documents().collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut counts = std::collections::HashMap::new();
+        for (from, d) in docs.iter().enumerate() {
+            for link in &d.doc.fragment_links {
+                let Some((doc, chunk)) = self.chunk_of(&d.doc.source, link) else {
+                    continue;
+                };
+                if doc != from && seen.insert((doc, chunk, from)) {
+                    *counts.entry(docs[doc].chunk_id(chunk)).or_insert(0) += 1;
+                }
             }
         }
+        tracing::debug!(elapsed = ?t.elapsed(), links = seen.len(), chunks = counts.len(), "in-links counted");
+        counts
     }
-    tracing::debug!(elapsed = ?t.elapsed(), links = seen.len(), chunks = counts.len(), "in-links counted");
-    counts
 }
 
 fn normalise(path: &str) -> Option<String> {

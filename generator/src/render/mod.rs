@@ -88,6 +88,12 @@ impl<'a> Renderer<'a> {
         self.links.digest()
     }
 
+    /// [`inlinks`] of `lib` (the catalog this renderer was made from),
+    /// through the renderer's own link index.
+    pub fn inlinks(&self, lib: &Catalog) -> std::collections::HashMap<String, u32> {
+        self.links.inlinks(lib)
+    }
+
     /// `template` at site path `rel` with `ctx` and what every page sees.
     fn render(&self, template: &str, rel: &str, ctx: Value) -> anyhow::Result<String> {
         self.render_whole(

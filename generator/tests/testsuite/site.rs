@@ -524,3 +524,43 @@ fn decode_base64(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// The search index's term shards of a two-document library in which
+/// `guide.md` links to `setup.md` with `target`.
+fn term_shards_with_link(target: &str) -> Vec<(String, Vec<u8>)> {
+    let mut setup =
+        String::from("# Setup\n\nIntro.\n\n## Network\n\nConfigure the network bridge.\n\n");
+    // Enough words that the two headings land in different chunks.
+    setup.push_str(&"Filler words about other matters. ".repeat(80));
+    setup.push_str("\n\n## Storage\n\nConfigure the storage pool.\n");
+    let site = TestSite::new().file("p/1.0/docs/setup.md", &setup).file(
+        "p/1.0/docs/guide.md",
+        &format!("# Guide\n\nBefore you start, read [the setup]({target}).\n"),
+    );
+    let outcome = site.build();
+    assert_eq!(outcome.errors(), 0, "{:?}", outcome.diagnostics);
+    let shards = format!("{}/t/", mcdewey::site::SEARCH_DIR);
+    let files: Vec<(String, Vec<u8>)> = list_files(&site.out())
+        .into_iter()
+        .filter(|f| f.starts_with(&shards))
+        .map(|f| {
+            let bytes = std::fs::read(site.out().join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect();
+    assert!(!files.is_empty());
+    files
+}
+
+/// A build feeds the index each chunk's in-links: a link to a heading of
+/// another document changes the term shards' impacts (the chunk's text is
+/// the same either way), while a link to an anchor that does not exist
+/// counts for nothing, like a link to the page alone.
+#[test]
+fn a_build_gives_the_index_its_in_links() {
+    let page = term_shards_with_link("setup.md");
+    let unknown = term_shards_with_link("setup.md#nowhere");
+    let heading = term_shards_with_link("setup.md#storage");
+    assert_eq!(page, unknown, "no in-link either way");
+    assert_ne!(page, heading, "the linked heading's chunk gains its prior");
+}
