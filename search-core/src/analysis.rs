@@ -46,6 +46,11 @@ impl ChunkTerms {
         self.bytes = w.buf;
     }
 
+    /// Bytes it holds on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.bytes.capacity()
+    }
+
     pub(crate) fn new(lens: [u32; 3]) -> ChunkTerms {
         ChunkTerms {
             lens,

@@ -112,3 +112,47 @@ fn cached_builds_equal_fresh_ones_and_analyse_only_changed_chunks() {
     let c = same_as_fresh(&chunks, &lexical, &cache);
     assert_eq!((c.reused, c.analysed), (n, 0), "{c:?}");
 }
+
+/// A library of several versions repeats most passages word for word; a
+/// build analyses each distinct passage once and gives the chunks that
+/// repeat it the same analysis. The files must be the bytes a build that
+/// analyses every chunk on its own writes (a first build with an empty
+/// cache does), whether the repeated analyses fit the budget or not.
+#[test]
+fn repeated_passages_give_the_bytes_of_chunks_analysed_one_by_one() {
+    let model = model();
+    let base = synth::generate(24, 5, 17);
+    let mut chunks = Vec::new();
+    for (rank, version) in ["3.0", "2.0", "1.0"].iter().enumerate() {
+        for (i, c) in base.iter().enumerate() {
+            let mut c = c.clone();
+            c.version = version.to_string();
+            c.version_rank = rank as u32;
+            c.id = format!("{}@{version}", c.id);
+            // Each version changes a few passages of its own.
+            if (i + rank) % 7 == 0 {
+                c.text.push_str(&format!(" changed in {version}"));
+            }
+            chunks.push(c);
+        }
+    }
+    // A passage repeated inside one document, and one in another product.
+    let mut again = chunks[3].clone();
+    again.id.push_str("-again");
+    chunks.push(again);
+    let mut elsewhere = chunks[8].clone();
+    elsewhere.id.push_str("-elsewhere");
+    elsewhere.product = "Other".into();
+    chunks.push(elsewhere);
+
+    for budget in [64 << 10, 64 << 20] {
+        let mut opts = options(&model);
+        opts.memory_budget = budget;
+        let c = same_as_fresh(&chunks, &opts, &AnalysisCache::default());
+        assert_eq!(
+            c.analysed,
+            chunks.len(),
+            "the cached build analysed each chunk"
+        );
+    }
+}

@@ -92,6 +92,15 @@ pub(super) fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ChunkTerms {
     out
 }
 
+/// Where [`invert`] takes each chunk's terms from.
+#[derive(Clone, Copy)]
+pub(super) enum TermsOf<'a> {
+    /// An earlier build's analysis, one per chunk.
+    Cache(&'a [Arc<Analysed>]),
+    /// Tokenized here, once per distinct passage.
+    Passages(&'a Sources),
+}
+
 /// Inverts the chunks and cuts the dictionary into shards. Postings are
 /// accumulated until they reach a third of the memory budget (vectors may
 /// hold up to twice what they use), then spilled as a sorted run; the runs
@@ -101,7 +110,7 @@ pub(super) fn invert(
     tokenizer: &Tokenizer,
     opts: &BuildOptions,
     store: &dyn SpillStore,
-    analysed: Option<&[Arc<Analysed>]>,
+    terms_of: TermsOf<'_>,
 ) -> Result<Lexical, BuildError> {
     let r = &opts.ranking;
     let run_budget = (opts.memory_budget / 3).max(1);
@@ -117,18 +126,45 @@ pub(super) fn invert(
         v
     };
     // Tokenizing is the costly part: it runs in parallel over blocks of
-    // chunks, and the terms are merged in chunk order.
+    // chunks, and the terms are merged in chunk order. A passage seen
+    // before takes its first chunk's terms, kept until their last use
+    // within a quarter of the budget (past it, the passage is tokenized
+    // again: the same terms).
+    let kept_budget = opts.memory_budget / 4;
+    let mut kept: FastMap<u32, ChunkTerms> = FastMap::default();
+    let mut kept_bytes = 0usize;
     for (block_no, block) in chunks.chunks(INVERT_BLOCK).enumerate() {
         let first = block_no * INVERT_BLOCK;
-        let tokenized;
-        let terms: Vec<&ChunkTerms> = match analysed {
-            Some(a) => a[first..first + block.len()]
+        let end = (first + block.len()) as u32;
+        let mut tokenized: Vec<Option<ChunkTerms>> = Vec::new();
+        // Per chunk of the block, its place in `tokenized`.
+        let mut own: Vec<Option<usize>> = vec![None; block.len()];
+        let terms: Vec<&ChunkTerms> = match terms_of {
+            TermsOf::Cache(a) => a[first..first + block.len()]
                 .iter()
                 .map(|a| &a.terms)
                 .collect(),
-            None => {
-                tokenized = par::map(block, |c| chunk_terms(tokenizer, c));
-                tokenized.iter().collect()
+            TermsOf::Passages(src) => {
+                let todo: Vec<usize> = (0..block.len())
+                    .filter(|&i| {
+                        let f = src.first[first + i];
+                        f as usize == first + i || ((f as usize) < first && !kept.contains_key(&f))
+                    })
+                    .collect();
+                tokenized = par::map(&todo, |&i| Some(chunk_terms(tokenizer, &block[i])));
+                for (k, &i) in todo.iter().enumerate() {
+                    own[i] = Some(k);
+                }
+                (0..block.len())
+                    .map(|i| {
+                        let f = src.first[first + i] as usize;
+                        let at = own[i].or_else(|| f.checked_sub(first).and_then(|j| own[j]));
+                        match at {
+                            Some(k) => tokenized[k].as_ref().expect("tokenized"),
+                            None => &kept[&(f as u32)],
+                        }
+                    })
+                    .collect()
             }
         };
         for (i, t) in terms.into_iter().enumerate() {
@@ -152,6 +188,25 @@ pub(super) fn invert(
                 runs.push(write_run(store, sorted(&mut dict), page_bytes)?);
                 dict.shrink_to_fit();
                 held = 0;
+            }
+        }
+        if let TermsOf::Passages(src) = terms_of {
+            kept.retain(|&f, t| {
+                let used = src.last_use[f as usize] >= end;
+                if !used {
+                    kept_bytes -= t.heap_bytes();
+                }
+                used
+            });
+            for (i, k) in own.iter().enumerate() {
+                let o = first + i;
+                if let Some(k) = k.filter(|_| src.is_first(o) && src.last_use[o] >= end) {
+                    let t = tokenized[k].take().expect("tokenized");
+                    if kept_bytes + t.heap_bytes() <= kept_budget {
+                        kept_bytes += t.heap_bytes();
+                        kept.insert(o as u32, t);
+                    }
+                }
             }
         }
     }

@@ -311,6 +311,21 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
         })
         .transpose()?;
 
+    // A chunk is analysed once per distinct passage (see `Sources`); with
+    // a cache every chunk's analysis is looked up instead.
+    let passages;
+    let terms_of = match &lookup {
+        Some(l) => TermsOf::Cache(&l.analysed),
+        None => {
+            passages = Sources::of(&chunks);
+            TermsOf::Passages(&passages)
+        }
+    };
+    let sources = match terms_of {
+        TermsOf::Passages(s) => Some(s),
+        TermsOf::Cache(_) => None,
+    };
+
     // The inverted index, the fragments and the vectors do not depend on
     // each other. The fragments, most of the index's files, carry an id of
     // their own (the manifest holds it), so they go to `emit` while the
@@ -334,10 +349,7 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
         },
         || {
             par::join(
-                || {
-                    let analysed = lookup.as_ref().map(|l| l.analysed.as_slice());
-                    invert(&chunks, &tokenizer, opts, store, analysed)
-                },
+                || invert(&chunks, &tokenizer, opts, store, terms_of),
                 || {
                     opts.semantic.as_ref().map(|s| {
                         let kept = lookup.as_ref().map(|l| KeptVectors {
@@ -346,7 +358,7 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
                             weights: &l.weights,
                             kmeans: l.kmeans.as_deref(),
                         });
-                        build_semantic(&chunks, s, store, kept)
+                        build_semantic(&chunks, s, store, kept, sources)
                     })
                 },
             )
@@ -486,6 +498,51 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
         }
     }
     Ok(())
+}
+
+/// Where each chunk's analysis (its terms, token ids and vector) comes
+/// from. Analysis reads only a chunk's title, headings and text, and a
+/// library of several versions repeats most passages word for word (a
+/// 259k-chunk benchmark library has 84k distinct ones), so each distinct
+/// passage is analysed once, by its first chunk, and the chunks that
+/// repeat it take that analysis: the same bytes, a third of the work.
+pub(super) struct Sources {
+    /// The first ordinal with the same title, headings and text (the
+    /// chunk's own when it is the first).
+    pub(super) first: Vec<u32>,
+    /// For a first ordinal, the last ordinal that takes its analysis (its
+    /// own when none does).
+    pub(super) last_use: Vec<u32>,
+    /// For a first ordinal, how many chunks share its analysis, itself
+    /// included (0 for the others).
+    pub(super) copies: Vec<u32>,
+}
+
+impl Sources {
+    pub(super) fn of(chunks: &[ChunkInput]) -> Sources {
+        let n = chunks.len();
+        let mut by_passage: FastMap<(&str, &[String], &str), u32> =
+            FastMap::with_capacity_and_hasher(n, Default::default());
+        let mut first = Vec::with_capacity(n);
+        let mut last_use: Vec<u32> = (0..n as u32).collect();
+        let mut copies = vec![0u32; n];
+        for (o, c) in (0u32..).zip(chunks) {
+            let key = (c.title.as_str(), c.breadcrumb.as_slice(), c.text.as_str());
+            let f = *by_passage.entry(key).or_insert(o);
+            first.push(f);
+            last_use[f as usize] = o;
+            copies[f as usize] += 1;
+        }
+        Sources {
+            first,
+            last_use,
+            copies,
+        }
+    }
+
+    pub(super) fn is_first(&self, o: usize) -> bool {
+        self.first[o] as usize == o
+    }
 }
 
 /// The fragments, a group of chunks at a time: display data copies the

@@ -108,6 +108,7 @@ pub(super) fn build_semantic(
     s: &SemanticOptions,
     store: &dyn SpillStore,
     kept: Option<KeptVectors<'_>>,
+    sources: Option<&Sources>,
 ) -> Result<(SemanticFiles, Option<(Made, usize)>), BuildError> {
     if s.rows_per_shard == 0 || s.partition_size == 0 || s.nprobe == 0 || s.candidates == 0 {
         return Err(BuildError::InvalidOption(
@@ -133,7 +134,7 @@ pub(super) fn build_semantic(
         })
         .collect();
     if let Some(t) = &s.teacher {
-        let (vectors, weights) = vectors_streamed(chunks, m, store)?;
+        let (vectors, weights) = vectors_streamed(chunks, m, store, sources)?;
         let mut rows: Vec<&[f32]> = Vec::with_capacity(n);
         for c in chunks {
             match t.by_id.get(&c.id) {
@@ -159,13 +160,14 @@ pub(super) fn build_semantic(
             s,
             &aligned.model,
             store,
-            None,
+            Reuse::Nothing,
         )?;
         return Ok((files, None));
     }
     let Some(kept) = kept else {
-        let (vectors, weights) = vectors_streamed(chunks, m, store)?;
-        let (files, _) = semantic_files(&vectors, &keys, &weights, s, m, store, None)?;
+        let (vectors, weights) = vectors_streamed(chunks, m, store, sources)?;
+        let reuse = sources.map_or(Reuse::Nothing, |s| Reuse::Copies(&s.first));
+        let (files, _) = semantic_files(&vectors, &keys, &weights, s, m, store, reuse)?;
         return Ok((files, None));
     };
     let (vectors, made, weights) = vectors_from_cache(m, n, &kept);
@@ -183,7 +185,7 @@ pub(super) fn build_semantic(
         s,
         m,
         store,
-        Some((kept.kmeans, &partitions)),
+        Reuse::Kept(kept.kmeans, &partitions),
     )?;
     let made = Made {
         vectors: made
@@ -270,10 +272,14 @@ pub(super) fn vectors_from_cache(
 
 /// Vectors with the token ids cut twice over: once for the document
 /// frequencies, then kept in the store until their weights are known.
+/// With `sources`, only each distinct passage's first chunk is cut and
+/// embedded; the chunks that repeat it count in the frequencies as many
+/// times and copy its vector.
 pub(super) fn vectors_streamed(
     chunks: &[ChunkInput],
     m: &Model,
     store: &dyn SpillStore,
+    sources: Option<&Sources>,
 ) -> Result<(Vec<f32>, Vec<f32>), BuildError> {
     let d = m.dims();
     let n = chunks.len();
@@ -281,7 +287,17 @@ pub(super) fn vectors_streamed(
     // A hash map beats the vocabulary's binary search over a whole corpus,
     // and each block of chunks cuts each distinct word once.
     let lookup = vocab_lookup(m);
-    let blocks: Vec<&[ChunkInput]> = chunks.chunks(PIECE_CACHE_CHUNKS).collect();
+    // The chunks that are cut, with how many chunks each stands for.
+    let cut: Vec<(&ChunkInput, u32)> = match sources {
+        Some(src) => chunks
+            .iter()
+            .enumerate()
+            .filter(|&(o, _)| src.is_first(o))
+            .map(|(o, c)| (c, src.copies[o]))
+            .collect(),
+        None => chunks.iter().map(|c| (c, 1)).collect(),
+    };
+    let blocks: Vec<&[(&ChunkInput, u32)]> = cut.chunks(PIECE_CACHE_CHUNKS).collect();
     // Token ids are needed twice (document frequencies, then the vectors
     // they weight) and are several times the vectors' size: each block's
     // go to the store, compact, between the passes.
@@ -291,15 +307,15 @@ pub(super) fn vectors_streamed(
     let mut c = 0u32;
     for step in blocks.chunks(ID_BLOCKS_PER_STEP) {
         let ids = par::map(step, |block| {
-            let block: Vec<&ChunkInput> = block.iter().collect();
+            let block: Vec<&ChunkInput> = block.iter().map(|&(c, _)| c).collect();
             block_token_ids(m, &lookup, &block)
         });
-        for block in ids {
-            for ids in &block {
+        for (block, cut) in ids.into_iter().zip(step) {
+            for (ids, &(_, copies)) in block.iter().zip(cut.iter()) {
                 for &id in ids {
                     if seen[id as usize] != c {
                         seen[id as usize] = c;
-                        df[id as usize] += 1;
+                        df[id as usize] += copies;
                     }
                 }
                 c += 1;
@@ -310,6 +326,20 @@ pub(super) fn vectors_streamed(
     drop(seen);
     let weights = token_weights(&df, n);
     let mut vectors: Vec<f32> = Vec::with_capacity(n * d);
+    // Appends a cut chunk's vector, then those of the chunks after it
+    // that repeat an earlier passage (`o`: the next chunk's ordinal).
+    let mut o = 0usize;
+    let mut push = |vectors: &mut Vec<f32>, v: &[f32]| {
+        vectors.extend_from_slice(v);
+        o += 1;
+        if let Some(src) = sources {
+            while o < n && !src.is_first(o) {
+                let f = src.first[o] as usize;
+                vectors.extend_from_within(f * d..(f + 1) * d);
+                o += 1;
+            }
+        }
+    };
     for step in id_blobs.chunks(ID_BLOCKS_PER_STEP) {
         let encoded = step
             .iter()
@@ -327,19 +357,31 @@ pub(super) fn vectors_streamed(
             })
         });
         for v in embedded {
-            vectors.extend(v?);
+            for v in v?.chunks(d.max(1)) {
+                push(&mut vectors, v);
+            }
         }
     }
     Ok((vectors, weights))
 }
 
+/// What the partition assignment takes instead of searching the nearest
+/// centroid.
+pub(super) enum Reuse<'a> {
+    Nothing,
+    /// The last build's k-means and, per chunk whose vector did not
+    /// change, its partition.
+    Kept(Option<&'a KMeansMemo>, &'a [Option<u32>]),
+    /// Per chunk, the earlier chunk whose vector it copies (its own
+    /// ordinal when none; see [`Sources`]): a copy takes that partition.
+    Copies(&'a [u32]),
+}
+
 /// The semantic files from the chunk vectors: partitions by k-means, the
 /// token table (`m`'s rows) with the corpus' weights, the vocabulary.
-/// With `kept` (the last build's k-means and, per chunk whose vector did
-/// not change, its partition), the centroids are trained only when their
-/// sample changed and kept vectors are assigned only when the centroids
-/// did; the assignment and this k-means are returned for the next build.
-#[allow(clippy::type_complexity)]
+/// With [`Reuse::Kept`], the centroids are trained only when their sample
+/// changed and kept vectors are assigned only when the centroids did; the
+/// assignment and this k-means are returned for the next build.
 pub(super) fn semantic_files(
     vectors: &[f32],
     keys: &[u64],
@@ -347,8 +389,13 @@ pub(super) fn semantic_files(
     s: &SemanticOptions,
     m: &Model,
     store: &dyn SpillStore,
-    kept: Option<(Option<&KMeansMemo>, &[Option<u32>])>,
+    reuse: Reuse<'_>,
 ) -> Result<(SemanticFiles, (Vec<u32>, KMeansMemo)), BuildError> {
+    let (kept, same) = match reuse {
+        Reuse::Nothing => (None, None),
+        Reuse::Kept(memo, partitions) => (Some((memo, partitions)), None),
+        Reuse::Copies(first) => (None, Some(first)),
+    };
     // One key per chunk.
     let n = keys.len();
     let d = m.dims();
@@ -383,10 +430,21 @@ pub(super) fn semantic_files(
     };
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); k];
     let rows: Vec<(usize, &[f32])> = vectors.chunks(d).enumerate().collect();
-    let assigned = par::map(&rows, |&(o, v)| match previous.get(o) {
+    // A chunk whose vector copies an earlier one's (`same`: the ordinal
+    // it copies) takes that chunk's partition.
+    let copied = |o: usize| same.map_or(o, |s| s[o] as usize) != o;
+    let mut assigned = par::map(&rows, |&(o, v)| match previous.get(o) {
         Some(&Some(p)) => p,
+        _ if copied(o) => u32::MAX,
         _ => nearest(&cent, d, v) as u32,
     });
+    if let Some(same) = same {
+        for o in 0..assigned.len() {
+            if assigned[o] == u32::MAX {
+                assigned[o] = assigned[same[o] as usize];
+            }
+        }
+    }
     for (o, &p) in assigned.iter().enumerate() {
         members[p as usize].push(o as u32);
     }
