@@ -24,9 +24,12 @@
 //! cargo run -p mcdewey --example qa_eval -- [--model NAME | --model-file FILE | --no-model]
 //!     [--grid] [--verbose] [--causes] [--users] [--target-words N] [--out FILE]
 //!     [--dump DIR] [--weight W] [--inlink-prior B] [--nprobe N] [--vectors int8]
+//!     [--ranking K1,TW,TB,HW,HB,BW,BB]
 //!
 //! `--weight` sets the index's semantic weight (before the query shape's
-//! factor) and `--inlink-prior` the in-link prior's β (0 turns it off).
+//! factor) and `--inlink-prior` the in-link prior's β (0 turns it off);
+//! `--ranking` sets BM25F's k1 and each field's weight and b (title,
+//! heading, body; an empty value keeps the default).
 //! `--users` prints each user-phrased question's ranks, the chunk that
 //! answers it and the first result. `--causes` sorts the hybrid misses by where their answer sits in its
 //! chunk (see [`causes`]).
@@ -486,6 +489,28 @@ fn main() {
     // The in-link prior's weight (`--inlink-prior 0` measures without it).
     if let Some(b) = value("--inlink-prior").and_then(|v| v.parse().ok()) {
         build.inlink_prior = b;
+    }
+    // BM25F parameters to measure: `k1,title weight,title b,heading
+    // weight,heading b,body weight,body b` (the defaults where a value is
+    // left empty).
+    if let Some(spec) = value("--ranking") {
+        let r = &mut build.ranking;
+        let slots: [&mut f32; 7] = [
+            &mut r.k1,
+            &mut r.title.weight,
+            &mut r.title.b,
+            &mut r.heading.weight,
+            &mut r.heading.b,
+            &mut r.body.weight,
+            &mut r.body.b,
+        ];
+        for (slot, v) in slots.into_iter().zip(spec.split(',')) {
+            if !v.is_empty() {
+                *slot = v
+                    .parse()
+                    .unwrap_or_else(|_| panic!("--ranking: {v:?} is not a number"));
+            }
+        }
     }
     if !flag("--no-model") {
         // A model file (a candidate table) is measured without embedding it.
