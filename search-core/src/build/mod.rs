@@ -314,16 +314,23 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
     // A chunk is analysed once per distinct passage (see `Sources`); with
     // a cache every chunk's analysis is looked up instead.
     let passages;
-    let terms_of = match &lookup {
-        Some(l) => TermsOf::Cache(&l.analysed),
+    let (terms_of, vectors_from) = match &lookup {
+        Some(l) => (
+            TermsOf::Cache(&l.analysed),
+            VectorsFrom::Kept(KeptVectors {
+                analysed: &l.analysed,
+                vectors: &l.vectors,
+                weights: &l.weights,
+                kmeans: l.kmeans.as_deref(),
+            }),
+        ),
         None => {
             passages = Sources::of(&chunks);
-            TermsOf::Passages(&passages)
+            (
+                TermsOf::Passages(&passages),
+                VectorsFrom::Passages(&passages),
+            )
         }
-    };
-    let sources = match terms_of {
-        TermsOf::Passages(s) => Some(s),
-        TermsOf::Cache(_) => None,
     };
 
     // The inverted index, the fragments and the vectors do not depend on
@@ -351,15 +358,9 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
             par::join(
                 || invert(&chunks, &tokenizer, opts, store, terms_of),
                 || {
-                    opts.semantic.as_ref().map(|s| {
-                        let kept = lookup.as_ref().map(|l| KeptVectors {
-                            analysed: &l.analysed,
-                            vectors: &l.vectors,
-                            weights: &l.weights,
-                            kmeans: l.kmeans.as_deref(),
-                        });
-                        build_semantic(&chunks, s, store, kept, sources)
-                    })
+                    opts.semantic
+                        .as_ref()
+                        .map(|s| build_semantic(&chunks, s, store, vectors_from))
                 },
             )
         },

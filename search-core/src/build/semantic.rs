@@ -103,12 +103,20 @@ pub(super) struct KeptVectors<'a> {
     pub(super) kmeans: Option<&'a KMeansMemo>,
 }
 
+/// What the chunk vectors are made from besides the embedding pass: one
+/// or the other, as the terms are ([`super::lexical::TermsOf`]).
+pub(super) enum VectorsFrom<'a> {
+    /// The last build's vectors, for the chunks whose analysis it kept.
+    Kept(KeptVectors<'a>),
+    /// Each distinct passage is embedded once and its repeats copy it.
+    Passages(&'a Sources),
+}
+
 pub(super) fn build_semantic(
     chunks: &[ChunkInput],
     s: &SemanticOptions,
     store: &dyn SpillStore,
-    kept: Option<KeptVectors<'_>>,
-    sources: Option<&Sources>,
+    from: VectorsFrom<'_>,
 ) -> Result<(SemanticFiles, Option<(Made, usize)>), BuildError> {
     if s.rows_per_shard == 0 || s.partition_size == 0 || s.nprobe == 0 || s.candidates == 0 {
         return Err(BuildError::InvalidOption(
@@ -133,6 +141,10 @@ pub(super) fn build_semantic(
             h.finish()
         })
         .collect();
+    let sources = match &from {
+        VectorsFrom::Passages(p) => Some(*p),
+        VectorsFrom::Kept(_) => None,
+    };
     if let Some(t) = &s.teacher {
         let (vectors, weights) = vectors_streamed(chunks, m, store, sources)?;
         let mut rows: Vec<&[f32]> = Vec::with_capacity(n);
@@ -164,11 +176,14 @@ pub(super) fn build_semantic(
         )?;
         return Ok((files, None));
     }
-    let Some(kept) = kept else {
-        let (vectors, weights) = vectors_streamed(chunks, m, store, sources)?;
-        let reuse = sources.map_or(Reuse::Nothing, |s| Reuse::Copies(&s.first));
-        let (files, _) = semantic_files(&vectors, &keys, &weights, s, m, store, reuse)?;
-        return Ok((files, None));
+    let kept = match from {
+        VectorsFrom::Kept(kept) => kept,
+        VectorsFrom::Passages(p) => {
+            let (vectors, weights) = vectors_streamed(chunks, m, store, Some(p))?;
+            let reuse = Reuse::Copies(&p.first);
+            let (files, _) = semantic_files(&vectors, &keys, &weights, s, m, store, reuse)?;
+            return Ok((files, None));
+        }
     };
     let (vectors, made, weights) = vectors_from_cache(m, n, &kept);
     // Where a kept vector's partition still holds: its vector is the same.
