@@ -104,6 +104,11 @@ impl Slot {
     }
 }
 
+/// Whether analysis reads the same fields in both chunks.
+fn same_passage(a: &ChunkInput, b: &ChunkInput) -> bool {
+    a.text == b.text && a.title == b.title && a.breadcrumb == b.breadcrumb
+}
+
 /// The fields analysis reads, hashed.
 fn key(c: &ChunkInput) -> u64 {
     let mut h = FastHasher::default();
@@ -130,7 +135,8 @@ struct Inner {
 pub struct AnalysisCounts {
     /// Chunks whose terms (and token ids) came from the cache.
     pub reused: usize,
-    /// Chunks tokenized by the last build.
+    /// Distinct passages tokenized by the last build (a passage that
+    /// several of its chunks repeat, once).
     pub analysed: usize,
     /// Chunk vectors computed by the last build (the others were kept:
     /// same tokens, same weights).
@@ -172,6 +178,9 @@ pub(crate) struct Lookup {
     pub weights: Vec<f32>,
     pub kmeans: Option<Arc<KMeansMemo>>,
     pub reused: usize,
+    /// Distinct passages analysed by `analyse` (the misses, each
+    /// repeated passage once).
+    pub fresh: usize,
 }
 
 /// This build's vectors, partitions, weights and k-means, for the next.
@@ -232,25 +241,47 @@ impl AnalysisCache {
                     .flatten()
             })
             .collect();
-        let missing: Vec<&ChunkInput> = chunks
-            .iter()
-            .zip(&found)
-            .filter(|(_, f)| f.is_none())
-            .map(|(c, _)| c)
+        // A passage that misses in several chunks (the same text in
+        // several versions, on a first build) is analysed once and its
+        // repeats share that analysis: `distinct` holds the first chunk of
+        // each, `miss_of` each missing chunk's place in it.
+        let mut distinct: Vec<&ChunkInput> = Vec::new();
+        let mut by_key: FastMap<u64, Vec<usize>> = FastMap::default();
+        let mut miss_of: Vec<usize> = Vec::with_capacity(chunks.len());
+        let mut missing = 0;
+        for ((c, k), f) in chunks.iter().zip(&keys).zip(&found) {
+            if f.is_some() {
+                miss_of.push(usize::MAX);
+                continue;
+            }
+            missing += 1;
+            let same = by_key.entry(*k).or_default();
+            let at = match same.iter().find(|&&d| same_passage(distinct[d], c)) {
+                Some(&d) => d,
+                None => {
+                    distinct.push(c);
+                    same.push(distinct.len() - 1);
+                    distinct.len() - 1
+                }
+            };
+            miss_of.push(at);
+        }
+        let blocks: Vec<&[&ChunkInput]> = distinct.chunks(block.max(1)).collect();
+        let fresh: Vec<Arc<Analysed>> = crate::par::map(&blocks, |b| analyse(b))
+            .into_iter()
+            .flatten()
+            .map(Arc::new)
             .collect();
-        let blocks: Vec<&[&ChunkInput]> = missing.chunks(block.max(1)).collect();
-        let fresh = crate::par::map(&blocks, |b| analyse(b));
-        let mut fresh = fresh.into_iter().flatten().map(Arc::new);
         let mut analysed = Vec::with_capacity(chunks.len());
         let mut vectors = Vec::with_capacity(chunks.len());
-        for f in &found {
+        for (f, &at) in found.iter().zip(&miss_of) {
             match f {
                 Some(s) => {
                     analysed.push(s.analysed.clone());
                     vectors.push(s.vector.clone().map(|v| (v, s.partition)));
                 }
                 None => {
-                    analysed.push(fresh.next().expect("one analysis per miss"));
+                    analysed.push(fresh[at].clone());
                     vectors.push(None);
                 }
             }
@@ -264,7 +295,8 @@ impl AnalysisCache {
                 Vec::new()
             },
             kmeans: inner.kmeans.clone().filter(|_| valid),
-            reused: chunks.len() - missing.len(),
+            reused: chunks.len() - missing,
+            fresh: fresh.len(),
         })
     }
 

@@ -192,6 +192,10 @@ fn index_fixture() -> TestSite {
     site
 }
 
+/// Chunks of [`index_fixture`] that repeat another's passage (the Usage
+/// sections of version 1.1).
+const REPEATED: usize = 4;
+
 fn index_counts(o: &mcdewey::build::BuildOutcome) -> mcdewey_search_core::AnalysisCounts {
     o.index
         .expect("a build with a memo counts its index analysis")
@@ -213,7 +217,12 @@ fn an_edit_reanalyses_only_the_changed_chunks_and_the_index_equals_a_full_build(
     let first = build_again(&mut memo);
     let chunks = first.counts.chunks;
     let c = index_counts(&first);
-    assert_eq!((c.reused, c.analysed, c.embedded), (0, chunks, chunks));
+    // The four Usage sections read the same in both versions: each is
+    // analysed once, and every chunk gets its vector.
+    assert_eq!(
+        (c.reused, c.analysed, c.embedded),
+        (0, chunks - REPEATED, chunks)
+    );
     assert_same_site(&site.out(), &full_build(&site, "full0"));
 
     // Nothing changed: nothing analysed or embedded again.
@@ -275,7 +284,11 @@ fn changed_index_settings_reanalyse_every_chunk() {
         )
         .unwrap();
         let c = index_counts(&o);
-        assert_eq!((c.reused, c.analysed), (0, o.counts.chunks), "{c:?}");
+        assert_eq!(
+            (c.reused, c.analysed),
+            (0, o.counts.chunks - REPEATED),
+            "{c:?}"
+        );
         assert_same_site(&site.out(), &full_build(&site, &format!("full-{semantic}")));
     }
 }

@@ -377,7 +377,7 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
         None => (None, None),
     };
     if let (Some(cache), Some(lookup)) = (cache, lookup) {
-        let analysed = chunks.len() - lookup.reused;
+        let analysed = lookup.fresh;
         let (made, embedded) = made.unwrap_or_else(|| {
             let none = Made {
                 vectors: vec![None; chunks.len()],
