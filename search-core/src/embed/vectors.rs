@@ -464,19 +464,37 @@ pub fn kmeans(vectors: &[f32], dims: usize, keys: &[u64], k: usize, rounds: usiz
     // A passage in several versions has one vector, so the sample repeats
     // vectors (5,643 of 32,384 rows at 250k chunks): each distinct one is
     // searched once a round and its repeats take its centroid.
-    let bits = |i: usize| row(i).iter().map(|x| x.to_bits()).collect::<Vec<u32>>();
-    let mut first_of: crate::hash::FastMap<Vec<u32>, usize> = Default::default();
+    // Rows are told apart by their bits, found by a hash of them (a map
+    // keyed by the rows themselves would hold a copy of the sample).
+    let same = |a: usize, b: usize| {
+        row(a)
+            .iter()
+            .zip(row(b))
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    };
+    let hash = |i: usize| {
+        use std::hash::Hasher as _;
+        let mut h = crate::hash::FastHasher::default();
+        row(i).iter().for_each(|x| h.write_u32(x.to_bits()));
+        h.finish()
+    };
+    let mut by_hash: crate::hash::FastMap<u64, Vec<usize>> = Default::default();
     let mut distinct: Vec<usize> = Vec::new();
     let slot: Vec<usize> = sample
         .iter()
         .map(|&i| {
-            *first_of.entry(bits(i)).or_insert_with(|| {
-                distinct.push(i);
-                distinct.len() - 1
-            })
+            let seen = by_hash.entry(hash(i)).or_default();
+            match seen.iter().find(|&&d| same(distinct[d], i)) {
+                Some(&d) => d,
+                None => {
+                    distinct.push(i);
+                    seen.push(distinct.len() - 1);
+                    distinct.len() - 1
+                }
+            }
         })
         .collect();
-    drop(first_of);
+    drop(by_hash);
     for _ in 0..rounds {
         let mut sum = vec![0f32; k * dims];
         let mut count = vec![0u32; k];
@@ -543,9 +561,9 @@ pub fn nearest(cent: &[f32], dims: usize, v: &[f32]) -> usize {
 }
 
 /// [`nearest`] compiled for AVX: eight sums in one register instead of
-/// two (1.8x as fast). Each sum sees the same multiplications and additions in the same
-/// order (Rust does not fuse them), so the answer is the same bits; a
-/// large build spends most of its k-means here.
+/// two (1.8x as fast). Each sum sees the same multiplications and
+/// additions in the same order (Rust does not fuse them), so the answer is
+/// the same bits; a large build spends most of its k-means here.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
 fn nearest_avx(cent: &[f32], dims: usize, v: &[f32]) -> usize {
