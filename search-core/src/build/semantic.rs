@@ -267,17 +267,35 @@ pub(super) fn vectors_from_cache(
     } else {
         vec![true; weights.len()]
     };
-    let items: Vec<(&Arc<Analysed>, &KeptVector)> =
-        kept.analysed.iter().zip(kept.vectors).collect();
-    let made = par::map(&items, |(a, v)| match v {
-        Some((v, _)) if !ids(a).iter().any(|&t| changed[t as usize]) => (v.clone(), false),
+    // Chunks that repeat a passage hold one analysis (see
+    // `AnalysisCache::lookup`): a repeat whose vector is made again copies
+    // the vector of the first chunk that holds it, which is the same bits
+    // whether that one was kept or made.
+    let mut first: FastMap<*const Analysed, usize> = FastMap::default();
+    let source: Vec<usize> = (kept.analysed.iter().enumerate())
+        .map(|(i, a)| *first.entry(Arc::as_ptr(a)).or_insert(i))
+        .collect();
+    drop(first);
+    let items: Vec<(usize, &Arc<Analysed>, &KeptVector)> = (kept.analysed.iter().enumerate())
+        .zip(kept.vectors)
+        .map(|((i, a), v)| (i, a, v))
+        .collect();
+    let made = par::map(&items, |&(i, a, v)| match v {
+        Some((v, _)) if !ids(a).iter().any(|&t| changed[t as usize]) => (Some(v.clone()), false),
+        _ if source[i] != i => (None, true),
         _ => {
             let v = crate::embed::embed_ids(ids(a), m.quantization(), d, |id| {
                 Some((m.row(id), weights[id as usize]))
             });
-            (Arc::from(v), true)
+            (Some(Arc::from(v)), true)
         }
     });
+    let mut copied: Vec<(Arc<[f32]>, bool)> = Vec::with_capacity(n);
+    for (i, (v, new)) in made.into_iter().enumerate() {
+        let v = v.unwrap_or_else(|| copied[source[i]].0.clone());
+        copied.push((v, new));
+    }
+    let made = copied;
     let mut vectors = Vec::with_capacity(n * d);
     for (v, _) in &made {
         vectors.extend_from_slice(v);
