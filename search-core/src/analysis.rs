@@ -100,21 +100,18 @@ struct Slot {
 
 impl Slot {
     fn holds(&self, c: &ChunkInput) -> bool {
-        self.text == c.text && self.title == c.title && self.breadcrumb == c.breadcrumb
+        (
+            self.title.as_str(),
+            self.breadcrumb.as_slice(),
+            self.text.as_str(),
+        ) == c.passage()
     }
-}
-
-/// Whether analysis reads the same fields in both chunks.
-fn same_passage(a: &ChunkInput, b: &ChunkInput) -> bool {
-    a.text == b.text && a.title == b.title && a.breadcrumb == b.breadcrumb
 }
 
 /// The fields analysis reads, hashed.
 fn key(c: &ChunkInput) -> u64 {
     let mut h = FastHasher::default();
-    c.title.hash(&mut h);
-    c.breadcrumb.hash(&mut h);
-    c.text.hash(&mut h);
+    c.passage().hash(&mut h);
     h.finish()
 }
 
@@ -256,7 +253,7 @@ impl AnalysisCache {
             }
             missing += 1;
             let same = by_key.entry(*k).or_default();
-            let at = match same.iter().find(|&&d| same_passage(distinct[d], c)) {
+            let at = match same.iter().find(|&&d| distinct[d].passage() == c.passage()) {
                 Some(&d) => d,
                 None => {
                     distinct.push(c);

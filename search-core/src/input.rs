@@ -35,3 +35,14 @@ pub struct ChunkInput {
     /// rank a little higher (see [`crate::BuildOptions::inlink_prior`]).
     pub inlinks: u32,
 }
+
+/// What a chunk's analysis (its terms, token ids and vector) reads: its
+/// title, headings and text. Chunks with the same passage get the same
+/// analysis.
+pub(crate) type Passage<'a> = (&'a str, &'a [String], &'a str);
+
+impl ChunkInput {
+    pub(crate) fn passage(&self) -> Passage<'_> {
+        (&self.title, &self.breadcrumb, &self.text)
+    }
+}

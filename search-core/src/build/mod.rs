@@ -27,6 +27,7 @@ use crate::error::BuildError;
 use crate::fragment::{encode_fragment, ChunkDisplay};
 use crate::hash::FastMap;
 pub use crate::input::ChunkInput;
+use crate::input::Passage;
 use crate::layout::{
     doc_block_path, fragment_path, partition_path, position_shard_path, shard_dir_path,
     term_shard_path, token_shard_path, twin_block_path,
@@ -522,14 +523,13 @@ pub(super) struct Sources {
 impl Sources {
     pub(super) fn of(chunks: &[ChunkInput]) -> Sources {
         let n = chunks.len();
-        let mut by_passage: FastMap<(&str, &[String], &str), u32> =
+        let mut by_passage: FastMap<Passage<'_>, u32> =
             FastMap::with_capacity_and_hasher(n, Default::default());
         let mut first = Vec::with_capacity(n);
         let mut last_use: Vec<u32> = (0..n as u32).collect();
         let mut copies = vec![0u32; n];
         for (o, c) in (0u32..).zip(chunks) {
-            let key = (c.title.as_str(), c.breadcrumb.as_slice(), c.text.as_str());
-            let f = *by_passage.entry(key).or_insert(o);
+            let f = *by_passage.entry(c.passage()).or_insert(o);
             first.push(f);
             last_use[f as usize] = o;
             copies[f as usize] += 1;
