@@ -185,7 +185,8 @@ pub(super) fn build_semantic(
             return Ok((files, None));
         }
     };
-    let (vectors, made, weights) = vectors_from_cache(m, n, &kept);
+    let source = first_holders(kept.analysed);
+    let (vectors, made, weights) = vectors_from_cache(m, n, &kept, &source);
     // Where a kept vector's partition still holds: its vector is the same.
     let partitions: Vec<Option<u32>> = made
         .iter()
@@ -200,7 +201,7 @@ pub(super) fn build_semantic(
         s,
         m,
         store,
-        Reuse::Kept(kept.kmeans, &partitions),
+        Reuse::Kept(kept.kmeans, &partitions, &source),
     )?;
     let made = Made {
         vectors: made
@@ -244,11 +245,27 @@ impl Df {
 /// Vectors from the cached token ids; a chunk's kept vector is used when
 /// none of its tokens changed weight.
 #[allow(clippy::type_complexity)]
+/// Per chunk, the first chunk that holds the same analysis (the same
+/// allocation: the cache gives the chunks of one passage one analysis,
+/// see `AnalysisCache::lookup`); its own ordinal when it is the first.
+fn first_holders(analysed: &[Arc<Analysed>]) -> Vec<u32> {
+    let mut first: FastMap<*const Analysed, u32> = FastMap::default();
+    (0u32..)
+        .zip(analysed)
+        .map(|(i, a)| *first.entry(Arc::as_ptr(a)).or_insert(i))
+        .collect()
+}
+
+/// A chunk's vector, and whether it was made again rather than kept.
+pub(super) type MadeVector = (Arc<[f32]>, bool);
+
+/// `source`: see [`first_holders`].
 pub(super) fn vectors_from_cache(
     m: &Model,
     n: usize,
     kept: &KeptVectors<'_>,
-) -> (Vec<f32>, Vec<(Arc<[f32]>, bool)>, Vec<f32>) {
+    source: &[u32],
+) -> (Vec<f32>, Vec<MadeVector>, Vec<f32>) {
     let d = m.dims();
     let mut df = Df::new(m.vocab().len());
     fn ids(a: &Analysed) -> &[u32] {
@@ -267,22 +284,16 @@ pub(super) fn vectors_from_cache(
     } else {
         vec![true; weights.len()]
     };
-    // Chunks that repeat a passage hold one analysis (see
-    // `AnalysisCache::lookup`): a repeat whose vector is made again copies
-    // the vector of the first chunk that holds it, which is the same bits
-    // whether that one was kept or made.
-    let mut first: FastMap<*const Analysed, usize> = FastMap::default();
-    let source: Vec<usize> = (kept.analysed.iter().enumerate())
-        .map(|(i, a)| *first.entry(Arc::as_ptr(a)).or_insert(i))
-        .collect();
-    drop(first);
+    // A repeat whose vector is made again copies the vector of the first
+    // chunk that holds its analysis, which is the same bits whether that
+    // one was kept or made.
     let items: Vec<(usize, &Arc<Analysed>, &KeptVector)> = (kept.analysed.iter().enumerate())
         .zip(kept.vectors)
         .map(|((i, a), v)| (i, a, v))
         .collect();
     let made = par::map(&items, |&(i, a, v)| match v {
         Some((v, _)) if !ids(a).iter().any(|&t| changed[t as usize]) => (Some(v.clone()), false),
-        _ if source[i] != i => (None, true),
+        _ if source[i] as usize != i => (None, true),
         _ => {
             let v = crate::embed::embed_ids(ids(a), m.quantization(), d, |id| {
                 Some((m.row(id), weights[id as usize]))
@@ -290,9 +301,9 @@ pub(super) fn vectors_from_cache(
             (Some(Arc::from(v)), true)
         }
     });
-    let mut copied: Vec<(Arc<[f32]>, bool)> = Vec::with_capacity(n);
+    let mut copied: Vec<MadeVector> = Vec::with_capacity(n);
     for (i, (v, new)) in made.into_iter().enumerate() {
-        let v = v.unwrap_or_else(|| copied[source[i]].0.clone());
+        let v = v.unwrap_or_else(|| copied[source[i] as usize].0.clone());
         copied.push((v, new));
     }
     let made = copied;
@@ -403,8 +414,9 @@ pub(super) fn vectors_streamed(
 pub(super) enum Reuse<'a> {
     Nothing,
     /// The last build's k-means and, per chunk whose vector did not
-    /// change, its partition.
-    Kept(Option<&'a KMeansMemo>, &'a [Option<u32>]),
+    /// change, its partition; and per chunk, the earlier chunk whose
+    /// vector it copies, as in `Copies`.
+    Kept(Option<&'a KMeansMemo>, &'a [Option<u32>], &'a [u32]),
     /// Per chunk, the earlier chunk whose vector it copies (its own
     /// ordinal when none; see [`Sources`]): a copy takes that partition.
     Copies(&'a [u32]),
@@ -426,7 +438,7 @@ pub(super) fn semantic_files(
 ) -> Result<(SemanticFiles, (Vec<u32>, KMeansMemo)), BuildError> {
     let (kept, same) = match reuse {
         Reuse::Nothing => (None, None),
-        Reuse::Kept(memo, partitions) => (Some((memo, partitions)), None),
+        Reuse::Kept(memo, partitions, first) => (Some((memo, partitions)), Some(first)),
         Reuse::Copies(first) => (None, Some(first)),
     };
     // One key per chunk.
