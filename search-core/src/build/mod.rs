@@ -17,9 +17,9 @@ use crate::analysis::{
 use crate::codec::{crc32, crc32_update, seal, FileKind, Writer};
 use crate::directory::{ShardTable, DEFAULT_DIR_MIN, DEFAULT_ROOT_ENTRIES};
 use crate::docblock::encode_doc_blocks;
+use crate::embed::kmeans::{kmeans, kmeans_sample, nearest};
 use crate::embed::vectors::{
-    encode_partition, encode_token_shard, kmeans, kmeans_sample, nearest, SemanticSettings,
-    VectorEncoding,
+    encode_partition, encode_token_shard, SemanticSettings, VectorEncoding,
 };
 use crate::embed::wordpiece::PieceCache;
 use crate::embed::Model;

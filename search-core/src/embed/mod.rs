@@ -11,6 +11,7 @@
 pub mod align;
 #[cfg(feature = "teacher")]
 pub mod bert;
+pub mod kmeans;
 pub mod model;
 pub mod vectors;
 pub mod wordpiece;
