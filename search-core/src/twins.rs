@@ -34,29 +34,31 @@ pub(crate) struct Twins {
 }
 
 impl Twins {
-    /// Twin sets of `chunks` (in ordinal order).
-    pub(crate) fn find(chunks: &[ChunkInput]) -> Twins {
-        type Key<'a> = (
-            &'a str,
-            &'a str,
-            &'a str,
-            &'a str,
-            &'a str,
-            &'a [String],
-            &'a str,
-        );
+    /// Twin sets of `chunks` (in ordinal order). `first[o]` is the first
+    /// ordinal whose passage (title, headings, text) is `o`'s, which the
+    /// build has found already: twins share a passage, so only chunks
+    /// whose passage repeats are grouped again, by document.
+    pub(crate) fn find(chunks: &[ChunkInput], first: &[u32]) -> Twins {
+        debug_assert_eq!(chunks.len(), first.len());
+        let mut repeated = vec![false; chunks.len()];
+        for (o, &f) in first.iter().enumerate() {
+            if f as usize != o {
+                repeated[f as usize] = true;
+            }
+        }
+        type Key<'a> = (u32, &'a str, &'a str, &'a str, &'a str);
         let mut sets: FastMap<Key<'_>, Vec<u32>> = FastMap::default();
-        for (o, c) in chunks.iter().enumerate() {
-            let key = (
-                c.vendor.as_str(),
-                c.product.as_str(),
-                c.doc_set.as_str(),
-                c.document.as_str(),
-                c.title.as_str(),
-                c.breadcrumb.as_slice(),
-                c.text.as_str(),
-            );
-            sets.entry(key).or_default().push(o as u32);
+        for ((o, c), &f) in (0u32..).zip(chunks).zip(first) {
+            if repeated[f as usize] {
+                let key = (
+                    f,
+                    c.vendor.as_str(),
+                    c.product.as_str(),
+                    c.doc_set.as_str(),
+                    c.document.as_str(),
+                );
+                sets.entry(key).or_default().push(o);
+            }
         }
         let mut canon: Vec<u32> = (0..chunks.len() as u32).collect();
         for members in sets.values().filter(|m| m.len() > 1) {
@@ -517,6 +519,47 @@ mod tests {
         }
     }
 
+    /// Twin sets by their definition, every field of every chunk compared:
+    /// the reference for [`Twins::find`], which groups only the chunks
+    /// whose passage repeats.
+    fn by_definition(chunks: &[ChunkInput]) -> Vec<u32> {
+        let mut sets: std::collections::HashMap<_, Vec<u32>> = Default::default();
+        for (o, c) in (0u32..).zip(chunks) {
+            let key = (&c.vendor, &c.product, &c.doc_set, &c.document, c.passage());
+            sets.entry(key).or_default().push(o);
+        }
+        let mut canon: Vec<u32> = (0..chunks.len() as u32).collect();
+        for members in sets.values() {
+            let c = |o: u32| &chunks[o as usize];
+            let versions: std::collections::HashSet<&str> =
+                members.iter().map(|&o| c(o).version.as_str()).collect();
+            if members.len() > 1 && versions.len() == members.len() {
+                let rep = *members
+                    .iter()
+                    .min_by_key(|&&o| (c(o).version_rank, o))
+                    .unwrap();
+                for &o in members {
+                    canon[o as usize] = rep;
+                }
+            }
+        }
+        canon
+    }
+
+    /// [`Twins::find`] with each chunk's first passage found as the build
+    /// finds it, checked against [`by_definition`].
+    fn find(chunks: &[ChunkInput]) -> Twins {
+        let mut seen: std::collections::HashMap<_, u32> = Default::default();
+        let first: Vec<u32> = (0u32..)
+            .zip(chunks)
+            .map(|(o, c)| *seen.entry(c.passage()).or_insert(o))
+            .collect();
+        let t = Twins::find(chunks, &first);
+        let canon: Vec<u32> = (0..chunks.len() as u32).map(|o| t.canonical(o)).collect();
+        assert_eq!(canon, by_definition(chunks));
+        t
+    }
+
     fn blocks(t: &Twins, n: u32, block: u32) -> TwinBlocks {
         // An index without twins has no twin blocks.
         let payloads = t.encode_blocks(n, block);
@@ -542,7 +585,7 @@ mod tests {
             chunk("2.0", 0, "a", "same"),
             chunk("2.0", 0, "b", "alpha"),
         ];
-        let t = Twins::find(&chunks);
+        let t = find(&chunks);
         let canon: Vec<u32> = (0..chunks.len() as u32).map(|o| t.canonical(o)).collect();
         // alpha and beta of 1.0 are one run onto 2.0; "same" appears twice
         // in 1.0 and is left alone; document b is another document.
@@ -691,7 +734,7 @@ mod tests {
                 }
             }
         }
-        let t = Twins::find(&chunks);
+        let t = find(&chunks);
         let n = chunks.len() as u32;
         let canon: Vec<u32> = (0..n).map(|o| t.canonical(o)).collect();
         let all = blocks(&t, n, per);
@@ -733,7 +776,7 @@ mod tests {
                     }
                 }
             }
-            let t = Twins::find(&chunks);
+            let t = find(&chunks);
             let n = chunks.len() as u32;
             let canon: Vec<u32> = (0..n).map(|o| t.canonical(o)).collect();
             let mut results: Vec<ScoredChunk> = Vec::new();

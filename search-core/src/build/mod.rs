@@ -314,22 +314,30 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
 
     // A chunk is analysed once per distinct passage (see `Sources`); with
     // a cache every chunk's analysis is looked up instead.
-    let passages;
-    let (terms_of, vectors_from) = match &lookup {
-        Some(l) => (
-            TermsOf::Cache(&l.analysed),
-            VectorsFrom::Kept(KeptVectors {
-                analysed: &l.analysed,
-                vectors: &l.vectors,
-                weights: &l.weights,
-                kmeans: l.kmeans.as_deref(),
-            }),
-        ),
+    // `first`: per chunk, the first chunk with its passage (the twins are
+    // found among those).
+    let (passages, holders);
+    let (terms_of, vectors_from, first) = match &lookup {
+        Some(l) => {
+            holders = first_holders(&l.analysed);
+            (
+                TermsOf::Cache(&l.analysed),
+                VectorsFrom::Kept(KeptVectors {
+                    analysed: &l.analysed,
+                    first: &holders,
+                    vectors: &l.vectors,
+                    weights: &l.weights,
+                    kmeans: l.kmeans.as_deref(),
+                }),
+                &holders[..],
+            )
+        }
         None => {
             passages = Sources::of(&chunks);
             (
                 TermsOf::Passages(&passages),
                 VectorsFrom::Passages(&passages),
+                &passages.first[..],
             )
         }
     };
@@ -342,7 +350,7 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
     let emit_fragments = &mut emit;
     let (fragments, (lexical, semantic)) = par::join(
         || -> Result<(Twins, u32), E> {
-            let (twins, payloads) = fragments(&chunks, opts, store)?;
+            let (twins, payloads) = fragments(&chunks, first, opts, store)?;
             let id = payloads
                 .iter()
                 .fold(0, |id, s| crc32_combine(id, s.crc, s.len));
@@ -548,13 +556,15 @@ impl Sources {
 
 /// The fragments, a group of chunks at a time: display data copies the
 /// chunk texts, a twin set's once (its canonical member holds it). Returns
-/// the twin sets too, which the twin blocks are made from.
+/// the twin sets too (found among the chunks that share a passage, `first`
+/// as in [`Sources`]), which the twin blocks are made from.
 fn fragments(
     chunks: &[ChunkInput],
+    first: &[u32],
     opts: &BuildOptions,
     store: &dyn SpillStore,
 ) -> Result<(Twins, Vec<Stored>), BuildError> {
-    let twins = Twins::find(chunks);
+    let twins = Twins::find(chunks, first);
     let group = opts.fragment_group as usize;
     let payloads: Vec<Stored> = chunks
         .chunks(group)

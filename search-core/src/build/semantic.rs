@@ -98,6 +98,8 @@ pub(super) fn vocab_lookup(m: &Model) -> FastMap<&str, u32> {
 /// Vectors of the last build that a build with a cache may keep.
 pub(super) struct KeptVectors<'a> {
     pub(super) analysed: &'a [Arc<Analysed>],
+    /// Per chunk, the first chunk that holds its analysis ([`first_holders`]).
+    pub(super) first: &'a [u32],
     pub(super) vectors: &'a [KeptVector],
     pub(super) weights: &'a [f32],
     pub(super) kmeans: Option<&'a KMeansMemo>,
@@ -185,8 +187,8 @@ pub(super) fn build_semantic(
             return Ok((files, None));
         }
     };
-    let source = first_holders(kept.analysed);
-    let (vectors, made, weights) = vectors_from_cache(m, n, &kept, &source);
+    let source = kept.first;
+    let (vectors, made, weights) = vectors_from_cache(m, n, &kept, source);
     // Where a kept vector's partition still holds: its vector is the same.
     let partitions: Vec<Option<u32>> = made
         .iter()
@@ -201,7 +203,7 @@ pub(super) fn build_semantic(
         s,
         m,
         store,
-        Reuse::Kept(kept.kmeans, &partitions, &source),
+        Reuse::Kept(kept.kmeans, &partitions, source),
     )?;
     let made = Made {
         vectors: made
@@ -248,7 +250,9 @@ impl Df {
 /// Per chunk, the first chunk that holds the same analysis (the same
 /// allocation: the cache gives the chunks of one passage one analysis,
 /// see `AnalysisCache::lookup`); its own ordinal when it is the first.
-fn first_holders(analysed: &[Arc<Analysed>]) -> Vec<u32> {
+/// So it is the first chunk of its passage, as `Sources::first` is in a
+/// build without the cache (the twins are found from it too).
+pub(super) fn first_holders(analysed: &[Arc<Analysed>]) -> Vec<u32> {
     let mut first: FastMap<*const Analysed, u32> = FastMap::default();
     (0u32..)
         .zip(analysed)
