@@ -53,7 +53,10 @@ pub struct BuildOptions {
     pub tokenizer: TokenizerSettings,
     pub ranking: RankingParams,
     /// A term shard is closed once it reaches this many bytes; a term whose
-    /// postings alone are larger gets a shard of its own.
+    /// postings alone are larger gets a shard of its own. 2 KiB by default:
+    /// against 8 KiB, a cold query's term shards at 60k chunks fell from
+    /// 14.0 to 7.6 KB for 1% more files (bench/results/build-speed.md,
+    /// session 31).
     pub shard_target_bytes: usize,
     /// Most first terms of the term-shard table the manifest holds; a
     /// larger table goes to directory blocks `s/<j>.bin` (one more request
@@ -106,7 +109,7 @@ impl Default for BuildOptions {
         BuildOptions {
             tokenizer: TokenizerSettings::default(),
             ranking: RankingParams::default(),
-            shard_target_bytes: 8 * 1024,
+            shard_target_bytes: 2 * 1024,
             shard_root_entries: DEFAULT_ROOT_ENTRIES,
             shard_dir_min: DEFAULT_DIR_MIN,
             fragment_group: 3,
