@@ -24,6 +24,7 @@ KINDS = [
     ("twin blocks w/", lambda p: p.startswith("/_search/w/")),
     ("document blocks d/", lambda p: p.startswith("/_search/d/")),
     ("fragments f/", lambda p: p.startswith("/_search/f/")),
+    ("copy fragments c/", lambda p: p.startswith("/_search/c/")),
     ("semantic e/ (vocab, centroids, token rows)", lambda p: p.startswith("/_search/e/")),
     ("vector partitions v/", lambda p: p.startswith("/_search/v/")),
     ("other index files", lambda p: True),

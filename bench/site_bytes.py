@@ -19,7 +19,7 @@ KINDS = [
     ("document.json", "per-document data for /mcp and agents"),
     ("document pages", "index.html of each document"),
     ("navigation pages", "home, product, version, doc set pages"),
-    ("index fragments", "_search/f/: display text of results"),
+    ("index fragments", "_search/f/ and _search/c/: display data of results"),
     ("index vectors", "_search/v/ and _search/e/: semantic search"),
     ("index terms", "_search/ manifest, docs, t/, p/ and the rest"),
     ("static", "_static/: theme, scripts, WASM engine"),
@@ -31,7 +31,7 @@ def kind_of(rel, doc_dirs):
     parts = rel.split("/")
     name = parts[-1]
     if parts[0] == "_search":
-        if len(parts) > 1 and parts[1] == "f":
+        if len(parts) > 1 and parts[1] in ("f", "c"):
             return "index fragments"
         if len(parts) > 1 and parts[1] in ("v", "e"):
             return "index vectors"

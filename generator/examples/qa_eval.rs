@@ -563,8 +563,14 @@ fn main() {
         .into_iter()
         .collect();
     let mut index = Index::open(&files[MANIFEST_PATH]).expect("manifest opens");
-    for p in index.all_files() {
-        index.add_file(&p, &files[&p]).expect("index file loads");
+    loop {
+        let need = index.files_to_load();
+        if need.is_empty() {
+            break;
+        }
+        for p in need {
+            index.add_file(&p, &files[&p]).expect("index file loads");
+        }
     }
     println!("index built in {:.1} s", t.elapsed().as_secs_f32());
     let eval = Eval { index, text: &text };

@@ -971,21 +971,25 @@ impl SiteDir {
         let manifest = mcdewey_search_core::MANIFEST_PATH;
         let mut index = Index::open(&read(manifest)?)
             .with_context(|| dir.join(manifest).display().to_string())?;
-        let mut wanted = index.all_files();
-        if parts == IndexParts::Ranking {
-            let all: Vec<u32> = (0..index.chunk_count()).collect();
-            let fragments: std::collections::HashSet<String> =
-                index.fragments_for(&all).into_iter().collect();
-            wanted.retain(|p| !fragments.contains(p));
-        }
-        let files = wanted
-            .into_par_iter()
-            .map(|p| read(&p).map(|bytes| (p, bytes)))
-            .collect::<anyhow::Result<Vec<(String, Vec<u8>)>>>()?;
-        for (path, bytes) in files {
-            index
-                .add_file(&path, &bytes)
-                .with_context(|| dir.join(&path).display().to_string())?;
+        // Which fragment files exist is known once the twin blocks are
+        // added: read what the index names, then ask again.
+        loop {
+            let mut wanted = index.files_to_load();
+            if parts == IndexParts::Ranking {
+                wanted.retain(|p| !mcdewey_search_core::is_fragment_path(p));
+            }
+            if wanted.is_empty() {
+                break;
+            }
+            let files = wanted
+                .into_par_iter()
+                .map(|p| read(&p).map(|bytes| (p, bytes)))
+                .collect::<anyhow::Result<Vec<(String, Vec<u8>)>>>()?;
+            for (path, bytes) in files {
+                index
+                    .add_file(&path, &bytes)
+                    .with_context(|| dir.join(&path).display().to_string())?;
+            }
         }
         Ok(index)
     }

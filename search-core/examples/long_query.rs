@@ -12,8 +12,14 @@ fn load_index(site: &std::path::Path) -> Index {
     let dir = site.join("_search");
     let read = |p: &str| std::fs::read(dir.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
     let mut index = Index::open(&read(MANIFEST_PATH)).expect("a McDewey index");
-    for p in index.all_files() {
-        index.add_file(&p, &read(&p)).expect("index file");
+    loop {
+        let need = index.files_to_load();
+        if need.is_empty() {
+            break;
+        }
+        for p in need {
+            index.add_file(&p, &read(&p)).expect("index file");
+        }
     }
     index
 }

@@ -8,7 +8,7 @@ use crate::error::FormatError;
 /// First four bytes of every index file.
 pub const MAGIC: [u8; 4] = *b"MCDW";
 /// Format version written and read by this crate.
-pub const FORMAT_VERSION: u16 = 5;
+pub const FORMAT_VERSION: u16 = 6;
 /// magic(4) + version(2) + kind(1) + flags(1) + build id(4) + payload length(4).
 pub const HEADER_LEN: usize = 16;
 /// CRC-32 trailer.
@@ -37,6 +37,8 @@ pub enum FileKind {
     Centroids = 11,
     /// Directory block of the term-shard table (`s/<j>.bin`).
     ShardDir = 12,
+    /// Copy fragment (`c/<k>.bin`): display data of twin copies.
+    CopyFragments = 13,
 }
 
 impl FileKind {
@@ -50,6 +52,7 @@ impl FileKind {
             FileKind::TwinBlock => "twin block",
             FileKind::Centroids => "centroids",
             FileKind::ShardDir => "shard directory",
+            FileKind::CopyFragments => "copy fragment",
             FileKind::Vocab => "vocabulary",
             FileKind::TokenRows => "token shard",
             FileKind::Vectors => "vector partition",

@@ -1,5 +1,16 @@
-//! Fragment files (display data of a group of consecutive chunks) and the
-//! documents file (document keys and titles, loaded only when needed).
+//! Fragment files (display data of the chunks in a range of ordinals) and
+//! the documents file (document keys and titles, loaded only when needed).
+//!
+//! A chunk's display data lives in one of two families of files. A chunk
+//! that holds its own text is in an *own* fragment `f/<k>.bin` (ordinals
+//! `k·g … k·g+g−1`). A *copy* (a twin set's member other than its
+//! canonical one, see [`crate::twins`]) is in a copy fragment `c/<k>.bin`
+//! (ordinals `k·G … k·G+G−1`) without its text, which its canonical
+//! member's record holds. A reader tells the two apart with the chunk's twin
+//! block. Copies' records are a few bytes each (their ids and URLs
+//! front-code against their neighbours'), so G is larger than g: a file of
+//! old-version copies grouped like own fragments would be mostly the
+//! filesystem's block rounding.
 
 use crate::codec::{Reader, Writer};
 use crate::error::FormatError;
@@ -16,39 +27,56 @@ pub struct ChunkDisplay {
     /// See [`crate::ChunkInput::paged`].
     pub paged: bool,
     pub document: String,
-    /// Empty when [`ChunkDisplay::twin_of`] is set.
+    /// Empty in a copy fragment: a copy's text is its canonical member's.
     pub text: String,
-    /// The canonical member of the chunk's twin set (see
-    /// [`crate::twins`]), whose record holds the text they share: a
-    /// passage repeated across versions is stored once.
-    pub twin_of: Option<u32>,
 }
 
 const SAME_DOC: u8 = 1;
 const SAME_BREADCRUMB: u8 = 2;
 const HAS_LABEL: u8 = 4;
 const PAGED: u8 = 8;
-const TWIN: u8 = 16;
+const SAME_LABEL: u8 = 16;
 
-/// Fragment payload: first ordinal, count, then one record per chunk. Each
-/// record starts with a flags byte; id and URL are front-coded against the
-/// previous record, and title/document/breadcrumb are omitted when equal to
-/// the previous record's. A twin's record holds its canonical ordinal in
-/// place of the text.
-pub fn encode_fragment(first: u32, chunks: &[&ChunkDisplay]) -> Vec<u8> {
+/// Which family a fragment file belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// `f/<k>.bin`: records with their text.
+    Own,
+    /// `c/<k>.bin`: copies' records, without text.
+    Copies,
+}
+
+/// Fragment payload: the file's first ordinal, the record count, then per
+/// record the gap from the previous record's ordinal (from the first
+/// ordinal for the first record) and the record. Each record starts with a
+/// flags byte; id and URL are front-coded against the previous record,
+/// title/document, breadcrumb and page label are omitted when equal to the
+/// previous record's, and a breadcrumb that is not keeps the entries it
+/// starts with in common with the previous one as a count (neighbouring
+/// sections share their parents). A copy fragment's records have no text.
+pub(crate) fn encode_fragment(
+    first: u32,
+    records: &[(u32, &ChunkDisplay)],
+    family: Family,
+) -> Vec<u8> {
     let mut w = Writer::new();
     w.varint(u64::from(first));
-    w.varint(chunks.len() as u64);
+    w.varint(records.len() as u64);
     let empty = ChunkDisplay::default();
     let mut prev = &empty;
-    for (i, c) in chunks.iter().enumerate() {
+    let mut next = first;
+    for (i, &(o, c)) in records.iter().enumerate() {
+        debug_assert!(o >= next, "records in ascending ordinal order");
+        w.varint(u64::from(o - next));
+        next = o + 1;
         let same_doc = i > 0 && c.title == prev.title && c.document == prev.document;
         let same_bc = i > 0 && c.breadcrumb == prev.breadcrumb;
+        let same_label = i > 0 && c.page_label.is_some() && c.page_label == prev.page_label;
         let flags = (u8::from(same_doc) * SAME_DOC)
             | (u8::from(same_bc) * SAME_BREADCRUMB)
             | (u8::from(c.page_label.is_some()) * HAS_LABEL)
             | (u8::from(c.paged) * PAGED)
-            | (u8::from(c.twin_of.is_some()) * TWIN);
+            | (u8::from(same_label) * SAME_LABEL);
         w.u8(flags);
         w.front_coded(&prev.id, &c.id);
         w.front_coded(&prev.url, &c.url);
@@ -57,18 +85,24 @@ pub fn encode_fragment(first: u32, chunks: &[&ChunkDisplay]) -> Vec<u8> {
             w.str(&c.document);
         }
         if !same_bc {
-            w.varint(c.breadcrumb.len() as u64);
-            for b in &c.breadcrumb {
+            let shared = c
+                .breadcrumb
+                .iter()
+                .zip(&prev.breadcrumb)
+                .take_while(|(a, b)| a == b)
+                .count();
+            w.varint(shared as u64);
+            w.varint((c.breadcrumb.len() - shared) as u64);
+            for b in &c.breadcrumb[shared..] {
                 w.str(b);
             }
         }
         w.varint(u64::from(c.page));
-        if let Some(l) = &c.page_label {
+        if let (Some(l), false) = (&c.page_label, same_label) {
             w.str(l);
         }
-        match c.twin_of {
-            Some(o) => w.varint(u64::from(o)),
-            None => w.str(&c.text),
+        if family == Family::Own {
+            w.str(&c.text);
         }
         prev = c;
     }
@@ -79,21 +113,30 @@ pub fn encode_fragment(first: u32, chunks: &[&ChunkDisplay]) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fragment {
     pub first: u32,
+    /// Ordinal of each record, ascending.
+    pub ordinals: Vec<u32>,
     pub chunks: Vec<ChunkDisplay>,
 }
 
 impl Fragment {
-    pub fn decode(payload: &[u8]) -> Result<Fragment, FormatError> {
+    pub(crate) fn decode(payload: &[u8], family: Family) -> Result<Fragment, FormatError> {
         let mut r = Reader::new(payload);
         let first = r.varint_u32()?;
-        let n = r.count(5)?;
+        let n = r.count(7)?;
         let mut chunks: Vec<ChunkDisplay> = Vec::with_capacity(n);
+        let mut ordinals: Vec<u32> = Vec::with_capacity(n);
+        let mut next = u64::from(first);
         for i in 0..n {
+            let o = next
+                .checked_add(r.varint()?)
+                .and_then(|o| u32::try_from(o).ok())
+                .ok_or(FormatError::Malformed("fragment ordinal out of range"))?;
+            next = u64::from(o) + 1;
             let flags = r.u8()?;
-            if flags & !(SAME_DOC | SAME_BREADCRUMB | HAS_LABEL | PAGED | TWIN) != 0 {
+            if flags & !(SAME_DOC | SAME_BREADCRUMB | HAS_LABEL | PAGED | SAME_LABEL) != 0 {
                 return Err(FormatError::Malformed("unknown fragment flags"));
             }
-            if i == 0 && flags & (SAME_DOC | SAME_BREADCRUMB) != 0 {
+            if i == 0 && flags & (SAME_DOC | SAME_BREADCRUMB | SAME_LABEL) != 0 {
                 return Err(FormatError::Malformed(
                     "first record refers to a previous one",
                 ));
@@ -109,28 +152,31 @@ impl Fragment {
             let breadcrumb = if flags & SAME_BREADCRUMB != 0 {
                 prev.breadcrumb
             } else {
+                let shared = usize::try_from(r.varint()?).unwrap_or(usize::MAX);
+                if shared > prev.breadcrumb.len() {
+                    return Err(FormatError::Malformed("bad breadcrumb prefix"));
+                }
                 let m = r.count(1)?;
-                let mut b = Vec::with_capacity(m);
+                let mut b = prev.breadcrumb;
+                b.truncate(shared);
+                b.reserve(m);
                 for _ in 0..m {
                     b.push(r.str()?.to_owned());
                 }
                 b
             };
             let page = r.varint_u32()?;
-            let page_label = if flags & HAS_LABEL != 0 {
-                Some(r.str()?.to_owned())
-            } else {
-                None
+            let page_label = match (flags & HAS_LABEL != 0, flags & SAME_LABEL != 0) {
+                (false, false) => None,
+                (true, false) => Some(r.str()?.to_owned()),
+                (true, true) if prev.page_label.is_some() => prev.page_label,
+                _ => return Err(FormatError::Malformed("page label refers to none")),
             };
-            let (text, twin_of) = if flags & TWIN != 0 {
-                let o = r.varint_u32()?;
-                if o == first.wrapping_add(i as u32) {
-                    return Err(FormatError::Malformed("chunk is its own twin"));
-                }
-                (String::new(), Some(o))
-            } else {
-                (r.str()?.to_owned(), None)
+            let text = match family {
+                Family::Own => r.str()?.to_owned(),
+                Family::Copies => String::new(),
             };
+            ordinals.push(o);
             chunks.push(ChunkDisplay {
                 id,
                 url,
@@ -141,18 +187,27 @@ impl Fragment {
                 paged: flags & PAGED != 0,
                 document,
                 text,
-                twin_of,
             });
         }
         if !r.is_empty() {
             return Err(FormatError::Malformed("trailing bytes in fragment"));
         }
-        Ok(Fragment { first, chunks })
+        Ok(Fragment {
+            first,
+            ordinals,
+            chunks,
+        })
     }
 
     /// The record of `ordinal`, when this fragment holds it.
     pub(crate) fn get(&self, ordinal: u32) -> Option<&ChunkDisplay> {
-        self.chunks.get(ordinal.checked_sub(self.first)? as usize)
+        let i = self.ordinals.binary_search(&ordinal).ok()?;
+        self.chunks.get(i)
+    }
+
+    /// Ordinal one past the last record's (the first ordinal when empty).
+    pub(crate) fn end(&self) -> u32 {
+        self.ordinals.last().map_or(self.first, |&o| o + 1)
     }
 }
 
@@ -172,7 +227,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fragment_round_trip_with_sharing() {
+    fn fragment_round_trip_with_sharing_and_gaps() {
         let a = ChunkDisplay {
             id: "guide/intro#1".into(),
             url: "/acme/guide/intro.html#p1".into(),
@@ -183,7 +238,6 @@ mod tests {
             paged: true,
             document: "guide".into(),
             text: "Hello wörld".into(),
-            twin_of: None,
         };
         let mut b = a.clone();
         b.id = "guide/intro#2".into();
@@ -193,60 +247,117 @@ mod tests {
         let mut c = b.clone();
         c.breadcrumb = vec![];
         c.title = "Other".into();
-        let mut d = c.clone();
-        d.id = "guide/intro#3".into();
-        d.text = String::new();
-        d.twin_of = Some(1_000_000);
-        let bytes = encode_fragment(7, &[&a, &b, &c, &d]);
-        let f = Fragment::decode(&bytes).unwrap();
-        assert_eq!(f.first, 7);
-        assert_eq!(f.chunks, vec![a, b, c, d]);
-        assert_eq!(f.get(10).map(|c| c.twin_of), Some(Some(1_000_000)));
+        let bytes = encode_fragment(7, &[(7, &a), (9, &b), (10, &c)], Family::Own);
+        let f = Fragment::decode(&bytes, Family::Own).unwrap();
+        assert_eq!((f.first, &f.ordinals[..]), (7, &[7, 9, 10][..]));
+        assert_eq!(f.chunks, vec![a.clone(), b.clone(), c]);
+        assert_eq!(f.get(9), Some(&b));
+        assert_eq!(f.get(8), None);
         assert_eq!(f.get(6), None);
         assert_eq!(f.get(11), None);
+        assert_eq!(f.end(), 11);
+        // Read as the other family, the bytes are not a copy fragment.
+        assert!(Fragment::decode(&bytes, Family::Copies).is_err());
     }
 
     #[test]
-    fn twin_record_stores_no_text_and_may_not_name_itself() {
+    fn copy_records_store_no_text_and_cost_a_few_bytes() {
         let text = "a passage that every version repeats word for word";
-        let own = ChunkDisplay {
-            id: "v1/a#1".into(),
-            text: text.into(),
+        let copy = |n: u32| ChunkDisplay {
+            id: format!("acme::2.0::guide::setup::{n}"),
+            url: format!("acme/2.0/guide/setup/c/{n}.html"),
+            title: "Setup".into(),
+            document: "setup".into(),
+            page: n,
             ..Default::default()
         };
-        let twin = ChunkDisplay {
-            id: "v2/a#1".into(),
-            twin_of: Some(0),
+        let (x, y) = (copy(41), copy(42));
+        let copies = encode_fragment(64, &[(70, &x), (71, &y)], Family::Copies);
+        let f = Fragment::decode(&copies, Family::Copies).unwrap();
+        assert_eq!(f.chunks, vec![x.clone(), y.clone()]);
+        assert!(f.chunks.iter().all(|c| c.text.is_empty()));
+        // The second record: gap, flags, the suffixes of id ("2") and URL
+        // ("2.html") with their lengths, page.
+        let one = encode_fragment(64, &[(70, &x)], Family::Copies);
+        assert_eq!(copies.len() - one.len(), 1 + 1 + 3 + 8 + 1);
+        // An own record with that text costs the text and its length more.
+        let with_text = ChunkDisplay {
+            text: text.into(),
+            ..x.clone()
+        };
+        let own = encode_fragment(64, &[(70, &with_text)], Family::Own);
+        assert_eq!(own.len(), one.len() + 1 + text.len());
+    }
+
+    #[test]
+    fn neighbours_share_breadcrumb_parents_and_page_labels() {
+        let section = |leaf: &str| ChunkDisplay {
+            id: "a".into(),
+            breadcrumb: vec!["Module".into(), "Cmdlets".into(), leaf.into()],
+            page_label: Some("Cmdlets reference".into()),
             ..Default::default()
         };
-        let copy = ChunkDisplay {
-            text: text.into(),
-            twin_of: None,
-            ..twin.clone()
-        };
-        let with_text = encode_fragment(3, &[&own, &copy]);
-        let with_ref = encode_fragment(3, &[&own, &twin]);
-        // The text and its length go; a one-byte ordinal comes.
-        assert_eq!(with_ref.len() + text.len(), with_text.len());
-        assert_eq!(Fragment::decode(&with_ref).unwrap().chunks[1], twin);
-        // Record 4 naming ordinal 4 would send a reader round in a loop.
-        let own_loop = encode_fragment(
-            3,
-            &[
-                &own,
-                &ChunkDisplay {
-                    twin_of: Some(4),
-                    ..Default::default()
-                },
-            ],
-        );
+        let (x, y) = (section("Get-Item"), section("Set-Item"));
+        let both = encode_fragment(0, &[(0, &x), (1, &y)], Family::Copies);
+        let one = encode_fragment(0, &[(0, &x)], Family::Copies);
+        // Gap, flags, id, URL, 2 shared + 1 new entry ("Set-Item"), page.
+        assert_eq!(both.len() - one.len(), 1 + 1 + 2 + 2 + (2 + 9) + 1);
+        let f = Fragment::decode(&both, Family::Copies).unwrap();
+        assert_eq!(f.chunks, vec![x.clone(), y]);
+        // A label or breadcrumb that names entries the previous record
+        // does not have is malformed.
+        let mut w = Writer::new();
+        w.varint(0);
+        w.varint(1);
+        w.varint(0); // gap
+        w.u8(HAS_LABEL | SAME_LABEL);
+        w.buf.extend([0; 8]);
         assert_eq!(
-            Fragment::decode(&own_loop).unwrap_err(),
-            FormatError::Malformed("chunk is its own twin")
+            Fragment::decode(&w.buf, Family::Copies).unwrap_err(),
+            FormatError::Malformed("first record refers to a previous one")
+        );
+        let mut w = Writer::new();
+        w.varint(0);
+        w.varint(1);
+        w.varint(0);
+        w.u8(0);
+        w.front_coded("", "a");
+        w.front_coded("", "");
+        w.str("");
+        w.str("");
+        w.varint(1); // one entry shared with a previous record that is not there
+        w.varint(0);
+        w.varint(0);
+        assert_eq!(
+            Fragment::decode(&w.buf, Family::Copies).unwrap_err(),
+            FormatError::Malformed("bad breadcrumb prefix")
         );
     }
 
-    fn display() -> impl proptest::strategy::Strategy<Value = ChunkDisplay> {
+    #[test]
+    fn ordinals_beyond_u32_are_malformed() {
+        let mut w = Writer::new();
+        w.varint(u64::from(u32::MAX));
+        w.varint(2);
+        for _ in 0..2 {
+            // gap 0, flags, id, url, page
+            w.varint(0);
+            w.u8(0);
+            w.front_coded("", "");
+            w.front_coded("", "");
+            w.str("");
+            w.str("");
+            w.varint(0); // breadcrumb: none shared, none new
+            w.varint(0);
+            w.varint(0); // page
+        }
+        assert_eq!(
+            Fragment::decode(&w.buf, Family::Copies).unwrap_err(),
+            FormatError::Malformed("fragment ordinal out of range")
+        );
+    }
+
+    fn display(family: Family) -> impl proptest::strategy::Strategy<Value = ChunkDisplay> {
         use proptest::prelude::*;
         // Few distinct values, so consecutive records often share them.
         let word = prop::sample::select(vec!["", "a", "Intro", "Setup", "ü€", "a/b#1"]);
@@ -254,14 +365,10 @@ mod tests {
             (word.clone(), word.clone(), word.clone()),
             prop::collection::vec(word.clone(), 0..3),
             (any::<u32>(), prop::option::of(word.clone()), any::<bool>()),
-            (
-                word.clone(),
-                ".{0,40}",
-                prop::option::of(1_000_000u32..2_000_000),
-            ),
+            (word.clone(), ".{0,40}"),
         )
             .prop_map(
-                |((id, url, title), bc, (page, label, paged), (doc, text, twin_of))| ChunkDisplay {
+                move |((id, url, title), bc, (page, label, paged), (doc, text))| ChunkDisplay {
                     id: id.into(),
                     url: url.into(),
                     title: title.into(),
@@ -270,12 +377,11 @@ mod tests {
                     page_label: label.map(String::from),
                     paged,
                     document: doc.into(),
-                    text: if twin_of.is_some() {
+                    text: if family == Family::Copies {
                         String::new()
                     } else {
                         text
                     },
-                    twin_of,
                 },
             )
     }
@@ -284,11 +390,23 @@ mod tests {
         #[test]
         fn fragments_of_any_chunks_round_trip(
             first in 0u32..1_000_000,
-            chunks in proptest::collection::vec(display(), 0..12),
+            own in proptest::collection::vec((0u32..4, display(Family::Own)), 0..12),
+            copies in proptest::collection::vec((0u32..4, display(Family::Copies)), 0..12),
         ) {
-            let bytes = encode_fragment(first, &chunks.iter().collect::<Vec<_>>());
-            let f = Fragment::decode(&bytes).unwrap();
-            proptest::prop_assert_eq!(f, Fragment { first, chunks });
+            for (family, records) in [(Family::Own, own), (Family::Copies, copies)] {
+                let mut at = first;
+                let mut ordinals = Vec::new();
+                for (gap, _) in &records {
+                    ordinals.push(at + gap);
+                    at += gap + 1;
+                }
+                let refs: Vec<(u32, &ChunkDisplay)> =
+                    ordinals.iter().copied().zip(records.iter().map(|(_, c)| c)).collect();
+                let bytes = encode_fragment(first, &refs, family);
+                let f = Fragment::decode(&bytes, family).unwrap();
+                let chunks: Vec<ChunkDisplay> = records.into_iter().map(|(_, c)| c).collect();
+                proptest::prop_assert_eq!(f, Fragment { first, ordinals, chunks });
+            }
         }
     }
 }

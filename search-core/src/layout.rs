@@ -20,6 +20,14 @@ pub(crate) fn position_shard_path(i: usize) -> String {
 pub(crate) fn fragment_path(i: u32) -> String {
     format!("f/{i}.bin")
 }
+pub(crate) fn copy_fragment_path(i: u32) -> String {
+    format!("c/{i}.bin")
+}
+/// Whether `path` is a fragment file, own or copy: display data, which an
+/// index that only ranks never needs.
+pub fn is_fragment_path(path: &str) -> bool {
+    path.starts_with("f/") || path.starts_with("c/")
+}
 pub(crate) fn doc_block_path(k: usize) -> String {
     format!("d/{k}.bin")
 }

@@ -33,8 +33,9 @@
 //! [`Pass::results`] gives the ordered hits with display data, scores and
 //! the same passage in other versions. The same steps one by one:
 //! [`Index::plan`], [`Index::search`], [`Index::fragments_for`] and
-//! [`Index::hit`]. A server either adds every file of
-//! [`Index::all_files`] once and shares the index (`Index: Send + Sync`),
+//! [`Index::hit`]. A server either adds every file, asking
+//! [`Index::files_to_load`] until it names none (fragment files are named
+//! once the twin blocks are in), and shares the index (`Index: Send + Sync`),
 //! or runs the same loop against a bounded cache: [`Index::files_for`]
 //! names the files a query read (to keep them as recently used) and
 //! [`Index::forget_file`] drops one, which a later plan names again.
@@ -91,13 +92,15 @@ pub use analysis::{AnalysisCache, AnalysisCounts};
 pub use build::embedding_text;
 pub use build::{
     build_index, build_index_to, build_index_to_cached, BuildOptions, ChunkInput, IndexFiles,
-    SemanticOptions, TeacherVectors, CENTROIDS_PATH, DEFAULT_BLOCK_CHUNKS, DEFAULT_INLINK_PRIOR,
-    DEFAULT_MEMORY_BUDGET, DEFAULT_SEMANTIC_WEIGHT, INLINKS_CAP, MANIFEST_PATH, VOCAB_PATH,
+    SemanticOptions, TeacherVectors, CENTROIDS_PATH, DEFAULT_BLOCK_CHUNKS, DEFAULT_COPY_GROUP,
+    DEFAULT_INLINK_PRIOR, DEFAULT_MEMORY_BUDGET, DEFAULT_SEMANTIC_WEIGHT, INLINKS_CAP,
+    MANIFEST_PATH, VOCAB_PATH,
 };
 pub use embed::{Model, ModelInfo, Quantization, VectorEncoding};
 pub use error::{BuildError, FormatError, SearchError};
 pub use fragment::DocumentInfo;
 pub use index::{shape_weight, Found, Index, Pass, Results, SHAPE_FACTORS};
+pub use layout::is_fragment_path;
 pub use manifest::{FieldParams, RankingParams};
 pub use order::TermSet;
 pub use query::{

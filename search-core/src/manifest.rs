@@ -97,8 +97,10 @@ pub struct Settings {
     pub chunk_count: u32,
     /// Average length in positions of title, heading and body.
     pub avg_len: [f32; 3],
-    /// Chunks per fragment file.
+    /// Chunks per own fragment file `f/<k>.bin`.
     pub fragment_group: u32,
+    /// Chunks per copy fragment file `c/<k>.bin` (see [`crate::fragment`]).
+    pub copy_group: u32,
 }
 
 /// Facet levels above the document, in sort order.
@@ -172,6 +174,7 @@ impl Manifest {
                     let mut s = Writer::new();
                     s.varint(u64::from(self.settings.fragment_group));
                     s.u32(self.fragments_id);
+                    s.varint(u64::from(self.settings.copy_group));
                     s.buf
                 },
                 SECTION_REQUIRED,
@@ -269,6 +272,7 @@ impl Manifest {
         let mut shards = None;
         let mut facets = None;
         let mut fragment_group = None;
+        let mut copy_group = 1;
         let mut fragments_id = 0;
         let mut semantic_body = None;
         let mut blocks = None;
@@ -284,11 +288,12 @@ impl Manifest {
                 section::FACETS => facets = Some(decode_facets(&mut s)?),
                 section::FRAGMENTS => {
                     let g = s.varint_u32()?;
-                    if g == 0 {
+                    fragments_id = s.u32()?;
+                    copy_group = s.varint_u32()?;
+                    if g == 0 || copy_group == 0 {
                         return Err(FormatError::Malformed("fragment group of 0"));
                     }
                     fragment_group = Some(g);
-                    fragments_id = s.u32()?;
                 }
                 section::BLOCKS => {
                     let chunks = s.varint_u32()?;
@@ -316,6 +321,7 @@ impl Manifest {
         let mut settings = settings.ok_or(FormatError::MissingSection(section::SETTINGS))?;
         settings.fragment_group =
             fragment_group.ok_or(FormatError::MissingSection(section::FRAGMENTS))?;
+        settings.copy_group = copy_group;
         let shards = shards.ok_or(FormatError::MissingSection(section::SHARDS))?;
         let facets = facets.ok_or(FormatError::MissingSection(section::FACETS))?;
         let blocks = blocks.ok_or(FormatError::MissingSection(section::BLOCKS))?;
@@ -386,6 +392,7 @@ fn decode_settings(r: &mut Reader<'_>) -> Result<Settings, FormatError> {
         chunk_count,
         avg_len,
         fragment_group: 1,
+        copy_group: 1,
     })
 }
 
@@ -444,6 +451,7 @@ mod tests {
                 chunk_count: 3,
                 avg_len: [3.0, 2.0, 100.0],
                 fragment_group: 2,
+                copy_group: 5,
             },
             shards: ShardTable::split(vec!["a".into(), "abc".into(), "zz".into()], 2, 1).0,
             facets: FacetTree {

@@ -316,6 +316,13 @@ impl TwinBlocks {
         self.get(o).ok().map(|t| t.canonical(o))
     }
 
+    /// Ordinal ranges of the copies (members other than the canonical
+    /// one) in block `k`, ascending; `None` while the block is not added.
+    pub(crate) fn copies_in(&self, k: usize) -> Option<Vec<std::ops::Range<u32>>> {
+        let b = self.blocks.get(k)?.as_ref()?;
+        Some(b.forward.iter().map(|r| r.start..r.start + r.len).collect())
+    }
+
     fn get(&self, o: u32) -> Result<&TwinBlock, u32> {
         let b = o / self.block;
         match self.blocks.get(b as usize) {

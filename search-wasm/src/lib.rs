@@ -195,7 +195,8 @@ impl Engine {
         Ok(self.results_json(&r))
     }
 
-    /// Fragment files needed for [`Engine::url`] of a chunk.
+    /// Files needed for [`Engine::url`] of a chunk: its fragment, or first
+    /// its twin block (call again once added).
     pub fn plan_chunk(&self, ordinal: u32) -> Vec<String> {
         self.index.url_files(ordinal)
     }

@@ -24,13 +24,13 @@ use crate::embed::vectors::{
 use crate::embed::wordpiece::PieceCache;
 use crate::embed::Model;
 use crate::error::BuildError;
-use crate::fragment::{encode_fragment, ChunkDisplay};
+use crate::fragment::{encode_fragment, ChunkDisplay, Family};
 use crate::hash::FastMap;
 pub use crate::input::ChunkInput;
 use crate::input::Passage;
 use crate::layout::{
-    doc_block_path, fragment_path, partition_path, position_shard_path, shard_dir_path,
-    term_shard_path, token_shard_path, twin_block_path,
+    copy_fragment_path, doc_block_path, fragment_path, partition_path, position_shard_path,
+    shard_dir_path, term_shard_path, token_shard_path, twin_block_path,
 };
 pub use crate::layout::{CENTROIDS_PATH, MANIFEST_PATH, MAX_CHUNKS, VOCAB_PATH};
 use crate::manifest::{Blocks, FacetTree, Manifest, RankingParams, Settings, LEVELS};
@@ -69,6 +69,12 @@ pub struct BuildOptions {
     /// result fetches about twice its own bytes gzipped (0.8 vs 0.4 KB on
     /// the PowerShell docs), fewer when results are neighbours.
     pub fragment_group: u32,
+    /// Ordinals per copy fragment file `c/<k>.bin`, which holds the
+    /// records of twin copies (passages whose text another version's
+    /// record holds; see [`crate::fragment`]). A copy's record is a few
+    /// bytes, so a larger group than `fragment_group` costs a result little
+    /// and spares the site a file (and its filesystem block) per few copies.
+    pub copy_group: u32,
     /// Chunks per document block `d/<k>.bin` and twin block `w/<k>.bin`:
     /// smaller blocks cost a query fewer bytes and the site more files.
     pub block_chunks: u32,
@@ -113,6 +119,7 @@ impl Default for BuildOptions {
             shard_root_entries: DEFAULT_ROOT_ENTRIES,
             shard_dir_min: DEFAULT_DIR_MIN,
             fragment_group: 3,
+            copy_group: DEFAULT_COPY_GROUP,
             block_chunks: DEFAULT_BLOCK_CHUNKS,
             semantic: None,
             memory_budget: DEFAULT_MEMORY_BUDGET,
@@ -134,6 +141,9 @@ impl BuildOptions {
         self
     }
 }
+
+/// Default [`BuildOptions::copy_group`].
+pub const DEFAULT_COPY_GROUP: u32 = 16;
 
 /// Default [`BuildOptions::block_chunks`].
 pub const DEFAULT_BLOCK_CHUNKS: u32 = 1024;
@@ -254,8 +264,8 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
     if opts.shard_root_entries == 0 || opts.shard_dir_min == 0 {
         return Err(BuildError::InvalidOption("shard table sizes must be positive").into());
     }
-    if opts.fragment_group == 0 {
-        return Err(BuildError::InvalidOption("fragment_group must be positive").into());
+    if opts.fragment_group == 0 || opts.copy_group == 0 {
+        return Err(BuildError::InvalidOption("fragment groups must be positive").into());
     }
     if opts.block_chunks == 0 {
         return Err(BuildError::InvalidOption("block_chunks must be positive").into());
@@ -356,13 +366,10 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
             let (twins, payloads) = fragments(&chunks, first, opts, store)?;
             let id = payloads
                 .iter()
-                .fold(0, |id, s| crc32_combine(id, s.crc, s.len));
-            for (i, s) in payloads.into_iter().enumerate() {
+                .fold(0, |id, (_, _, s)| crc32_combine(id, s.crc, s.len));
+            for (path, kind, s) in payloads {
                 let payload = store.take(s.id).map_err(spill_err)?;
-                emit_fragments(
-                    fragment_path(i as u32),
-                    seal(FileKind::Fragments, id, &payload),
-                )?;
+                emit_fragments(path, seal(kind, id, &payload))?;
             }
             Ok((twins, id))
         },
@@ -437,6 +444,7 @@ pub fn build_index_to_cached<E: From<BuildError> + Send>(
             chunk_count: chunks.len() as u32,
             avg_len,
             fragment_group: opts.fragment_group,
+            copy_group: opts.copy_group,
         },
         shards: shard_table,
         facets,
@@ -557,48 +565,68 @@ impl Sources {
     }
 }
 
-/// The fragments, a group of chunks at a time: display data copies the
-/// chunk texts, a twin set's once (its canonical member holds it). Returns
-/// the twin sets too (found among the chunks that share a passage, `first`
-/// as in [`Sources`]), which the twin blocks are made from.
+/// Fragment files, by path and kind, with their payloads in the store.
+type FragmentFiles = Vec<(String, FileKind, Stored)>;
+
+/// The fragments: own fragments `f/<k>.bin` (chunks with their text, a
+/// group of `fragment_group` ordinals a file) and copy fragments
+/// `c/<k>.bin` (twin copies, whose text their canonical member's record
+/// holds; `copy_group` ordinals a file). A file with no record is not
+/// written. Returns the twin sets too (found among the chunks that share a
+/// passage, `first` as in [`Sources`]), which the twin blocks are made
+/// from, and the files in path order, own fragments first.
 fn fragments(
     chunks: &[ChunkInput],
     first: &[u32],
     opts: &BuildOptions,
     store: &dyn SpillStore,
-) -> Result<(Twins, Vec<Stored>), BuildError> {
+) -> Result<(Twins, FragmentFiles), BuildError> {
     let twins = Twins::find(chunks, first);
-    let group = opts.fragment_group as usize;
-    let payloads: Vec<Stored> = chunks
-        .chunks(group)
-        .enumerate()
-        .map(|(i, g)| {
-            let displays: Vec<ChunkDisplay> = g
+    let is_copy = |o: u32| twins.canonical(o) != o;
+    let display = |c: &ChunkInput, copy: bool| ChunkDisplay {
+        id: c.id.clone(),
+        url: c.url.clone(),
+        title: c.title.clone(),
+        breadcrumb: c.breadcrumb.clone(),
+        page: c.page,
+        page_label: c.page_label.clone(),
+        paged: c.paged,
+        document: c.document.clone(),
+        text: if copy { String::new() } else { c.text.clone() },
+    };
+    let mut files = Vec::new();
+    for (family, group, path, kind) in [
+        (
+            Family::Own,
+            opts.fragment_group,
+            fragment_path as fn(u32) -> String,
+            FileKind::Fragments,
+        ),
+        (
+            Family::Copies,
+            opts.copy_group,
+            copy_fragment_path,
+            FileKind::CopyFragments,
+        ),
+    ] {
+        let copies = family == Family::Copies;
+        for (k, g) in chunks.chunks(group as usize).enumerate() {
+            let start = k as u32 * group;
+            let displays: Vec<(u32, ChunkDisplay)> = g
                 .iter()
-                .zip((i * group) as u32..)
-                .map(|(c, o)| (c, Some(twins.canonical(o)).filter(|&t| t != o)))
-                .map(|(c, twin_of)| ChunkDisplay {
-                    id: c.id.clone(),
-                    url: c.url.clone(),
-                    title: c.title.clone(),
-                    breadcrumb: c.breadcrumb.clone(),
-                    page: c.page,
-                    page_label: c.page_label.clone(),
-                    paged: c.paged,
-                    document: c.document.clone(),
-                    text: if twin_of.is_some() {
-                        String::new()
-                    } else {
-                        c.text.clone()
-                    },
-                    twin_of,
-                })
+                .zip(start..)
+                .filter(|&(_, o)| is_copy(o) == copies)
+                .map(|(c, o)| (o, display(c, copies)))
                 .collect();
-            let refs: Vec<&ChunkDisplay> = displays.iter().collect();
-            stash(store, encode_fragment((i * group) as u32, &refs))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok((twins, payloads))
+            if displays.is_empty() {
+                continue;
+            }
+            let refs: Vec<(u32, &ChunkDisplay)> = displays.iter().map(|(o, d)| (*o, d)).collect();
+            let payload = encode_fragment(start, &refs, family);
+            files.push((path(k as u32), kind, stash(store, payload)?));
+        }
+    }
+    Ok((twins, files))
 }
 
 fn facet_key(c: &ChunkInput) -> (&str, &str, &str, &str, &str) {

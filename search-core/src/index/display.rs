@@ -3,10 +3,8 @@
 use crate::order::TermSet;
 
 use super::rank::Ranking;
-use super::Index;
-use crate::error::{FormatError, SearchError};
-use crate::fragment::ChunkDisplay;
-use crate::layout::fragment_path;
+use super::{Holder, Index};
+use crate::error::SearchError;
 use crate::query::Query;
 use crate::result::{FacetCounts, Hit};
 use crate::snippet::{highlight, snippet, SNIPPET_CHARS};
@@ -36,16 +34,17 @@ impl Index {
         if ordinal >= self.chunk_count() {
             return Err(SearchError::NoSuchChunk(ordinal));
         }
-        let c = self.display_of(ordinal)?;
-        // A twin's text is its canonical member's.
-        let text = match c.twin_of {
-            None => &c.text,
-            Some(t) => {
-                let canonical = self.display_of(t)?;
-                if canonical.twin_of.is_some() {
-                    return Err(FormatError::Malformed("twin of a twin in fragments").into());
-                }
-                &canonical.text
+        let h = self
+            .holder(ordinal)
+            .map_err(|w| SearchError::NotLoaded(vec![w]))?;
+        let c = self.record(ordinal, h)?;
+        // A copy's text is its canonical member's.
+        let text = match h {
+            Holder::Own(_) => &c.text,
+            Holder::Copy(_, canonical) => {
+                &self
+                    .record(canonical, self.canonical_holder(canonical))?
+                    .text
             }
         };
         let [vendor, product, version, doc_set] =
@@ -70,22 +69,16 @@ impl Index {
         })
     }
 
-    /// URL of a chunk: needs its own fragment only (see
+    /// URL of a chunk: needs its own record only (see
     /// [`Index::url_files`]), not the text its twins share.
     pub fn url(&self, ordinal: u32) -> Result<String, SearchError> {
-        Ok(self.display_of(ordinal)?.url.clone())
-    }
-
-    /// The fragment record of `ordinal`.
-    fn display_of(&self, ordinal: u32) -> Result<&ChunkDisplay, SearchError> {
         if ordinal >= self.chunk_count() {
             return Err(SearchError::NoSuchChunk(ordinal));
         }
-        let g = self.m.settings.fragment_group;
-        self.fragment(ordinal / g)
-            .ok_or_else(|| SearchError::NotLoaded(vec![fragment_path(ordinal / g)]))?
-            .get(ordinal)
-            .ok_or(SearchError::NoSuchChunk(ordinal))
+        let h = self
+            .holder(ordinal)
+            .map_err(|w| SearchError::NotLoaded(vec![w]))?;
+        Ok(self.record(ordinal, h)?.url.clone())
     }
 }
 
@@ -244,89 +237,139 @@ impl Pass {
 #[cfg(test)]
 mod tests {
     use crate::codec::{open, seal, FileKind};
-    use crate::fragment::{encode_fragment, Fragment};
+    use crate::fragment::{encode_fragment, ChunkDisplay, Family, Fragment};
     use crate::*;
+    use std::collections::BTreeMap;
 
-    /// An index of three chunks, one per fragment file, and a fragment
-    /// file for chunk 1 rewritten by `edit`.
-    fn with_fragment_1(edit: impl Fn(&mut fragment::ChunkDisplay)) -> (Index, String, Vec<u8>) {
-        let chunks = (0..3)
-            .map(|i| ChunkInput {
-                id: format!("c{i}"),
-                text: format!("text number {i}"),
-                ..Default::default()
+    /// Version 1.0 (ordinals 0, 1) repeats the passages of 2.0, the
+    /// current one (2, 3): 0 and 1 are copies of 2 and 3.
+    fn two_versions() -> BTreeMap<String, Vec<u8>> {
+        let chunks = [("1.0", 1), ("2.0", 0)]
+            .into_iter()
+            .flat_map(|(v, rank)| {
+                (0..2).map(move |n| ChunkInput {
+                    id: format!("{v}-{n}"),
+                    url: format!("/{v}/{n}.html"),
+                    vendor: "acme".into(),
+                    product: "rocket".into(),
+                    version: v.into(),
+                    version_rank: rank,
+                    doc_set: "guide".into(),
+                    document: "intro".into(),
+                    title: "Intro".into(),
+                    text: format!("passage number {n}"),
+                    ..Default::default()
+                })
             })
             .collect();
-        let opts = BuildOptions {
-            fragment_group: 1,
-            ..BuildOptions::default()
+        build_index(chunks, &BuildOptions::default())
+            .unwrap()
+            .into_iter()
+            .collect()
+    }
+
+    /// `path` rewritten by `edit`, sealed again with its fragments id.
+    fn forged(
+        files: &BTreeMap<String, Vec<u8>>,
+        path: &str,
+        edit: impl Fn(&mut Fragment),
+    ) -> Vec<u8> {
+        let (kind, family) = if path.starts_with("c/") {
+            (FileKind::CopyFragments, Family::Copies)
+        } else {
+            (FileKind::Fragments, Family::Own)
         };
-        let files = build_index(chunks, &opts).unwrap();
-        let get = |p: &str| files.iter().find(|(q, _)| q == p).unwrap().1.clone();
-        let mut index = Index::open(&get(MANIFEST_PATH)).unwrap();
-        for p in ["f/0.bin", "f/2.bin"] {
-            index.add_file(p, &get(p)).unwrap();
-        }
-        let bytes = get("f/1.bin");
-        let env = open(&bytes, FileKind::Fragments).unwrap();
-        let mut f = Fragment::decode(env.payload).unwrap();
-        edit(&mut f.chunks[0]);
-        let refs: Vec<_> = f.chunks.iter().collect();
-        let forged = seal(
-            FileKind::Fragments,
-            env.build_id,
-            &encode_fragment(1, &refs),
-        );
-        (index, "f/1.bin".into(), forged)
+        let env = open(&files[path], kind).unwrap();
+        let mut f = Fragment::decode(env.payload, family).unwrap();
+        edit(&mut f);
+        let refs: Vec<(u32, &ChunkDisplay)> = f.ordinals.iter().copied().zip(&f.chunks).collect();
+        seal(kind, env.build_id, &encode_fragment(f.first, &refs, family))
     }
 
     #[test]
-    fn a_twin_shows_its_canonical_text_and_bad_references_are_malformed() {
-        let q = parse_query("", Filters::default());
-        let (mut index, path, forged) = with_fragment_1(|c| {
-            c.text.clear();
-            c.twin_of = Some(2);
-        });
-        index.add_file(&path, &forged).unwrap();
-        assert_eq!(index.hit(1, &q).unwrap().snippet.text, "text number 2");
-        assert_eq!(index.hit(1, &q).unwrap().id, "c1");
-
-        let (mut index, path, forged) = with_fragment_1(|c| {
-            c.text.clear();
-            c.twin_of = Some(3);
-        });
-        assert_eq!(
-            index.add_file(&path, &forged).unwrap_err(),
-            FormatError::Malformed("twin outside the index")
-        );
-
-        // 0 → 1 → 2: a reference to a record that is itself a reference.
-        let (mut index, path, forged) = with_fragment_1(|c| {
-            c.text.clear();
-            c.twin_of = Some(2);
-        });
-        index.add_file(&path, &forged).unwrap();
-        let (_, _, to_1) = with_fragment_1(|_| {});
-        let env = open(&to_1, FileKind::Fragments).unwrap();
-        let mut f0 = Fragment::decode(env.payload).unwrap();
-        f0.first = 0;
-        f0.chunks[0].twin_of = Some(1);
-        f0.chunks[0].text.clear();
-        let refs: Vec<_> = f0.chunks.iter().collect();
-        index.forget_file("f/0.bin");
-        index
-            .add_file(
-                "f/0.bin",
-                &seal(
-                    FileKind::Fragments,
-                    env.build_id,
-                    &encode_fragment(0, &refs),
-                ),
-            )
-            .unwrap();
+    fn copies_are_in_copy_fragments_and_show_their_canonical_text() {
+        let files = two_versions();
+        let fragments: Vec<&str> = files
+            .keys()
+            .map(String::as_str)
+            .filter(|p| is_fragment_path(p))
+            .collect();
+        // Own group 0 (ordinals 0-2) holds 2 only, group 1 holds 3.
+        assert_eq!(fragments, ["c/0.bin", "f/0.bin", "f/1.bin"]);
+        let q = parse_query("passage", Filters::default());
+        let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
+        // Which file holds ordinal 0 is in its twin block.
+        assert_eq!(index.fragments_for(&[0]), ["w/0.bin"]);
+        assert_eq!(index.url_files(0), ["w/0.bin"]);
         assert_eq!(
             index.hit(0, &q).unwrap_err(),
-            SearchError::Format(FormatError::Malformed("twin of a twin in fragments"))
+            SearchError::NotLoaded(vec!["w/0.bin".into()])
         );
+        index.add_file("w/0.bin", &files["w/0.bin"]).unwrap();
+        assert_eq!(index.url_files(0), ["c/0.bin"]);
+        assert_eq!(
+            index.fragments_for(&[0, 1]),
+            ["c/0.bin", "f/0.bin", "f/1.bin"]
+        );
+        index.add_file("c/0.bin", &files["c/0.bin"]).unwrap();
+        assert_eq!(index.url(1).unwrap(), "/1.0/1.html");
+        assert!(matches!(index.hit(1, &q), Err(SearchError::NotLoaded(p)) if p == ["f/1.bin"]));
+        for p in ["f/0.bin", "f/1.bin"] {
+            index.add_file(p, &files[p]).unwrap();
+        }
+        let hit = index.hit(1, &q).unwrap();
+        assert_eq!((hit.id.as_str(), hit.version.as_str()), ("1.0-1", "1.0"));
+        assert_eq!(hit.snippet.text, "passage number 1");
+        assert_eq!(index.hit(3, &q).unwrap().snippet.text, "passage number 1");
+        // Every fragment file is named once the twin blocks are in.
+        let mut all = index.all_files();
+        all.retain(|p| is_fragment_path(p));
+        all.sort();
+        assert_eq!(all, fragments);
+    }
+
+    #[test]
+    fn fragments_that_do_not_match_their_path_or_the_twin_blocks_are_malformed() {
+        let files = two_versions();
+        let q = parse_query("passage", Filters::default());
+        let fresh = || {
+            let mut index = Index::open(&files[MANIFEST_PATH]).unwrap();
+            for p in ["w/0.bin", "f/0.bin", "f/1.bin"] {
+                index.add_file(p, &files[p]).unwrap();
+            }
+            index
+        };
+        // A copy fragment without the record of copy 1.
+        let mut index = fresh();
+        let lacking = forged(&files, "c/0.bin", |f| {
+            f.ordinals.pop();
+            f.chunks.pop();
+        });
+        index.add_file("c/0.bin", &lacking).unwrap();
+        assert_eq!(index.hit(0, &q).unwrap().snippet.text, "passage number 0");
+        assert_eq!(
+            index.hit(1, &q).unwrap_err(),
+            SearchError::Format(FormatError::Malformed("fragment lacks a chunk"))
+        );
+        // Records outside the file's range of ordinals.
+        let moved = forged(&files, "f/0.bin", |f| f.ordinals[0] = 3);
+        let shifted = forged(&files, "c/0.bin", |f| {
+            f.first = 1;
+            f.ordinals = vec![1, 2];
+        });
+        for (path, bytes) in [("f/0.bin", moved), ("c/0.bin", shifted)] {
+            let mut index = fresh();
+            index.forget_file(path);
+            assert_eq!(
+                index.add_file(path, &bytes).unwrap_err(),
+                FormatError::Malformed("fragment does not match its path")
+            );
+        }
+        // An own fragment's bytes under a copy fragment's path.
+        let mut index = fresh();
+        assert!(matches!(
+            index.add_file("c/0.bin", &files["f/0.bin"]).unwrap_err(),
+            FormatError::WrongKind { .. }
+        ));
     }
 }

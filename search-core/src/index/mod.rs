@@ -19,8 +19,11 @@ use crate::docblock::{block_count, DocBlock};
 use crate::embed::vectors::{Partition, SemanticSettings, TokenShard};
 use crate::embed::wordpiece::Vocab;
 use crate::error::{FormatError, SearchError};
-use crate::fragment::{DocumentInfo, Fragment};
-use crate::layout::{position_shard_path, term_shard_path, MAX_CHUNKS};
+use crate::fragment::{ChunkDisplay, DocumentInfo, Fragment};
+use crate::layout::{
+    copy_fragment_path, fragment_path, position_shard_path, term_shard_path, twin_block_path,
+    MAX_CHUNKS,
+};
 use crate::manifest::{Manifest, LEVELS};
 use crate::names::{product_names, version_names, Name, VersionName};
 use crate::result::{FacetKind, FacetNode, Facets, PostingsView};
@@ -53,9 +56,12 @@ pub struct Index {
     dirs: Vec<Option<Vec<String>>>,
     terms: Vec<Option<TermShard>>,
     positions: Vec<Option<PositionShard>>,
-    /// Fragment files `f/<i>.bin`, as added (boxed: a slot per file, most
-    /// of them empty in a browser).
+    /// Own fragment files `f/<i>.bin`, as added (boxed: a slot per file,
+    /// most of them empty in a browser).
     fragments: Vec<Option<Box<Fragment>>>,
+    /// Copy fragment files `c/<i>.bin`, as added (no slot when no passage
+    /// has twins).
+    copies: Vec<Option<Box<Fragment>>>,
     /// Document blocks `d/<k>.bin`, as added.
     doc_blocks: Vec<Option<DocBlock>>,
     /// Twin blocks `w/<k>.bin`, as added (none when no passage has twins).
@@ -67,19 +73,76 @@ pub struct Index {
     /// Vector partitions `v/<i>.bin`.
     partitions: Vec<Option<Partition>>,
     /// Counts the added files that can change a ranking (all but
-    /// fragments), so a [`Pass`] knows when its ranking is stale.
+    /// fragments and twin blocks), so a [`Pass`] knows when its ranking is
+    /// stale.
     ranking_files: u64,
 }
 
-/// Fragment files of an index: its chunks, a group a file.
-fn fragment_files(m: &Manifest) -> usize {
-    (m.settings.chunk_count as usize).div_ceil(m.settings.fragment_group.max(1) as usize)
+/// Slots of own fragment files (some of which an index with twins may not
+/// have) and of copy fragment files.
+fn fragment_slots(m: &Manifest) -> (usize, usize) {
+    let n = m.settings.chunk_count as usize;
+    let own = n.div_ceil(m.settings.fragment_group.max(1) as usize);
+    let copies = if m.blocks.twins {
+        n.div_ceil(m.settings.copy_group.max(1) as usize)
+    } else {
+        0
+    };
+    (own, copies)
+}
+
+/// The file that holds a chunk's display record (see [`crate::fragment`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Holder {
+    /// Own fragment `f/<k>.bin`: the record has the chunk's text.
+    Own(u32),
+    /// Copy fragment `c/<k>.bin`; the text is in the record of the
+    /// canonical member (the second field), in its own fragment.
+    Copy(u32, u32),
 }
 
 impl Index {
-    /// Fragment file `i`, if added.
-    fn fragment(&self, i: u32) -> Option<&Fragment> {
-        self.fragments.get(i as usize)?.as_deref()
+    /// The fragment file of `h`, if added, and its path.
+    fn holder_file(&self, h: Holder) -> (Option<&Fragment>, String) {
+        let (slots, k, path) = match h {
+            Holder::Own(k) => (&self.fragments, k, fragment_path(k)),
+            Holder::Copy(k, _) => (&self.copies, k, copy_fragment_path(k)),
+        };
+        (slots.get(k as usize).and_then(|f| f.as_deref()), path)
+    }
+
+    /// Where `o`'s record is. A chunk is a copy when its twin block says
+    /// so; `Err` names that block while it is not added.
+    pub(super) fn holder(&self, o: u32) -> Result<Holder, String> {
+        match self.twins.canonical_of(o) {
+            Some(c) if c == o => Ok(Holder::Own(o / self.m.settings.fragment_group)),
+            Some(c) => Ok(Holder::Copy(o / self.m.settings.copy_group, c)),
+            None => Err(twin_block_path((o / self.m.blocks.chunks) as usize)),
+        }
+    }
+
+    /// The canonical member of a copy is never a copy (twin sets point at
+    /// it), so its record is in its own fragment without asking its block.
+    pub(super) fn canonical_holder(&self, canonical: u32) -> Holder {
+        Holder::Own(canonical / self.m.settings.fragment_group)
+    }
+
+    /// The path of `h`'s file when it is not added yet.
+    pub(super) fn missing_holder(&self, h: Holder) -> Option<String> {
+        match self.holder_file(h) {
+            (None, path) => Some(path),
+            (Some(_), _) => None,
+        }
+    }
+
+    /// `o`'s record in the file `h` (which [`Index::holder`] gave).
+    pub(super) fn record(&self, o: u32, h: Holder) -> Result<&ChunkDisplay, SearchError> {
+        match self.holder_file(h) {
+            (None, path) => Err(SearchError::NotLoaded(vec![path])),
+            (Some(f), _) => f
+                .get(o)
+                .ok_or_else(|| FormatError::Malformed("fragment lacks a chunk").into()),
+        }
     }
 
     /// Open an index from the bytes of `manifest.bin`.
@@ -157,7 +220,8 @@ impl Index {
             dirs,
             terms: (0..shards).map(|_| None).collect(),
             positions: (0..shards).map(|_| None).collect(),
-            fragments: vec![None; fragment_files(&m)],
+            fragments: vec![None; fragment_slots(&m).0],
+            copies: vec![None; fragment_slots(&m).1],
             doc_blocks: vec![None; blocks],
             twins: TwinBlocks::new(m.blocks.chunks, if m.blocks.twins { blocks } else { 0 }),
             ranking_files: 0,

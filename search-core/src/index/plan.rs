@@ -2,11 +2,9 @@
 
 use super::analyze::Analysis;
 use super::analyze::Missing;
-use super::Index;
+use super::{Holder, Index};
 use crate::error::SearchError;
-use crate::layout::{
-    doc_block_path, fragment_path, position_shard_path, shard_dir_path, term_shard_path,
-};
+use crate::layout::{doc_block_path, position_shard_path, shard_dir_path, term_shard_path};
 use crate::query::Query;
 use crate::shard::TermPostings;
 
@@ -156,41 +154,40 @@ impl Index {
         set.into_iter().map(doc_block_path).collect()
     }
 
-    /// Fragment files (relative paths) not yet added that [`Index::hit`]
-    /// needs for `ordinals`: those holding them and, for a twin, the one
-    /// holding its canonical member's text. The canonical is known once
-    /// the chunk's twin block or its own fragment is added (a search pass
-    /// has added the twin blocks of its hits); otherwise a second call
-    /// names it.
+    /// Files (relative paths) not yet added that [`Index::hit`] needs for
+    /// `ordinals`: the fragments holding their records and, for a copy of
+    /// a passage, the one holding its canonical member's text. In an index
+    /// with twins, which fragment holds a chunk is known once its twin
+    /// block is added (a search pass has added those of its hits); until
+    /// then the block is named, and a second call names the fragments.
     pub fn fragments_for(&self, ordinals: &[u32]) -> Vec<String> {
-        let g = self.m.settings.fragment_group;
-        let mut set: Vec<u32> = Vec::new();
+        let mut need: Vec<String> = Vec::new();
         for &o in ordinals.iter().filter(|&&o| o < self.chunk_count()) {
-            let twin_of = match self.fragment(o / g) {
-                Some(f) => f.get(o).and_then(|c| c.twin_of),
-                None => {
-                    set.push(o / g);
-                    self.twins.canonical_of(o).filter(|&c| c != o)
-                }
-            };
-            if let Some(c) = twin_of.filter(|&c| c < self.chunk_count()) {
-                if self.fragment(c / g).is_none() {
-                    set.push(c / g);
+            match self.holder(o) {
+                Err(block) => need.push(block),
+                Ok(h) => {
+                    need.extend(self.missing_holder(h));
+                    if let Holder::Copy(_, c) = h {
+                        if c < self.chunk_count() {
+                            need.extend(self.missing_holder(self.canonical_holder(c)));
+                        }
+                    }
                 }
             }
         }
-        crate::order::sort_dedup(&mut set);
-        set.into_iter().map(fragment_path).collect()
+        crate::order::sort_dedup(&mut need);
+        need
     }
 
-    /// Fragment files not yet added that [`Index::url`] needs for
-    /// `ordinal`.
+    /// Files not yet added that [`Index::url`] needs for `ordinal`: its
+    /// own record's fragment (or first its twin block, as above).
     pub fn url_files(&self, ordinal: u32) -> Vec<String> {
-        let f = ordinal / self.m.settings.fragment_group;
-        if ordinal < self.chunk_count() && self.fragment(f).is_none() {
-            vec![fragment_path(f)]
-        } else {
-            Vec::new()
+        if ordinal >= self.chunk_count() {
+            return Vec::new();
+        }
+        match self.holder(ordinal) {
+            Err(block) => vec![block],
+            Ok(h) => self.missing_holder(h).into_iter().collect(),
         }
     }
 }

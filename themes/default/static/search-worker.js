@@ -102,10 +102,15 @@ self.onmessage = async (e) => {
   }
   if (msg.type === "locate") {
     // The URL of a chunk the page only knows by ordinal (a passage's copy
-    // in another version): one fragment fetch, on demand.
+    // in another version): its fragment, on demand (its twin block first,
+    // when the results did not bring it).
     try {
       await ensureEngine();
-      await load(engine.plan_chunk(msg.ordinal));
+      for (let round = 0; round < 3; round++) {
+        const need = engine.plan_chunk(msg.ordinal);
+        if (need.length === 0) break;
+        await load(need);
+      }
       self.postMessage({ type: "located", ordinal: msg.ordinal, url: engine.url(msg.ordinal) });
     } catch (err) {
       self.postMessage({ type: "error", id: 0, message: String(err && err.message || err) });
