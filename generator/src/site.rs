@@ -972,9 +972,12 @@ impl SiteDir {
         let mut index = Index::open(&read(manifest)?)
             .with_context(|| dir.join(manifest).display().to_string())?;
         // Which fragment files exist is known once the twin blocks are
-        // added: read what the index names, then ask again.
+        // added: read what the index names, then ask again. Each file is
+        // read once, so a file that reads but is still named ends the loop.
+        let mut read_once = std::collections::HashSet::new();
         loop {
             let mut wanted = index.files_to_load();
+            wanted.retain(|p| read_once.insert(p.clone()));
             if parts == IndexParts::Ranking {
                 wanted.retain(|p| !mcdewey_search_core::is_fragment_path(p));
             }
