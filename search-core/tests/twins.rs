@@ -209,3 +209,60 @@ fn a_twin_set_stores_its_text_once_and_each_version_shows_its_own_chunk() {
     assert_eq!((&again.id, &again.url), (&hit.id, &hit.url));
     assert_eq!(again.snippet.text, hit.snippet.text);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+    /// Any layout of copies, fragment groups and block size: once the twin
+    /// blocks are in, the reader names exactly the fragment files written
+    /// (`load_all` checks), and every chunk shows its own id and URL with
+    /// its text, a copy's from its canonical member's record.
+    #[test]
+    fn every_chunk_is_in_the_fragment_its_twin_block_names(
+        changed in proptest::collection::vec(proptest::collection::vec(proptest::bool::ANY, 12), 3),
+        n in 1usize..12,
+        g in 1u32..5,
+        copy_group in 1u32..20,
+        block_chunks in 1u32..9,
+    ) {
+        // Version 3 is the current one; a passage unchanged since an older
+        // version is a copy there.
+        let text = |v: usize, i: usize| {
+            if changed[v][i] {
+                format!("passage {i} as version {} has it", v + 1)
+            } else {
+                format!("passage {i} as every version has it")
+            }
+        };
+        let mut chunks = Vec::new();
+        for v in 0..3 {
+            for i in 0..n {
+                chunks.push(ChunkInput {
+                    version_rank: 2 - v as u32,
+                    ..chunk(
+                        &format!("{}-{i}", v + 1),
+                        ["Acme", "Rocket", &(v + 1).to_string()],
+                        "guide",
+                        "Guide",
+                        &["Setup"],
+                        &text(v, i),
+                    )
+                })
+            }
+        }
+        let opts = BuildOptions { fragment_group: g, copy_group, block_chunks, ..BuildOptions::default() };
+        let files = build(chunks, &opts);
+        let index = load_all(&files);
+        let q = parse_query("", Filters::default());
+        for v in 0..3 {
+            for i in 0..n {
+                let o = (v * n + i) as u32;
+                let hit = index.hit(o, &q).unwrap();
+                let id = format!("{}-{i}", v + 1);
+                proptest::prop_assert_eq!(&hit.id, &id);
+                let own_url = hit.url.ends_with(&format!("#{id}"));
+                proptest::prop_assert!(own_url, "{}", hit.url);
+                proptest::prop_assert_eq!(&hit.snippet.text, &text(v, i));
+            }
+        }
+    }
+}
