@@ -36,7 +36,7 @@ pub enum FormatError {
 pub enum BuildError {
     #[error("duplicate chunk id \"{0}\"")]
     DuplicateId(String),
-    #[error("too many chunks ({0}); an index holds at most {max}", max = crate::build::MAX_CHUNKS)]
+    #[error("too many chunks ({0}); an index holds at most {max}", max = crate::layout::MAX_CHUNKS)]
     TooManyChunks(usize),
     #[error("invalid build option: {0}")]
     InvalidOption(&'static str),
@@ -65,7 +65,7 @@ mod tests {
 
     #[test]
     fn the_chunk_limit_message_names_the_enforced_limit() {
-        let max = crate::build::MAX_CHUNKS;
+        let max = crate::layout::MAX_CHUNKS;
         let msg = BuildError::TooManyChunks(max + 1).to_string();
         assert_eq!(
             msg,

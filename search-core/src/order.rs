@@ -1,4 +1,5 @@
-//! Sorting on the query path, and sets kept as sorted lists.
+//! Sorting on the query path (ranked chunks and their order among them),
+//! and sets kept as sorted lists.
 //!
 //! std's sorts are generic over the element and the comparator, so every call
 //! site becomes its own copy of driftsort or ipnsort: 3 to 4 KB of WASM each,
@@ -9,7 +10,20 @@
 
 use std::cmp::Ordering;
 
-use crate::result::ScoredChunk;
+/// A ranked chunk.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredChunk {
+    pub ordinal: u32,
+    pub score: f32,
+}
+
+/// Ranking order: higher score first, then lower ordinal. One function for
+/// every sort of results, so the engine carries one copy of the sort.
+pub(crate) fn better(a: &ScoredChunk, b: &ScoredChunk) -> Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then_with(|| a.ordinal.cmp(&b.ordinal))
+}
 
 /// Stable sort of `v` by `cmp`.
 pub fn sort_by<T>(v: &mut [T], cmp: impl FnMut(&T, &T) -> Ordering) {
@@ -38,7 +52,7 @@ pub fn top_by<T>(v: &mut Vec<T>, k: usize, mut cmp: impl FnMut(&T, &T) -> Orderi
     v.truncate(k);
 }
 
-/// Sorts a ranking best first, in the order of [`crate::result::better`]
+/// Sorts a ranking best first, in the order of [`better`]
 /// (higher score, then lower ordinal). A ranking can hold every chunk that
 /// matches, hundreds of thousands in a large library, so the WASM engine
 /// sorts it by radix on a key that orders like `better`; ordinals are
@@ -47,10 +61,10 @@ pub fn sort_ranking(v: &mut [ScoredChunk]) {
     #[cfg(target_arch = "wasm32")]
     radix_sort_ranking(v);
     #[cfg(not(target_arch = "wasm32"))]
-    v.sort_by(crate::result::better);
+    v.sort_by(better);
 }
 
-/// A `u64` whose ascending order is [`crate::result::better`]'s: the
+/// A `u64` whose ascending order is [`better`]'s: the
 /// score's bits mapped so that unsigned order is `f32::total_cmp`'s,
 /// inverted (higher first), then the ordinal.
 #[cfg(any(target_arch = "wasm32", test))]
@@ -69,7 +83,7 @@ fn ranking_key(s: &ScoredChunk) -> u64 {
 #[cfg(any(target_arch = "wasm32", test))]
 fn radix_sort_ranking(v: &mut [ScoredChunk]) {
     if v.len() < 64 {
-        compact_sort_by(v, crate::result::better);
+        compact_sort_by(v, better);
         return;
     }
     let mut keys: Vec<(u64, ScoredChunk)> = v.iter().map(|s| (ranking_key(s), *s)).collect();
@@ -309,7 +323,7 @@ mod tests {
                 .collect();
             v.reverse();
             let mut want = v.clone();
-            want.sort_by(crate::result::better);
+            want.sort_by(better);
             let mut got = v.clone();
             radix_sort_ranking(&mut got);
             let bits = |v: &[ScoredChunk]| v.iter().map(|s| (s.ordinal, s.score.to_bits())).collect::<Vec<_>>();

@@ -53,20 +53,8 @@ pub struct FacetCounts {
 /// Ordinals and quantised impacts of one term, see [`Index::postings`].
 pub type PostingsView<'a> = (&'a [u32], &'a [u8]);
 
-/// A ranked chunk.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ScoredChunk {
-    pub ordinal: u32,
-    pub score: f32,
-}
-
-/// Ranking order: higher score first, then lower ordinal. One function for
-/// every sort of results, so the engine carries one copy of the sort.
-pub(crate) fn better(a: &ScoredChunk, b: &ScoredChunk) -> std::cmp::Ordering {
-    b.score
-        .total_cmp(&a.score)
-        .then_with(|| a.ordinal.cmp(&b.ordinal))
-}
+pub(crate) use crate::order::better;
+pub use crate::order::ScoredChunk;
 
 /// Result of [`Index::search`].
 #[derive(Debug, Clone, PartialEq, Default)]
