@@ -43,8 +43,8 @@ use mcdewey::content::{load, LoadOptions};
 use mcdewey::diag::Sink;
 use mcdewey::search::model;
 use mcdewey_search_core::{
-    build_index, is_phrasing_word, parse_query, BuildOptions, ChunkInput, Filters, Index, Query,
-    QueryShape, SemanticOptions, MANIFEST_PATH,
+    build_index, is_phrasing_word, parse_query, BuildOptions, ChunkInput, Filters, FormatError,
+    Index, Query, QueryShape, SemanticOptions, MANIFEST_PATH,
 };
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -563,15 +563,9 @@ fn main() {
         .into_iter()
         .collect();
     let mut index = Index::open(&files[MANIFEST_PATH]).expect("manifest opens");
-    loop {
-        let need = index.files_to_load();
-        if need.is_empty() {
-            break;
-        }
-        for p in need {
-            index.add_file(&p, &files[&p]).expect("index file loads");
-        }
-    }
+    index
+        .add_all(|p| Ok::<_, FormatError>(files[p].clone()))
+        .expect("index file loads");
     println!("index built in {:.1} s", t.elapsed().as_secs_f32());
     let eval = Eval { index, text: &text };
 

@@ -5,22 +5,16 @@
 //!
 //! cargo run -p mcdewey-search-core --example long_query -- SITE
 
-use mcdewey_search_core::{parse_query, Filters, Index, MANIFEST_PATH};
+use mcdewey_search_core::{parse_query, Filters, FormatError, Index, MANIFEST_PATH};
 use std::time::Instant;
 
 fn load_index(site: &std::path::Path) -> Index {
     let dir = site.join("_search");
     let read = |p: &str| std::fs::read(dir.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
     let mut index = Index::open(&read(MANIFEST_PATH)).expect("a McDewey index");
-    loop {
-        let need = index.files_to_load();
-        if need.is_empty() {
-            break;
-        }
-        for p in need {
-            index.add_file(&p, &read(&p)).expect("index file");
-        }
-    }
+    index
+        .add_all(|p| Ok::<_, FormatError>(read(p)))
+        .expect("index file");
     index
 }
 

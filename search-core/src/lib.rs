@@ -35,7 +35,8 @@
 //! [`Index::plan`], [`Index::search`], [`Index::fragments_for`] and
 //! [`Index::hit`]. A server either adds every file, asking
 //! [`Index::files_to_load`] until it names none (fragment files are named
-//! once the twin blocks are in), and shares the index (`Index: Send + Sync`),
+//! once the twin blocks are in; [`Index::add_all`] runs that loop), and
+//! shares the index (`Index: Send + Sync`),
 //! or runs the same loop against a bounded cache: [`Index::files_for`]
 //! names the files a query read (to keep them as recently used) and
 //! [`Index::forget_file`] drops one, which a later plan names again.

@@ -54,13 +54,14 @@ fn current() -> BTreeMap<String, Vec<u8>> {
 
 fn open_all(files: &BTreeMap<String, Vec<u8>>) -> Index {
     let mut index = Index::open(&files[MANIFEST_PATH]).expect("fixture manifest opens");
-    // Fragment files are named once the twin blocks are added.
-    while let Some(path) = index.files_to_load().into_iter().next() {
-        let bytes = files
-            .get(&path)
-            .unwrap_or_else(|| panic!("fixture lacks {path}"));
-        index.add_file(&path, bytes).expect("fixture file reads");
-    }
+    index
+        .add_all(|path| {
+            let bytes = files
+                .get(path)
+                .unwrap_or_else(|| panic!("fixture lacks {path}"));
+            Ok::<_, FormatError>(bytes.clone())
+        })
+        .expect("fixture file reads");
     index
 }
 

@@ -408,15 +408,9 @@ fn planning_fetches_only_the_needed_token_shards_and_partitions() {
 
     // A server that loads everything gets the same ranking.
     let mut server = Index::open(&files[MANIFEST_PATH]).unwrap();
-    loop {
-        let need = server.files_to_load();
-        if need.is_empty() {
-            break;
-        }
-        for p in need {
-            server.add_file(&p, &files[&p]).unwrap();
-        }
-    }
+    server
+        .add_all(|p| Ok::<_, FormatError>(files[p].clone()))
+        .unwrap();
     // Per-document counts need the document blocks of every result,
     // which only the server holds; everything else is the same.
     let (mut a, b) = (server.search(&q).unwrap(), index.search(&q).unwrap());

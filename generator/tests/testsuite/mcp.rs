@@ -726,15 +726,9 @@ fn search_results_show_what_search_core_shows() {
     let dir = site().join("_search");
     let read = |p: &str| std::fs::read(dir.join(p)).unwrap();
     let mut index = mcdewey_search_core::Index::open(&read("manifest.bin")).unwrap();
-    loop {
-        let need = index.files_to_load();
-        if need.is_empty() {
-            break;
-        }
-        for p in need {
-            index.add_file(&p, &read(&p)).unwrap();
-        }
-    }
+    index
+        .add_all(|p| Ok::<_, mcdewey_search_core::FormatError>(read(p)))
+        .unwrap();
     let lib = library();
     for query in [
         "recording",

@@ -326,6 +326,30 @@ mod tests {
         all.retain(|p| is_fragment_path(p));
         all.sort();
         assert_eq!(all, fragments);
+        // A whole load asks for each file once, twin blocks before the
+        // fragments they name.
+        let mut whole = Index::open(&files[MANIFEST_PATH]).unwrap();
+        let mut asked: Vec<String> = Vec::new();
+        whole
+            .add_all(|p| {
+                asked.push(p.to_string());
+                Ok::<_, FormatError>(files[p].clone())
+            })
+            .unwrap();
+        let mut sorted = asked.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), asked.len());
+        assert_eq!(asked.len() + 1, files.len());
+        let first_fragment = asked.iter().position(|p| is_fragment_path(p)).unwrap();
+        assert!(asked[..first_fragment].contains(&"w/0.bin".to_string()));
+        assert!(whole.files_to_load().is_empty());
+        // A read that fails stops the load with its error.
+        let mut failing = Index::open(&files[MANIFEST_PATH]).unwrap();
+        assert_eq!(
+            failing.add_all(|_| Err(FormatError::Truncated)),
+            Err(FormatError::Truncated)
+        );
     }
 
     #[test]

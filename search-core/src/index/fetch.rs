@@ -240,6 +240,28 @@ impl Index {
         v
     }
 
+    /// Adds every file of the index, each read by `get` (once per path),
+    /// asking [`Index::files_to_load`] again until it names none: a server's
+    /// or a tool's whole load in one call. A failed read or add stops it.
+    pub fn add_all<E: From<FormatError>>(
+        &mut self,
+        mut get: impl FnMut(&str) -> Result<Vec<u8>, E>,
+    ) -> Result<(), E> {
+        let mut asked: Vec<String> = Vec::new();
+        loop {
+            let mut need = self.files_to_load();
+            need.retain(|p| !asked.contains(p));
+            if need.is_empty() {
+                return Ok(());
+            }
+            for path in need {
+                let bytes = get(&path)?;
+                self.add_file(&path, &bytes)?;
+                asked.push(path);
+            }
+        }
+    }
+
     /// Drops an added file, so a server with a bounded cache can keep only
     /// the files recent queries used; a later [`Index::plan`] names it
     /// again. Returns whether it was loaded. The manifest and the centroids

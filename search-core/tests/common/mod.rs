@@ -83,20 +83,14 @@ pub fn build(chunks: Vec<ChunkInput>, opts: &BuildOptions) -> Files {
 /// Open and add every file: the server's way.
 pub fn load_all(files: &Files) -> Index {
     let mut index = Index::open(&files[MANIFEST_PATH]).expect("manifest opens");
-    // Fragment files are named once the twin blocks are added: ask again
-    // until every file the index names is in.
     let mut added = 0;
-    loop {
-        let fresh = index.files_to_load();
-        if fresh.is_empty() {
-            break;
-        }
-        for p in fresh {
-            index.add_file(&p, &files[&p]).expect("file loads");
+    index
+        .add_all(|p| {
             added += 1;
-        }
-    }
-    assert_eq!(added + 1, files.len(), "all_files names every file");
+            Ok::<_, FormatError>(files[p].clone())
+        })
+        .expect("file loads");
+    assert_eq!(added + 1, files.len(), "the index names every file");
     index
 }
 
