@@ -5,6 +5,7 @@ use crate::order::TermSet;
 use super::rank::Ranking;
 use super::{Holder, Index};
 use crate::error::SearchError;
+use crate::fragment::ChunkDisplay;
 use crate::query::Query;
 use crate::result::{FacetCounts, Hit};
 use crate::snippet::{highlight, snippet, SNIPPET_CHARS};
@@ -34,10 +35,7 @@ impl Index {
         if ordinal >= self.chunk_count() {
             return Err(SearchError::NoSuchChunk(ordinal));
         }
-        let h = self
-            .holder(ordinal)
-            .map_err(|w| SearchError::NotLoaded(vec![w]))?;
-        let c = self.record(ordinal, h)?;
+        let (c, h) = self.record_of(ordinal)?;
         // A copy's text is its canonical member's.
         let text = match h {
             Holder::Own(_) => &c.text,
@@ -75,10 +73,16 @@ impl Index {
         if ordinal >= self.chunk_count() {
             return Err(SearchError::NoSuchChunk(ordinal));
         }
+        Ok(self.record_of(ordinal)?.0.url.clone())
+    }
+
+    /// `ordinal`'s record and the file that holds it; `NotLoaded` names
+    /// the twin block or the fragment still missing.
+    fn record_of(&self, ordinal: u32) -> Result<(&ChunkDisplay, Holder), SearchError> {
         let h = self
             .holder(ordinal)
             .map_err(|w| SearchError::NotLoaded(vec![w]))?;
-        Ok(self.record(ordinal, h)?.url.clone())
+        Ok((self.record(ordinal, h)?, h))
     }
 }
 

@@ -85,11 +85,7 @@ impl Index {
         } else if path == CENTROIDS_PATH && self.m.semantic.is_some() {
             (FileKind::Centroids, 0)
         } else {
-            let (dir, rest) = path.split_once('/').ok_or_else(unknown)?;
-            let n: usize = rest
-                .strip_suffix(".bin")
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(unknown)?;
+            let (dir, n) = numbered(path).ok_or_else(unknown)?;
             match dir {
                 "s" if n < self.m.shards.dir_files() => (FileKind::ShardDir, n),
                 "t" if n < self.terms.len() => (FileKind::Terms, n),
@@ -205,10 +201,7 @@ impl Index {
     /// Whether the file at `path` (as [`Index::all_files`] names it) is
     /// added; the manifest always is.
     pub fn is_added(&self, path: &str) -> bool {
-        let Some((dir, n)) = path
-            .split_once('/')
-            .and_then(|(d, rest)| Some((d, rest.strip_suffix(".bin")?.parse::<usize>().ok()?)))
-        else {
+        let Some((dir, n)) = numbered(path) else {
             return match path {
                 MANIFEST_PATH => true,
                 VOCAB_PATH => self.vocab.is_some(),
@@ -247,7 +240,7 @@ impl Index {
         &mut self,
         mut get: impl FnMut(&str) -> Result<Vec<u8>, E>,
     ) -> Result<(), E> {
-        let mut asked: Vec<String> = Vec::new();
+        let mut asked = std::collections::BTreeSet::new();
         loop {
             let mut need = self.files_to_load();
             need.retain(|p| !asked.contains(p));
@@ -257,7 +250,7 @@ impl Index {
             for path in need {
                 let bytes = get(&path)?;
                 self.add_file(&path, &bytes)?;
-                asked.push(path);
+                asked.insert(path);
             }
         }
     }
@@ -267,10 +260,7 @@ impl Index {
     /// again. Returns whether it was loaded. The manifest and the centroids
     /// (part of its semantic settings) cannot be dropped.
     pub fn forget_file(&mut self, path: &str) -> bool {
-        let Some((dir, n)) = path
-            .split_once('/')
-            .and_then(|(d, rest)| Some((d, rest.strip_suffix(".bin")?.parse::<usize>().ok()?)))
-        else {
+        let Some((dir, n)) = numbered(path) else {
             let slot = match path {
                 VOCAB_PATH => self.vocab.take().is_some(),
                 _ => false,
@@ -302,4 +292,11 @@ impl Index {
         self.ranking_files += u64::from(dropped);
         dropped
     }
+}
+
+/// The directory and number of a numbered index file (`t/12.bin` →
+/// `("t", 12)`).
+fn numbered(path: &str) -> Option<(&str, usize)> {
+    let (dir, rest) = path.split_once('/')?;
+    Some((dir, rest.strip_suffix(".bin")?.parse().ok()?))
 }
