@@ -24,7 +24,7 @@
 //! cargo run -p mcdewey --example qa_eval -- [--model NAME | --model-file FILE | --no-model]
 //!     [--grid] [--verbose] [--causes] [--users] [--target-words N] [--out FILE]
 //!     [--dump DIR] [--weight W] [--inlink-prior B] [--nprobe N] [--vectors int8]
-//!     [--ranking K1,TW,TB,HW,HB,BW,BB]
+//!     [--ranking K1,TW,TB,HW,HB,BW,BB] [--stop-pairs]
 //!
 //! `--weight` sets the index's semantic weight (before the query shape's
 //! factor) and `--inlink-prior` the in-link prior's β (0 turns it off);
@@ -32,7 +32,8 @@
 //! heading, body; an empty value keeps the default).
 //! `--users` prints each user-phrased question's ranks, the chunk that
 //! answers it and the first result. `--causes` sorts the hybrid misses by where their answer sits in its
-//! chunk (see [`causes`]).
+//! chunk (see [`causes`]). `--stop-pairs` runs the known-item test of
+//! short headings named with stop words (see [`stop_pairs`]).
 //!
 //! The corpus is read from `MCDEWEY_SHARED` or `../shared`; without it the
 //! command says so and exits 0. Converted HTML is cached under the system
@@ -643,6 +644,9 @@ fn main() {
     if flag("--users") {
         users(&eval, &questions, &chunks);
     }
+    if flag("--stop-pairs") {
+        stop_pairs(&eval, &chunks, flag("--verbose"));
+    }
     if flag("--grid") {
         grid(&eval, &questions);
     }
@@ -920,5 +924,82 @@ fn causes(
     }
     for l in lines {
         println!("{l}");
+    }
+}
+
+/// Headings that name something with a stop word ("The with statement",
+/// "ORDER BY", "NOT NULL constraints"), typed as a short query: is a chunk
+/// under that heading in the top 1 / 3 / 10, with stop-word pairs
+/// ([`mcdewey_search_core::pairs`]) on and off? A known-item test over
+/// every such heading of at most four words in the corpus (each text once).
+fn stop_pairs(eval: &Eval<'_>, chunks: &[ChunkInput], verbose: bool) {
+    use mcdewey_search_core::pairs::pairs_of;
+    use mcdewey_search_core::tokenize::{Tokenizer, TokenizerSettings};
+    let tok = Tokenizer::new(TokenizerSettings::default());
+    // Section numbers ("8.5.") are not what people type.
+    let clean = |h: &str| {
+        h.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.')
+            .trim()
+            .to_string()
+    };
+    let mut under: HashMap<String, HashSet<&str>> = HashMap::new();
+    for c in chunks {
+        if let Some(h) = c.breadcrumb.last() {
+            under.entry(clean(h)).or_default().insert(c.id.as_str());
+        }
+    }
+    let mut items: Vec<&String> = under
+        .keys()
+        .filter(|h| h.split_whitespace().count() <= 4 && !pairs_of(&tok, h).is_empty())
+        .collect();
+    items.sort();
+    if verbose {
+        for h in items.iter().step_by(items.len().max(1).div_ceil(30)) {
+            println!("  e.g. {h:?}");
+        }
+    }
+    println!(
+        "stop-word pairs: {} headings of at most 4 words with a pair",
+        items.len()
+    );
+    println!(
+        "{:<28} {:>6} {:>6} {:>7} {:>7}",
+        "mode", "R@1", "R@3", "R@10", "MRR@10"
+    );
+    for (name, pairs, weight) in [
+        ("lexical, pairs off", false, 0.0),
+        ("lexical, pairs on", true, 0.0),
+        ("hybrid, pairs off", false, -1.0),
+        ("hybrid, pairs on", true, -1.0),
+    ] {
+        let (mut r1, mut r3, mut r10, mut mrr) = (0, 0, 0, 0.0);
+        for h in &items {
+            let mut q = parse_query(h, Filters::default())
+                .with_prefix(false)
+                .with_limit(10)
+                .with_stop_pairs(pairs);
+            if weight >= 0.0 {
+                q = q.with_semantic_weight(weight);
+            }
+            let r = eval.index.search(&q).expect("search runs");
+            let rank = r.hits.iter().position(|x| {
+                let hit = eval.index.hit(x.ordinal, &q).expect("fragment loaded");
+                under[*h].contains(hit.id.as_str())
+            });
+            if let Some(p) = rank {
+                r1 += usize::from(p == 0);
+                r3 += usize::from(p < 3);
+                r10 += 1;
+                mrr += 1.0 / (p + 1) as f64;
+            }
+        }
+        let n = items.len().max(1) as f64;
+        println!(
+            "{name:<28} {:>6.3} {:>6.3} {:>7.3} {:>7.3}",
+            r1 as f64 / n,
+            r3 as f64 / n,
+            r10 as f64 / n,
+            mrr / n
+        );
     }
 }

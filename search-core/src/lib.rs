@@ -78,6 +78,7 @@ mod layout;
 mod manifest;
 pub mod names;
 mod order;
+pub mod pairs;
 mod par;
 mod prior;
 mod query;

@@ -219,7 +219,10 @@ impl Manifest {
         let s = &self.settings;
         let mut w = Writer::new();
         let t = s.tokenizer;
-        w.u8(u8::from(t.stem) | u8::from(t.fold_diacritics) << 1 | u8::from(t.stop_words) << 2);
+        w.u8(u8::from(t.stem)
+            | u8::from(t.fold_diacritics) << 1
+            | u8::from(t.stop_words) << 2
+            | u8::from(t.stop_pairs) << 3);
         w.u8(1); // stemmer language: 1 = English (Snowball); the only one so far
         w.varint(u64::from(s.chunk_count));
         w.f32(s.ranking.k1);
@@ -363,6 +366,7 @@ fn decode_settings(r: &mut Reader<'_>) -> Result<Settings, FormatError> {
         stem: flags & 1 != 0,
         fold_diacritics: flags & 2 != 0,
         stop_words: flags & 4 != 0,
+        stop_pairs: flags & 8 != 0,
     };
     let chunk_count = u32::try_from(r.varint()?)
         .ok()

@@ -112,6 +112,8 @@ pub struct Query {
     /// Weight of thesaurus alternatives in thousandths (0: none); see
     /// [`Query::with_synonym_weight`].
     pub(crate) synonym_weight: u16,
+    /// Ask for stop-word pairs ([`crate::pairs`]); on by default.
+    pub(crate) stop_pairs: bool,
 }
 
 impl Query {
@@ -139,6 +141,11 @@ impl Query {
     /// relative to the word, in `[0, 1]` (clamped); 0 turns them off.
     pub fn with_synonym_weight(mut self, weight: f32) -> Self {
         self.synonym_weight = thousandths(weight);
+        self
+    }
+    /// Turn stop-word pairs ([`crate::pairs`]) on or off for this query.
+    pub fn with_stop_pairs(mut self, on: bool) -> Self {
+        self.stop_pairs = on;
         self
     }
     /// The weight of thesaurus alternatives (0: none).
@@ -352,6 +359,7 @@ pub fn parse_query(text: &str, filters: impl Into<FilterSet>) -> Query {
         semantic: true,
         semantic_weight: None,
         synonym_weight: thousandths(crate::synonyms::SYNONYM_WEIGHT),
+        stop_pairs: true,
     }
 }
 

@@ -34,6 +34,16 @@ pub struct TokenizerSettings {
     pub fold_diacritics: bool,
     /// Drop the English stop words of [`STOP_WORDS`] (positions are kept).
     pub stop_words: bool,
+    /// With stop words dropped, index the title's and headings' stop words
+    /// as pairs with their neighbours ([`crate::pairs`]).
+    pub stop_pairs: bool,
+}
+
+impl TokenizerSettings {
+    /// Whether stop-word pairs are indexed and asked for.
+    pub fn pairs(&self) -> bool {
+        self.stop_words && self.stop_pairs
+    }
 }
 
 impl Default for TokenizerSettings {
@@ -42,6 +52,7 @@ impl Default for TokenizerSettings {
             stem: true,
             fold_diacritics: true,
             stop_words: true,
+            stop_pairs: true,
         }
     }
 }

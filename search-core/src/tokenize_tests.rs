@@ -160,6 +160,7 @@ fn settings_switch_features_off() {
         stem: false,
         fold_diacritics: false,
         stop_words: false,
+        stop_pairs: false,
     });
     let t: Vec<String> = plain
         .terms("The Recordings café")

@@ -706,3 +706,101 @@ fn a_chunk_other_documents_link_to_ranks_first_among_equals() {
     };
     assert!(build_index(fixture(), &bad).is_err());
 }
+
+/// Sections named with stop words, and one that only shares their other
+/// words.
+fn stop_words_fixture() -> Vec<ChunkInput> {
+    let c = |id: &str, doc: &str, heading: &str, text: &str| {
+        chunk(
+            id,
+            ["Acme", "Lang", "1.0"],
+            doc,
+            "Compound statements",
+            &[heading],
+            text,
+        )
+    };
+    vec![
+        c(
+            "if",
+            "a",
+            "8.1. The if statement",
+            "Runs the suite of the first true statement condition.",
+        ),
+        c(
+            "with",
+            "b",
+            "8.5. The with statement",
+            "Wraps a block of statements in the methods of a context manager.",
+        ),
+        c(
+            "for",
+            "c",
+            "8.3. The for statement",
+            "Iterates over the items of a sequence in a statement.",
+        ),
+        c(
+            "order",
+            "d",
+            "ORDER BY",
+            "Sorts the rows of a query in a statement.",
+        ),
+        c(
+            "notin",
+            "e",
+            "The NOT IN operator",
+            "Tests membership: true when the value is not in the set.",
+        ),
+        c(
+            "oper",
+            "f",
+            "Comparison operator",
+            "Compares two values: an operator returns a boolean.",
+        ),
+    ]
+}
+
+fn stop_words_search(q: &Query, opts: BuildOptions) -> Vec<String> {
+    small_shards_search(stop_words_fixture(), opts, q)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+#[test]
+fn stop_words_that_name_a_section_find_it() {
+    let on = |text: &str| stop_words_search(&parse_query(text, none()), BuildOptions::default());
+    // "with", "for", "by" and "not in" are stop words: alone, the queries
+    // below would be "statement", "order" and "operator".
+    assert_eq!(on("with statement")[0], "with");
+    assert_eq!(on("the for statement")[0], "for");
+    assert_eq!(on("order by")[0], "order");
+    assert_eq!(on("not in operator")[0], "notin");
+    assert_eq!(on("\"with statement\"")[0], "with");
+    // Pairs off (query or index), the stop word is lost again: the three
+    // statement sections tie on "statement" and rank by their lengths.
+    let off = stop_words_search(
+        &parse_query("with statement", none()).with_stop_pairs(false),
+        BuildOptions::default(),
+    );
+    let unpaired = BuildOptions {
+        tokenizer: tokenize::TokenizerSettings {
+            stop_pairs: false,
+            ..tokenize::TokenizerSettings::default()
+        },
+        ..BuildOptions::default()
+    };
+    let not_indexed = stop_words_search(&parse_query("with statement", none()), unpaired);
+    assert_eq!(off, not_indexed);
+    assert_ne!(off[0], "with", "{off:?}");
+    // A long question asks for no pair: its stop words are mostly
+    // prepositions ("the items of a sequence"), not names.
+    let long = parse_query("how do I loop over the items of a list in order", none());
+    assert_eq!(
+        stop_words_search(&long, BuildOptions::default()),
+        stop_words_search(
+            &long.clone().with_stop_pairs(false),
+            BuildOptions::default()
+        )
+    );
+}

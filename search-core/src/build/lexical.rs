@@ -2,6 +2,7 @@
 //! inversion into postings (spilled in sorted runs) and their impacts.
 
 use super::*;
+use crate::pairs::Pairs;
 
 /// Quantised BM25F impact of one posting: the saturated pseudo term
 /// frequency `tf'·(k1+1)/(tf'+k1)` with
@@ -61,7 +62,10 @@ pub(super) fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ChunkTerms {
     let mut local: FastMap<String, FieldPositions> =
         FastMap::with_capacity_and_hasher(c.text.len() / 16 + 16, Default::default());
     let mut len = [0u32; 3];
+    let pairs = tokenizer.settings().pairs();
     let mut add = |field: usize, text: &str, first: u32| -> u32 {
+        // Stop-word pairs in the title and headings only (see `pairs`).
+        let mut run = (pairs && field < 2).then(Pairs::default);
         tokenizer.tokenize(text, first, |w| {
             len[field] += w.span;
             for t in &w.terms {
@@ -70,6 +74,11 @@ pub(super) fn chunk_terms(tokenizer: &Tokenizer, c: &ChunkInput) -> ChunkTerms {
                     Some(f) => f[field].push(t.pos),
                     None => local.entry(t.text.clone()).or_default()[field].push(t.pos),
                 }
+            }
+            if let Some(run) = &mut run {
+                run.push(text, w, |term, pos| {
+                    local.entry(term).or_default()[field].push(pos);
+                });
             }
         })
     };

@@ -19,6 +19,11 @@ pub const MAX_PREFIX_TERMS: usize = 16;
 pub const MAX_TYPO_TERMS: usize = 8;
 /// Term shards a prefix may span; beyond that, expansion stops.
 pub const MAX_PREFIX_SHARDS: usize = 2;
+/// Weight of a stop-word pair ([`crate::pairs`]) relative to a word.
+pub const PAIR_WEIGHT: f32 = 0.5;
+/// Longest query (in words, stop words included) whose free words ask for
+/// stop-word pairs; phrases always do.
+pub const PAIR_MAX_WORDS: usize = 4;
 /// Shortest prefix that is expanded.
 pub const MIN_PREFIX_CHARS: usize = 2;
 
@@ -126,6 +131,31 @@ impl Index {
                 c.weight = 1.0;
             }
         }
+        // Stop words that stand beside another word ("with statement",
+        // "not in") ask for their pair in the titles and headings: from each
+        // phrase, and from the free words of a short query. In a longer one
+        // the pairs are mostly prepositions between content words ("files
+        // of a directory"), which matched other headings more often than
+        // they named anything (see README).
+        if q.stop_pairs {
+            let mut pairs = Vec::new();
+            if words.len() <= PAIR_MAX_WORDS {
+                // Words that only phrase a question pair with nothing.
+                let phrasing = |t: &str, s: usize, e: usize| is_phrasing_word(contraction(t, s, e));
+                pairs = crate::pairs::pairs_without(&self.tokenizer, &q.free, phrasing);
+            }
+            for p in &q.phrases {
+                pairs.extend(crate::pairs::pairs_of(&self.tokenizer, p));
+            }
+            a.clauses.extend(pairs.into_iter().map(|(term, _)| Clause {
+                term,
+                atoms: Vec::new(),
+                prefix: None,
+                weight: PAIR_WEIGHT,
+                synonyms: Vec::new(),
+            }));
+        }
+        merge_repeated(&mut a.clauses);
         for p in &q.phrases {
             let mut terms = Vec::new();
             let mut first = None;
