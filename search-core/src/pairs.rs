@@ -48,6 +48,10 @@ pub fn is_pair_term(term: &str) -> bool {
 struct Slot {
     form: String,
     stop: bool,
+    /// A stop word used as a name: after an article ("the with
+    /// statement") or in capitals in a text that has lowercase letters
+    /// ("use IS NULL").
+    named: bool,
     /// Position of the word and the first position after it.
     pos: u32,
     end: u32,
@@ -58,19 +62,52 @@ struct Slot {
 #[derive(Debug, Default)]
 pub struct Pairs {
     prev: Option<Slot>,
+    /// Only pairs of a stop word used as a name (see [`Slot::named`]).
+    names_only: bool,
+    /// The text has lowercase letters, so capitals mark a name.
+    mixed_case: bool,
+    /// End of the last word when it was an article.
+    article_end: Option<u32>,
 }
 
 impl Pairs {
+    /// Pairs of every stop word of `text`.
+    pub fn new(text: &str) -> Pairs {
+        Pairs {
+            mixed_case: text.bytes().any(|b| b.is_ascii_lowercase()),
+            ..Pairs::default()
+        }
+    }
+
     /// Takes the next word of `text` (the string the tokenizer was given)
     /// and calls `f(pair, position of its first word)` for each pair it
     /// closes. Words that are neither stop words nor indexed (an overlong
     /// term) break the run.
     pub fn push(&mut self, text: &str, w: &Word, f: impl FnMut(String, u32)) {
         let mut f = f;
-        let slot = slot(text, w);
+        let article = std::mem::take(&mut self.article_end);
+        let word = text.get(w.start..w.end).unwrap_or("");
+        if ARTICLES.iter().any(|a| a.eq_ignore_ascii_case(word)) {
+            self.article_end = Some(w.pos + w.span);
+            self.prev = None;
+            return;
+        }
+        let slot = slot(word, w).map(|mut s| {
+            let caps = word.len() >= 2 && word.bytes().all(|b| b.is_ascii_uppercase());
+            s.named = s.stop && (article == Some(w.pos) || (caps && self.mixed_case));
+            s
+        });
         if let (Some(p), Some(s)) = (&self.prev, &slot) {
+            // A name pairs with a word or another name, not with a stop
+            // word that is only a preposition ("with IS NULL").
+            let names = |a: &Slot, b: &Slot| a.named && (!b.stop || b.named);
+            let wanted = if self.names_only {
+                names(p, s) || names(s, p)
+            } else {
+                p.stop || s.stop
+            };
             // Adjacent only: nothing (no other word) between them.
-            if p.end == s.pos && (p.stop || s.stop) {
+            if p.end == s.pos && wanted {
                 f(pair_term(&p.form, &s.form), p.pos);
             }
         }
@@ -78,29 +115,28 @@ impl Pairs {
     }
 }
 
-fn slot(text: &str, w: &Word) -> Option<Slot> {
+fn slot(word: &str, w: &Word) -> Option<Slot> {
     let (pos, end) = (w.pos, w.pos + w.span);
     if let Some(t) = w.primary() {
         return Some(Slot {
             form: t.text.clone(),
             stop: false,
+            named: false,
             pos,
             end,
         });
     }
-    if !w.terms.is_empty() {
-        return None;
-    }
     // Stop words are ASCII: no Unicode case tables (the WASM engine has
     // no other use for them).
-    let word = text.get(w.start..w.end).filter(|s| s.is_ascii())?;
-    let lower = word.to_ascii_lowercase();
-    if ARTICLES.contains(&lower.as_str()) || STOP_WORDS.binary_search(&lower.as_str()).is_err() {
+    if !w.terms.is_empty() || !word.is_ascii() {
         return None;
     }
+    let lower = word.to_ascii_lowercase();
+    STOP_WORDS.binary_search(&lower.as_str()).ok()?;
     Some(Slot {
         form: lower,
         stop: true,
+        named: false,
         pos,
         end,
     })
@@ -108,24 +144,32 @@ fn slot(text: &str, w: &Word) -> Option<Slot> {
 
 /// Every pair term of `text` with the position of its first word.
 pub fn pairs_of(tokenizer: &Tokenizer, text: &str) -> Vec<(String, u32)> {
-    pairs_without(tokenizer, text, |_, _, _| false)
+    query_pairs(tokenizer, text, false, |_, _, _| false)
 }
 
-/// As [`pairs_of`], but a word for which `skip(text, start, end)` holds
-/// is in no pair (a query leaves out the words that only phrase it).
-pub fn pairs_without(
+/// The pairs a query asks for: as [`pairs_of`], but a word for which
+/// `skip(text, start, end)` holds is in no pair (the words that only
+/// phrase a question), and with `names_only` only the pairs of stop words
+/// used as names ("how does the with statement work" asks for `with
+/// statement`, "list all files of a directory" for nothing).
+pub fn query_pairs(
     tokenizer: &Tokenizer,
     text: &str,
+    names_only: bool,
     skip: impl Fn(&str, usize, usize) -> bool,
 ) -> Vec<(String, u32)> {
     let mut out = Vec::new();
     if !tokenizer.settings().pairs() {
         return out;
     }
-    let mut pairs = Pairs::default();
+    let mut pairs = Pairs {
+        names_only,
+        ..Pairs::new(text)
+    };
     tokenizer.tokenize(text, 0, |w| {
         if skip(text, w.start, w.end) {
             pairs.prev = None;
+            pairs.article_end = None;
         } else {
             pairs.push(text, w, |t, p| out.push((t, p)));
         }
@@ -163,6 +207,28 @@ mod tests {
         assert_eq!(terms("The configuration of a cluster"), ["configur of"]);
         assert!(terms("Rotating signing keys").is_empty());
         assert!(terms("the a an").is_empty());
+    }
+
+    fn named(text: &str) -> Vec<String> {
+        let t = Tokenizer::new(TokenizerSettings::default());
+        query_pairs(&t, text, true, |_, _, _| false)
+            .into_iter()
+            .map(|(s, _)| s.trim_start_matches(PAIR_MARK).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn names_only_keeps_stop_words_after_an_article_or_in_capitals() {
+        assert_eq!(
+            named("how does the with statement work"),
+            ["with statement"]
+        );
+        assert_eq!(named("when do I use an if expression"), ["if express"]);
+        assert_eq!(named("how do I test for null with IS NULL"), ["is null"]);
+        assert_eq!(named("rows that are NOT IN the list"), ["not in"]);
+        assert!(named("list all files of a directory in order").is_empty());
+        // In a text of capitals, capitals name nothing.
+        assert!(named("HOW DO I TEST FOR NULL").is_empty());
     }
 
     #[test]

@@ -793,8 +793,15 @@ fn stop_words_that_name_a_section_find_it() {
     let not_indexed = stop_words_search(&parse_query("with statement", none()), unpaired);
     assert_eq!(off, not_indexed);
     assert_ne!(off[0], "with", "{off:?}");
-    // A long question asks for no pair: its stop words are mostly
-    // prepositions ("the items of a sequence"), not names.
+    // A long question asks only for the pairs of stop words used as
+    // names: after an article, or in capitals.
+    assert_eq!(
+        on("how does the with statement work in this language")[0],
+        "with"
+    );
+    assert_eq!(on("how do I sort the rows with ORDER BY here")[0], "order");
+    // Its other stop words are prepositions ("the items of a list"): no
+    // pair.
     let long = parse_query("how do I loop over the items of a list in order", none());
     assert_eq!(
         stop_words_search(&long, BuildOptions::default()),

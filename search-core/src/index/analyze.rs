@@ -134,16 +134,16 @@ impl Index {
         // Stop words that stand beside another word ("with statement",
         // "not in") ask for their pair in the titles and headings: from each
         // phrase, and from the free words of a short query. In a longer one
-        // the pairs are mostly prepositions between content words ("files
-        // of a directory"), which matched other headings more often than
-        // they named anything (see README).
+        // most are prepositions between content words ("files of a
+        // directory"), whose pairs matched other headings more often than
+        // they named anything (see README): there only a stop word used as
+        // a name pairs ("the with statement", "IS NULL").
         if q.stop_pairs {
-            let mut pairs = Vec::new();
-            if words.len() <= PAIR_MAX_WORDS {
-                // Words that only phrase a question pair with nothing.
-                let phrasing = |t: &str, s: usize, e: usize| is_phrasing_word(contraction(t, s, e));
-                pairs = crate::pairs::pairs_without(&self.tokenizer, &q.free, phrasing);
-            }
+            // Words that only phrase a question pair with nothing.
+            let phrasing = |t: &str, s: usize, e: usize| is_phrasing_word(contraction(t, s, e));
+            let names_only = words.len() > PAIR_MAX_WORDS;
+            let mut pairs =
+                crate::pairs::query_pairs(&self.tokenizer, &q.free, names_only, phrasing);
             for p in &q.phrases {
                 pairs.extend(crate::pairs::pairs_of(&self.tokenizer, p));
             }
