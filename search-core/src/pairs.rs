@@ -37,11 +37,6 @@ pub fn pair_term(first: &str, second: &str) -> String {
     s
 }
 
-/// Whether `term` is a pair term.
-pub fn is_pair_term(term: &str) -> bool {
-    term.starts_with(PAIR_MARK)
-}
-
 /// A word as a pair sees it: its indexed form, and whether it is a stop
 /// word (one that is not an article).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +55,7 @@ struct Slot {
 /// Collects the pairs of one field (or query) from the words the tokenizer
 /// gives, in order: feed every word to [`Pairs::push`].
 #[derive(Debug, Default)]
-pub struct Pairs {
+pub(crate) struct Pairs {
     prev: Option<Slot>,
     /// Only pairs of a stop word used as a name (see [`Slot::named`]).
     names_only: bool,
@@ -72,7 +67,7 @@ pub struct Pairs {
 
 impl Pairs {
     /// Pairs of every stop word of `text`.
-    pub fn new(text: &str) -> Pairs {
+    pub(crate) fn new(text: &str) -> Pairs {
         Pairs {
             mixed_case: text.bytes().any(|b| b.is_ascii_lowercase()),
             ..Pairs::default()
@@ -83,7 +78,7 @@ impl Pairs {
     /// and calls `f(pair, position of its first word)` for each pair it
     /// closes. Words that are neither stop words nor indexed (an overlong
     /// term) break the run.
-    pub fn push(&mut self, text: &str, w: &Word, f: impl FnMut(String, u32)) {
+    pub(crate) fn push(&mut self, text: &str, w: &Word, f: impl FnMut(String, u32)) {
         let mut f = f;
         let article = std::mem::take(&mut self.article_end);
         let word = text.get(w.start..w.end).unwrap_or("");
@@ -236,8 +231,8 @@ mod tests {
         let t = Tokenizer::new(TokenizerSettings::default());
         let p = pairs_of(&t, "8.5. The with statement");
         assert_eq!(p.len(), 1);
-        assert!(is_pair_term(&p[0].0));
-        assert!(!is_pair_term("with"));
+        assert!(p[0].0.starts_with(PAIR_MARK));
+        assert_eq!(p[0], (pair_term("with", "statement"), 2));
     }
 
     #[test]

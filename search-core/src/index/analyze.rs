@@ -147,7 +147,11 @@ impl Index {
             for p in &q.phrases {
                 pairs.extend(crate::pairs::pairs_of(&self.tokenizer, p));
             }
-            a.clauses.extend(pairs.into_iter().map(|(term, _)| Clause {
+            // A pair term is never a word's term (see `PAIR_MARK`): only
+            // repeats among the pairs need merging.
+            let mut terms: Vec<String> = pairs.into_iter().map(|(t, _)| t).collect();
+            crate::order::sort_dedup(&mut terms);
+            a.clauses.extend(terms.into_iter().map(|term| Clause {
                 term,
                 atoms: Vec::new(),
                 prefix: None,
@@ -155,7 +159,6 @@ impl Index {
                 synonyms: Vec::new(),
             }));
         }
-        merge_repeated(&mut a.clauses);
         for p in &q.phrases {
             let mut terms = Vec::new();
             let mut first = None;
