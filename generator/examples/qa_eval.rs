@@ -30,10 +30,12 @@
 //! factor) and `--inlink-prior` the in-link prior's β (0 turns it off);
 //! `--ranking` sets BM25F's k1 and each field's weight and b (title,
 //! heading, body; an empty value keeps the default).
-//! `--users` prints each user-phrased question's ranks, the chunk that
-//! answers it and the first result. `--causes` sorts the hybrid misses by where their answer sits in its
-//! chunk (see [`causes`]). `--stop-pairs` runs the known-item test of
-//! short headings named with stop words (see [`stop_pairs`]).
+//! `--users` prints each user-phrased question's ranks (lexical, hybrid,
+//! hybrid with its product's filter), the chunk that answers it and the
+//! first result without and with the filter. `--causes` sorts the hybrid
+//! misses by where their answer sits in its chunk (see [`causes`]).
+//! `--stop-pairs` runs the known-item test of short headings named with
+//! stop words (see [`stop_pairs`]).
 //!
 //! The corpus is read from `MCDEWEY_SHARED` or `../shared`; without it the
 //! command says so and exits 0. Converted HTML is cached under the system
@@ -667,12 +669,13 @@ fn main() {
 }
 
 /// Each question phrased as users ask: its lexical and hybrid ranks (to
-/// 100), the chunk that answers it and the best hybrid result.
+/// 100), its hybrid rank with its product's filter, the chunk that answers
+/// it and the best hybrid result without and with the filter.
 fn users(eval: &Eval<'_>, questions: &[Question], chunks: &[ChunkInput]) {
-    println!("questions phrased as users ask: lexical rank, hybrid rank (to 100), answer chunk, first result");
+    println!("questions phrased as users ask: lexical rank, hybrid rank, hybrid rank with the product filter (to 100), answer chunk, first results");
     for q in questions.iter().filter(|q| q.users || q.python) {
-        let deep = |w: Option<f32>| {
-            let mut query = query(q, false).with_limit(100);
+        let deep = |w: Option<f32>, filtered: bool| {
+            let mut query = query(q, filtered).with_limit(100);
             if let Some(w) = w {
                 query = query.with_semantic_weight(w);
             }
@@ -683,19 +686,23 @@ fn users(eval: &Eval<'_>, questions: &[Question], chunks: &[ChunkInput]) {
             .iter()
             .find(|c| c.product == q.product && eval.text[&c.id].contains(&q.answer))
             .map_or("?", |c| c.id.as_str());
-        let query = query(q, false);
-        let r = eval.index.search(&query).expect("search runs");
-        let first = r
-            .hits
-            .first()
-            .map(|h| eval.index.hit(h.ordinal, &query).expect("fragment").id)
-            .unwrap_or_default();
+        let first = |filtered: bool| {
+            let query = query(q, filtered);
+            let r = eval.index.search(&query).expect("search runs");
+            r.hits
+                .first()
+                .map(|h| eval.index.hit(h.ordinal, &query).expect("fragment").id)
+                .unwrap_or_default()
+        };
         println!(
-            "  [{}] {:>3} {:>3}  {:?}\n        answer {answer}\n        first  {first}",
+            "  [{}] {:>3} {:>3} {:>3}  {:?}\n        answer {answer}\n        first  {}\n        first with the filter  {}",
             ["dev", "test"][q.split],
-            deep(Some(0.0)),
-            deep(None),
-            q.text
+            deep(Some(0.0), false),
+            deep(None, false),
+            deep(None, true),
+            q.text,
+            first(false),
+            first(true),
         );
     }
 }
