@@ -24,8 +24,10 @@
 //! cargo run -p mcdewey --example qa_eval -- [--model NAME | --model-file FILE | --no-model]
 //!     [--grid] [--verbose] [--causes] [--users] [--target-words N] [--out FILE]
 //!     [--dump DIR] [--weight W] [--inlink-prior B] [--nprobe N] [--vectors int8]
-//!     [--ranking K1,TW,TB,HW,HB,BW,BB] [--stop-pairs]
+//!     [--ranking K1,TW,TB,HW,HB,BW,BB] [--stop-pairs] [--products NAME,...]
 //!
+//! `--products` keeps only the named products' chunks and questions: a
+//! library of one product, as a held-out question set may be asked of.
 //! `--weight` sets the index's semantic weight (before the query shape's
 //! factor) and `--inlink-prior` the in-link prior's β (0 turns it off);
 //! `--ranking` sets BM25F's k1 and each field's weight and b (title,
@@ -425,10 +427,21 @@ fn main() {
     let t = std::time::Instant::now();
     let (lib, _) = load(&content, &opts, &sink, &|| {}).expect("corpus loads");
     let mut chunks = chunk_inputs(&lib).expect("the corpus parses again");
+    // `--products a,b`: a library of these products alone (their chunks
+    // and questions), as a site of one vendor's manuals would be.
+    let only: Option<HashSet<String>> =
+        value("--products").map(|v| v.split(',').map(str::to_string).collect());
+    if let Some(only) = &only {
+        chunks.retain(|c| only.contains(&c.product));
+        assert!(!chunks.is_empty(), "--products {only:?} names no set");
+    }
+    let sets = SETS
+        .iter()
+        .filter(|s| only.as_ref().is_none_or(|o| o.contains(s.0)))
+        .count();
     println!(
-        "corpus: {} chunks from {} sets, loaded in {:.1} s",
+        "corpus: {} chunks from {sets} sets, loaded in {:.1} s",
         chunks.len(),
-        SETS.len(),
         t.elapsed().as_secs_f32()
     );
 
@@ -450,6 +463,9 @@ fn main() {
                 failed = true;
             }
         }
+    }
+    if let Some(only) = &only {
+        questions.retain(|q| only.contains(&q.product));
     }
     let text: HashMap<String, String> = chunks
         .iter()
@@ -608,6 +624,11 @@ fn main() {
         (1, "test-p", &python_only),
     ];
     for (k, (split, split_name, member)) in groups.into_iter().enumerate() {
+        // A group with no questions (`--products` leaves some empty) has
+        // no figures to print.
+        if !questions.iter().any(|q| q.split == split && member(q)) {
+            continue;
+        }
         // Misses are listed for the whole splits only.
         let whole = k < 2;
         for &(name, filtered, weight) in &modes {
