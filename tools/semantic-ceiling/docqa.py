@@ -63,15 +63,21 @@ def static_vectors(rows, wp, texts, weights=None):
     return v, weights
 
 
+def lexical(q):
+    """The engine's lexical scores of question `q` (its first score per
+    chunk) and the best of them, which the blend divides by."""
+    lex = {}
+    for d, s in q["lex"]:
+        lex.setdefault(d, s)
+    return lex, max(lex.values(), default=1.0) or 1.0
+
+
 def ranks(questions, ids, dv, qv, w):
     """1-based rank of the first answer in the top 10, per question."""
     out = []
     for q, v in zip(questions, qv):
         ans = set(q["answers"])
-        lex = {}
-        for d, s in q["lex"]:
-            lex.setdefault(d, s)
-        top = max(lex.values(), default=1.0) or 1.0
+        lex, top = lexical(q)
         if w == 0.0:
             ranked = sorted(lex, key=lambda d: -lex[d])[:10]
         else:

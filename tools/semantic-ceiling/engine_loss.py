@@ -39,7 +39,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "../train-retrieval"))
-from docqa import load, tally  # noqa: E402
+from docqa import lexical, load, tally  # noqa: E402
 from train import WordPiece, read_mcdm  # noqa: E402
 
 PROBED = 2048
@@ -108,10 +108,7 @@ class Side:
 def ranks(questions, ids, id_of, side, qv, w):
     out = []
     for q, v in zip(questions, qv):
-        lex = {}
-        for d, s in q["lex"]:
-            lex.setdefault(d, s)
-        top = max(lex.values(), default=1.0) or 1.0
+        lex, top = lexical(q)
         if w == 0.0:
             ranked = sorted(lex, key=lambda d: -lex[d])[:10]
         else:
