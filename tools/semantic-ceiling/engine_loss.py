@@ -3,6 +3,7 @@ engine, on the doc-QA questions, with the static table on both sides.
 
     cargo run --release -p mcdewey --example qa_eval -- --dump DUMP_DIR
     python3 engine_loss.py DUMP_DIR MODEL.mcdm [--windows W,S] [--weights ...]
+        [--extra-rows ROWS.npy --extra-weight B]
 
 Each setting blends the engine's lexical results and scores (from the dump)
 with one semantic side, as the engine's `fuse` does: (1 - w) * lexical /
@@ -26,6 +27,14 @@ time, from an exact search to what a site ships:
 - chunk-windows: windows, but partitioned by the chunks' own vectors, each
             chunk's windows stored in its partition (4 probes cover as many
             chunks as the engine's).
+
+`--page-weight P` scores a chunk (1 - P) times its own cosine plus P
+times its document's (the sum of its chunks' unit vectors, normalised): a
+question about a topic finds the page, and the page lifts its chunks.
+
+`--extra-rows` appends other rows (one per token of the table, as
+domain_vectors.py writes them) to the table's, scaled to the same mean
+norm times B, so the pooled vectors carry both.
 
 Chunk vectors pool as search-core does (the sum over WordPieces of BM25
 IDF x row, normalised). numpy only; about 3 minutes on 2 cores.
@@ -131,12 +140,19 @@ def main():
     ap.add_argument("--weights", default="0,0.3,0.4,0.5,1")
     ap.add_argument(
         "--settings", default="exact,top,kmeans,binary,exact-windows,windows,chunk-windows")
+    ap.add_argument("--extra-rows")
+    ap.add_argument("--page-weight", type=float, default=0.0)
+    ap.add_argument("--extra-weight", type=float, default=1.0)
     a = ap.parse_args()
     win, stride = (int(x) for x in a.windows.split(","))
     chunks, questions = load(a.dump)
     id_of = [c["id"] for c in chunks]
     ids = {d: i for i, d in enumerate(id_of)}
     _, tokens, rows = read_mcdm(a.model)
+    if a.extra_rows:
+        extra_rows = np.load(a.extra_rows)[:len(tokens)].astype(np.float32)
+        size = np.linalg.norm(rows, axis=1).mean() / max(np.linalg.norm(extra_rows, axis=1).mean(), 1e-9)
+        rows = np.concatenate([rows, a.extra_weight * size * extra_rows], 1)
     wp = WordPiece(tokens)
     heads, bodies = [], []
     for c in chunks:
@@ -151,6 +167,15 @@ def main():
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     r = rows * idf[:, None]
     whole = unit(np.stack([r[h].sum(0) + r[b].sum(0) for h, b in zip(heads, bodies)]))
+    if a.page_weight:
+        # Each chunk's score mixed with its document's: q . ((1 - P) c + P d)
+        # is (1 - P) cos(q, c) + P cos(q, d) for unit c and d.
+        doc_of = [d.rsplit("::", 1)[0] for d in id_of]
+        key = {k: j for j, k in enumerate(dict.fromkeys(doc_of))}
+        owner_doc = np.asarray([key[k] for k in doc_of])
+        docs = np.zeros((len(key), whole.shape[1]), np.float32)
+        np.add.at(docs, owner_doc, whole)
+        whole = (1 - a.page_weight) * whole + a.page_weight * unit(docs)[owner_doc]
     extra, owner = [], []
     for i, (h, b) in enumerate(zip(heads, bodies)):
         if len(b) <= win:

@@ -33,7 +33,11 @@ import time
 from multiprocessing import Pool
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ImportError:  # the corpus functions need no torch (domain_vectors.py)
+    torch = None
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../train-retrieval"))
 from train import read_mcdm  # noqa: E402
