@@ -3,7 +3,7 @@ engine, on the doc-QA questions, with the static table on both sides.
 
     cargo run --release -p mcdewey --example qa_eval -- --dump DUMP_DIR
     python3 engine_loss.py DUMP_DIR MODEL.mcdm [--windows W,S] [--weights ...]
-        [--extra-rows ROWS.npy --extra-weight B]
+        [--page-weight P] [--extra-rows ROWS.npy --extra-weight B]
 
 Each setting blends the engine's lexical results and scores (from the dump)
 with one semantic side, as the engine's `fuse` does: (1 - w) * lexical /
