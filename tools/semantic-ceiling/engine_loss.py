@@ -61,6 +61,12 @@ GROUPS = (
 )
 
 
+def in_group(q, split, kind):
+    """Whether question `q` belongs to the GROUPS entry (split, kind)."""
+    return q["split"] == split and (
+        kind is None or (kind == "users" and q["users"]) or q["product"] == kind)
+
+
 def unit(v):
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
 
@@ -204,8 +210,7 @@ def main():
     for name in a.settings.split(","):
         side = make[name]()
         for g, split, kind in GROUPS:
-            sel = [i for i, q in enumerate(questions) if q["split"] == split and (
-                kind is None or (kind == "users" and q["users"]) or q["product"] == kind)]
+            sel = [i for i, q in enumerate(questions) if in_group(q, split, kind)]
             qs = [questions[i] for i in sel]
             cells = []
             for w in weights:

@@ -20,6 +20,7 @@ dump is copied to OUT_DIR with each question's lexical scores re-ranked so
 (best x (score / best + a x cover)), for engine_loss.py to blend.
 """
 import argparse
+import json
 import math
 import os
 import re
@@ -30,6 +31,7 @@ import snowballstemmer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from docqa import lexical, load, tally  # noqa: E402
+from engine_loss import GROUPS, in_group  # noqa: E402
 
 STOP = set(
     "a an and are as at be but by for if in into is it no not of on or such that the their "
@@ -38,8 +40,6 @@ PHRASING = set(
     "how do does did can could i what which when where why who is are should would my me we "
     "you your way get use using want need make".split())
 WORD = re.compile(r"[A-Za-z0-9_]+")
-GROUPS = (("dev", 0, None), ("test", 1, None), ("dev-u", 0, "users"), ("test-u", 1, "users"),
-          ("dev-p", 0, "python"), ("test-p", 1, "python"))
 WINDOWS = (8, 16, 32, 64)
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0)
 
@@ -100,7 +100,6 @@ def main():
             rows.append((d, lex[d] / top, cover))
         feats.append(rows)
     if a.write:
-        import json
         os.makedirs(a.write, exist_ok=True)
         link = os.path.join(a.write, "chunks.jsonl")
         if not os.path.exists(link):
@@ -120,8 +119,7 @@ def main():
             for _, split, kind in GROUPS:
                 rs = []
                 for q, rows in zip(questions, feats):
-                    if q["split"] != split or (kind == "users" and not q["users"]) or (
-                            kind == "python" and q["product"] != "python"):
+                    if not in_group(q, split, kind):
                         continue
                     ranked = sorted(rows, key=lambda r: -(r[1] + wt * r[2][width]))[:10]
                     ans = set(q["answers"])
